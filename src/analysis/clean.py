@@ -1,0 +1,277 @@
+"""The clean step: from every published figure to one best value per indicator, region and period.
+
+Rules (all configurable in config/settings.yaml, all recorded per row):
+1. Visibility at as_of: a figure counts only if its period ends by the as_of
+   quarter and it was published by the quarter's reporting cut-off.
+2. Unverified figures (aggregators, forums) never win unless
+   selection.include_unverified is true; they stay in the observations.
+3. Among the rest the winner is decided by, in order: figure status (final >
+   preliminary > reported > estimate), later publication, reliability
+   (official > secondary), precision (exact > rounded > approximate or lower
+   bound). Every loser keeps the reason it lost.
+4. Printed growth is chosen by the same rule among the rows that print one.
+5. For indicators with derive_from_growth, a missing level next to an observed
+   level and a printed growth rate is derived (L[t-1] = L[t] / (1+g[t]),
+   or L[t] = L[t-1] * (1+g[t])) and marked derived. Derived values are never
+   derived from again, and never overwrite a published one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import paths, storage
+from .config import Config, load_config
+from .ingest import ingest, raw_files
+from .quarters import Quarter, first_quarter_seeing
+
+BEST_COLUMNS = [
+    "indicator", "region", "year", "period_kind", "month_to", "period", "period_end", "value", "unit",
+    "status", "reliability", "qualifier", "derived", "derivation", "growth_pct", "growth_obs_id",
+    "obs_id", "source_title", "source_url", "published_date", "n_candidates",
+]
+STATUS_ZH = {"final": "最终核实", "preliminary": "初步核算", "reported": "公布数", "estimate": "预计", "derived": "推算"}
+RELIABILITY_ZH = {"official": "官方", "secondary": "转载", "unverified": "未核实"}
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    as_of: Quarter
+    observations: pd.DataFrame   # every raw row, with role and reason
+    best: pd.DataFrame           # one row per indicator, region, period (annual, year_end and ytd)
+    input_hashes: dict[str, str]
+
+    @property
+    def annual(self) -> pd.DataFrame:
+        return self.best[self.best["period_kind"] != "ytd"].reset_index(drop=True)
+
+    @property
+    def ytd(self) -> pd.DataFrame:
+        return self.best[self.best["period_kind"] == "ytd"].reset_index(drop=True)
+
+
+# ------------------------------------------------------------- visibility --
+def mark_visibility(obs: pd.DataFrame, as_of: Quarter, cutoff_days: int) -> pd.DataFrame:
+    """Add first_visible (the first quarter that could see the row) and visible (at as_of)."""
+    out = obs.copy()
+    out["first_visible"] = [first_quarter_seeing(e, p, cutoff_days).label
+                            for e, p in zip(out["period_end"], out["published_date"])]
+    out["visible"] = [Quarter.parse(q) <= as_of for q in out["first_visible"]]
+    return out
+
+
+def latest_quarter_with_data(obs: pd.DataFrame, cutoff_days: int) -> Quarter:
+    """The newest quarter at which some figure first becomes visible: the default as_of."""
+    return max(first_quarter_seeing(e, p, cutoff_days) for e, p in zip(obs["period_end"], obs["published_date"]))
+
+
+# -------------------------------------------------------------- selection --
+def _ranked(group: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Candidates best first, by status, publication date, reliability, precision."""
+    sel = cfg.settings["selection"]
+    keys = pd.DataFrame({
+        "status": group["status"].map(sel["status_rank"]),
+        "published": pd.to_datetime(group["published_date"]),
+        "reliability": group["reliability"].map(sel["reliability_rank"]),
+        "precision": group["qualifier"].map(sel["qualifier_rank"]),
+    }, index=group.index)
+    order = keys.sort_values(list(keys.columns), ascending=False, kind="mergesort").index
+    return group.loc[order]
+
+
+def _why_lost(winner: pd.Series, loser: pd.Series, cfg: Config) -> str:
+    sel = cfg.settings["selection"]
+    if sel["status_rank"][winner["status"]] != sel["status_rank"][loser["status"]]:
+        why = f"status {winner['status']} ({STATUS_ZH[winner['status']]}) beats {loser['status']} ({STATUS_ZH[loser['status']]})"
+    elif winner["published_date"] != loser["published_date"]:
+        why = f"published later ({winner['published_date']} vs {loser['published_date']})"
+    elif sel["reliability_rank"][winner["reliability"]] != sel["reliability_rank"][loser["reliability"]]:
+        why = f"{winner['reliability']} source beats {loser['reliability']}"
+    elif sel["qualifier_rank"][winner["qualifier"]] != sel["qualifier_rank"][loser["qualifier"]]:
+        why = f"{winner['qualifier']} figure beats {loser['qualifier']}"
+    else:
+        why = "tie on every rule; the first file in name order is kept"
+    return f"superseded by {winner['obs_id']} ({winner['value']:g} vs {loser['value']:g} {winner['unit']}): {why}"
+
+
+def select_best(obs: pd.DataFrame, cfg: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(observations with role and reason, best table). obs must carry a `visible` column."""
+    obs = obs.copy()
+    obs["role"], obs["reason"] = "candidate", ""
+    include_unverified = bool(cfg.settings["selection"]["include_unverified"])
+    not_visible = ~obs["visible"]
+    obs.loc[not_visible, "role"] = "not_visible"
+    obs.loc[not_visible, "reason"] = "not yet published at as_of (first visible " + obs.loc[not_visible, "first_visible"] + ")"
+    unverified = obs["visible"] & (obs["reliability"] == "unverified") & (not include_unverified)
+    obs.loc[unverified, "role"] = "excluded"
+    obs.loc[unverified, "reason"] = "unverified source: excluded from best values (selection.include_unverified: false)"
+    growth_only = (obs["role"] == "candidate") & obs["value"].isna()
+    obs.loc[growth_only, "role"] = "growth_only"
+    obs.loc[growth_only, "reason"] = "prints growth only, no level"
+
+    key = ["indicator", "region", "period"]
+    rows = []
+    usable = obs[obs["role"].isin(["candidate", "growth_only"])]
+    for _, group in usable.groupby(key, sort=True):
+        levels = _ranked(group[group["role"] == "candidate"], cfg)
+        growths = _ranked(group[group["growth_pct"].notna()], cfg)
+        growth = growths.iloc[0] if len(growths) else None
+        if len(levels):
+            win = levels.iloc[0]
+            obs.loc[win.name, ["role", "reason"]] = ["selected", f"best of {len(levels)} figure(s) for this period"]
+            for idx, loser in levels.iloc[1:].iterrows():
+                obs.loc[idx, ["role", "reason"]] = ["superseded", _why_lost(win, loser, cfg)]
+            base = win
+        else:
+            base = growth
+        rows.append({
+            "indicator": base["indicator"], "region": base["region"], "year": base["year"],
+            "period_kind": base["period_kind"], "month_to": base["month_to"], "period": base["period"],
+            "period_end": base["period_end"], "value": win["value"] if len(levels) else np.nan, "unit": base["unit"],
+            "status": base["status"], "reliability": base["reliability"], "qualifier": base["qualifier"],
+            "derived": False, "derivation": "",
+            "growth_pct": growth["growth_pct"] if growth is not None else np.nan,
+            "growth_obs_id": growth["obs_id"] if growth is not None else "",
+            "obs_id": win["obs_id"] if len(levels) else "", "source_title": base["source_title"],
+            "source_url": base["source_url"], "published_date": base["published_date"], "n_candidates": len(levels),
+        })
+    best = pd.DataFrame.from_records(rows, columns=BEST_COLUMNS)
+    return obs, best
+
+
+# -------------------------------------------------------------- derivation --
+def _weaker(a: str, b: str, ranks: dict[str, int]) -> str:
+    return a if ranks[a] <= ranks[b] else b
+
+
+def derive_levels(best: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Fill a missing level from an observed neighbour and printed growth, where the indicator allows it.
+
+    Growth printed on a comparable basis (可比口径) need not equal the ratio of
+    printed levels, so a derived level is an approximation: it is marked,
+    carries its formula, and takes the weaker status and reliability of its two inputs.
+    """
+    sel = cfg.settings["selection"]
+    allowed = {i for i, ind in cfg.indicators.items() if ind.derive_from_growth}
+    lookup = {(r.indicator, r.region, r.period_kind, r.month_to, r.year): r for r in best.itertuples(index=False)}
+    new_rows = []
+    for r in best[best["indicator"].isin(allowed)].itertuples(index=False):
+        if pd.isna(r.growth_pct):
+            continue
+        g = r.growth_pct / 100.0
+        prev = lookup.get((r.indicator, r.region, r.period_kind, r.month_to, r.year - 1))
+        if not pd.isna(r.value) and (prev is None or pd.isna(prev.value)):
+            # backwards: L[t-1] = L[t] / (1 + g[t])
+            value = r.value / (1 + g)
+            year, src, formula = r.year - 1, r, f"{r.period} {r.value:g} / (1 + {r.growth_pct:g}%)"
+            status, rel = r.status, r.reliability
+        elif pd.isna(r.value) and prev is not None and not pd.isna(prev.value) and not prev.derived:
+            # forwards: L[t] = L[t-1] * (1 + g[t])
+            value = prev.value * (1 + g)
+            year, src, formula = r.year, prev, f"{prev.period} {prev.value:g} × (1 + {r.growth_pct:g}%)"
+            status = _weaker(prev.status, r.status, sel["status_rank"])
+            rel = _weaker(prev.reliability, r.reliability, sel["reliability_rank"])
+        else:
+            continue
+        period_label = (f"{year}年" if r.period_kind == "annual" else f"{year}年末" if r.period_kind == "year_end"
+                        else f"{year}年1-{r.month_to}月")
+        end = pd.Timestamp(year=year, month=r.month_to, day=1) + pd.offsets.MonthEnd(0)
+        new_rows.append({
+            "indicator": r.indicator, "region": r.region, "year": year, "period_kind": r.period_kind,
+            "month_to": r.month_to, "period": period_label, "period_end": end.date(), "value": round(value, 4),
+            "unit": r.unit, "status": status, "reliability": rel, "qualifier": src.qualifier, "derived": True,
+            "derivation": f"derived from printed growth: {formula}", "growth_pct": np.nan, "growth_obs_id": r.growth_obs_id,
+            "obs_id": src.obs_id, "source_title": src.source_title, "source_url": src.source_url,
+            "published_date": r.published_date, "n_candidates": 0,
+        })
+    if not new_rows:
+        return best
+    derived = pd.DataFrame.from_records(new_rows, columns=BEST_COLUMNS)
+    # a derived level fills a gap: drop the growth-only placeholder it replaces, never a published level
+    derived_keys = set(zip(derived["indicator"], derived["region"], derived["period"]))
+    placeholder = best["value"].isna() & np.array([k in derived_keys for k in zip(best["indicator"], best["region"], best["period"])], dtype=bool)
+    derived = derived.merge(best.loc[placeholder, ["indicator", "region", "period", "growth_pct"]],
+                            on=["indicator", "region", "period"], how="left", suffixes=("_drop", ""))
+    derived = derived.drop(columns="growth_pct_drop")[BEST_COLUMNS]
+    # the same gap can be reachable both ways; keep the first derivation (backwards from a published level)
+    derived = derived.drop_duplicates(["indicator", "region", "period"], keep="first")
+    out = pd.concat([best[~placeholder], derived], ignore_index=True)
+    return out.sort_values(["indicator", "region", "period_kind", "year", "month_to"], ignore_index=True)
+
+
+# ------------------------------------------------------------------ tables --
+def coverage_table(result: CleanResult, cfg: Config, region: str | None = None,
+                   first_year: int = 2017) -> pd.DataFrame:
+    """Indicator x year for one region: what the clean data holds for each full year.
+
+    Marks: 官方 official / 转载 secondary / 预计 estimate / 推算 derived /
+    未核实 unverified only / — missing. Years before first_year are folded
+    into one column of earlier anchors.
+    """
+    region = region or cfg.settings["home_region"]
+    years = list(range(first_year, result.as_of.year + 1))
+    best = result.annual[result.annual["region"] == region]
+    obs = result.observations[(result.observations["region"] == region) & (result.observations["period_kind"] != "ytd")]
+    table = {}
+    for ind in cfg.indicators.values():
+        row = {}
+        for y in years:
+            hit = best[(best["indicator"] == ind.id) & (best["year"] == y) & best["value"].notna()]
+            if len(hit):
+                h = hit.iloc[0]
+                marks = [RELIABILITY_ZH[h["reliability"]]]
+                if h["status"] == "estimate":
+                    marks.append(STATUS_ZH["estimate"])
+                if h["derived"]:
+                    marks.append(STATUS_ZH["derived"])
+                row[str(y)] = "·".join(marks)
+            elif ((obs["indicator"] == ind.id) & (obs["year"] == y) & (obs["role"] == "excluded")).any():
+                row[str(y)] = "未核实 only"
+            else:
+                row[str(y)] = "—"
+        earlier = best[(best["indicator"] == ind.id) & (best["year"] < first_year) & best["value"].notna()]
+        row[f"<{first_year}"] = ", ".join(str(y) for y in sorted(earlier["year"].unique())) or "—"
+        table[f"{ind.name_zh} ({ind.id})"] = row
+    out = pd.DataFrame.from_dict(table, orient="index")
+    return out[[f"<{first_year}", *map(str, years)]]
+
+
+# --------------------------------------------------------------------- run --
+def clean(obs: pd.DataFrame, cfg: Config, as_of: Quarter, hashes: dict[str, str] | None = None) -> CleanResult:
+    """Pure part of the step: observations in, CleanResult out (no I/O)."""
+    cutoff_days = int(cfg.settings["reporting_cutoff_days_after_quarter_end"])
+    marked = mark_visibility(obs, as_of, cutoff_days)
+    marked, best = select_best(marked, cfg)
+    best = derive_levels(best, cfg)
+    return CleanResult(as_of, marked, best, hashes or {})
+
+
+def resolve_as_of(as_of: str | None, obs: pd.DataFrame, cfg: Config) -> Quarter:
+    """The quarter given, or the latest quarter with data."""
+    if as_of:
+        return Quarter.parse(as_of)
+    return latest_quarter_with_data(obs, int(cfg.settings["reporting_cutoff_days_after_quarter_end"]))
+
+
+def run_clean(as_of: str | None = None, raw_dir: Path = paths.RAW_DIR, out_dir: Path = paths.CLEAN_DIR,
+              config_dir: Path = paths.CONFIG_DIR, include_unverified: bool | None = None) -> CleanResult:
+    """Read data/raw, clean, and publish data/clean atomically. Raises InputError before writing anything."""
+    cfg = load_config(Path(config_dir))
+    if include_unverified is not None:
+        settings = {**cfg.settings, "selection": {**cfg.settings["selection"], "include_unverified": include_unverified}}
+        cfg = Config(settings, cfg.indicators, cfg.targets, cfg.not_targets, cfg.plan_years, cfg.config_dir, cfg._alias_index)
+    obs, hashes = ingest(Path(raw_dir), cfg)
+    quarter = resolve_as_of(as_of, obs, cfg)
+    result = clean(obs, cfg, quarter, hashes)
+    storage.publish_tables(Path(out_dir), {
+        "observations": result.observations, "annual": result.annual, "ytd": result.ytd,
+    }, manifest={
+        "as_of": quarter.label, "stage": "clean",
+        "include_unverified": bool(cfg.settings["selection"]["include_unverified"]),
+        "input_files": hashes, "n_raw_files": len(raw_files(Path(raw_dir))),
+        "n_observations": int(len(result.observations)), "n_best_values": int(result.best["value"].notna().sum()),
+    })
+    return result

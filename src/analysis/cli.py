@@ -1,0 +1,82 @@
+"""Command line: `python -m analysis <command>`.
+
+Input problems (a mistyped raw file, a bad as_of) are printed as a numbered
+list naming file, row, column and fix, with exit status 2 and no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import paths
+from .errors import InputError, Problem
+
+
+def _summarise_clean(result, out_dir: Path) -> str:
+    obs = result.observations
+    roles = obs["role"].value_counts().to_dict()
+    lines = [
+        f"Clean step for as_of {result.as_of.label}: wrote {paths.relative(out_dir)}/",
+        f"  observations.parquet/.csv  {len(obs)} published figures from {len(result.input_hashes)} raw files "
+        f"(selected {roles.get('selected', 0)}, superseded {roles.get('superseded', 0)}, "
+        f"unverified excluded {roles.get('excluded', 0)}, growth only {roles.get('growth_only', 0)}, "
+        f"not yet visible {roles.get('not_visible', 0)})",
+        f"  annual.parquet/.csv        {len(result.annual)} indicator-region-years "
+        f"({int(result.annual['derived'].sum())} derived from printed growth)",
+        f"  ytd.parquet/.csv           {len(result.ytd)} year-to-date figures",
+        "  manifest.json              as_of, input file SHA-256, counts",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_clean(args: argparse.Namespace) -> None:
+    from .clean import run_clean
+
+    start = time.perf_counter()
+    out_dir = Path(args.out) if args.out else paths.CLEAN_DIR
+    result = run_clean(args.as_of, raw_dir=Path(args.raw) if args.raw else paths.RAW_DIR, out_dir=out_dir,
+                       include_unverified=args.include_unverified or None)
+    print(_summarise_clean(result, out_dir))
+    print(f"  ({time.perf_counter() - start:.1f} s)")
+
+
+def cmd_briefing(args: argparse.Namespace) -> None:
+    """Until the full pipeline lands (validate, forecast, briefing), `make briefing` runs the clean step."""
+    print("Step 1/1 clean (validation, forecasts and the PDF briefing are not built yet; see README 'Status')")
+    cmd_clean(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analysis",
+                                     description="Haimen modern service industry plan monitor (2022-2024)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func, text in (("clean", cmd_clean, "read data/raw, choose best values, write data/clean"),
+                             ("briefing", cmd_briefing, "everything from raw files to the reports")):
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("--as-of", help="quarter such as 2025Q2 (default: the latest quarter with data)")
+        p.add_argument("--raw", help=argparse.SUPPRESS)
+        p.add_argument("--out", help=argparse.SUPPRESS)
+        p.add_argument("--include-unverified", action="store_true",
+                       help="let unverified figures win the best-value choice (default: excluded)")
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.as_of is not None:
+            from .quarters import Quarter
+            Quarter.parse(args.as_of)
+        args.func(args)
+    except InputError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        if "as_of" not in str(exc):
+            raise
+        print(InputError([Problem("--as-of", str(exc), "give the quarter as YYYYQn, e.g. --as-of 2025Q2")]), file=sys.stderr)
+        return 2
+    return 0

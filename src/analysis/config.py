@@ -1,0 +1,212 @@
+"""Load and check the YAML settings and registries under config/.
+
+The registries are data, but the code depends on their shape, so they are
+read into frozen dataclasses once and checked here: a typo in a YAML file
+fails with the file and the key, not deep inside a later stage.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import paths
+from .errors import InputError, Problem
+from .parse import norm_key
+
+INDICATOR_KINDS = {"flow", "stock", "count", "share"}
+TARGET_TYPES = {"level", "avg_growth", "cumulative", "share", "count", "milestone"}
+COMPARISONS = {">", ">=", "about"}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name_zh: str
+    name_en: str
+    unit: str                       # canonical unit
+    units: dict[str, float]         # printed unit -> factor to the canonical unit
+    kind: str
+    non_negative: bool
+    bounds: tuple[float, float]
+    aliases: tuple[str, ...] = ()
+    derive_from_growth: bool = False
+
+    def factor(self, unit_printed: str) -> Decimal | None:
+        """Exact conversion factor for a printed unit, None when the unit is not accepted.
+
+        Decimal keeps 5.09 million -> 509 exact instead of 509.00000000000006.
+        """
+        key = norm_key(unit_printed)
+        for name, f in self.units.items():
+            if norm_key(name) == key:
+                return Decimal(str(f))
+        return None
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    clause: tuple[str, ...]
+    statement: str
+    name_en: str
+    type: str
+    target_year: int
+    base_year: int
+    value: float | None = None
+    value_max: float | None = None
+    unit: str | None = None
+    comparison: str | None = None
+    tolerance: float | None = None
+    indicator: str | None = None
+    headline: bool = False
+    each_year: bool = False
+    per: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    settings: dict[str, Any]
+    indicators: dict[str, Indicator]
+    targets: tuple[Target, ...]
+    not_targets: tuple[dict[str, str], ...]
+    plan_years: tuple[int, ...]
+    config_dir: Path
+    _alias_index: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def indicator_for(self, name: str) -> Indicator | None:
+        """Indicator by id, Chinese or English name, or alias (as sources print it)."""
+        ind_id = self._alias_index.get(norm_key(name))
+        return self.indicators.get(ind_id) if ind_id else None
+
+    def vocabulary(self, field_name: str) -> dict[str, str]:
+        """Printed word -> code, for status, reliability and qualifier."""
+        vocab = self.settings["vocabulary"][field_name]
+        return {norm_key(word): code for code, words in vocab.items() for word in [code, *words]}
+
+    def region_index(self) -> dict[str, str]:
+        return {norm_key(a): name for name, aliases in self.settings["regions"].items() for a in [name, *aliases]}
+
+    @property
+    def headline_targets(self) -> tuple[Target, ...]:
+        return tuple(t for t in self.targets if t.headline)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    rel = paths.relative(path)
+    if not path.exists():
+        raise InputError([Problem(rel, "the file is missing", f"restore {rel} from the repository (git checkout -- {rel})")])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError([Problem(rel, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
+                                  "fix the indentation or quoting at that line",
+                                  row=(mark.line + 1) if mark else None)]) from None
+    if not isinstance(data, dict):
+        raise InputError([Problem(rel, "does not hold a YAML mapping", "restore the file from the repository")])
+    return data
+
+
+def _indicators(data: dict[str, Any], rel: str) -> tuple[dict[str, Indicator], dict[str, str], list[Problem]]:
+    problems: list[Problem] = []
+    indicators: dict[str, Indicator] = {}
+    index: dict[str, str] = {}
+    for ind_id, spec in (data.get("indicators") or {}).items():
+        try:
+            ind = Indicator(
+                id=ind_id, name_zh=spec["name_zh"], name_en=spec["name_en"], unit=spec["unit"],
+                units={str(k): float(v) for k, v in spec["units"].items()}, kind=spec["kind"],
+                non_negative=bool(spec["non_negative"]), bounds=tuple(spec["bounds"]),
+                aliases=tuple(spec.get("aliases") or ()), derive_from_growth=bool(spec.get("derive_from_growth", False)),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(Problem(rel, f"indicator {ind_id} is incomplete ({exc})",
+                                    "give it name_zh, name_en, unit, units, kind, non_negative and bounds", column=ind_id))
+            continue
+        if ind.kind not in INDICATOR_KINDS:
+            problems.append(Problem(rel, f"indicator {ind_id} has kind {ind.kind!r}",
+                                    f"use one of {sorted(INDICATOR_KINDS)}", column=ind_id))
+        if ind.factor(ind.unit) != 1:
+            problems.append(Problem(rel, f"indicator {ind_id}: its canonical unit {ind.unit} must have factor 1 in units",
+                                    f"add '{ind.unit}: 1' to its units", column=ind_id))
+        indicators[ind_id] = ind
+        for name in (ind_id, ind.name_zh, ind.name_en, *ind.aliases):
+            key = norm_key(name)
+            if index.get(key, ind_id) != ind_id:
+                problems.append(Problem(rel, f"the name {name!r} is used by both {index[key]} and {ind_id}",
+                                        "keep each alias under one indicator only", column=ind_id))
+            index[key] = ind_id
+    return indicators, index, problems
+
+
+def _targets(data: dict[str, Any], rel: str, indicators: dict[str, Indicator]) -> tuple[tuple[Target, ...], list[Problem]]:
+    problems: list[Problem] = []
+    defaults = data.get("defaults") or {}
+    seen: set[str] = set()
+    targets = []
+    for spec in data.get("targets") or []:
+        tid = spec.get("id", "?")
+        try:
+            t = Target(
+                id=tid, clause=tuple(str(c) for c in spec["clause"]), statement=spec["statement"],
+                name_en=spec["name_en"], type=spec["type"],
+                target_year=int(spec.get("target_year", defaults.get("target_year", 2024))),
+                base_year=int(spec.get("base_year", defaults.get("base_year", 2021))),
+                value=spec.get("value"), value_max=spec.get("value_max"), unit=spec.get("unit"),
+                comparison=spec.get("comparison"), tolerance=spec.get("tolerance"), indicator=spec.get("indicator"),
+                headline=bool(spec.get("headline", False)), each_year=bool(spec.get("each_year", False)),
+                per=spec.get("per"), note=spec.get("note"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(Problem(rel, f"target {tid} is incomplete ({exc})",
+                                    "give it id, clause, statement, name_en and type", column=tid))
+            continue
+        if tid in seen:
+            problems.append(Problem(rel, f"target id {tid} appears twice", "give every target its own id", column=tid))
+        seen.add(tid)
+        if t.type not in TARGET_TYPES:
+            problems.append(Problem(rel, f"target {tid} has type {t.type!r}", f"use one of {sorted(TARGET_TYPES)}", column=tid))
+        if t.type != "milestone":
+            if t.value is None or t.unit is None or t.comparison not in COMPARISONS:
+                problems.append(Problem(rel, f"target {tid} needs value, unit and comparison ({sorted(COMPARISONS)})",
+                                        "complete the entry", column=tid))
+            if t.comparison == "about" and t.tolerance is None:
+                problems.append(Problem(rel, f"target {tid} says about (左右) but has no tolerance",
+                                        "add tolerance: in the target's unit (percentage points for growth)", column=tid))
+        if t.indicator is not None:
+            ind = indicators.get(t.indicator)
+            if ind is None:
+                problems.append(Problem(rel, f"target {tid} reads unknown indicator {t.indicator!r}",
+                                        "use an id from config/indicators.yaml", column=tid))
+            elif t.unit != "%" and ind.factor(t.unit) is None:
+                problems.append(Problem(rel, f"target {tid}: unit {t.unit} is not an accepted unit of {t.indicator}",
+                                        "add it to the indicator's units or change the target's unit", column=tid))
+        targets.append(t)
+    return tuple(targets), problems
+
+
+@lru_cache(maxsize=8)
+def load_config(config_dir: Path = paths.CONFIG_DIR) -> Config:
+    """Read settings.yaml, indicators.yaml and targets.yaml; raise InputError on any problem."""
+    config_dir = Path(config_dir)
+    settings = _read_yaml(config_dir / "settings.yaml")
+    ind_data = _read_yaml(config_dir / "indicators.yaml")
+    tgt_data = _read_yaml(config_dir / "targets.yaml")
+    indicators, index, problems = _indicators(ind_data, paths.relative(config_dir / "indicators.yaml"))
+    targets, tproblems = _targets(tgt_data, paths.relative(config_dir / "targets.yaml"), indicators)
+    problems += tproblems
+    if problems:
+        raise InputError(problems)
+    defaults = tgt_data.get("defaults") or {}
+    return Config(
+        settings=settings, indicators=indicators, targets=targets,
+        not_targets=tuple(tgt_data.get("not_targets") or ()),
+        plan_years=tuple(defaults.get("plan_years", (2022, 2023, 2024))),
+        config_dir=config_dir, _alias_index=index,
+    )

@@ -1,0 +1,40 @@
+"""Input problems a planner can fix, reported all at once and without a traceback.
+
+Every problem names the file, row and column, the offending value, what is
+wrong and how to fix it. The pipeline collects problems instead of stopping
+at the first, so one run shows everything that needs mending.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    message: str
+    fix: str
+    row: int | None = None        # spreadsheet row: the header is row 1
+    column: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f'column "{self.column}"')
+        shown = "" if self.value is None else f' (value: "{self.value}")'
+        return f"{', '.join(where)}: {self.message}{shown}\n    Fix: {self.fix}"
+
+
+@dataclass
+class InputError(Exception):
+    """Raised with every problem found; the CLI prints them and exits with status 2."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        n = len(self.problems)
+        head = f"{n} problem{'s' if n != 1 else ''} in the input; nothing was written (data/raw and the previous outputs are unchanged):"
+        return "\n".join([head, *(f"  {i}. {p}" for i, p in enumerate(self.problems, 1))])

@@ -1,0 +1,221 @@
+"""Pure parsers for the cells of a raw release: numbers, growth rates, periods, dates.
+
+Each parser takes the text of one cell and returns a value or raises
+CellError with what is wrong and how to fix it; ingest adds file, row and
+column. Text is NFKC-normalised first, which turns full-width digits, the
+full-width percent sign and full-width punctuation that Chinese input
+methods produce into their ASCII forms.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; carries the fix to show the user."""
+
+    def __init__(self, message: str, fix: str):
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+
+_DASHES = dict.fromkeys(map(ord, "\u2212\u2013\u2014\u2015\uff0d\u301c~"), "-")
+
+
+def normalise_text(text: object) -> str:
+    """NFKC, unify dashes and minus signs, trim and collapse inner white space."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text)).translate(_DASHES)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def norm_key(text: object) -> str:
+    """Key for looking names up (aliases, units, vocabulary): normalised and case-folded."""
+    return normalise_text(text).casefold()
+
+
+# ---------------------------------------------------------------- numbers --
+_MAGNITUDES = ("万亿", "百万", "亿", "万", "千")
+_APPROX_WORDS = ("约", "近", "大约")
+_APPROX_SUFFIX = ("左右",)
+_LOWER_WORDS = ("突破", "超过", "超", "逾")
+_LOWER_SUFFIX = ("以上", "余")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def parse_number_text(raw: object) -> tuple[str, str, str]:
+    """Split a value cell into (number text, trailing unit text, qualifier code).
+
+    Accepts full-width digits, thousands separators (1,352.37), qualifier words
+    (约500, 突破650, 20左右) and a magnitude or unit written after the number
+    (521亿, 640万人次). Raises CellError for anything else.
+    """
+    s = normalise_text(raw).replace(" ", "")
+    qualifier = ""
+    for words, suffix, code in ((_APPROX_WORDS, _APPROX_SUFFIX, "approximately"),
+                                (_LOWER_WORDS, _LOWER_SUFFIX, "lower_bound")):
+        for w in words:
+            if s.startswith(w):
+                s, qualifier = s[len(w):], code
+        for w in suffix:
+            if s.endswith(w):
+                s, qualifier = s[: -len(w)], code
+    m = re.match(r"^([+-]?[\d.,]+)(.*)$", s)
+    if not m:
+        raise CellError(
+            "is not a number",
+            "write the figure in digits as printed, e.g. 521 or 5.09; put the unit in the unit column",
+        )
+    number, rest = m.group(1), m.group(2)
+    if "," in number:
+        if not _THOUSANDS.match(number):
+            raise CellError(
+                "has a comma that is not a thousands separator",
+                "use a point for decimals (1352.37), and commas only between groups of three digits (1,352.37)",
+            )
+        number = number.replace(",", "")
+    if not _NUMBER.match(number):
+        raise CellError("is not a number", "write one number in digits, e.g. 521 or 5.09")
+    return number, rest, qualifier
+
+
+def parse_growth(raw: object) -> float | None:
+    """Year-on-year growth in percent: '3', '3%', '+3.0％', '-2.1', '增长3%', '下降2%'. Empty -> None."""
+    s = normalise_text(raw).replace(" ", "")
+    if not s:
+        return None
+    sign = 1.0
+    for word, sgn in (("增长", 1.0), ("下降", -1.0), ("减少", -1.0)):
+        if s.startswith(word):
+            s, sign = s[len(word):], sgn
+    s = s.removesuffix("%").removesuffix("个百分点")
+    if not _NUMBER.match(s):
+        raise CellError(
+            "is not a growth rate",
+            "write the printed year-on-year growth in percent as a number, e.g. 3.1 or -2.5 (a % sign is fine)",
+        )
+    return sign * float(s)
+
+
+# ---------------------------------------------------------------- periods --
+@dataclass(frozen=True)
+class Period:
+    year: int
+    kind: str       # "annual", "ytd" (year to date) or "year_end"
+    month_to: int   # last month covered: 12 for annual and year_end
+
+    @property
+    def end(self) -> date:
+        return date(self.year, self.month_to, calendar.monthrange(self.year, self.month_to)[1])
+
+    @property
+    def label(self) -> str:
+        """Canonical Chinese label: 2023年, 2023年1-9月, 2019年末."""
+        if self.kind == "annual":
+            return f"{self.year}年"
+        if self.kind == "year_end":
+            return f"{self.year}年末"
+        return f"{self.year}年1-{self.month_to}月" if self.month_to > 1 else f"{self.year}年1月"
+
+
+_NAMED_SPANS = {"一季度": 3, "第一季度": 3, "上半年": 6, "前三季度": 9, "H1": 6}
+_PERIOD_HELP = ("write the period as 全年, 年末 or a year-to-date span such as 1-9月 "
+                "(optionally with the year: 2024年1-9月, 2024Q3), and the year in the year column")
+
+
+def parse_period(period_raw: object, year_raw: object = "") -> Period:
+    """Read a period from the period cell and, where the period has no year, the year cell.
+
+    Quarter labels such as 2024Q3 are read as year to date (1-9月), the way
+    Chinese statistics publish quarterly figures (前三季度).
+    """
+    p = normalise_text(period_raw).replace(" ", "")
+    y_text = normalise_text(year_raw).replace(" ", "").removesuffix("年")
+    if y_text.endswith(".0"):          # a year typed into an Excel number cell
+        y_text = y_text[:-2]
+    if y_text and not re.fullmatch(r"\d{4}", y_text):
+        raise CellError("is not a four-digit year", "write the year as four digits, e.g. 2023")
+    year_col = int(y_text) if y_text else None
+
+    m = re.fullmatch(r"(\d{4})(?:年)?(.*)", p)
+    year_in_period = int(m.group(1)) if m else None
+    rest = m.group(2) if m else p
+    q = re.fullmatch(r"[Qq]([1-4])", rest)
+
+    if rest in ("", "全年", "1-12月", "年度"):
+        kind, month_to = "annual", 12
+    elif rest in ("年末", "年底", "末"):
+        kind, month_to = "year_end", 12
+    elif q:
+        kind, month_to = "ytd", 3 * int(q.group(1))
+    elif rest in _NAMED_SPANS:
+        kind, month_to = "ytd", _NAMED_SPANS[rest]
+    elif mm := re.fullmatch(r"1-(\d{1,2})月(?:份)?", rest):
+        kind, month_to = "ytd", int(mm.group(1))
+    elif rest in ("1月", "1月份"):
+        kind, month_to = "ytd", 1
+    else:
+        raise CellError("is not a period this suite reads", _PERIOD_HELP)
+    if not 1 <= month_to <= 12:
+        raise CellError("names a month outside 1-12", _PERIOD_HELP)
+    if kind == "ytd" and month_to == 12:
+        kind = "annual"
+
+    if year_in_period and year_col and year_in_period != year_col:
+        raise CellError(
+            f"says {year_in_period} but the year column says {year_col}",
+            "make the year column and the period agree (or leave the year out of the period)",
+        )
+    year = year_in_period or year_col
+    if year is None:
+        raise CellError("has no year", "put the year in the year column (e.g. 2023) or in the period (2023年1-9月)")
+    if not 1949 <= year <= 2100:
+        raise CellError(f"has the year {year}, which is out of range", "check the year for a typo")
+    return Period(year, kind, month_to)
+
+
+# ------------------------------------------------------------------ dates --
+@dataclass(frozen=True)
+class DateRange:
+    """A publication date as precise as the source gives it: a day, a month or a year."""
+
+    earliest: date
+    latest: date
+
+    @property
+    def exact(self) -> bool:
+        return self.earliest == self.latest
+
+
+def parse_date(raw: object) -> DateRange | None:
+    """'2020-06-01', '2020/6/1', '2020年6月1日', '2020-06', '2020年6月', '2020'. Empty -> None."""
+    s = normalise_text(raw).replace(" 00:00:00", "").replace(" ", "")
+    if not s:
+        return None
+    s = s.removesuffix(".0")
+    m = re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?|月)?)?年?", s)
+    if not m:
+        raise CellError("is not a date", "write the publication date as 2024-01-11, or 2024-01, or just the year 2024")
+    y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    try:
+        if d:
+            day = date(y, int(mo), int(d))
+            return DateRange(day, day)
+        if mo:
+            mo_i = int(mo)
+            return DateRange(date(y, mo_i, 1), date(y, mo_i, calendar.monthrange(y, mo_i)[1]))
+        return DateRange(date(y, 1, 1), date(y, 12, 31))
+    except ValueError:
+        raise CellError("is not a real calendar date", "check day and month (format 2024-01-11)") from None
+
+
+def today() -> date:
+    """The clock, in one place so that tests can see where 'now' comes from."""
+    return datetime.now().date()

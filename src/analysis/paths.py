@@ -1,0 +1,27 @@
+"""Every path the suite uses, in one place (cookiecutter-data-science style).
+
+The project root is found from this file's location, so the package works
+from a plain clone; HAIMEN_MONITOR_ROOT overrides it (tests, odd installs).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(os.environ.get("HAIMEN_MONITOR_ROOT", Path(__file__).resolve().parents[2]))
+CONFIG_DIR = ROOT / "config"
+DATA_DIR = ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+CLEAN_DIR = DATA_DIR / "clean"
+PLAN_TEXT = RAW_DIR / "plan" / "haimen_modern_service_plan_2022_2024.txt"
+TEMPLATES_DIR = DATA_DIR / "templates"
+NOTEBOOKS_DIR = ROOT / "notebooks"
+REPORTS_DIR = ROOT / "reports"
+
+
+def relative(path: Path) -> str:
+    """Path as a user should see it in messages: relative to the project when possible."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT.resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,59 @@
+"""The as_of quarter: what a briefing for that quarter could have known.
+
+A figure is visible at as_of when its period ends by the quarter's end and it
+was published by the quarter's reporting cut-off (quarter end plus
+`reporting_cutoff_days_after_quarter_end` from config/settings.yaml).
+Rerunning an old quarter therefore shows what the briefing would have said then.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+AS_OF_PATTERN = re.compile(r"(\d{4})Q([1-4])")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    q: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Quarter":
+        """Strict: exactly YYYYQn. The label reaches notebooks as a parameter, so nothing else may pass."""
+        m = AS_OF_PATTERN.fullmatch(str(text).strip())
+        if not m or not 2000 <= int(m.group(1)) <= 2100:
+            raise ValueError(f"as_of must be a quarter written like 2025Q2 (year 2000-2100, quarter 1-4), not {text!r}")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def containing(cls, day: date) -> "Quarter":
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+    @property
+    def end(self) -> date:
+        month = 3 * self.q
+        return date(self.year, month, calendar.monthrange(self.year, month)[1])
+
+    def cutoff(self, days_after_end: int) -> date:
+        return self.end + timedelta(days=days_after_end)
+
+    def next(self) -> "Quarter":
+        return Quarter(self.year + (self.q == 4), self.q % 4 + 1)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def first_quarter_seeing(period_end: date, published: date, cutoff_days: int) -> Quarter:
+    """The earliest quarter at which a figure with this period end and publication date is visible."""
+    q = Quarter.containing(period_end)
+    while q.cutoff(cutoff_days) < published:
+        q = q.next()
+    return q

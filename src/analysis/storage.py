@@ -1,0 +1,60 @@
+"""Writing outputs so that a failed run never leaves half a folder behind.
+
+Everything is written into a temporary sibling folder first and swapped into
+place only when complete; the previous folder survives any failure before
+the swap. CSV copies are UTF-8 with BOM so that Excel shows the Chinese text.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+
+@contextmanager
+def staged_dir(target: Path) -> Iterator[Path]:
+    """Yield an empty temporary folder next to target; on success it replaces target in one rename."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-new-", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = target.parent / f".{target.name}-old-{os.getpid()}"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _json_default(obj: object) -> str:
+    if isinstance(obj, (date, datetime)):
+        return obj.isoformat()
+    raise TypeError(f"cannot write {type(obj).__name__} to JSON")
+
+
+def write_json(path: Path, data: dict) -> None:
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n", encoding="utf-8")
+
+
+def publish_tables(out_dir: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> None:
+    """Write each table as <name>.parquet and <name>.csv plus manifest.json, atomically."""
+    with staged_dir(out_dir) as tmp:
+        for name, frame in tables.items():
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+            frame.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
+        write_json(tmp / "manifest.json", {**manifest, "written_at": datetime.now().isoformat(timespec="seconds"),
+                                           "tables": sorted(tables)})
+
+
+def read_table(out_dir: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(Path(out_dir) / f"{name}.parquet")
