@@ -57,9 +57,9 @@ class CleanResult:
 def mark_visibility(obs: pd.DataFrame, as_of: Quarter, cutoff_days: int) -> pd.DataFrame:
     """Add first_visible (the first quarter that could see the row) and visible (at as_of)."""
     out = obs.copy()
-    out["first_visible"] = [first_quarter_seeing(e, p, cutoff_days).label
-                            for e, p in zip(out["period_end"], out["published_date"])]
-    out["visible"] = [Quarter.parse(q) <= as_of for q in out["first_visible"]]
+    first = [first_quarter_seeing(e, p, cutoff_days) for e, p in zip(out["period_end"], out["published_date"])]
+    out["first_visible"] = [q.label for q in first]
+    out["visible"] = [q <= as_of for q in first]
     return out
 
 

@@ -213,7 +213,7 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
 
     ind = cfg.indicator_for(cells.get("indicator", ""))
     if ind is None:
-        names = [n for i in cfg.indicators.values() for n in (i.id, i.name_zh, *i.aliases)]
+        names = list(dict.fromkeys(n for i in cfg.indicators.values() for n in (i.id, i.name_zh, *i.aliases)))
         close = difflib.get_close_matches(cells.get("indicator", ""), names, n=3, cutoff=0.4)
         bad("indicator", "is not a known indicator" if cells.get("indicator") else "is empty",
             (f"did you mean {' / '.join(close)}? " if close else "")

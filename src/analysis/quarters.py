@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .parse import today
+
 AS_OF_PATTERN = re.compile(r"(\d{4})Q([1-4])")
 
 
@@ -26,7 +28,12 @@ class Quarter:
         m = AS_OF_PATTERN.fullmatch(str(text).strip())
         if not m or not 2000 <= int(m.group(1)) <= 2100:
             raise ValueError(f"as_of must be a quarter written like 2025Q2 (year 2000-2100, quarter 1-4), not {text!r}")
-        return cls(int(m.group(1)), int(m.group(2)))
+        quarter = cls(int(m.group(1)), int(m.group(2)))
+        current = cls.containing(today())
+        if quarter > current:
+            raise ValueError(f"as_of {quarter.label} is after the current quarter {current.label}: "
+                             "no briefing can be written for a quarter that has not begun")
+        return quarter
 
     @classmethod
     def containing(cls, day: date) -> "Quarter":
