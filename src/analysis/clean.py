@@ -275,3 +275,35 @@ def run_clean(as_of: str | None = None, raw_dir: Path = paths.RAW_DIR, out_dir: 
         "n_observations": int(len(result.observations)), "n_best_values": int(result.best["value"].notna().sum()),
     })
     return result
+
+
+def load_clean(out_dir: Path = paths.CLEAN_DIR) -> CleanResult | None:
+    """The clean data on disk, or None when there is none."""
+    import json
+
+    out_dir = Path(out_dir)
+    manifest = out_dir / "manifest.json"
+    if not manifest.exists():
+        return None
+    meta = json.loads(manifest.read_text(encoding="utf-8"))
+    best = pd.concat([storage.read_table(out_dir, "annual"), storage.read_table(out_dir, "ytd")], ignore_index=True)
+    best = best.sort_values(["indicator", "region", "period_kind", "year", "month_to"], ignore_index=True)
+    return CleanResult(Quarter.parse(meta["as_of"]), storage.read_table(out_dir, "observations"), best,
+                       meta["input_files"])
+
+
+def load_or_run_clean(as_of: str | None = None, raw_dir: Path = paths.RAW_DIR,
+                      out_dir: Path = paths.CLEAN_DIR) -> CleanResult:
+    """The clean data for as_of: read from out_dir when it is current (same quarter, same raw files), else rebuilt.
+
+    This is what lets a planner rerun any later notebook by hand and get what the pipeline got.
+    """
+    from .ingest import file_sha256
+
+    current = load_clean(out_dir)
+    raw_hashes = {paths.relative(p): file_sha256(p) for p in raw_files(Path(raw_dir))}
+    if current is not None and current.input_hashes == raw_hashes:
+        wanted = as_of or max(current.observations["first_visible"], key=Quarter.parse)
+        if current.as_of.label == wanted:
+            return current
+    return run_clean(as_of, raw_dir=raw_dir, out_dir=out_dir)

@@ -42,10 +42,25 @@ def cmd_clean(args: argparse.Namespace) -> None:
     print(f"  ({time.perf_counter() - start:.1f} s)")
 
 
+def cmd_validate(args: argparse.Namespace) -> None:
+    from .pipeline import validate_quarter
+
+    start = time.perf_counter()
+    results = validate_quarter(args.as_of, engine=args.engine)
+    s = results["summary"]
+    folder = paths.relative(paths.REPORTS_DIR / results["as_of"] / "validation")
+    print(f"Validation for as_of {results['as_of']}: {s['checks']} checks, {s['passed']} passed, "
+          f"{s['warnings']} warnings, {s['errors']} errors ({time.perf_counter() - start:.1f} s)")
+    print(f"  {folder}/validation.pdf, {folder}/data_docs/index.html, {folder}/results.json")
+    for check in results["checks"]:
+        if not check["success"]:
+            print(f"  warning: {check['check']}: {check['title_en']} ({check['rows_failing']} rows)")
+
+
 def cmd_briefing(args: argparse.Namespace) -> None:
-    """Until the full pipeline lands (validate, forecast, briefing), `make briefing` runs the clean step."""
-    print("Step 1/1 clean (validation, forecasts and the PDF briefing are not built yet; see README 'Status')")
-    cmd_clean(args)
+    """Until the full pipeline lands (forecast, briefing), `make briefing` runs clean and validate."""
+    print("Step 1/2 clean; step 2/2 validate (forecasts and the PDF briefing are not built yet; see README 'Status')")
+    cmd_validate(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Haimen modern service industry plan monitor (2022-2024)")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, func, text in (("clean", cmd_clean, "read data/raw, choose best values, write data/clean"),
+                             ("validate", cmd_validate, "clean, then check the data and write reports/<as_of>/validation"),
                              ("briefing", cmd_briefing, "everything from raw files to the reports")):
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--as-of", help="quarter such as 2025Q2 (default: the latest quarter with data)")
@@ -60,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", help=argparse.SUPPRESS)
         p.add_argument("--include-unverified", action="store_true",
                        help="let unverified figures win the best-value choice (default: excluded)")
+        p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto",
+                       help="PDF route: Quarto when on PATH (auto), or nbconvert + Pandoc + Typst")
         p.set_defaults(func=func)
     return parser
 

@@ -1,0 +1,39 @@
+"""How tables and numbers are shown to readers, in notebooks and in the PDFs.
+
+Tables are displayed as Markdown (not HTML) so that the same output reads in
+JupyterLab and survives the Markdown -> Typst route into the PDF.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+_BREAK_AFTER = re.compile(r"([_/.:?&=,-])(?=\S)")
+
+
+def breakable(value: object) -> object:
+    """Long identifiers (file names, URLs) get zero-width break points, so that PDF table cells can wrap them."""
+    if isinstance(value, str) and len(value) > 18:
+        return _BREAK_AFTER.sub("\\1\u200b", value)
+    return value
+
+
+def md_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty: str = "（无 none）") -> str:
+    """A Markdown table of frame; columns maps column -> header (and picks and orders them)."""
+    if frame is None or frame.empty:
+        return empty
+    shown = frame[list(columns)] if columns else frame
+    if columns:
+        shown = shown.rename(columns=columns)
+    shown = shown.astype(object).where(shown.notna(), "").map(breakable)
+    return shown.to_markdown(index=False, floatfmt="g")
+
+
+def show(text: str) -> None:
+    display(Markdown(text))
+
+
+def show_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty: str = "（无 none）") -> None:
+    show(md_table(frame, columns, empty))

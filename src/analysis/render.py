@@ -1,0 +1,136 @@
+"""Executed notebook -> PDF, with the same Typst look on both routes.
+
+Route 1 (when `quarto` is on PATH): Quarto's Typst format, using _quarto.yml
+at the project root. Route 2 (always available; Quarto is not on the package
+registries our machines reach): nbconvert to Markdown with inputs hidden,
+Pandoc (pypandoc-binary) to Typst, Typst (the `typst` package) to PDF. Both
+include templates/look.typ and need a CJK font (Noto Sans CJK SC); without
+one the run stops with a message saying how to install it.
+
+Only what a reader should see reaches the PDF: code cells' inputs, printed
+streams, errors and plain-text reprs are dropped; Markdown, tables and
+images stay.
+"""
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from . import paths
+from .errors import InputError, Problem
+
+LOOK = Path(__file__).parent / "templates" / "look.typ"
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK JP")
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts",
+             Path.home() / ".fonts", Path("/Library/Fonts"), Path.home() / "Library/Fonts")
+KEEP_MIME = ("text/markdown", "image/png", "image/svg+xml", "image/jpeg")
+
+
+class RenderError(InputError):
+    """The PDF could not be made; says what is missing and how to get it."""
+
+
+def find_cjk_font() -> Path:
+    """A Noto CJK font file on this machine, or RenderError saying how to install one."""
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "family", "file"], capture_output=True, text=True, timeout=20).stdout
+        for line in out.splitlines():
+            if any(f in line for f in CJK_FAMILIES):
+                return Path(line.split(":")[0])
+    except (OSError, subprocess.SubprocessError):
+        pass
+    for folder in FONT_DIRS:
+        if folder.exists():
+            for f in folder.rglob("NotoS*CJK*"):
+                return f
+    raise RenderError([Problem("CJK font", "no Noto CJK font is installed, so Chinese text cannot be typeset",
+                               "Debian/Ubuntu: sudo apt-get install fonts-noto-cjk (or run `make setup` as root); "
+                               "Fedora: sudo dnf install google-noto-sans-cjk-fonts; macOS: brew install --cask font-noto-sans-cjk")])
+
+
+def reader_view(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook as a reader sees it: Markdown cells, and code outputs that are Markdown or images."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") in ("display_data", "execute_result"):
+                data = {k: v for k, v in out.get("data", {}).items() if k in KEEP_MIME}
+                if data:
+                    out["data"] = data
+                    kept.append(out)
+        cell["outputs"] = kept
+    return nb
+
+
+def _markdown(nb: nbformat.NotebookNode) -> tuple[str, dict[str, bytes]]:
+    from nbconvert import MarkdownExporter
+
+    exporter = MarkdownExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, resources = exporter.from_notebook_node(reader_view(nb))
+    return body, resources.get("outputs", {})
+
+
+def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | None) -> None:
+    import pypandoc
+    import typst
+
+    font = find_cjk_font()
+    with tempfile.TemporaryDirectory(prefix="render-") as tmp:
+        tmp = Path(tmp)
+        body, images = _markdown(nb)
+        for name, data in images.items():
+            (tmp / name).write_bytes(data)
+        (tmp / "report.md").write_text(body, encoding="utf-8")
+        # --columns: no Markdown line counts as "long", so Pandoc leaves table widths to Typst (auto)
+        args = ["--standalone", "--columns=100000", f"--include-in-header={LOOK}", "-V", "papersize=a4", "-V", f"lang={lang}",
+                "-V", "page-numbering=1", "-V", f"mainfont={CJK_FAMILIES[0]}"]
+        if title:
+            args += ["-M", f"pagetitle={title}"]
+        pypandoc.convert_file(str(tmp / "report.md"), "typst", format="markdown-yaml_metadata_block",
+                              outputfile=str(tmp / "report.typ"), extra_args=args)
+        out = tmp / "report.pdf"
+        typst.compile(str(tmp / "report.typ"), output=str(out), root=str(tmp), font_paths=[str(font.parent)])
+        shutil.move(str(out), pdf)
+
+
+def _quarto_route(nb_path: Path, pdf: Path, lang: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="render-") as tmp:
+        tmp = Path(tmp)
+        work = tmp / nb_path.name
+        nbformat.write(reader_view(nbformat.read(nb_path, as_version=4)), work)
+        shutil.copy(paths.ROOT / "_quarto.yml", tmp / "_quarto.yml")
+        shutil.copy(LOOK, tmp / "look.typ")
+        subprocess.run(["quarto", "render", str(work), "--to", "typst", "-M", f"lang:{lang}"],
+                       cwd=tmp, check=True, capture_output=True, text=True, timeout=600)
+        shutil.move(str(work.with_suffix(".pdf")), pdf)
+
+
+def choose_engine(engine: str = "auto") -> str:
+    if engine not in ("auto", "quarto", "typst"):
+        raise ValueError(f"engine must be auto, quarto or typst, not {engine!r}")
+    if engine == "auto":
+        return "quarto" if shutil.which("quarto") else "typst"
+    if engine == "quarto" and not shutil.which("quarto"):
+        raise RenderError([Problem("--engine quarto", "quarto is not on PATH",
+                                   "install Quarto from quarto.org, or use --engine typst (no install needed)")])
+    return engine
+
+
+def render_notebook(nb_path: Path, pdf: Path, lang: str = "zh", engine: str = "auto", title: str | None = None) -> str:
+    """Render an executed notebook to pdf; returns the engine used ("quarto" or "typst")."""
+    engine = choose_engine(engine)
+    pdf = Path(pdf)
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    if engine == "quarto":
+        _quarto_route(Path(nb_path), pdf, lang)
+    else:
+        _typst_route(nbformat.read(nb_path, as_version=4), pdf, lang, title)
+    return engine

@@ -1,0 +1,421 @@
+"""Data validation with Great Expectations: what was checked, what failed, and how bad it is.
+
+Checks are defined here, in code, and versioned with it. Each is one Great
+Expectations expectation on one prepared table, with a severity:
+- error: the data cannot be trusted as it is; the pipeline stops after
+  writing the report (ValidationFailed);
+- warning: the data are usable but a reader must know (gaps, unverified or
+  undated sources, growth that does not match the levels); warnings are
+  carried into the briefing's data notes.
+Checks that compare rows (growth against levels, year-to-date sequences,
+coverage of the headline indicators) first build a small table with one row
+per comparison, so that Great Expectations reports the failing comparisons
+themselves. Usage analytics are off (set in analysis/__init__.py) and the
+Data Docs are rewritten to use vendored copies of their scripts and styles,
+so the report reads with no network.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import paths
+from .clean import CleanResult
+from .config import Config
+from .errors import InputError, Problem
+
+VENDOR_DIR = Path(__file__).parent / "assets" / "datadocs_vendor"
+# CDN address in the Data Docs templates -> vendored file (see assets/datadocs_vendor/README.md)
+CDN_TO_VENDOR = {
+    r"https://cdn\.jsdelivr\.net/npm/vega@5": "js/vega.min.js",
+    r"https://cdn\.jsdelivr\.net/npm/vega-lite@5": "js/vega-lite.min.js",
+    r"https://cdn\.jsdelivr\.net/npm/vega-embed@6": "js/vega-embed.min.js",
+    r"https://cdnjs\.cloudflare\.com/ajax/libs/font-awesome/[\d.]+/css/all\.min\.css": "css/all.min.css",
+    r"https://code\.jquery\.com/jquery-[\d.]+\.min\.js": "js/jquery.min.js",
+    r"https://cdnjs\.cloudflare\.com/ajax/libs/popper\.js/[\d.]+/umd/popper\.min\.js": "js/popper.min.js",
+    r"https://stackpath\.bootstrapcdn\.com/bootstrap/[\d.]+/js/bootstrap\.min\.js": "js/bootstrap.min.js",
+    r"https://maxcdn\.bootstrapcdn\.com/bootstrap/[\d.]+/css/bootstrap\.min\.css": "css/bootstrap.min.css",
+    r"https://unpkg\.com/bootstrap-table@[\d.]+/dist/bootstrap-table\.min\.js": "js/bootstrap-table.min.js",
+    r"https://unpkg\.com/bootstrap-table@[\d.]+/dist/bootstrap-table\.min\.css": "css/bootstrap-table.min.css",
+    r"https://unpkg\.com/bootstrap-table@[\d.]+/dist/extensions/filter-control/bootstrap-table-filter-control(\.min)?\.js":
+        "js/bootstrap-table-filter-control.min.js",
+    r"https://unpkg\.com/bootstrap-table@[\d.]+/dist/extensions/filter-control/bootstrap-table-filter-control(\.min)?\.css":
+        "css/bootstrap-table-filter-control.min.css",
+    r"https://cdnjs\.cloudflare\.com/ajax/libs/bootstrap-datepicker/[\d.]+/js/bootstrap-datepicker\.min\.js":
+        "js/bootstrap-datepicker.min.js",
+    r"https://cdnjs\.cloudflare\.com/ajax/libs/bootstrap-datepicker/[\d.]+/css/bootstrap-datepicker\.min\.css":
+        "css/bootstrap-datepicker.min.css",
+    r"https://cdn\.jsdelivr\.net/npm/@forevolve/bootstrap-dark@[\d.]+/dist/css/bootstrap-prefers-dark\.css":
+        "css/bootstrap-prefers-dark.css",
+}
+SEVERITY_GX = {"error": "critical", "warning": "warning"}
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    table: str
+    severity: str              # "error" or "warning"
+    title_zh: str
+    title_en: str
+    fix: str                   # what to do when it fails
+    expectation: object        # a great_expectations Expectation
+    show: tuple[str, ...]      # columns that identify a failing row for a reader
+
+
+@dataclass
+class ValidationReport:
+    as_of: str
+    results: pd.DataFrame                       # one row per check
+    failures: dict[str, pd.DataFrame] = field(default_factory=dict)   # check id -> failing rows
+    data_docs: Path | None = None
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.results[(self.results["severity"] == "error") & ~self.results["success"]]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        return self.results[(self.results["severity"] == "warning") & ~self.results["success"]]
+
+    def to_json(self) -> dict:
+        return {
+            "as_of": self.as_of,
+            "summary": summary(self),
+            "checks": json.loads(self.results.to_json(orient="records", force_ascii=False)),
+            "failing_rows": {k: json.loads(v.to_json(orient="records", force_ascii=False, date_format="iso"))
+                             for k, v in self.failures.items()},
+        }
+
+
+class ValidationFailed(InputError):
+    """An error-severity check failed: the report is written, the pipeline stops."""
+
+
+# ---------------------------------------------------------- prepared tables --
+def _none_if_blank(s: pd.Series) -> pd.Series:
+    return s.where(s.astype(str).str.strip() != "", None)
+
+
+def prepare_tables(result: CleanResult, cfg: Config) -> dict[str, pd.DataFrame]:
+    """The tables the checks run on, each a plain DataFrame derived from the clean result."""
+    obs = result.observations.copy()
+    for col in ("source_title", "source_url", "published", "unit_printed", "reliability"):
+        obs[col] = _none_if_blank(obs[col].fillna(""))
+    obs.loc[obs["value"].isna(), "unit_printed"] = None        # growth-only rows print no unit
+    inds = cfg.indicators
+    obs["floor"] = [0.0 if inds[i].non_negative else np.nan for i in obs["indicator"]]
+    obs["lower_bound"] = [inds[i].bounds[0] for i in obs["indicator"]]
+    obs["upper_bound"] = [inds[i].bounds[1] for i in obs["indicator"]]
+    obs["period_end"] = pd.to_datetime(obs["period_end"])
+    obs["published_date"] = pd.to_datetime(obs["published_date"])
+    visible = obs[obs["visible"]].reset_index(drop=True)
+
+    clean = result.best.copy()
+    clean["period_end"] = pd.to_datetime(clean["period_end"])
+    return {
+        "raw": obs.reset_index(drop=True),
+        "visible": visible,
+        "clean": clean.reset_index(drop=True),
+        "growth_pairs": growth_pairs(result.best),
+        "ytd_steps": ytd_steps(result.best, cfg),
+        "headline_coverage": headline_coverage(result, cfg),
+        "headline_years": headline_years(result, cfg),
+    }
+
+
+def growth_pairs(best: pd.DataFrame) -> pd.DataFrame:
+    """Each printed growth rate next to the growth implied by two published (not derived) levels."""
+    cols = ["indicator", "region", "period", "previous_period", "level", "previous_level",
+            "printed_growth_pct", "implied_growth_pct", "gap_pp"]
+    pub = best[best["value"].notna() & ~best["derived"]]
+    index = {(r.indicator, r.region, r.period_kind, r.month_to, r.year): r for r in pub.itertuples()}
+    rows = []
+    for r in pub[pub["growth_pct"].notna()].itertuples():
+        prev = index.get((r.indicator, r.region, r.period_kind, r.month_to, r.year - 1))
+        if prev is None or prev.value == 0:
+            continue
+        implied = 100 * (r.value / prev.value - 1)
+        rows.append([r.indicator, r.region, r.period, prev.period, r.value, prev.value, r.growth_pct,
+                     round(implied, 2), round(implied - r.growth_pct, 2)])
+    return pd.DataFrame(rows, columns=cols)
+
+
+def ytd_steps(best: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Consecutive year-to-date figures of a flow within one year (the full year counts as 1-12月)."""
+    cols = ["indicator", "region", "year", "from_period", "to_period", "from_value", "to_value", "increase"]
+    flows = {i for i, ind in cfg.indicators.items() if ind.kind == "flow"}
+    pub = best[best["value"].notna() & ~best["derived"] & best["indicator"].isin(flows)
+               & best["period_kind"].isin(["ytd", "annual"])]
+    rows = []
+    for (ind, region, year), g in pub.groupby(["indicator", "region", "year"]):
+        g = g.sort_values("month_to")
+        for a, b in zip(g.itertuples(), list(g.itertuples())[1:]):
+            rows.append([ind, region, year, a.period, b.period, a.value, b.value, round(b.value - a.value, 4)])
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _home_years(result: CleanResult, cfg: Config, indicator: str) -> list[int]:
+    a = result.annual
+    home = a[(a["indicator"] == indicator) & (a["region"] == cfg.settings["home_region"]) & a["value"].notna()]
+    return sorted(home["year"].unique().tolist())
+
+
+def headline_coverage(result: CleanResult, cfg: Config) -> pd.DataFrame:
+    """Per headline target: does Haimen have a figure for the base year and a later one?"""
+    rows = []
+    for t in cfg.headline_targets:
+        years = _home_years(result, cfg, t.indicator)
+        later = [y for y in years if y > t.base_year]
+        rows.append([t.id, t.indicator, t.base_year, ", ".join(map(str, years)) or "none",
+                     t.base_year in years, bool(later), t.base_year in years and bool(later)])
+    return pd.DataFrame(rows, columns=["target", "indicator", "base_year", "years_with_data",
+                                       "has_base_year", "has_later_year", "has_base_and_later"])
+
+
+def headline_years(result: CleanResult, cfg: Config) -> pd.DataFrame:
+    """Per headline indicator and year from the base year to the last full year before as_of: is there a figure?"""
+    last_full_year = result.as_of.year if result.as_of.q == 4 else result.as_of.year - 1
+    rows = []
+    for t in cfg.headline_targets:
+        years = set(_home_years(result, cfg, t.indicator))
+        for y in range(t.base_year, last_full_year + 1):
+            rows.append([t.indicator, cfg.settings["home_region"], y, y in years])
+    return pd.DataFrame(rows, columns=["indicator", "region", "year", "has_figure"])
+
+
+# ------------------------------------------------------------------- checks --
+def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as_of_year: int) -> list[Check]:
+    """Every check, in the order the report lists them."""
+    import great_expectations as gx
+
+    E = gx.expectations
+    v = cfg.settings["validation"]
+    required = cfg.settings["columns"]["required"]
+    unit_pairs = [(i, u) for i, ind in cfg.indicators.items() for u in ind.units]
+    canonical_pairs = [(i, ind.unit) for i, ind in cfg.indicators.items()]
+    raw_id = ("obs_id", "indicator", "region", "period")
+    tol = float(v["growth_tolerance_pp"])
+
+    def check(id_, table, severity, zh, en, fix, expectation_cls, show=raw_id, **kwargs) -> Check:
+        exp = expectation_cls(**kwargs, severity=SEVERITY_GX[severity], meta={"check_id": id_, "title_zh": zh, "title_en": en})
+        return Check(id_, table, severity, zh, en, fix, exp, tuple(show))
+
+    return [
+        check("raw.columns", "raw", "error", "必填列齐全", "Required columns present",
+              "add the missing column to the raw file (data/raw/README.md)",
+              E.ExpectTableColumnsToMatchSet, column_set=required, exact_match=False),
+        check("raw.value_numeric", "raw", "error", "数值为数字", "Values are numbers",
+              "write values as numbers", E.ExpectColumnValuesToBeInTypeList, column="value", type_list=["float64", "float", "Float64"]),
+        check("raw.source_title", "raw", "error", "每行注明来源标题", "Every row names its source",
+              "give the publication's title in source_title", E.ExpectColumnValuesToNotBeNull, column="source_title"),
+        check("raw.source_url", "raw", "error", "每行注明来源网址", "Every row gives the source's web address",
+              "give the full http(s) address in source_url", E.ExpectColumnValuesToMatchRegex,
+              column="source_url", regex=r"^https?://\S+$"),
+        check("raw.reliability", "raw", "error", "每行有可靠性等级", "Every row has a reliability grade",
+              "grade the source: official, secondary or unverified", E.ExpectColumnValuesToBeInSet,
+              column="reliability", value_set=["official", "secondary", "unverified"]),
+        check("raw.published", "raw", "warning", "每行有发布日期", "Every row gives a publication date or year",
+              "find the publication date (or year) and add it; until then period end + lag is assumed",
+              E.ExpectColumnValuesToNotBeNull, column="published", show=raw_id + ("source_url",)),
+        check("raw.unverified", "raw", "warning", "未核实来源", "No figure comes from an unverified source",
+              "find the official publication of the figure and add it as a release; unverified figures are excluded from best values",
+              E.ExpectColumnValuesToNotBeInSet, column="reliability", value_set=["unverified"],
+              show=raw_id + ("value", "unit", "source_url")),
+        check("raw.units", "raw", "error", "单位属于该指标的允许单位", "Units are allowed for their indicator",
+              "use a unit listed for the indicator in config/indicators.yaml", E.ExpectColumnPairValuesToBeInSet,
+              column_A="indicator", column_B="unit_printed", value_pairs_set=unit_pairs,
+              ignore_row_if="either_value_is_missing", show=raw_id + ("unit_printed",)),
+        check("raw.lower_bound", "raw", "error", "数值不低于合理下限", "Values are not below the plausible range",
+              "check the value and its unit (a factor of 10,000 is the usual slip); if it is right, widen bounds in config/indicators.yaml",
+              E.ExpectColumnPairValuesAToBeGreaterThanB, column_A="value", column_B="lower_bound", or_equal=True,
+              ignore_row_if="either_value_is_missing", show=raw_id + ("value", "unit", "lower_bound")),
+        check("raw.upper_bound", "raw", "error", "数值不高于合理上限", "Values are not above the plausible range",
+              "check the value and its unit; if it is right, widen bounds in config/indicators.yaml",
+              E.ExpectColumnPairValuesAToBeGreaterThanB, column_A="upper_bound", column_B="value", or_equal=True,
+              ignore_row_if="either_value_is_missing", show=raw_id + ("value", "unit", "upper_bound")),
+        check("raw.non_negative", "raw", "error", "非负指标无负值", "Non-negative indicators are not negative",
+              "check the sign; a fall belongs in growth_pct", E.ExpectColumnPairValuesAToBeGreaterThanB,
+              column_A="value", column_B="floor", or_equal=True, ignore_row_if="either_value_is_missing",
+              show=raw_id + ("value",)),
+        check("raw.period_range", "raw", "warning", f"时期在{v['earliest_year']}年至as_of之间",
+              f"Periods lie between {v['earliest_year']} and as_of",
+              "figures before the earliest year are kept as long-run anchors only; check the year if unintended",
+              E.ExpectColumnValuesToBeBetween, column="year", min_value=int(v["earliest_year"]), max_value=as_of_year,
+              show=raw_id + ("value", "unit")),
+        check("visible.period_by_as_of", "visible", "error", "采用数据的时期不晚于as_of", "Figures used end by as_of",
+              "this is a defect of the visibility rule: report it", E.ExpectColumnValuesToBeBetween,
+              column="period_end", max_value=as_of_end.to_pydatetime()),
+        check("visible.published_by_cutoff", "visible", "error", "采用数据在截止日前发布", "Figures used were published by the as_of cut-off",
+              "this is a defect of the visibility rule: report it", E.ExpectColumnValuesToBeBetween,
+              column="published_date", max_value=cutoff.to_pydatetime(), show=raw_id + ("published_date",)),
+        check("clean.unique", "clean", "error", "清洗数据键唯一", "One clean value per indicator, region and period",
+              "this is a defect of the clean step: report it", E.ExpectCompoundColumnsToBeUnique,
+              column_list=["indicator", "region", "period"], show=("indicator", "region", "period")),
+        check("clean.canonical_units", "clean", "error", "清洗数据使用标准单位", "Clean values are in canonical units",
+              "this is a defect of the clean step: report it", E.ExpectColumnPairValuesToBeInSet,
+              column_A="indicator", column_B="unit", value_pairs_set=canonical_pairs, show=("indicator", "period", "unit")),
+        check("growth.consistent", "growth_pairs", "warning", "公布增速与水平值之比一致",
+              f"Printed growth matches the ratio of the printed levels (within {tol:g} points)",
+              "growth on a comparable basis (可比口径) may differ legitimately; otherwise check both figures",
+              E.ExpectColumnValuesToBeBetween, column="gap_pp", min_value=-tol, max_value=tol,
+              show=("indicator", "region", "period", "level", "previous_level", "printed_growth_pct", "implied_growth_pct", "gap_pp")),
+        check("ytd.non_decreasing", "ytd_steps", "error", "累计值年内不减", "Year-to-date values do not fall within a year",
+              "a year-to-date figure cannot be lower than an earlier one of the same year: check the months and values",
+              E.ExpectColumnValuesToBeBetween, column="increase", min_value=0,
+              show=("indicator", "region", "from_period", "to_period", "from_value", "to_value")),
+        check("headline.base_and_later", "headline_coverage", "warning", "核心指标有基年及以后数据",
+              "Each headline indicator has Haimen data for the base year and a later year",
+              "find the published Haimen figures (statistical bulletin, government work report) and add them",
+              E.ExpectColumnValuesToBeInSet, column="has_base_and_later", value_set=[True],
+              show=("target", "indicator", "base_year", "years_with_data")),
+        check("headline.missing_years", "headline_years", "warning", "核心指标缺失年份", "Headline indicators have no missing years",
+              "find the figure for the missing year and add it", E.ExpectColumnValuesToBeInSet,
+              column="has_figure", value_set=[True], show=("indicator", "region", "year")),
+    ]
+
+
+# ---------------------------------------------------------------------- run --
+def run_checks(tables: dict[str, pd.DataFrame], checks: list[Check], as_of: str, docs_dir: Path | None = None) -> ValidationReport:
+    """Run every check with Great Expectations; build Data Docs into docs_dir when given."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    workdir = Path(tempfile.mkdtemp(prefix="gx-"))
+    try:
+        ctx = gx.get_context(mode="file", project_root_dir=str(workdir))
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+        ctx.variables.save()
+        source = ctx.data_sources.add_pandas("haimen")
+        outcomes: dict[str, dict] = {}
+        validations = []
+        for table in dict.fromkeys(c.table for c in checks):
+            suite = ctx.suites.add(gx.ExpectationSuite(name=f"{table}_checks"))
+            for c in checks:
+                if c.table == table:
+                    suite.add_expectation(c.expectation)
+            batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("whole")
+            vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"validate_{table}", data=batch, suite=suite))
+            validations.append((vd, table))
+        for vd, table in validations:
+            actions = [gx.checkpoint.UpdateDataDocsAction(name="docs")] if docs_dir else []
+            cp = ctx.checkpoints.add(gx.Checkpoint(name=f"checkpoint_{table}", validation_definitions=[vd],
+                                                   actions=actions, result_format={"result_format": "COMPLETE"}))
+            run = cp.run(batch_parameters={"dataframe": tables[table]})
+            for vr in run.run_results.values():
+                for r in vr.results:
+                    outcomes[r.expectation_config.meta["check_id"]] = {
+                        "success": bool(r.success), "result": r.result,
+                        "exception": r.exception_info.get("exception_message") if r.exception_info.get("raised_exception") else None,
+                    }
+        if docs_dir:
+            site = workdir / "gx" / "uncommitted" / "data_docs" / "local_site"
+            _offline_copy(site, Path(docs_dir))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return _report(tables, checks, outcomes, as_of, Path(docs_dir) / "index.html" if docs_dir else None)
+
+
+def _report(tables, checks, outcomes, as_of, docs_index) -> ValidationReport:
+    rows, failures = [], {}
+    for c in checks:
+        out = outcomes[c.id]
+        frame = tables[c.table]
+        bad_index = out["result"].get("unexpected_index_list") or []
+        if out["exception"]:
+            success, n_failed = False, len(frame)
+        else:
+            success, n_failed = out["success"], len(bad_index) if bad_index else (0 if out["success"] else 1)
+        if bad_index:
+            failing = frame.loc[[i for i in bad_index if i in frame.index], list(c.show)]
+            failures[c.id] = failing.reset_index(drop=True)
+        rows.append({"check": c.id, "severity": c.severity, "title_zh": c.title_zh, "title_en": c.title_en,
+                     "table": c.table, "rows_checked": len(frame), "rows_failing": n_failed, "success": success,
+                     "fix": c.fix, "exception": out["exception"] or ""})
+    return ValidationReport(as_of, pd.DataFrame(rows), failures, docs_index)
+
+
+def _offline_copy(site: Path, target: Path) -> None:
+    """Copy the Data Docs site, pointing every CDN script and style at the vendored copies."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(site, target)
+    shutil.copytree(VENDOR_DIR, target / "static" / "vendor")
+    for page in target.rglob("*.html"):
+        depth = len(page.relative_to(target).parts) - 1
+        prefix = "../" * depth + "static/vendor/"
+        html = page.read_text(encoding="utf-8")
+        for pattern, local in CDN_TO_VENDOR.items():
+            html = re.sub(pattern, prefix + local, html)
+        html = re.sub(r'\s(integrity|crossorigin)="[^"]*"', "", html)
+        # GE gets the depth of some static links wrong on validation pages (the favicon): fix them all
+        html = re.sub(r'(src|href)="(?:\./|(?:\.\./)*)static/', lambda m: f'{m.group(1)}="{"../" * depth}static/', html)
+        # the logo is fetched from a remote bucket with the context id attached: use the local copy
+        html = re.sub(r'src="https://great-expectations-web-assets[^"]*logo-long\.png[^"]*"',
+                      f'src="{"../" * depth}static/images/logo-long.png"', html)
+        page.write_text(html, encoding="utf-8")
+
+
+def summary(report: ValidationReport) -> dict[str, int]:
+    r = report.results
+    return {"checks": int(len(r)), "passed": int(r["success"].sum()),
+            "warnings": int(len(report.warnings)), "errors": int(len(report.errors))}
+
+
+def validate(result: CleanResult, cfg: Config, docs_dir: Path | None = None) -> ValidationReport:
+    """Pure entry point apart from Data Docs: clean result in, report out."""
+    as_of = result.as_of
+    cutoff_days = int(cfg.settings["reporting_cutoff_days_after_quarter_end"])
+    checks = define_checks(cfg, pd.Timestamp(as_of.end), pd.Timestamp(as_of.cutoff(cutoff_days)), as_of.year)
+    return run_checks(prepare_tables(result, cfg), checks, as_of.label, docs_dir)
+
+
+def raise_on_errors(results: dict, report_path: str) -> None:
+    """Turn failed error-severity checks (from ValidationReport.to_json()) into the pipeline's stop message."""
+    problems = []
+    for row in results["checks"]:
+        if row["success"] or row["severity"] != "error":
+            continue
+        failing = results["failing_rows"].get(row["check"], [])
+        sample = "; ".join(", ".join(f"{k}={v}" for k, v in rec.items()) for rec in failing[:3])
+        problems.append(Problem(report_path, f"check {row['check']} failed ({row['title_en']} / {row['title_zh']}): "
+                                             f"{row['rows_failing']} of {row['rows_checked']} rows"
+                                             + (f", e.g. {sample}" if sample else ""), row["fix"]))
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def write_results(report: ValidationReport, path: Path) -> None:
+    Path(path).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def offline_violations(site: Path) -> list[str]:
+    """Remote scripts, styles or fonts a Data Docs page would fetch (should be none)."""
+    bad = []
+    for page in Path(site).rglob("*.html"):
+        for m in re.finditer(r'<(script|link|img|iframe)[^>]+(src|href)="(https?://[^"]+)"', page.read_text(encoding="utf-8")):
+            bad.append(f"{page.name}: {m.group(3)}")
+    return bad
+
+
+
+
+def run_validation(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLEAN_DIR,
+                   raw_dir: Path = paths.RAW_DIR) -> tuple[ValidationReport, "CleanResult"]:
+    """The validation stage as the notebook runs it: clean data in, Data Docs and results.json out."""
+    from .clean import load_or_run_clean
+    from .config import load_config
+
+    result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = validate(result, load_config(), docs_dir=out_dir / "data_docs")
+    write_results(report, out_dir / "results.json")
+    return report, result
