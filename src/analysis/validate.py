@@ -205,7 +205,8 @@ def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as
     tol = float(v["growth_tolerance_pp"])
 
     def check(id_, table, severity, zh, en, fix, expectation_cls, show=raw_id, **kwargs) -> Check:
-        exp = expectation_cls(**kwargs, severity=SEVERITY_GX[severity], meta={"check_id": id_, "title_zh": zh, "title_en": en})
+        exp = expectation_cls(**kwargs, severity=SEVERITY_GX[severity], meta={"check_id": id_, "title_zh": zh, "title_en": en},
+                              description=f"[{id_} · {severity}] {zh} / {en}")
         return Check(id_, table, severity, zh, en, fix, exp, tuple(show))
 
     return [
