@@ -12,10 +12,15 @@ Only benchmarks read ../shared/; the product never does.
 """
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-import time
+
+# one BLAS thread per worker process: the workers already use every core
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path

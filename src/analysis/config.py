@@ -35,6 +35,7 @@ class Indicator:
     bounds: tuple[float, float]
     aliases: tuple[str, ...] = ()
     derive_from_growth: bool = False
+    pandemic: str = "none"          # treatment of forecast.pandemic_years: none, mask or dummy
 
     def factor(self, unit_printed: str) -> Decimal | None:
         """Exact conversion factor for a printed unit, None when the unit is not accepted.
@@ -124,6 +125,7 @@ def _indicators(data: dict[str, Any], rel: str) -> tuple[dict[str, Indicator], d
                 units={str(k): float(v) for k, v in spec["units"].items()}, kind=spec["kind"],
                 non_negative=bool(spec["non_negative"]), bounds=tuple(spec["bounds"]),
                 aliases=tuple(spec.get("aliases") or ()), derive_from_growth=bool(spec.get("derive_from_growth", False)),
+                pandemic=str(spec.get("pandemic", "none")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(Problem(rel, f"indicator {ind_id} is incomplete ({exc})",
@@ -132,6 +134,9 @@ def _indicators(data: dict[str, Any], rel: str) -> tuple[dict[str, Indicator], d
         if ind.kind not in INDICATOR_KINDS:
             problems.append(Problem(rel, f"indicator {ind_id} has kind {ind.kind!r}",
                                     f"use one of {sorted(INDICATOR_KINDS)}", column=ind_id))
+        if ind.pandemic not in ("none", "mask", "dummy"):
+            problems.append(Problem(rel, f"indicator {ind_id} has pandemic {ind.pandemic!r}",
+                                    "use none, mask or dummy", column=ind_id))
         if ind.factor(ind.unit) != 1:
             problems.append(Problem(rel, f"indicator {ind_id}: its canonical unit {ind.unit} must have factor 1 in units",
                                     f"add '{ind.unit}: 1' to its units", column=ind_id))

@@ -185,8 +185,35 @@ def damped_trend(d: SeriesData, h: int, n: int, rng: np.random.Generator, s: For
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = SARIMAX(grid.to_numpy(), order=(1, 1, 1), trend="n").fit(disp=False, maxiter=200)
-        sims = res.simulate(nsimulations=h, anchor="end", repetitions=n, rng=rng)
-    paths = np.asarray(sims).reshape(h, n).T
+    return simulate_state_space(res, h, n, rng)
+
+
+def _psd_sqrt(cov: np.ndarray) -> np.ndarray:
+    """A square root of a covariance matrix that may be singular."""
+    w, v = np.linalg.eigh((cov + cov.T) / 2)
+    return v * np.sqrt(np.clip(w, 0, None))
+
+
+def simulate_state_space(res, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Paths of a fitted (time-invariant) statsmodels state-space model from its last filtered state.
+
+    Vectorised over paths, unlike MLEResults.simulate; the starting state is
+    drawn from its filtered distribution, so state uncertainty is included.
+    """
+    res.model.update(res.params)                  # the system matrices at the fitted parameters
+    ssm = res.model.ssm
+
+    def matrix(name: str) -> np.ndarray:
+        m = np.asarray(ssm[name])
+        return m[:, :, 0] if m.ndim == 3 else m
+
+    T, Z, R, Q, H = (matrix(m) for m in ("transition", "design", "selection", "state_cov", "obs_cov"))
+    x = res.filtered_state[:, -1] + rng.standard_normal((n, T.shape[0])) @ _psd_sqrt(res.filtered_state_cov[:, :, -1]).T
+    q_sqrt, h_sqrt = _psd_sqrt(Q), _psd_sqrt(H)
+    paths = np.empty((n, h))
+    for j in range(h):
+        x = x @ T.T + (rng.standard_normal((n, Q.shape[0])) @ q_sqrt.T) @ R.T
+        paths[:, j] = (x @ Z.T + rng.standard_normal((n, H.shape[0])) @ h_sqrt.T)[:, 0]
     if not np.all(np.isfinite(paths)):
         raise ValueError("simulation diverged")
     return paths

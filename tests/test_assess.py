@@ -1,0 +1,153 @@
+"""Target judgement on cases whose answer is known: hand-computed growth, sure passes, sure misses,
+左右 tolerance, lower-bound figures, cumulative additions, insufficient data."""
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.assess import assess, build_forecast, indicator_data, judge, threshold
+from analysis.clean import run_clean
+from analysis.config import Target
+from conftest import synthetic_row, write_release
+
+AS_OF = "2025Q1"
+
+
+def target(**kw) -> Target:
+    base = dict(id="t", clause=("x",), statement="synthetic", name_en="synthetic", type="level", target_year=2024,
+                base_year=2021, value=100.0, unit="亿元", comparison=">=", indicator="retail_sales")
+    base.update(kw)
+    return Target(**base)
+
+
+def series_result(tmp_path, levels: dict[int, float], growth: dict[int, float] | None = None,
+                  indicator="retail_sales", unit="亿元", qualifiers: dict[int, str] | None = None, ytd=None):
+    rows = []
+    for year in sorted(set(levels) | set(growth or {})):
+        rows.append(synthetic_row(indicator=indicator, unit=unit, year=str(year), value=str(levels.get(year, "")),
+                                  growth_pct=str((growth or {}).get(year, "")), published=f"{year + 1}-01-20",
+                                  qualifier=(qualifiers or {}).get(year, ""), source_url=f"https://example.org/{year}"))
+    for (year, months, value, g) in ytd or []:
+        rows.append(synthetic_row(indicator=indicator, unit=unit, year=str(year), period=f"1-{months}月", value=str(value),
+                                  growth_pct=str(g), published=f"{year}-{months + 1:02d}-20",
+                                  source_url=f"https://example.org/ytd{year}{months}"))
+    write_release(tmp_path / "raw", "synthetic_series.csv", rows)
+    return run_clean(AS_OF, raw_dir=tmp_path / "raw", out_dir=tmp_path / "clean")
+
+
+def run_judge(cfg, result, t: Target):
+    data = indicator_data(result, cfg, t.indicator)
+    fc, reason = build_forecast(data, cfg, max(t.target_year, result.as_of.year), key=t.indicator)
+    return judge(t, cfg, result, data, fc, reason)
+
+
+def grow(rate, first=2012, last=2022, start=100.0, noise=0.0, seed=3):
+    rng = np.random.default_rng(seed)
+    return {y: round(start * (1 + rate) ** (y - first) * float(np.exp(rng.normal(0, noise))), 4) for y in range(first, last + 1)}
+
+
+def test_required_growth_and_progress_by_hand(tmp_path, cfg):
+    # base 100 in 2021, 110 in 2022, target 133.1 in 2024: 10 %/yr needed, 10 %/yr achieved
+    result = series_result(tmp_path, {2021: 100, 2022: 110})
+    row = run_judge(cfg, result, target(value=133.1)).row
+    assert row["required_growth_pct"] == pytest.approx(10.0, abs=1e-9)
+    assert row["actual_growth_pct"] == pytest.approx(10.0, abs=1e-9)
+    assert row["remaining_required_growth_pct"] == pytest.approx(10.0, abs=1e-9)   # (133.1/110)^(1/2) - 1
+    assert row["growth_ratio"] == pytest.approx(1.0)
+    assert row["progress_class"] == "on_pace"
+    assert row["progress_ratio"] == pytest.approx(10 / 33.1)
+    assert row["time_elapsed_share"] == pytest.approx(1 / 3)
+
+
+def test_growth_classes_follow_the_eurostat_bands(tmp_path, cfg):
+    result = series_result(tmp_path, {2021: 100, 2022: 104})            # 4 % against 10 % needed: ratio 0.4
+    row = run_judge(cfg, result, target(value=133.1)).row
+    assert row["growth_ratio"] == pytest.approx(0.4) and row["progress_class"] == "limited"
+    result = series_result(tmp_path / "b", {2021: 100, 2022: 97})
+    assert run_judge(cfg, result, target(value=133.1)).row["progress_class"] == "moving_away"
+
+
+def test_fast_growth_against_a_modest_target_is_near_certain(tmp_path, cfg):
+    result = series_result(tmp_path, grow(0.20, noise=0.01))           # 20 %/yr to 2022
+    t = target(type="avg_growth", value=10.0, unit="%", comparison=">=")
+    j = run_judge(cfg, result, t)
+    assert j.row["p_met"] > 0.95 and j.row["verdict"] == "on_track"
+    level = target(value=result.best.query("year == 2021 and indicator == 'retail_sales'")["value"].iloc[0] * 1.1 ** 3)
+    assert run_judge(cfg, result, level).row["p_met"] > 0.95
+
+
+def test_a_flat_series_against_a_doubling_target_is_near_impossible(tmp_path, cfg):
+    result = series_result(tmp_path, grow(0.0, noise=0.01))
+    j = run_judge(cfg, result, target(value=200.0))
+    assert j.row["p_met"] < 0.05 and j.row["verdict"] == "off_track"
+    assert j.row["likelihood_en"] in ("very unlikely", "exceptionally unlikely")
+
+
+def test_about_tolerance_decides_a_published_growth_chain(tmp_path, cfg):
+    t = target(type="avg_growth", value=25.0, tolerance=2.5, comparison="about", unit="%")
+    assert threshold(t) == 22.5
+    ok = series_result(tmp_path, {2021: 100}, growth={2022: 23, 2023: 23, 2024: 23})
+    assert run_judge(cfg, ok, t).row["verdict"] == "achieved"          # 23 % is 'about 25 %'
+    short = series_result(tmp_path / "b", {2021: 100}, growth={2022: 22, 2023: 22, 2024: 22})
+    row = run_judge(cfg, short, t).row
+    assert row["verdict"] == "not_achieved" and row["figure_status"] == "printed growth"
+
+
+def test_lower_bound_figures(tmp_path, cfg):
+    t = target(value=640.0, comparison=">", unit="万人次", indicator="tourist_visits")
+    above = series_result(tmp_path, {2022: 500, 2023: 600, 2024: 700}, indicator="tourist_visits", unit="万人次",
+                          qualifiers={2024: "lower bound (突破)"})
+    row = run_judge(cfg, above, t).row
+    assert row["verdict"] == "achieved" and ">700" in row["basis"]       # 'exceeded 700' settles '> 640'
+    below = series_result(tmp_path / "b", {2021: 480, 2022: 500, 2023: 600, 2024: 600}, indicator="tourist_visits",
+                          unit="万人次", qualifiers={2024: "突破"})
+    row = run_judge(cfg, below, t).row
+    assert row["verdict"] in ("on_track", "at_risk", "off_track")       # 'exceeded 600' does not settle '> 640'
+    assert "lower bound" in row["basis"] and row["projection_q025"] >= 600
+
+
+def test_cumulative_additions(tmp_path, cfg):
+    adds = {2019: 55, 2020: 58, 2021: 60, 2022: 62, 2023: 61}
+    result = series_result(tmp_path, adds, indicator="new_above_size_service_firms", unit="家")
+    t = target(type="cumulative", value=170, unit="家", indicator="new_above_size_service_firms")
+    j = run_judge(cfg, result, t)
+    assert j.row["p_met"] > 0.8                                          # 62 + 61 + about 60 > 170
+    j = run_judge(cfg, result, replace(t, value=250))
+    assert j.row["p_met"] < 0.02
+
+
+def test_insufficient_data_is_said_plainly(tmp_path, cfg):
+    result = series_result(tmp_path, {2019: 509}, indicator="tourist_visits", unit="万人次")
+    row = run_judge(cfg, result, target(value=640, unit="万人次", indicator="tourist_visits")).row
+    assert row["verdict"] == "insufficient_data" and row["verdict_zh"] == "数据不足"
+    assert "at least two" in row["basis"]
+
+
+def test_published_target_year_figure_decides(tmp_path, cfg):
+    result = series_result(tmp_path, {2022: 600, 2023: 630, 2024: 655})
+    row = run_judge(cfg, result, target(value=650.0, comparison=">")).row
+    assert row["verdict"] == "achieved" and row["figure_status"] == "reported"
+    row = run_judge(cfg, result, target(value=660.0, comparison=">")).row
+    assert row["verdict"] == "not_achieved"
+
+
+def test_year_to_date_growth_moves_the_projection(tmp_path, cfg):
+    base = {2019: 400, 2020: 420, 2021: 450, 2022: 480, 2023: 510}
+    without = run_judge(cfg, series_result(tmp_path, base), target(value=600)).row
+    with_ytd = run_judge(cfg, series_result(tmp_path / "b", base, ytd=[(2024, 9, 400, 12.0)]), target(value=600)).row
+    assert with_ytd["projection_q50"] == pytest.approx(510 * 1.12, rel=1e-6)
+    assert (with_ytd["projection_q90"] - with_ytd["projection_q10"]) < (without["projection_q90"] - without["projection_q10"]) / 2
+
+
+def test_every_registry_target_gets_a_verdict_and_the_same_numbers_twice(cfg, tmp_path):
+    result = run_clean("2025Q2", out_dir=tmp_path / "clean")
+    a, b = assess(result, cfg), assess(result, cfg)
+    assert len(a.table) == len(cfg.targets) and a.table["verdict"].notna().all()
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.forecasts, b.forecasts)
+    verdicts = a.table.set_index("target")["verdict"]
+    assert verdicts["key_service_revenue_growth"] == "insufficient_data"      # no Haimen figure is published
+    assert verdicts["tourist_visits"] == "achieved"                           # 714万, unverified
+    assert a.table.set_index("target").loc["tourist_visits", "figure_status"] == "unverified"
+    assert verdicts["retail_sales_level"] in ("on_track", "at_risk", "off_track")

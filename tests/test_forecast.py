@@ -1,0 +1,86 @@
+"""Forecast members and ensemble on series whose future is known by construction."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import forecast as F
+from analysis.forecast import ForecastSettings, InsufficientData, SeriesData, forecast_series, tighten_with_ytd
+
+S = ForecastSettings(n_paths=5000)
+
+
+def growing(rate: float, years=range(2010, 2023), start=100.0, noise=0.01, seed=1) -> SeriesData:
+    rng = np.random.default_rng(seed)
+    ys = np.array(list(years))
+    vals = start * (1 + rate) ** (ys - ys[0]) * np.exp(rng.normal(0, noise, len(ys)))
+    return SeriesData(ys, vals)
+
+
+def test_every_member_recovers_a_steady_growth_rate():
+    d = growing(0.10)
+    fc = forecast_series(d, 2024, ForecastSettings(n_paths=5000, trend_damping=1.0), key="steady")
+    assert set(fc.members) == {"log_linear", "random_walk_drift", "damped_trend", "theta"}   # no printed growth
+    for name in fc.members:
+        growth = (np.median(fc.at(2024, name)) / d.values[-1]) ** 0.5 - 1
+        # the Theta method extrapolates half the linear trend (theta line 2 averaged with theta line 0)
+        expected = 0.05 if name == "theta" else 0.10
+        assert growth == pytest.approx(expected, abs=0.025), name
+
+
+def test_damping_slows_the_trend_as_configured():
+    d = growing(0.10)
+    fc = forecast_series(d, 2024, ForecastSettings(n_paths=5000, trend_damping=0.5), key="damped",
+                         members=("random_walk_drift",))
+    # drift 0.5 + 0.25 of a year's growth in two years, on the log scale
+    expected = d.values[-1] * np.exp(np.log(1.10) * 0.75)
+    assert np.median(fc.at(2024)) == pytest.approx(expected, rel=0.02)
+
+
+def test_paths_are_seeded_and_reproducible():
+    d = growing(0.05)
+    a = forecast_series(d, 2025, S, key="retail_sales")
+    b = forecast_series(d, 2025, S, key="retail_sales")
+    np.testing.assert_array_equal(a.paths, b.paths)
+    c = forecast_series(d, 2025, S, key="another_indicator")
+    assert not np.array_equal(a.paths, c.paths)
+    assert a.paths.shape == (5000, 3)
+
+
+def test_missing_years_stay_missing():
+    d = SeriesData(np.array([2005, 2013, 2021, 2022]), np.array([75.0, 270, 505, 521]))
+    fc = forecast_series(d, 2024, S, key="gappy")
+    assert fc.origin == 2022 and fc.years == [2023, 2024]
+    assert "theta" in fc.dropped            # only two consecutive years at the end
+    assert fc.dropped["damped_trend"] == "needs 5 points, has 4"
+    assert np.all(np.isfinite(fc.paths)) and np.all(fc.paths > 0)
+
+
+def test_a_failing_member_is_dropped_with_its_reason(monkeypatch):
+    def broken(*args, **kwargs):
+        raise np.linalg.LinAlgError("singular matrix")
+    monkeypatch.setitem(F.MEMBERS, "theta", broken)
+    fc = forecast_series(growing(0.05), 2024, S, key="x")
+    assert "theta" not in fc.members and "singular matrix" in fc.dropped["theta"]
+    assert len(fc.paths) == S.n_paths // len(fc.members) * len(fc.members)
+
+
+def test_fewer_than_two_points_is_insufficient():
+    with pytest.raises(InsufficientData):
+        forecast_series(SeriesData(np.array([2019]), np.array([509.0])), 2024, S, key="one")
+
+
+def test_printed_growth_alone_can_carry_a_forecast():
+    d = SeriesData(np.array([2022]), np.array([521.0]), np.array([2020, 2021, 2022]), np.array([8.0, 9.0, 10.0]))
+    fc = forecast_series(d, 2024, ForecastSettings(n_paths=5000, trend_damping=1.0), key="g")
+    assert list(fc.members) == ["growth_rates"]
+    assert np.median(fc.at(2024)) == pytest.approx(521 * 1.09 ** 2, rel=0.03)
+
+
+def test_year_to_date_figure_centres_and_narrows_the_year():
+    fc = forecast_series(growing(0.05, noise=0.05), 2024, S, key="ytd")
+    before = np.quantile(fc.at(2023), [0.1, 0.9])
+    tight = tighten_with_ytd(fc, 2023, estimate=200.0, months=9)
+    after = np.quantile(tight.at(2023), [0.1, 0.9])
+    assert np.median(tight.at(2023)) == pytest.approx(200.0, rel=1e-6)
+    assert np.log(after[1] / after[0]) == pytest.approx(np.log(before[1] / before[0]) / 4, rel=0.01)
+    assert np.median(tight.at(2024)) > np.median(fc.at(2024)) * 0.5   # later years move with it
