@@ -16,10 +16,12 @@ data. Counts of things built and milestones get a status line, no forecast.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import paths
 from .clean import CleanResult
 from .config import Config, Target
 from .forecast import Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series, tighten_with_ytd
@@ -322,6 +324,7 @@ def judge(t: Target, cfg: Config, result: CleanResult, data: IndicatorData | Non
             ok = bool(meets(value, t))
             what = (f"average growth {value:.1f}% {t.base_year}-{t.target_year}" if t.type == "avg_growth"
                     else f"{t.target_year} figure {'>' if qualifier == 'lower_bound' else ''}{value:g} {t.unit}")
+            row["figure_value"] = value
             return verdict("achieved" if ok else "not_achieved", what, p=p, figure_status=status)
     if p is None:
         if fc is not None and paths is None:
@@ -410,3 +413,18 @@ def forecast_table(forecasts: dict[str, Forecast], cfg: Config) -> pd.DataFrame:
                 rows.append({"indicator": ind, "region": cfg.settings["home_region"], "member": member, "year": int(year),
                              "origin": fc.origin, **{c: float(v) for c, v in r.items()}})
     return pd.DataFrame(rows)
+
+
+def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLEAN_DIR,
+                   raw_dir: Path = paths.RAW_DIR) -> tuple[Assessment, CleanResult]:
+    """The forecast stage as the notebook runs it: assessment.csv into out_dir, forecasts into data/clean."""
+    from . import storage
+    from .clean import load_or_run_clean
+    from .config import load_config
+
+    result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
+    a = assess(result, load_config())
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    a.table.to_csv(Path(out_dir) / "assessment.csv", index=False, encoding="utf-8-sig")
+    storage.write_table_atomic(clean_dir, "forecasts", a.forecasts)
+    return a, result

@@ -57,10 +57,32 @@ def cmd_validate(args: argparse.Namespace) -> None:
             print(f"  warning: {check['check']}: {check['title_en']} ({check['rows_failing']} rows)")
 
 
-def cmd_briefing(args: argparse.Namespace) -> None:
-    """Until the full pipeline lands (forecast, briefing), `make briefing` runs clean and validate."""
-    print("Step 1/2 clean; step 2/2 validate (forecasts and the PDF briefing are not built yet; see README 'Status')")
-    cmd_validate(args)
+def cmd_run(args: argparse.Namespace) -> None:
+    from .pipeline import run_quarter
+
+    start = time.perf_counter()
+    langs = tuple(x.strip() for x in args.lang.split(",") if x.strip())
+    if not set(langs) <= {"zh", "en"}:
+        raise InputError([Problem("--lang", f"unknown language in {args.lang!r}", "use zh, en or zh,en")])
+    print(f"Quarterly pipeline ({'latest quarter with data' if not args.as_of else args.as_of}):")
+    folder = run_quarter(args.as_of, langs=langs, engine=args.engine)
+    print(f"Done in {time.perf_counter() - start:.1f} s. Reports in {paths.relative(folder)}/:")
+    for name in [*(f"briefing.{lang}.pdf" for lang in langs), "validation/validation.pdf", "validation/data_docs/index.html",
+                 "assessment.csv", "manifest.json", "notebooks/"]:
+        print(f"  {name}")
+
+
+def cmd_replay(args: argparse.Namespace) -> None:
+    from .pipeline import replay
+    from .quarters import Quarter
+
+    for q in (args.first, args.last):
+        Quarter.parse(q)
+    start = time.perf_counter()
+    print(f"Replaying {args.first} to {args.last} (Chinese briefings):")
+    out = replay(args.first, args.last, workers=args.workers, engine=args.engine)
+    print(f"Done in {time.perf_counter() - start:.0f} s: {paths.relative(out)}/evolution.pdf, evolution.csv, "
+          f"and one folder per quarter in {paths.relative(out)}/")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,16 +91,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, func, text in (("clean", cmd_clean, "read data/raw, choose best values, write data/clean"),
                              ("validate", cmd_validate, "clean, then check the data and write reports/<as_of>/validation"),
-                             ("briefing", cmd_briefing, "everything from raw files to the reports")):
+                             ("run", cmd_run, "the whole quarterly pipeline: raw files to PDF briefings"),
+                             ("briefing", cmd_run, "the same as run (what `make briefing` calls)")):
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--as-of", help="quarter such as 2025Q2 (default: the latest quarter with data)")
         p.add_argument("--raw", help=argparse.SUPPRESS)
         p.add_argument("--out", help=argparse.SUPPRESS)
         p.add_argument("--include-unverified", action="store_true",
                        help="let unverified figures win the best-value choice (default: excluded)")
+        p.add_argument("--lang", default="zh,en", help="briefing languages: zh, en or zh,en (default)")
         p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto",
                        help="PDF route: Quarto when on PATH (auto), or nbconvert + Pandoc + Typst")
         p.set_defaults(func=func)
+    rp = sub.add_parser("replay", help="rerun past quarters and chart how the verdicts evolved")
+    rp.add_argument("--from", dest="first", required=True, help="first quarter, e.g. 2022Q1")
+    rp.add_argument("--to", dest="last", required=True, help="last quarter, e.g. 2025Q2")
+    rp.add_argument("--workers", type=int, default=None, help="quarters run at once (default: one per core)")
+    rp.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto")
+    rp.set_defaults(func=cmd_replay, as_of=None)
     return parser
 
 

@@ -108,11 +108,19 @@ def _damped_sum(phi: float, h: int) -> np.ndarray:
     return np.cumsum(phi ** np.arange(1, h + 1))
 
 
+SIGMA_CAP = 4.0   # a drawn sd is kept below this multiple of the estimate
+
+
 def _sigma_draws(sigma: float, dof: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Residual sd with its uncertainty: sigma^2 * dof / chi2(dof)."""
+    """Residual sd with its uncertainty: sigma^2 * dof / chi2(dof), capped at SIGMA_CAP * sigma.
+
+    With one or two degrees of freedom the scaled inverse chi-square has tails
+    so heavy that a few paths explode; the cap keeps every path finite while
+    leaving the bands of short series much wider than those of long ones.
+    """
     if dof < 1:
         return np.full(n, sigma)
-    return sigma * np.sqrt(dof / rng.chisquare(dof, n))
+    return np.minimum(sigma * np.sqrt(dof / rng.chisquare(dof, n)), SIGMA_CAP * sigma)
 
 
 def seed_for(key: str, base_seed: int) -> int:

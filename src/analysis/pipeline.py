@@ -9,7 +9,12 @@ interrupted run leaves the last good reports in place.
 from __future__ import annotations
 
 import json
+import shutil
+import time
+from datetime import datetime
 from pathlib import Path
+
+import pandas as pd
 
 from . import paths, storage
 from .errors import InputError, Problem
@@ -49,3 +54,128 @@ def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir
     results = json.loads((target / "results.json").read_text(encoding="utf-8"))
     raise_on_errors(results, paths.relative(target / "validation.pdf"))
     return results
+
+
+def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, langs: list[str], steps: list) -> dict:
+    from . import provenance
+
+    return {"as_of": quarter.label, "started": started.isoformat(timespec="seconds"),
+            "finished": datetime.now().isoformat(timespec="seconds"), "git_commit": provenance.git_commit(),
+            "rendering_engine": engine, "languages": langs, "input_files": hashes,
+            "packages": provenance.package_versions(), "steps": [{"step": s, "seconds": round(t, 2)} for s, t in steps]}
+
+
+def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"), engine: str = "auto",
+                reports_dir: Path = paths.REPORTS_DIR, clean_dir: Path = paths.CLEAN_DIR, raw_dir: Path = paths.RAW_DIR,
+                progress=print) -> Path:
+    """Raw files to reports/<as_of>/ for one quarter; the folder is replaced only when everything succeeded.
+
+    Steps: read the raw files (stops here with the clear message if one is bad), 01 clean, 02 validate (+ PDF;
+    an error-severity check stops the run, its report goes to reports/<as_of>.failed/), 03 forecast,
+    04 briefing per language (+ PDF), manifest.json.
+    """
+    from .clean import resolve_as_of
+    from .config import load_config
+    from .ingest import ingest
+    from .render import choose_engine, render_notebook
+    from .validate import ValidationFailed, raise_on_errors
+
+    started = datetime.now()
+    steps: list[tuple[str, float]] = []
+    engine = choose_engine(engine)
+
+    def step(name: str, func, *args, **kwargs):
+        t0 = time.perf_counter()
+        out = func(*args, **kwargs)
+        steps.append((name, time.perf_counter() - t0))
+        progress(f"  [{len(steps)}] {name}: {steps[-1][1]:.1f} s")
+        return out
+
+    cfg = load_config()
+    obs, hashes = step("read and check raw files", ingest, Path(raw_dir), cfg)
+    quarter = resolve_as_of(as_of, obs, cfg)
+    common = {"as_of": quarter.label, "clean_dir": str(clean_dir), "raw_dir": str(raw_dir)}
+    target = Path(reports_dir) / quarter.label
+    with storage.staged_dir(target) as tmp:
+        nbs = tmp / "notebooks"
+        nbs.mkdir()
+        step("01 clean", execute_notebook, "01_clean.ipynb", nbs / "01_clean.ipynb",
+             {"as_of": quarter.label, "raw_dir": str(raw_dir), "out_dir": str(clean_dir)})
+        val = tmp / "validation"
+        step("02 validate", execute_notebook, "02_validate.ipynb", nbs / "02_validate.ipynb", {**common, "out_dir": str(val)})
+        step("02 validation.pdf", render_notebook, nbs / "02_validate.ipynb", val / "validation.pdf", "zh", engine,
+             "数据验证报告 Data validation report")
+        results = json.loads((val / "results.json").read_text(encoding="utf-8"))
+        try:
+            raise_on_errors(results, paths.relative(target / "validation" / "validation.pdf"))
+        except ValidationFailed:
+            failed = Path(reports_dir) / f"{quarter.label}.failed"
+            shutil.rmtree(failed, ignore_errors=True)
+            shutil.copytree(tmp, failed)
+            raise
+        step("03 forecast", execute_notebook, "03_forecast.ipynb", nbs / "03_forecast.ipynb", {**common, "out_dir": str(tmp)})
+        for lang in langs:
+            nb = nbs / f"04_briefing.{lang}.ipynb"
+            step(f"04 briefing ({lang})", execute_notebook, "04_briefing.ipynb", nb,
+                 {**common, "lang": lang, "report_dir": str(tmp)})
+            step(f"04 briefing.{lang}.pdf", render_notebook, nb, tmp / f"briefing.{lang}.pdf", lang, engine,
+                 "目标监测简报" if lang == "zh" else "Target briefing")
+        storage.write_json(tmp / "manifest.json", _manifest(quarter, hashes, started, engine, list(langs), steps))
+    shutil.rmtree(Path(reports_dir) / f"{quarter.label}.failed", ignore_errors=True)
+    return target
+
+
+def _replay_one(args: tuple) -> tuple[str, str]:
+    label, reports_dir, work_dir, raw_dir, engine = args
+    try:
+        run_quarter(label, langs=("zh",), engine=engine, reports_dir=Path(reports_dir),
+                    clean_dir=Path(work_dir) / label / "clean", raw_dir=Path(raw_dir), progress=lambda *_: None)
+        return label, "ok"
+    except InputError as exc:
+        return label, str(exc)
+
+
+def replay(first: str, last: str, workers: int | None = None, engine: str = "auto",
+           reports_dir: Path = paths.REPORTS_DIR, raw_dir: Path = paths.RAW_DIR, progress=print) -> Path:
+    """Every quarter first..last as it would have been briefed then, in parallel; then the evolution pages.
+
+    Each quarter gets its own clean folder (data/clean keeps the latest run's data) and its own folder
+    reports/replay_<first>_<last>/<quarter>/ (Chinese briefing only, to save time; the regular
+    reports/<quarter>/ folders are left alone). The evolution of P(target met) and of the projection for
+    each headline target goes to reports/replay_<first>_<last>/evolution.pdf.
+    """
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    q, end = Quarter.parse(first), Quarter.parse(last)
+    quarters = []
+    while q <= end:
+        quarters.append(q.label)
+        q = q.next()
+    out = Path(reports_dir) / f"replay_{first}_{last}"
+    work = Path(reports_dir) / f".replay-work-{os.getpid()}"
+    runs = work / "reports"
+    jobs = [(label, str(runs), str(work), str(raw_dir), engine) for label in quarters]
+    workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
+    from .charts import evolution_pages
+
+    try:
+        # spawn, not fork: the parent may hold kernel-client threads, and forking those deadlocks
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            outcomes = dict(pool.map(_replay_one, jobs))
+        for label, status in outcomes.items():
+            progress(f"  {label}: {'done' if status == 'ok' else 'FAILED: ' + status.splitlines()[0]}")
+        tables = [pd.read_csv(runs / label / "assessment.csv", encoding="utf-8-sig") for label in quarters
+                  if outcomes.get(label) == "ok" and (runs / label / "assessment.csv").exists()]
+        history = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+        with storage.staged_dir(out) as tmp:
+            for label in quarters:
+                if (runs / label).exists():
+                    shutil.move(str(runs / label), tmp / label)
+            history.to_csv(tmp / "evolution.csv", index=False, encoding="utf-8-sig")
+            evolution_pages(history, tmp / "evolution.pdf")
+            storage.write_json(tmp / "outcomes.json", outcomes)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out

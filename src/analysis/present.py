@@ -15,7 +15,7 @@ _BREAK_AFTER = re.compile(r"([_/.:?&=,-])(?=\S)")
 
 def breakable(value: object) -> object:
     """Long identifiers (file names, URLs) get zero-width break points, so that PDF table cells can wrap them."""
-    if isinstance(value, str) and len(value) > 18:
+    if isinstance(value, str) and len(value) > 18 and "{=typst}" not in value:
         return _BREAK_AFTER.sub("\\1\u200b", value)
     return value
 
@@ -37,3 +37,10 @@ def show(text: str) -> None:
 
 def show_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty: str = "（无 none）") -> None:
     show(md_table(frame, columns, empty))
+
+
+def show_both(markdown: str, html: str) -> None:
+    """One output with a Markdown form (for the PDF route) and an HTML form (for JupyterLab)."""
+    from IPython.display import display as _display
+
+    _display({"text/markdown": markdown, "text/html": html}, raw=True)

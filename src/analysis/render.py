@@ -14,6 +14,7 @@ images stay.
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import subprocess
 import tempfile
@@ -75,6 +76,7 @@ def _markdown(nb: nbformat.NotebookNode) -> tuple[str, dict[str, bytes]]:
 
     exporter = MarkdownExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, resources = exporter.from_notebook_node(reader_view(nb))
+    body = re.sub(r"!\[(png|svg|jpeg)\]\(", "![](", body)      # no 'png' captions under the charts
     return body, resources.get("outputs", {})
 
 

@@ -58,3 +58,14 @@ def publish_tables(out_dir: Path, tables: dict[str, pd.DataFrame], manifest: dic
 
 def read_table(out_dir: Path, name: str) -> pd.DataFrame:
     return pd.read_parquet(Path(out_dir) / f"{name}.parquet")
+
+
+def write_table_atomic(folder: Path, name: str, frame: pd.DataFrame) -> None:
+    """Add or replace one table (parquet + csv) in an existing folder, each file swapped in whole."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix, write in ((".parquet", lambda p: frame.to_parquet(p, index=False)),
+                          (".csv", lambda p: frame.to_csv(p, index=False, encoding="utf-8-sig"))):
+        tmp = folder / f".{name}{suffix}.tmp-{os.getpid()}"
+        write(tmp)
+        os.replace(tmp, folder / f"{name}{suffix}")
