@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -102,7 +103,12 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
         step("01 clean", execute_notebook, "01_clean.ipynb", nbs / "01_clean.ipynb",
              {"as_of": quarter.label, "raw_dir": str(raw_dir), "out_dir": str(clean_dir)})
         val = tmp / "validation"
-        step("02 validate", execute_notebook, "02_validate.ipynb", nbs / "02_validate.ipynb", {**common, "out_dir": str(val)})
+        # 02 and 03 both read only what 01 wrote: run them side by side (each in its own kernel)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            forecast = pool.submit(step, "03 forecast", execute_notebook, "03_forecast.ipynb", nbs / "03_forecast.ipynb",
+                                   {**common, "out_dir": str(tmp)})
+            step("02 validate", execute_notebook, "02_validate.ipynb", nbs / "02_validate.ipynb", {**common, "out_dir": str(val)})
+            forecast.result()
         step("02 validation.pdf", render_notebook, nbs / "02_validate.ipynb", val / "validation.pdf", "zh", engine,
              "数据验证报告 Data validation report")
         results = json.loads((val / "results.json").read_text(encoding="utf-8"))
@@ -113,13 +119,16 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
             shutil.rmtree(failed, ignore_errors=True)
             shutil.copytree(tmp, failed)
             raise
-        step("03 forecast", execute_notebook, "03_forecast.ipynb", nbs / "03_forecast.ipynb", {**common, "out_dir": str(tmp)})
-        for lang in langs:
+        def brief(lang: str) -> None:
             nb = nbs / f"04_briefing.{lang}.ipynb"
             step(f"04 briefing ({lang})", execute_notebook, "04_briefing.ipynb", nb,
                  {**common, "lang": lang, "report_dir": str(tmp)})
             step(f"04 briefing.{lang}.pdf", render_notebook, nb, tmp / f"briefing.{lang}.pdf", lang, engine,
                  "目标监测简报" if lang == "zh" else "Target briefing")
+
+        with ThreadPoolExecutor(max_workers=2) as pool:        # the languages are independent
+            for future in [pool.submit(brief, lang) for lang in langs]:
+                future.result()
         storage.write_json(tmp / "manifest.json", _manifest(quarter, hashes, started, engine, list(langs), steps))
     shutil.rmtree(Path(reports_dir) / f"{quarter.label}.failed", ignore_errors=True)
     return target

@@ -306,9 +306,9 @@ def run_checks(tables: dict[str, pd.DataFrame], checks: list[Check], as_of: str,
             vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"validate_{table}", data=batch, suite=suite))
             validations.append((vd, table))
         for vd, table in validations:
-            actions = [gx.checkpoint.UpdateDataDocsAction(name="docs")] if docs_dir else []
+            # no per-checkpoint Data Docs action: the site is built once below (each build redoes every page)
             cp = ctx.checkpoints.add(gx.Checkpoint(name=f"checkpoint_{table}", validation_definitions=[vd],
-                                                   actions=actions, result_format={"result_format": "COMPLETE"}))
+                                                   actions=[], result_format={"result_format": "COMPLETE"}))
             run = cp.run(batch_parameters={"dataframe": tables[table]})
             for vr in run.run_results.values():
                 for r in vr.results:
@@ -317,6 +317,7 @@ def run_checks(tables: dict[str, pd.DataFrame], checks: list[Check], as_of: str,
                         "exception": r.exception_info.get("exception_message") if r.exception_info.get("raised_exception") else None,
                     }
         if docs_dir:
+            ctx.build_data_docs()
             site = workdir / "gx" / "uncommitted" / "data_docs" / "local_site"
             _offline_copy(site, Path(docs_dir))
     finally:
