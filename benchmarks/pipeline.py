@@ -72,9 +72,11 @@ Aim (issue 5): one quarter in under 20 s once installed.
 |---|---|
 {steps}
 
-Each notebook step starts a fresh Jupyter kernel (about 2 s of Python and
-library imports each, five kernels per quarter); validation spends most of
-its time inside Great Expectations (one checkpoint per table, with Data Docs).
+Steps 02 and 03 run side by side, and so do the two briefings, so the step
+times add up to more than the wall time. Each notebook step starts a fresh
+Jupyter kernel (about 2 s of Python and library imports each, five kernels
+per quarter); validation spends most of its time inside Great Expectations
+(one checkpoint per table, then one Data Docs build).
 """
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)
