@@ -45,7 +45,7 @@ def test_the_quarter_folder_has_every_output(quarter):
 def test_briefing_pdf_reads_as_a_briefing(quarter, lang):
     folder, _ = quarter
     text, reader = pdf_text(folder / f"briefing.{lang}.pdf")
-    assert 2 <= len(reader.pages) <= 6
+    assert 2 <= len(reader.pages) <= 4
     squashed = text.replace("\n", "").replace(" ", "")
     for name in HEADLINE_NAMES[lang]:
         assert name.replace(" ", "") in squashed, name

@@ -163,10 +163,11 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
         notes.append(L(lang, f"以下数据为预计数（统计数据发布前的估计）：{items}。",
                        f"These figures are estimates published before the year's statistics: {items}."))
     if validation:
-        for c in validation["checks"]:
-            if not c["success"]:
-                notes.append(L(lang, f"数据验证提示：{c['title_zh']}（{c['rows_failing']}行）。",
-                               f"Validation warning: {c['title_en']} ({c['rows_failing']} rows)."))
+        failed = [c for c in validation["checks"] if not c["success"]]
+        if failed:
+            notes.append(L(lang, "数据验证提示（详见验证报告）：" + "；".join(f"{c['title_zh']}（{c['rows_failing']}行）" for c in failed) + "。",
+                           "Validation warnings (see the validation report): "
+                           + "; ".join(f"{c['title_en']} ({c['rows_failing']} rows)" for c in failed) + "."))
     return notes
 
 

@@ -1,0 +1,58 @@
+"""The briefing's words on known rows: status, probability in words and numbers, gap, growth still needed."""
+import pandas as pd
+import pytest
+
+from analysis.assess import assess, indicator_data, model_series
+from analysis.briefing import compact_status_table, data_notes, has_figures, key_message, status_table
+from analysis.clean import run_clean
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory, cfg):
+    result = run_clean("2025Q2", out_dir=tmp_path_factory.mktemp("c") / "clean")
+    return result, assess(result, cfg).table
+
+
+def test_key_message_for_an_off_track_level_target(shipped, cfg):
+    _, table = shipped
+    row = table.set_index("target").loc["retail_sales_level"].copy()
+    row["target"] = "retail_sales_level"
+    zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
+    assert "总量突破650亿元" in zh and row["verdict_zh"] in zh and f"{row['p_met']:.0%}" in zh and row["likelihood_zh"] in zh
+    assert "个百分点" in zh and "2022年521亿元" in zh and "预计数" in zh
+    assert row["verdict_en"] in en and "percentage points" in en
+
+
+def test_key_message_says_plainly_when_there_is_no_data(shipped, cfg):
+    _, table = shipped
+    row = table.set_index("target").loc["key_service_revenue_growth"].copy()
+    assert "暂无海门公开数据" in key_message(row, cfg, "zh")
+    assert "No published Haimen figure" in key_message(row, cfg, "en")
+
+
+def test_status_tables_cover_every_target_once(shipped, cfg):
+    _, table = shipped
+    detailed = status_table(table[has_figures(table)], cfg, "zh")
+    compact = compact_status_table(table[~has_figures(table)], cfg, "zh")
+    shown = list(detailed["目标"]) + [t for t in list(compact["目标"]) + list(compact["目标 "]) if t]
+    assert sorted(shown) == sorted(table["statement"])
+    assert detailed["研判"].str.contains("{=typst}").all()        # coloured in the PDF
+
+
+def test_data_notes_name_the_gaps_and_unverified_figures(shipped, cfg):
+    result, table = shipped
+    notes = data_notes(table, {"checks": [{"success": False, "title_zh": "核心指标缺失年份", "title_en": "missing years",
+                                           "rows_failing": 10}]}, result.observations, "zh")
+    text = " ".join(notes)
+    assert "暂无海门公开数据" in text and "未经核实" in text and "预计数" in text and "核心指标缺失年份" in text
+
+
+def test_pandemic_years_can_be_masked(shipped, cfg):
+    from dataclasses import replace
+    result, _ = shipped
+    data = indicator_data(result, cfg, "retail_sales")
+    masked_cfg = replace(cfg, indicators={**cfg.indicators,
+                                          "retail_sales": replace(cfg.indicators["retail_sales"], pandemic="mask")})
+    assert 2021 in model_series(data, cfg).years and 2022 in model_series(data, cfg).years
+    years = model_series(data, masked_cfg).years
+    assert not {2020, 2021, 2022} & set(years.tolist())
