@@ -115,6 +115,9 @@ def test_cumulative_additions(tmp_path, cfg):
     assert j.row["p_met"] > 0.8                                          # 62 + 61 + about 60 > 170
     j = run_judge(cfg, result, replace(t, value=250))
     assert j.row["p_met"] < 0.02
+    gap = series_result(tmp_path / "gap", {2019: 55, 2020: 58, 2021: 60, 2023: 61}, indicator="new_above_size_service_firms",
+                        unit="家")
+    assert run_judge(cfg, gap, t).row["verdict"] == "insufficient_data"     # 2022's additions unknown: no silent zero
 
 
 def test_insufficient_data_is_said_plainly(tmp_path, cfg):

@@ -172,18 +172,20 @@ class Judgement:
     """What the assessment says about one target (one row of assessment.csv)."""
 
     row: dict
-    paths_met: np.ndarray | None = None       # per ensemble path: target met?
-    member_p: dict[str, float] = field(default_factory=dict)
+    member_p: dict[str, float] = field(default_factory=dict)   # P(met) under each member alone
 
 
-def _level_paths(t: Target, fc: Forecast, data: IndicatorData) -> dict[str, np.ndarray]:
+def _level_paths(t: Target, fc: Forecast, data: IndicatorData) -> dict[str, np.ndarray] | None:
     """Per member (and 'ensemble'): the quantity the target is judged on, per path."""
     out = {"ensemble": fc.paths, **fc.members}
     j = fc.years.index(t.target_year)
     if t.type in ("level", "share"):
         return {k: p[:, j] for k, p in out.items()}
     if t.type == "cumulative":
-        observed = sum(data.levels.get(y, 0.0) for y in range(t.base_year + 1, fc.origin + 1))
+        past = range(t.base_year + 1, fc.origin + 1)
+        if any(y not in data.levels.index for y in past):
+            return None                   # a plan year's additions are unknown: the sum cannot be judged
+        observed = sum(data.levels[y] for y in past)
         cols = [fc.years.index(y) for y in range(max(t.base_year + 1, fc.origin + 1), t.target_year + 1)]
         return {k: observed + p[:, cols].sum(axis=1) for k, p in out.items()}
     raise ValueError(t.type)
@@ -312,7 +314,6 @@ def judge(t: Target, cfg: Config, result: CleanResult, data: IndicatorData | Non
             row["anticipated_growth_pct"] = avg_growth_pct(q["q50"] / row["base_value"], t.target_year - t.base_year)
         if required and required > 0 and row.get("anticipated_growth_pct") is not None:
             row["anticipated_ratio"] = row["anticipated_growth_pct"] / required
-        judgement.paths_met = met
         judgement.member_p = {k: float(meets(v, t).mean()) for k, v in paths.items() if k != "ensemble"}
         row["member_p_met"] = "; ".join(f"{k}: {v:.2f}" for k, v in judgement.member_p.items())
 
@@ -328,7 +329,7 @@ def judge(t: Target, cfg: Config, result: CleanResult, data: IndicatorData | Non
             return verdict("achieved" if ok else "not_achieved", what, p=p, figure_status=status)
     if p is None:
         if fc is not None and paths is None:
-            return verdict("insufficient_data", "neither the base-year level nor a chain of printed growth is published")
+            return verdict("insufficient_data", "a base-year level, a chain of printed growth or a plan year's figure is missing")
         return verdict("insufficient_data", fc_reason or "no forecast for the target year")
     basis = f"{len(fc.members)} model(s) from {fc.origin}"
     if figure is not None:
