@@ -28,8 +28,18 @@ MARKERS = {  # figure kind -> (marker, face colour, label zh, label en)
 @lru_cache(maxsize=1)
 def use_cjk_font() -> str | None:
     """Point matplotlib at a Noto CJK font so Chinese labels are not empty boxes; None if there is none."""
+    families = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC")
     names = {f.name for f in font_manager.fontManager.ttflist}
-    for family in ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC"):
+    if not names & set(families):
+        # matplotlib's font cache predates the font's installation: register the file directly
+        from .errors import InputError
+        from .render import find_cjk_font
+        try:
+            font_manager.fontManager.addfont(str(find_cjk_font()))
+        except (InputError, OSError, RuntimeError):
+            return None
+        names = {f.name for f in font_manager.fontManager.ttflist}
+    for family in families:
         if family in names:
             plt.rcParams["font.family"] = "sans-serif"
             plt.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
