@@ -56,3 +56,10 @@ def test_pandemic_years_can_be_masked(shipped, cfg):
     assert 2021 in model_series(data, cfg).years and 2022 in model_series(data, cfg).years
     years = model_series(data, masked_cfg).years
     assert not {2020, 2021, 2022} & set(years.tolist())
+
+
+def test_amounts_follow_each_language_s_conventions():
+    from analysis.briefing import amount
+    assert amount(521.0, "亿元", "zh") == "521亿元"
+    assert amount(521.0, "亿元", "en") == "52.1 billion yuan"
+    assert amount(714.0, "万人次", "en") == "7.14 million visits"

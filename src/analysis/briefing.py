@@ -17,6 +17,23 @@ def L(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
 
+# English readers get English magnitudes (52.1 billion yuan); the Chinese text keeps 521亿元 as printed
+EN_UNITS = {"亿元": (0.1, "billion yuan"), "万元": (10, "thousand yuan"), "亿美元": (0.1, "billion US dollars"),
+            "万人次": (0.01, "million visits"), "万人": (0.01, "million persons"), "人": (1, "persons"),
+            "人次": (1, "person-times"), "家": (1, "firms"), "个": (1, ""), "项": (1, "projects"), "幢": (1, "buildings"),
+            "场": (1, "events"), "万标箱": (0.01, "million TEU"), "万吨": (0.01, "million tonnes")}
+
+
+def amount(v: float | None, unit: str, lang: str) -> str:
+    """A value with its unit, in Chinese conventions (521亿元) or English ones (52.1 billion yuan)."""
+    if lang == "zh" or not unit or unit == "%":
+        return fmt_value(v, unit)
+    factor, name = EN_UNITS.get(unit, (1, unit))
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return fmt_value(v * factor, f" {name}" if name else "")
+
+
 def fmt_value(v: float | None, unit: str = "") -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
@@ -70,7 +87,7 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
             what = L(lang, f"{int(row['base_year'])}-{int(row['target_year'])}年年均增长{fmt_pct(fv)}",
                      f"average growth {fmt_pct(fv)} in {int(row['base_year'])}-{int(row['target_year'])}")
         elif fv is not None:
-            what = L(lang, f"{int(row['target_year'])}年{fmt_value(fv, unit)}", f"{fmt_value(fv, ' ' + unit)} in {int(row['target_year'])}")
+            what = L(lang, f"{int(row['target_year'])}年{amount(fv, unit, lang)}", f"{amount(fv, unit, lang)} in {int(row['target_year'])}")
         else:
             what = row["basis"]
         parts.append(L(lang, f"依据：{what}（{status_words(row['figure_status'], 'zh')}）。",
@@ -87,8 +104,8 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         status = status_words(row.get("latest_status", ""), lang)
         if row.get("latest_derived"):
             status += L(lang, "、推算", ", derived")
-        parts.append(L(lang, f"最新数据：{int(year)}年{fmt_value(latest, unit)}（{status}）。",
-                       f"Latest figure: {fmt_value(latest, ' ' + unit)} in {int(year)} ({status})."))
+        parts.append(L(lang, f"最新数据：{int(year)}年{amount(latest, unit, lang)}（{status}）。",
+                       f"Latest figure: {amount(latest, unit, lang)} in {int(year)} ({status})."))
     q50 = _get(row, "projection_q50")
     if q50 is not None and row["verdict"] not in ("achieved", "not_achieved"):
         if row["type"] == "avg_growth":
@@ -100,8 +117,8 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
             gap = q50 - row["target_value"]
             parts.append(L(lang, f"{int(row['target_year'])}年预测中位数{fmt_value(q50, unit)}（80%区间{fmt_value(row['projection_q10'])}至"
                                  f"{fmt_value(row['projection_q90'], unit)}），较目标{'高' if gap >= 0 else '低'}{fmt_value(abs(gap), unit)}。",
-                           f"Median projection for {int(row['target_year'])}: {fmt_value(q50, ' ' + unit)} (80% band {fmt_value(row['projection_q10'])} "
-                           f"to {fmt_value(row['projection_q90'], ' ' + unit)}), {fmt_value(abs(gap), ' ' + unit)} {'above' if gap >= 0 else 'below'} the target."))
+                           f"Median projection for {int(row['target_year'])}: {amount(q50, unit, lang)} (80% band {amount(row['projection_q10'], unit, lang)} "
+                           f"to {amount(row['projection_q90'], unit, lang)}), {amount(abs(gap), unit, lang)} {'above' if gap >= 0 else 'below'} the target."))
     need, actual = _get(row, "remaining_required_growth_pct"), _get(row, "actual_growth_pct")
     if need is not None and row["verdict"] not in ("achieved", "not_achieved"):
         text = L(lang, f"实现目标需此后年均增长{fmt_pct(need)}", f"Meeting it needs {fmt_pct(need)} a year from the latest figure on")
@@ -127,7 +144,7 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
     for _, r in table.iterrows():
         unit = r["unit"] if r["type"] != "avg_growth" else ""
         latest = _get(r, "latest_value")
-        latest_txt = "—" if latest is None else f"{fmt_value(latest, unit if lang == 'zh' else ' ' + unit)} ({int(r['latest_year'])})"
+        latest_txt = "—" if latest is None else f"{amount(latest, unit, lang)} ({int(r['latest_year'])})"
         progress = _get(r, "progress_ratio")
         elapsed = _get(r, "time_elapsed_share")
         prog_txt = "—" if progress is None else f"{progress:.0%} / {elapsed:.0%}" if elapsed is not None else f"{progress:.0%}"
@@ -137,16 +154,22 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
             L(lang, "目标", "Target"): target_txt,
             L(lang, "最新值", "Latest"): latest_txt,
             L(lang, "进度/序时", "Progress / time"): prog_txt,
-            L(lang, "预测", "Projection"): fmt_value(_get(r, "projection_q50")) if r["type"] != "avg_growth" else fmt_pct(_get(r, "projection_q50")),
+            L(lang, "预测", "Projection"): amount(_get(r, "projection_q50"), unit, lang) if r["type"] != "avg_growth" else fmt_pct(_get(r, "projection_q50")),
             L(lang, "达标概率", "P(met)"): fmt_p(_get(r, "p_met")),
             L(lang, "研判", "Status"): status_cell(r, cfg, lang, html),
         })
     return pd.DataFrame(rows)
 
 
-def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.DataFrame, lang: str) -> list[str]:
-    """Plain statements of the gaps, the unverified and estimated figures, and the validation warnings."""
+def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.DataFrame, lang: str,
+               region: str = "海门", since: int = 2021) -> list[str]:
+    """Plain statements of the gaps, the unverified and estimated figures, and the validation warnings.
+
+    Unverified and estimated figures are those of the home region for the plan's base year and later:
+    the ones a reader of this briefing leans on.
+    """
     notes = []
+    observations = observations[(observations["region"] == region) & (observations["year"] >= since)]
     no_data = table[table["verdict"].isin(["insufficient_data", "no_public_data"])]
     notes.append(L(lang, f"全部{len(table)}项量化目标中，{len(no_data)}项暂无海门公开数据或数据不足以研判。"
                          "海门区统计公报未能获取，许多年份缺失；缺失即为缺失，本简报不作插补。",
