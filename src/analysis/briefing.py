@@ -161,14 +161,19 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
     return pd.DataFrame(rows)
 
 
+def indicator_names(cfg: Config, lang: str) -> dict[str, str]:
+    return {i: (ind.name_zh if lang == "zh" else ind.name_en) for i, ind in cfg.indicators.items()}
+
+
 def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.DataFrame, lang: str,
-               region: str = "海门", since: int = 2021) -> list[str]:
+               region: str = "海门", since: int = 2021, names: dict[str, str] | None = None) -> list[str]:
     """Plain statements of the gaps, the unverified and estimated figures, and the validation warnings.
 
     Unverified and estimated figures are those of the home region for the plan's base year and later:
     the ones a reader of this briefing leans on.
     """
     notes = []
+    names = names or {}
     observations = observations[(observations["region"] == region) & (observations["year"] >= since)]
     no_data = table[table["verdict"].isin(["insufficient_data", "no_public_data"])]
     notes.append(L(lang, f"全部{len(table)}项量化目标中，{len(no_data)}项暂无海门公开数据或数据不足以研判。"
@@ -177,12 +182,12 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
                    "Haimen's statistical bulletins could not be reached, so many years are missing; missing stays missing, nothing is interpolated."))
     excluded = observations[observations["role"] == "excluded"]
     if len(excluded):
-        items = "; ".join(f"{r.indicator} {r.period} {fmt_value(r.value)}{r.unit}" for r in excluded.itertuples())
+        items = "; ".join(f"{names.get(r.indicator, r.indicator)} {r.period} {amount(r.value, r.unit, lang)}" for r in excluded.itertuples())
         notes.append(L(lang, f"以下{len(excluded)}项数据来源未经核实，未用于模型：{items}。",
                        f"{len(excluded)} figures come from unverified sources and are not used by the models: {items}."))
     estimates = observations[(observations["role"] == "selected") & (observations["status"] == "estimate")]
     if len(estimates):
-        items = "; ".join(f"{r.indicator} {r.period}" for r in estimates.itertuples())
+        items = "; ".join(f"{names.get(r.indicator, r.indicator)} {r.period}" for r in estimates.itertuples())
         notes.append(L(lang, f"以下数据为预计数（统计数据发布前的估计）：{items}。",
                        f"These figures are estimates published before the year's statistics: {items}."))
     if validation:
