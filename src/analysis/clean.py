@@ -17,7 +17,7 @@ Rules (all configurable in config/settings.yaml, all recorded per row):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ import pandas as pd
 from . import paths, storage
 from .config import Config, load_config
 from .ingest import ingest, raw_files
+from .parse import Period
 from .quarters import Quarter, first_quarter_seeing
 
 BEST_COLUMNS = [
@@ -176,12 +177,10 @@ def derive_levels(best: pd.DataFrame, cfg: Config) -> pd.DataFrame:
             rel = _weaker(prev.reliability, r.reliability, sel["reliability_rank"])
         else:
             continue
-        period_label = (f"{year}年" if r.period_kind == "annual" else f"{year}年末" if r.period_kind == "year_end"
-                        else f"{year}年1-{r.month_to}月")
-        end = pd.Timestamp(year=year, month=r.month_to, day=1) + pd.offsets.MonthEnd(0)
+        period = Period(year, r.period_kind, r.month_to)
         new_rows.append({
             "indicator": r.indicator, "region": r.region, "year": year, "period_kind": r.period_kind,
-            "month_to": r.month_to, "period": period_label, "period_end": end.date(), "value": round(value, 4),
+            "month_to": r.month_to, "period": period.label, "period_end": period.end, "value": round(value, 4),
             "unit": r.unit, "status": status, "reliability": rel, "qualifier": src.qualifier, "derived": True,
             "derivation": f"derived from printed growth: {formula}", "growth_pct": np.nan, "growth_obs_id": r.growth_obs_id,
             "obs_id": src.obs_id, "source_title": src.source_title, "source_url": src.source_url,
@@ -262,7 +261,7 @@ def run_clean(as_of: str | None = None, raw_dir: Path = paths.RAW_DIR, out_dir: 
     cfg = load_config(Path(config_dir))
     if include_unverified is not None:
         settings = {**cfg.settings, "selection": {**cfg.settings["selection"], "include_unverified": include_unverified}}
-        cfg = Config(settings, cfg.indicators, cfg.targets, cfg.not_targets, cfg.plan_years, cfg.config_dir, cfg._alias_index)
+        cfg = replace(cfg, settings=settings)
     obs, hashes = ingest(Path(raw_dir), cfg)
     quarter = resolve_as_of(as_of, obs, cfg)
     result = clean(obs, cfg, quarter, hashes)

@@ -43,7 +43,6 @@ class RawTable:
     """A raw file read as text: canonical column names and cell strings, with spreadsheet row numbers."""
 
     file: str                         # path relative to the project, for messages
-    columns: list[str]
     rows: list[tuple[int, dict[str, str]]]
     sha256: str
 
@@ -161,7 +160,7 @@ def read_table(path: Path, cfg: Config) -> RawTable:
         rows.append((number, {c: v for c, v in zip(columns, row) if c}))
     if problems:
         raise InputError(problems)
-    return RawTable(rel, [c for c in columns if c], rows, hashlib.sha256(data).hexdigest())
+    return RawTable(rel, rows, hashlib.sha256(data).hexdigest())
 
 
 def _column_index(cfg: Config) -> dict[str, str]:

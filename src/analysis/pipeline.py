@@ -41,20 +41,26 @@ def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir
     The report is published even when an error-severity check fails; then ValidationFailed is raised.
     """
     from .clean import run_clean
-    from .render import render_notebook
     from .validate import raise_on_errors
 
     result = run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
     quarter: Quarter = result.as_of
     target = Path(reports_dir) / quarter.label / "validation"
     with storage.staged_dir(target) as tmp:
-        notebook = tmp / "02_validate.ipynb"
-        execute_notebook("02_validate.ipynb", notebook, {"as_of": quarter.label, "out_dir": str(tmp),
-                                                         "clean_dir": str(clean_dir), "raw_dir": str(raw_dir)})
-        render_notebook(notebook, tmp / "validation.pdf", lang="zh", engine=engine, title="数据验证报告 Data validation report")
-    results = json.loads((target / "results.json").read_text(encoding="utf-8"))
+        results = validation_report(tmp / "02_validate.ipynb", tmp, engine, {
+            "as_of": quarter.label, "clean_dir": str(clean_dir), "raw_dir": str(raw_dir)})
     raise_on_errors(results, paths.relative(target / "validation.pdf"))
     return results
+
+
+def validation_report(notebook: Path, out_dir: Path, engine: str, parameters: dict) -> dict:
+    """Run 02_validate into out_dir (Data Docs, results.json), render validation.pdf there; return the results."""
+    from .render import render_notebook
+
+    execute_notebook("02_validate.ipynb", notebook, {**parameters, "out_dir": str(out_dir)})
+    render_notebook(notebook, Path(out_dir) / "validation.pdf", lang="zh", engine=engine,
+                    title="数据验证报告 Data validation report")
+    return json.loads((Path(out_dir) / "results.json").read_text(encoding="utf-8"))
 
 
 def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, langs: list[str], steps: list) -> dict:
@@ -107,11 +113,8 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
         with ThreadPoolExecutor(max_workers=2) as pool:
             forecast = pool.submit(step, "03 forecast", execute_notebook, "03_forecast.ipynb", nbs / "03_forecast.ipynb",
                                    {**common, "out_dir": str(tmp)})
-            step("02 validate", execute_notebook, "02_validate.ipynb", nbs / "02_validate.ipynb", {**common, "out_dir": str(val)})
+            results = step("02 validate + validation.pdf", validation_report, nbs / "02_validate.ipynb", val, engine, common)
             forecast.result()
-        step("02 validation.pdf", render_notebook, nbs / "02_validate.ipynb", val / "validation.pdf", "zh", engine,
-             "数据验证报告 Data validation report")
-        results = json.loads((val / "results.json").read_text(encoding="utf-8"))
         try:
             raise_on_errors(results, paths.relative(target / "validation" / "validation.pdf"))
         except ValidationFailed:

@@ -41,6 +41,4 @@ def show_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty
 
 def show_both(markdown: str, html: str) -> None:
     """One output with a Markdown form (for the PDF route) and an HTML form (for JupyterLab)."""
-    from IPython.display import display as _display
-
-    _display({"text/markdown": markdown, "text/html": html}, raw=True)
+    display({"text/markdown": markdown, "text/html": html}, raw=True)

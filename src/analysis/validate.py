@@ -75,7 +75,6 @@ class ValidationReport:
     as_of: str
     results: pd.DataFrame                       # one row per check
     failures: dict[str, pd.DataFrame] = field(default_factory=dict)   # check id -> failing rows
-    data_docs: Path | None = None
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -322,10 +321,10 @@ def run_checks(tables: dict[str, pd.DataFrame], checks: list[Check], as_of: str,
             _offline_copy(site, Path(docs_dir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return _report(tables, checks, outcomes, as_of, Path(docs_dir) / "index.html" if docs_dir else None)
+    return _report(tables, checks, outcomes, as_of)
 
 
-def _report(tables, checks, outcomes, as_of, docs_index) -> ValidationReport:
+def _report(tables, checks, outcomes, as_of) -> ValidationReport:
     rows, failures = [], {}
     for c in checks:
         out = outcomes[c.id]
@@ -341,7 +340,7 @@ def _report(tables, checks, outcomes, as_of, docs_index) -> ValidationReport:
         rows.append({"check": c.id, "severity": c.severity, "title_zh": c.title_zh, "title_en": c.title_en,
                      "table": c.table, "rows_checked": len(frame), "rows_failing": n_failed, "success": success,
                      "fix": c.fix, "exception": out["exception"] or ""})
-    return ValidationReport(as_of, pd.DataFrame(rows), failures, docs_index)
+    return ValidationReport(as_of, pd.DataFrame(rows), failures)
 
 
 def _offline_copy(site: Path, target: Path) -> None:
