@@ -36,6 +36,7 @@ class Indicator:
     aliases: tuple[str, ...] = ()
     derive_from_growth: bool = False
     pandemic: str = "none"          # treatment of forecast.pandemic_years: none, mask or dummy
+    panel: bool = False             # a panel whose membership changes every year (规模以上, 限额以上): no level-ratio growth
 
     def factor(self, unit_printed: str) -> Decimal | None:
         """Exact conversion factor for a printed unit, None when the unit is not accepted.
@@ -67,7 +68,9 @@ class Target:
     headline: bool = False
     each_year: bool = False
     per: str | None = None
-    note: str | None = None
+    note: str | None = None         # Chinese: an assumption the registry makes (e.g. an assumed year)
+    note_en: str | None = None
+    name_zh: str = ""               # what is measured, in full (the statement may lean on its clause)
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def _indicators(data: dict[str, Any], rel: str) -> tuple[dict[str, Indicator], d
                 units={str(k): float(v) for k, v in spec["units"].items()}, kind=spec["kind"],
                 non_negative=bool(spec["non_negative"]), bounds=tuple(spec["bounds"]),
                 aliases=tuple(spec.get("aliases") or ()), derive_from_growth=bool(spec.get("derive_from_growth", False)),
-                pandemic=str(spec.get("pandemic", "none")),
+                pandemic=str(spec.get("pandemic", "none")), panel=bool(spec.get("panel", False)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(Problem(rel, f"indicator {ind_id} is incomplete ({exc})",
@@ -166,7 +169,8 @@ def _targets(data: dict[str, Any], rel: str, indicators: dict[str, Indicator]) -
                 value=spec.get("value"), value_max=spec.get("value_max"), unit=spec.get("unit"),
                 comparison=spec.get("comparison"), tolerance=spec.get("tolerance"), indicator=spec.get("indicator"),
                 headline=bool(spec.get("headline", False)), each_year=bool(spec.get("each_year", False)),
-                per=spec.get("per"), note=spec.get("note"),
+                per=spec.get("per"), note=spec.get("note"), note_en=spec.get("note_en"),
+                name_zh=str(spec.get("name_zh") or spec["statement"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(Problem(rel, f"target {tid} is incomplete ({exc})",
@@ -177,6 +181,8 @@ def _targets(data: dict[str, Any], rel: str, indicators: dict[str, Indicator]) -
         seen.add(tid)
         if t.type not in TARGET_TYPES:
             problems.append(Problem(rel, f"target {tid} has type {t.type!r}", f"use one of {sorted(TARGET_TYPES)}", column=tid))
+        if t.per not in (None, "year", "quarter"):
+            problems.append(Problem(rel, f"target {tid} has per {t.per!r}", "use per: year or per: quarter", column=tid))
         if t.type != "milestone":
             if t.value is None or t.unit is None or t.comparison not in COMPARISONS:
                 problems.append(Problem(rel, f"target {tid} needs value, unit and comparison ({sorted(COMPARISONS)})",

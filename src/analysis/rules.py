@@ -1,0 +1,404 @@
+"""How each target type reads the published figures and the simulated paths (used by judge.py).
+
+One reader per type, each returning a Reading: the figure a verdict may rest
+on, or the paths the model layer counts, or why the target cannot be judged.
+Rules that a reader of the briefing may ask about:
+
+- average growth is chained from printed growth (可比口径) year by year; a
+  year without printed growth may be bridged by the ratio of two published
+  levels, except for panels whose membership changes every year (规模以上,
+  限额以上: `panel: true` in config/indicators.yaml), where only printed
+  growth counts. With some years published, P(met) comes from the remaining
+  years; when the levels stop before the base year, the base level is taken
+  from the simulated paths rather than spreading pre-plan growth over the plan;
+- growth in every year (保持在...以上): every plan year's rate; a published
+  year below the target settles it, a missing past year leaves it undecided;
+- additions over the plan (培育, 新增, 累计): the sum of the plan years'
+  additions; a partial sum already above the target settles it (additions
+  cannot be negative); a missing past year leaves it undecided;
+- stocks of things built (count): the latest figure from the base year to
+  the target year; figures dated before the base year never achieve a target;
+  a count below its target shows the gap;
+- counts per year or per quarter (每年, 每季度): every period of the plan.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import Config, Target
+from .forecast import Forecast, seed_for
+from .evidence import (BAND_QUANTILES, Figure, Judgement, Reading, avg_growth_pct, combine, compound_share, meets,
+                    settle, threshold, word)
+from .quarters import Quarter
+
+SETTLES_NOT_MET = ("not_achieved", "not_achieved_estimate")
+
+
+# ----------------------------------------------------------- figures --
+def _figure(info: pd.Series, value: float, period: str, **kw) -> Figure:
+    return Figure(float(value), period, str(info.get("status", "reported")), str(info.get("reliability", "official")),
+                  str(info.get("qualifier", "") or ""), bool(info.get("derived", False)),
+                  (str(info["obs_id"]),) if info.get("obs_id") else (), **kw)
+
+
+def level_figure(data, year: int) -> Figure | None:
+    if year in data.levels.index:
+        return _figure(data.info.loc[year], data.levels[year], str(year))
+    return None
+
+
+def growth_figure(data, year: int) -> Figure | None:
+    """Printed growth (%) of `year` over the year before."""
+    if year in data.growth.index:
+        return _figure(data.growth_info.loc[year], data.growth[year], str(year))
+    return None
+
+
+def target_year_level(data, year: int) -> Figure | None:
+    """The best figure for a level in `year`: a published level, else a lower bound, else an unverified figure."""
+    fig = level_figure(data, year)
+    if fig is not None:
+        return fig
+    if year in data.lower_bounds.index:
+        return Figure(float(data.lower_bounds[year]), str(year), "reported", "official", "lower_bound")
+    unverified = data.unverified[data.unverified["year"] == year]
+    if len(unverified):
+        u = unverified.iloc[0]
+        return Figure(float(u["value"]), str(year), "reported", "unverified", str(u.get("qualifier", "") or ""),
+                      False, (str(u["obs_id"]),))
+    return None
+
+
+def growth_index(data, first: int, last: int, panel: bool) -> tuple[float, list[Figure]] | None:
+    """Level in `last` relative to `first`, chained year by year; None when a link is missing.
+
+    Printed growth is preferred for every year; a missing year may be bridged
+    by the ratio of two published levels (never for panels).
+    """
+    if last < first:
+        return None
+    reach: dict[int, tuple[float, list[Figure]]] = {first: (1.0, [])}
+    for y in range(first + 1, last + 1):
+        g = growth_figure(data, y)
+        if g is not None and y - 1 in reach:
+            idx, used = reach[y - 1]
+            reach[y] = (idx * (1 + g.value / 100), used + [g])
+            continue
+        if panel or y not in data.levels.index or data.info.loc[y]["qualifier"] == "lower_bound":
+            continue
+        for x in range(y - 1, first - 1, -1):
+            if x in reach and x in data.levels.index and data.levels[x] > 0:
+                idx, used = reach[x]
+                reach[y] = (idx * data.levels[y] / data.levels[x], used + [level_figure(data, x), level_figure(data, y)])
+                break
+    return reach.get(last)
+
+
+def yearly_rate(data, year: int, panel: bool) -> Figure | None:
+    """Growth (%) in one year: printed, or the ratio of two consecutive published levels (not for panels)."""
+    g = growth_figure(data, year)
+    if g is not None:
+        return g
+    if not panel and year in data.levels.index and year - 1 in data.levels.index and data.levels[year - 1] > 0:
+        a, b = level_figure(data, year - 1), level_figure(data, year)
+        return combine([a, b], 100 * (b.value / a.value - 1), str(year))
+    return None
+
+
+def describe(fig: Figure, t: Target) -> str:
+    """The figure in words, for the basis column."""
+    if t.type == "avg_growth" and t.each_year:
+        return f"lowest yearly growth {fig.value:.1f}% in {fig.period}"
+    if t.type == "avg_growth":
+        return f"average growth {fig.value:.1f}% {fig.period}"
+    if t.type == "cumulative":
+        return f"additions {fig.period}: {fig.value:g} {t.unit}"
+    sign = ">" if fig.qualifier == "lower_bound" else ""
+    return f"{fig.period} figure {sign}{fig.value:g} {t.unit}"
+
+
+# ------------------------------------------------------- deterministic --
+def deterministic(t: Target, data, cfg: Config) -> dict:
+    """Latest figure, progress against 序时进度 (linear and compound), actual vs required growth, growth still needed.
+
+    Required growth is the plan's own number; the 左右 tolerance only enters the met / not-met decision.
+    """
+    row: dict = {}
+    span = t.target_year - t.base_year
+    observed = data.levels[data.levels.index <= t.target_year]
+    if not observed.empty:
+        t_last = int(observed.index.max())
+        info = data.info.loc[t_last]
+        row.update(latest_year=t_last, latest_value=float(observed[t_last]), latest_status=info["status"],
+                   latest_reliability=info["reliability"], latest_derived=bool(info["derived"]),
+                   latest_obs_id=info["obs_id"])
+    base = data.levels.get(t.base_year)
+    if base is not None and t.type in ("level", "share", "avg_growth"):
+        row.update(base_value=float(base), base_derived=bool(data.info.loc[t.base_year]["derived"]),
+                   base_status=data.info.loc[t.base_year]["status"])
+    if span <= 0:
+        return row
+    if t.type in ("level", "share") and base is not None and base > 0 and "latest_year" in row:
+        goal, t_last, latest = float(t.value), row["latest_year"], row["latest_value"]
+        required = avg_growth_pct(goal / base, span)
+        row["required_growth_pct"] = required
+        if t.target_year > t_last:
+            row["remaining_required_growth_pct"] = avg_growth_pct(goal / latest, t.target_year - t_last)
+        if t_last > t.base_year:
+            _progress(row, t, required, t_last, (latest - base) / (goal - base) if goal != base else np.nan,
+                      avg_growth_pct(latest / base, t_last - t.base_year))
+    elif t.type in ("level", "share") and "latest_year" in row and t.target_year > row["latest_year"]:
+        row["remaining_required_growth_pct"] = avg_growth_pct(float(t.value) / row["latest_value"],
+                                                              t.target_year - row["latest_year"])
+    elif t.type == "avg_growth" and not t.each_year:
+        g = float(t.value)
+        row["required_growth_pct"] = g
+        panel = cfg.indicators[t.indicator].panel
+        last_data = max([*data.levels.index, *data.growth.index], default=t.base_year)
+        for y in range(min(t.target_year, int(last_data)), t.base_year, -1):
+            found = growth_index(data, t.base_year, y, panel)
+            if found is None:
+                continue
+            index, _ = found
+            goal_index = (1 + g / 100) ** span
+            _progress(row, t, g, y, (index - 1) / (goal_index - 1) if goal_index != 1 else np.nan,
+                      avg_growth_pct(index, y - t.base_year))
+            row["index_year"] = y
+            if t.target_year > y:
+                row["remaining_required_growth_pct"] = avg_growth_pct(goal_index / index, t.target_year - y)
+            break
+    elif t.type == "cumulative":
+        plan = [y for y in range(t.base_year + 1, t.target_year + 1) if y in data.levels.index]
+        if plan:
+            done = float(sum(data.levels[y] for y in plan))
+            row.update(progress_ratio=done / float(t.value), sum_to_date=done, sum_years=f"{plan[0]}-{plan[-1]}",
+                       expected_linear_share=(max(plan) - t.base_year) / span)
+    return row
+
+
+def _progress(row: dict, t: Target, required: float, t_last: int, progress: float, actual: float) -> None:
+    span = t.target_year - t.base_year
+    compound = compound_share(required, t_last - t.base_year, span)
+    row.update(progress_ratio=progress, actual_growth_pct=actual, progress_year=t_last,
+               expected_linear_share=(t_last - t.base_year) / span, expected_compound_share=compound,
+               progress_vs_expected=progress / compound if compound else np.nan,
+               growth_ratio=actual / required if required > 0 else np.nan)
+
+
+# ------------------------------------------------------------ readers --
+def read(t: Target, data, fc: Forecast | None, cfg: Config, as_of: Quarter, origin_level: float | None,
+         base_sd: float, rng_key: str) -> Reading:
+    if t.type in ("level", "share"):
+        return _read_level(t, data, fc)
+    if t.type == "avg_growth":
+        panel = cfg.indicators[t.indicator].panel
+        if t.each_year:
+            return _read_each_year(t, data, fc, cfg, as_of, panel, origin_level)
+        return _read_avg_growth(t, data, fc, panel, origin_level, base_sd, rng_key, int(cfg.settings['forecast']['seed']))
+    if t.type == "cumulative":
+        return _read_additions(t, data, fc, cfg, as_of)
+    if t.per:
+        return _read_per_period(t, data, cfg, as_of)
+    return _read_stock(t, data, cfg)
+
+
+def _members(fc: Forecast) -> dict[str, np.ndarray]:
+    return {"ensemble": fc.paths, **fc.members}
+
+
+def _read_level(t: Target, data, fc: Forecast | None) -> Reading:
+    y = t.target_year
+    fig = target_year_level(data, y)
+    reading = Reading(fig)
+    if fc is not None and y in fc.years:
+        j = fc.years.index(y)
+        reading.paths = {k: p[:, j] for k, p in _members(fc).items()}
+    if fig is not None and fig.qualifier == "lower_bound" and not meets(fig.value, t):
+        reading.bound = fig.value
+    return reading
+
+
+def _read_avg_growth(t: Target, data, fc: Forecast | None, panel: bool, origin_level: float | None,
+                     base_sd: float, rng_key: str, cfg_seed: int) -> Reading:
+    span = t.target_year - t.base_year
+    found = growth_index(data, t.base_year, t.target_year, panel)
+    if found is not None:
+        index, used = found
+        return Reading(combine(used, avg_growth_pct(index, span), f"{t.base_year}-{t.target_year}"), years=span)
+    reading = Reading()
+    if fc is None or t.target_year not in fc.years:
+        if panel and not data.growth.empty:
+            reading.note = "a panel indicator (changing membership): only printed growth counts"
+        return reading
+    j = fc.years.index(t.target_year)
+    if fc.origin < t.base_year:
+        # the levels stop before the base year: the base level comes from the same simulated paths
+        jb = fc.years.index(t.base_year)
+        ratios = {k: p[:, j] / p[:, jb] for k, p in _members(fc).items()}
+        reading.note = f"base year {t.base_year} taken from the simulated paths (data stop in {fc.origin})"
+    else:
+        known = growth_index(data, t.base_year, fc.origin, panel)
+        if known is None or origin_level is None:
+            reading.insufficient = (f"the growth from {t.base_year} to {fc.origin} is not published "
+                                    "(no printed growth chain" + ("" if panel else " nor base-year level") + ")")
+            return reading
+        index, used = known
+        noise = 1.0
+        if base_sd > 0 and any(f.period == str(t.base_year) for f in used):   # the base level itself is uncertain
+            rng = np.random.default_rng(seed_for(f"{rng_key}/base", cfg_seed))
+            noise = np.exp(rng.standard_normal(len(fc.paths)) * base_sd)
+        ratios = {k: index * (p[:, j] / origin_level) * (noise[: len(p)] if np.ndim(noise) else noise)
+                  for k, p in _members(fc).items()}
+    reading.paths = {k: 100 * (np.clip(r, 1e-12, None) ** (1 / span) - 1) for k, r in ratios.items()}
+    return reading
+
+
+def _read_each_year(t: Target, data, fc: Forecast | None, cfg: Config, as_of: Quarter, panel: bool,
+                    origin_level: float | None) -> Reading:
+    years = list(range(t.base_year + 1, t.target_year + 1))
+    published = {y: f for y in years if (f := yearly_rate(data, y, panel)) is not None}
+    failing = [f for f in published.values() if settle(f, t, cfg) in SETTLES_NOT_MET]
+    if failing:
+        low = min(failing, key=lambda f: f.value)
+        return Reading(low, note=f"every year must reach {t.value:g}%")
+    missing = [y for y in years if y not in published]
+    period = f"{years[0]}-{years[-1]}"
+    if not missing:
+        low = min(published.values(), key=lambda f: f.value)
+        return Reading(combine(list(published.values()), low.value, period), note=f"lowest in {low.period}")
+    reading = Reading()
+    future = fc is not None and origin_level is not None and all(y > fc.origin and y in fc.years for y in missing)
+    if not future:
+        reading.insufficient = f"growth in {', '.join(map(str, missing))} not published; every year must reach {t.value:g}%"
+        return reading
+    low_published = min((f.value for f in published.values()), default=np.inf)
+    out = {}
+    for k, p in _members(fc).items():
+        levels = np.column_stack([np.full(len(p), origin_level), p])
+        rates = 100 * (levels[:, 1:] / levels[:, :-1] - 1)
+        cols = [fc.years.index(y) for y in missing]
+        out[k] = np.minimum(rates[:, cols].min(axis=1), low_published)
+    reading.paths = out
+    return reading
+
+
+def _read_additions(t: Target, data, fc: Forecast | None, cfg: Config, as_of: Quarter) -> Reading:
+    years = list(range(t.base_year + 1, t.target_year + 1))
+    period = f"{years[0]}-{years[-1]}"
+    published = {y: f for y in years if (f := level_figure(data, y)) is not None and f.qualifier != "lower_bound"}
+    total = float(sum(f.value for f in published.values()))
+    missing = [y for y in years if y not in published]
+    if not missing:
+        return Reading(combine(list(published.values()), total, period), years=1)
+    done = [y for y in years if y in published]
+    partial = combine(list(published.values()), total, f"{done[0]}-{done[-1]}" if done else period) if done else None
+    non_negative = cfg.indicators[t.indicator].non_negative
+    if partial is not None and non_negative and settle(partial, t, cfg) in ("achieved", "achieved_estimate"):
+        return Reading(partial, note=f"{', '.join(map(str, missing))} not yet published; additions cannot be negative")
+    reading = Reading(note=f"additions published for {', '.join(map(str, done))}: {total:g} {t.unit}" if done else "")
+    if fc is not None and all(y > fc.origin and y in fc.years for y in missing):
+        cols = [fc.years.index(y) for y in missing]
+        reading.paths = {k: total + p[:, cols].sum(axis=1) for k, p in _members(fc).items()}
+    else:
+        reading.insufficient = f"additions in {', '.join(map(str, missing))} not published (no silent zero)"
+    return reading
+
+
+def _read_stock(t: Target, data, cfg: Config) -> Reading:
+    """Things built or designated by the target year: the latest count from the base year on."""
+    window = data.levels[(data.levels.index >= t.base_year) & (data.levels.index <= t.target_year)]
+    if window.empty:
+        before = data.levels[data.levels.index < t.base_year]
+        if len(before):
+            y = int(before.index.max())
+            return Reading(insufficient=f"only a figure from before the plan ({y}: {before[y]:g} {t.unit}); "
+                                        "figures dated before the base year never achieve a target")
+        fig = target_year_level(data, t.target_year)        # an unverified count, as an indication
+        return Reading(fig) if fig is not None else Reading(insufficient="no count from the plan period")
+    y = int(window.index.max())
+    fig = level_figure(data, y)
+    if meets(fig.value, t) or y == t.target_year:
+        return Reading(fig)
+    gap = threshold(t) - fig.value
+    elapsed = (y - t.base_year) / (t.target_year - t.base_year)
+    outlook = "on_track" if fig.value / threshold(t) >= elapsed else "at_risk"
+    return Reading(note=f"latest count {fig.value:g} {t.unit} ({y}, {fig.status_label}), {gap:g} short of the target",
+                   no_model_outlook=outlook)
+
+
+def _period_counts(t: Target, data) -> dict[str, Figure]:
+    """Count per plan period: years from the yearly figures, quarters from year-to-date differences."""
+    years = range(t.base_year + 1, t.target_year + 1)
+    if t.per == "year":
+        return {str(y): f for y in years if (f := level_figure(data, y)) is not None}
+    out = {}
+    ytd = data.ytd.set_index(["year", "month_to"])["value"] if len(data.ytd) else pd.Series(dtype=float)
+    for y in years:
+        for q in range(1, 5):
+            now, before = (y, 3 * q), (y, 3 * q - 3)
+            if now in ytd.index and (q == 1 or before in ytd.index):
+                value = float(ytd[now]) - (float(ytd[before]) if q > 1 else 0.0)
+                out[f"{y}Q{q}"] = Figure(value, f"{y}Q{q}")
+    return out
+
+
+def _read_per_period(t: Target, data, cfg: Config, as_of: Quarter) -> Reading:
+    years = range(t.base_year + 1, t.target_year + 1)
+    periods = [str(y) for y in years] if t.per == "year" else [f"{y}Q{q}" for y in years for q in range(1, 5)]
+    published = _period_counts(t, data)
+    failing = [f for f in published.values() if settle(f, t, cfg) in SETTLES_NOT_MET]
+    if failing:
+        return Reading(min(failing, key=lambda f: f.value), note=f"every {t.per} must reach {t.value:g} {t.unit}")
+    due = [p for p in periods if (Quarter(int(p[:4]), int(p[5]) if "Q" in p else 4) <= as_of)]
+    missing = [p for p in due if p not in published]
+    if missing:
+        return Reading(insufficient=f"no count for {', '.join(missing)}; every {t.per} must reach {t.value:g} {t.unit}")
+    if len(due) == len(periods):
+        low = min(published.values(), key=lambda f: f.value)
+        return Reading(combine(list(published.values()), low.value, f"{periods[0]}-{periods[-1]}"),
+                       note=f"lowest in {low.period}")
+    return Reading(note=f"every {t.per} so far reaches {t.value:g} {t.unit}", no_model_outlook="on_track")
+
+
+# --------------------------------------------------------------- model --
+def confidence(cfg: Config, n_points: int, members: int, spread: float) -> str:
+    """high / medium / low: how far the model's probability can be read as a likelihood."""
+    for grade in ("high", "medium"):
+        c = cfg.settings["assessment"]["confidence"][grade]
+        if n_points >= c["min_points"] and members >= c["min_members"] and spread <= c["max_spread"]:
+            return grade
+    return "low"
+
+
+def model_layer(t: Target, reading: Reading, fc: Forecast | None, cfg: Config, row: dict, judgement: Judgement,
+                n_points: int) -> float | None:
+    """P(met), bands, per-member P and the confidence grade from the paths a reader produced."""
+    if reading.paths is None or fc is None:
+        return None
+    ens = reading.paths["ensemble"]
+    if reading.bound is not None and (ens >= reading.bound).any():
+        ens = ens[ens >= reading.bound]                  # 'exceeded X': keep the paths that respect it
+    p = float(meets(ens, t).mean())
+    q = {k: float(np.quantile(ens, v)) for k, v in BAND_QUANTILES.items()}
+    row.update({f"projection_{k}": v for k, v in q.items()})
+    judgement.member_p = {k: float(meets(v, t).mean()) for k, v in reading.paths.items() if k != "ensemble"}
+    spread = max(judgement.member_p.values()) - min(judgement.member_p.values()) if judgement.member_p else 1.0
+    grade = confidence(cfg, n_points, len(fc.members), spread)
+    row.update(projection_year=t.target_year, p_met=round(p, 2), forecast_origin=fc.origin, confidence=grade,
+               members_used=", ".join(fc.members), forecast_notes="; ".join(fc.notes), member_spread=round(spread, 2),
+               members_dropped="; ".join(f"{k}: {v}" for k, v in fc.dropped.items()),
+               member_p_met="; ".join(f"{k}: {v:.2f}" for k, v in judgement.member_p.items()))
+    if grade == "low":
+        row["likelihood_zh"], row["likelihood_en"] = "低置信度", "low confidence"
+    else:
+        row["likelihood_zh"], row["likelihood_en"] = word(cfg, p)
+    base = row.get("base_value")
+    if t.type == "avg_growth":
+        row["anticipated_growth_pct"] = q["q50"]
+    elif t.type in ("level", "share") and base:
+        row["anticipated_growth_pct"] = avg_growth_pct(q["q50"] / base, t.target_year - t.base_year)
+    required = row.get("required_growth_pct")
+    if required and required > 0 and row.get("anticipated_growth_pct") is not None:
+        row["anticipated_ratio"] = row["anticipated_growth_pct"] / required
+    return p
