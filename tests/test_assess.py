@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.assess import assess, build_forecast, indicator_data, judge, threshold
+from analysis.assess import assess, judge_target, threshold
 from analysis.clean import run_clean
 from analysis.config import Target
 from conftest import synthetic_row, write_release
 
-AS_OF = "2025Q1"
+AS_OF = "2023Q4"          # the plan is running: verdicts come from P(met) until the target-year figure exists
+ENDED = "2025Q2"          # the plan has ended: an evaluation
 
 
 def target(**kw) -> Target:
@@ -22,24 +23,26 @@ def target(**kw) -> Target:
 
 
 def series_result(tmp_path, levels: dict[int, float], growth: dict[int, float] | None = None,
-                  indicator="retail_sales", unit="亿元", qualifiers: dict[int, str] | None = None, ytd=None):
+                  indicator="retail_sales", unit="亿元", qualifiers: dict[int, str] | None = None, ytd=None,
+                  as_of=AS_OF, status: dict[int, str] | None = None, reliability: dict[int, str] | None = None):
     rows = []
     for year in sorted(set(levels) | set(growth or {})):
         rows.append(synthetic_row(indicator=indicator, unit=unit, year=str(year), value=str(levels.get(year, "")),
                                   growth_pct=str((growth or {}).get(year, "")), published=f"{year + 1}-01-20",
-                                  qualifier=(qualifiers or {}).get(year, ""), source_url=f"https://example.org/{year}"))
+                                  qualifier=(qualifiers or {}).get(year, ""), source_url=f"https://example.org/{year}",
+                                  status=(status or {}).get(year, "reported"),
+                                  reliability=(reliability or {}).get(year, "official")))
     for (year, months, value, g) in ytd or []:
         rows.append(synthetic_row(indicator=indicator, unit=unit, year=str(year), period=f"1-{months}月", value=str(value),
                                   growth_pct=str(g), published=f"{year}-{months + 1:02d}-20",
                                   source_url=f"https://example.org/ytd{year}{months}"))
     write_release(tmp_path / "raw", "synthetic_series.csv", rows)
-    return run_clean(AS_OF, raw_dir=tmp_path / "raw", out_dir=tmp_path / "clean")
+    return run_clean(as_of, raw_dir=tmp_path / "raw", out_dir=tmp_path / "clean",
+                     include_unverified=False)
 
 
 def run_judge(cfg, result, t: Target):
-    data = indicator_data(result, cfg, t.indicator)
-    fc, reason = build_forecast(data, cfg, max(t.target_year, result.as_of.year), key=t.indicator)
-    return judge(t, cfg, result, data, fc, reason)
+    return judge_target(t, cfg, result)
 
 
 def grow(rate, first=2012, last=2022, start=100.0, noise=0.0, seed=3):
@@ -57,7 +60,11 @@ def test_required_growth_and_progress_by_hand(tmp_path, cfg):
     assert row["growth_ratio"] == pytest.approx(1.0)
     assert row["progress_class"] == "on_pace"
     assert row["progress_ratio"] == pytest.approx(10 / 33.1)
-    assert row["time_elapsed_share"] == pytest.approx(1 / 3)
+    # 序时进度 at the data year (2022): linear 1/3; on the compound path 0.1 / 0.331, which 10 %/yr meets exactly
+    assert row["expected_linear_share"] == pytest.approx(1 / 3)
+    assert row["expected_compound_share"] == pytest.approx(0.1 / 0.331)
+    assert row["progress_vs_expected"] == pytest.approx(1.0)
+    assert row["time_elapsed_share"] == pytest.approx(2 / 3)        # at the end of 2023Q4, the report's date
 
 
 def test_growth_classes_follow_the_eurostat_bands(tmp_path, cfg):
@@ -87,23 +94,26 @@ def test_a_flat_series_against_a_doubling_target_is_near_impossible(tmp_path, cf
 def test_about_tolerance_decides_a_published_growth_chain(tmp_path, cfg):
     t = target(type="avg_growth", value=25.0, tolerance=2.5, comparison="about", unit="%")
     assert threshold(t) == 22.5
-    ok = series_result(tmp_path, {2021: 100}, growth={2022: 23, 2023: 23, 2024: 23})
-    assert run_judge(cfg, ok, t).row["verdict"] == "achieved"          # 23 % is 'about 25 %'
-    short = series_result(tmp_path / "b", {2021: 100}, growth={2022: 22, 2023: 22, 2024: 22})
+    ok = series_result(tmp_path, {2021: 100}, growth={2022: 23, 2023: 23, 2024: 23}, as_of=ENDED)
+    row = run_judge(cfg, ok, t).row
+    assert row["verdict"] == "achieved"                                   # 23 % is 'about 25 %'
+    assert row["required_growth_pct"] == 25.0                             # the plan's number, not 22.5
+    short = series_result(tmp_path / "b", {2021: 100}, growth={2022: 22, 2023: 22, 2024: 22}, as_of=ENDED)
     row = run_judge(cfg, short, t).row
-    assert row["verdict"] == "not_achieved" and row["figure_status"] == "printed growth"
+    assert row["verdict"] == "not_achieved" and row["figure_status"] == "reported"
+    assert row["figure_value"] == pytest.approx(22.0) and row["figure_period"] == "2021-2024"
 
 
 def test_lower_bound_figures(tmp_path, cfg):
     t = target(value=640.0, comparison=">", unit="万人次", indicator="tourist_visits")
     above = series_result(tmp_path, {2022: 500, 2023: 600, 2024: 700}, indicator="tourist_visits", unit="万人次",
-                          qualifiers={2024: "lower bound (突破)"})
+                          qualifiers={2024: "lower bound (突破)"}, as_of=ENDED)
     row = run_judge(cfg, above, t).row
     assert row["verdict"] == "achieved" and ">700" in row["basis"]       # 'exceeded 700' settles '> 640'
     below = series_result(tmp_path / "b", {2021: 480, 2022: 500, 2023: 600, 2024: 600}, indicator="tourist_visits",
-                          unit="万人次", qualifiers={2024: "突破"})
+                          unit="万人次", qualifiers={2024: "突破"}, as_of=ENDED)
     row = run_judge(cfg, below, t).row
-    assert row["verdict"] in ("on_track", "at_risk", "off_track")       # 'exceeded 600' does not settle '> 640'
+    assert row["verdict"] == "pending"                                    # 'exceeded 600' does not settle '> 640'
     assert "lower bound" in row["basis"] and row["projection_q025"] >= 600
 
 
@@ -128,7 +138,7 @@ def test_insufficient_data_is_said_plainly(tmp_path, cfg):
 
 
 def test_published_target_year_figure_decides(tmp_path, cfg):
-    result = series_result(tmp_path, {2022: 600, 2023: 630, 2024: 655})
+    result = series_result(tmp_path, {2022: 600, 2023: 630, 2024: 655}, as_of=ENDED)
     row = run_judge(cfg, result, target(value=650.0, comparison=">")).row
     assert row["verdict"] == "achieved" and row["figure_status"] == "reported"
     row = run_judge(cfg, result, target(value=660.0, comparison=">")).row
@@ -138,7 +148,8 @@ def test_published_target_year_figure_decides(tmp_path, cfg):
 def test_year_to_date_growth_moves_the_projection(tmp_path, cfg):
     base = {2019: 400, 2020: 420, 2021: 450, 2022: 480, 2023: 510}
     without = run_judge(cfg, series_result(tmp_path, base), target(value=600)).row
-    with_ytd = run_judge(cfg, series_result(tmp_path / "b", base, ytd=[(2024, 9, 400, 12.0)]), target(value=600)).row
+    with_ytd = run_judge(cfg, series_result(tmp_path / "b", base, ytd=[(2024, 9, 400, 12.0)], as_of="2024Q3"),
+                         target(value=600)).row
     assert with_ytd["projection_q50"] == pytest.approx(510 * 1.12, rel=1e-6)
     assert (with_ytd["projection_q90"] - with_ytd["projection_q10"]) < (without["projection_q90"] - without["projection_q10"]) / 2
 
@@ -149,8 +160,15 @@ def test_every_registry_target_gets_a_verdict_and_the_same_numbers_twice(cfg, tm
     assert len(a.table) == len(cfg.targets) and a.table["verdict"].notna().all()
     pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_frame_equal(a.forecasts, b.forecasts)
-    verdicts = a.table.set_index("target")["verdict"]
-    assert verdicts["key_service_revenue_growth"] == "insufficient_data"      # no Haimen figure is published
-    assert verdicts["tourist_visits"] == "achieved"                           # 714万, unverified
-    assert a.table.set_index("target").loc["tourist_visits", "figure_status"] == "unverified"
-    assert verdicts["retail_sales_level"] in ("on_track", "at_risk", "off_track")
+    rows = a.table.set_index("target")
+    assert rows.loc["key_service_revenue_growth", "verdict"] == "insufficient_data"   # no Haimen figure is published
+    # 714万 comes only from an unverified page: an indication, never evidence
+    assert rows.loc["tourist_visits", "verdict_key"] == "pending_unverified"
+    assert rows.loc["tourist_visits", "figure_value"] == 714 and "unverified" in rows.loc["tourist_visits", "figure_status"]
+    assert not ((rows["verdict"] == "achieved") & rows["figure_status"].fillna("").str.contains("unverified")).any()
+    # the plan ended on 2024-12-31: retail is an evaluation, the 2024 figure not yet published
+    for t in ("retail_sales_level", "retail_sales_growth"):
+        assert rows.loc[t, "verdict_key"] == "pending_publication" and rows.loc[t, "time_elapsed_share"] == 1.0
+        assert 0 <= rows.loc[t, "p_met"] <= 1 and "not yet published" in rows.loc[t, "basis"]
+    assert rows.loc["retail_sales_growth", "required_growth_pct"] == 10.0
+    assert bool(rows.loc["retail_sales_growth", "base_derived"])             # 2021 = 521 / 1.03, derived

@@ -165,3 +165,13 @@ def word(cfg: Config, p: float) -> tuple[str, str]:
         if p >= band["min"]:
             return band["zh"], band["en"]
     return cfg.settings["assessment"]["likelihood"][-1]["zh"], cfg.settings["assessment"]["likelihood"][-1]["en"]
+
+
+def progress_class(cfg: Config, ratio: float | None) -> tuple[str, str, str]:
+    """Eurostat / Statistics Canada class of actual against required average growth: (code, zh, en)."""
+    if ratio is None or not np.isfinite(ratio):
+        return "", "", ""
+    for band in cfg.settings["assessment"]["progress_classes"]:
+        if ratio >= band["min"]:
+            return band["code"], band["zh"], band["en"]
+    return "", "", ""

@@ -27,7 +27,7 @@ is always the plan's own number.
 from __future__ import annotations
 
 from .config import Config, Target
-from .evidence import Judgement, elapsed_share, settle, status_from_p
+from .evidence import Judgement, elapsed_share, progress_class, settle, status_from_p
 from .forecast import Forecast
 from .quarters import Quarter
 from . import rules
@@ -66,6 +66,8 @@ def judge(t: Target, cfg: Config, as_of: Quarter, data, fc: Forecast | None, fc_
         return verdict(key, "no published figure for this indicator")
 
     row.update(rules.deterministic(t, data, cfg))
+    code, zh, en = progress_class(cfg, row.get("growth_ratio"))
+    row.update(progress_class=code, progress_class_zh=zh, progress_class_en=en)
     reading = rules.read(t, data, fc, cfg, as_of, origin_level, base_sd, rng_key=t.id)
     p = rules.model_layer(t, reading, fc, cfg, row, judgement, n_points)
     fig = reading.figure

@@ -228,8 +228,9 @@ def _read_avg_growth(t: Target, data, fc: Forecast | None, panel: bool, origin_l
         return Reading(combine(used, avg_growth_pct(index, span), f"{t.base_year}-{t.target_year}"), years=span)
     reading = Reading()
     if fc is None or t.target_year not in fc.years:
-        if panel and not data.growth.empty:
-            reading.note = "a panel indicator (changing membership): only printed growth counts"
+        if panel and not data.levels.empty:
+            reading.insufficient = ("a panel whose membership changes every year (规模以上/限额以上): levels give no "
+                                    "growth rate, and the printed growth chain is incomplete")
         return reading
     j = fc.years.index(t.target_year)
     if fc.origin < t.base_year:
