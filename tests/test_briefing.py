@@ -13,21 +13,34 @@ def shipped(tmp_path_factory, cfg):
     return result, assess(result, cfg).table
 
 
-def test_key_message_for_an_off_track_level_target(shipped, cfg):
+def test_key_message_for_a_level_target_of_an_ended_plan(shipped, cfg):
     _, table = shipped
     row = table.set_index("target").loc["retail_sales_level"].copy()
     row["target"] = "retail_sales_level"
     zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
-    assert "总量突破650亿元" in zh and row["verdict_zh"] in zh and f"{row['p_met']:.0%}" in zh and row["likelihood_zh"] in zh
-    assert "个百分点" in zh and "2022年521亿元" in zh and "预计数" in zh
-    assert row["verdict_en"] in en and "percentage points" in en
+    # the statement names what it measures, the verdict is an evaluation of an ended plan, with P beside it
+    assert "社会消费品零售总额2024年突破650亿元" in zh and row["verdict_zh"] == "待公布" and row["verdict_zh"] in zh
+    assert "规划期已于2024年底结束" in zh and f"{row['p_met']:.0%}" in zh
+    assert "2022年521亿元（预计数）" in zh
+    assert row["verdict_en"] in en and "not yet published" in en and "52.1 billion yuan (2022, estimate)" in en
+
+
+def test_key_message_for_an_unverified_figure_does_not_contradict_itself(shipped, cfg):
+    _, table = shipped
+    row = table.set_index("target").loc["tourist_visits"].copy()
+    row["target"] = "tourist_visits"
+    zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
+    assert "待核实" in zh and "2024年714万人次" in zh and "来源未核实" in zh and "已完成" not in zh
+    assert "achieved" not in en and "unverified" in en
+    assert row["confidence"] == "low"           # one short series, few members: the number alone, no likelihood word
+    assert "low confidence" in en and not any(f"({b['en']})" in en for b in cfg.settings["assessment"]["likelihood"])
 
 
 def test_key_message_says_plainly_when_there_is_no_data(shipped, cfg):
     _, table = shipped
     row = table.set_index("target").loc["key_service_revenue_growth"].copy()
-    assert "暂无海门公开数据" in key_message(row, cfg, "zh")
-    assert "No published Haimen figure" in key_message(row, cfg, "en")
+    assert "暂无足够的海门公开数据" in key_message(row, cfg, "zh")
+    assert "Too few published Haimen figures" in key_message(row, cfg, "en")
 
 
 def test_status_tables_cover_every_target_once(shipped, cfg):
@@ -35,7 +48,7 @@ def test_status_tables_cover_every_target_once(shipped, cfg):
     detailed = status_table(table[has_figures(table)], cfg, "zh")
     compact = compact_status_table(table[~has_figures(table)], cfg, "zh")
     shown = list(detailed["目标"]) + [t for t in list(compact["目标"]) + list(compact["目标 "]) if t]
-    assert sorted(shown) == sorted(table["statement"])
+    assert sorted(shown) == sorted(table["name_zh"])
     assert detailed["研判"].str.contains("{=typst}").all()        # coloured in the PDF
 
 
@@ -44,7 +57,7 @@ def test_data_notes_name_the_gaps_and_unverified_figures(shipped, cfg):
     notes = data_notes(table, {"checks": [{"success": False, "title_zh": "核心指标缺失年份", "title_en": "missing years",
                                            "rows_failing": 10}]}, result.observations, "zh")
     text = " ".join(notes)
-    assert "暂无海门公开数据" in text and "未经核实" in text and "预计数" in text and "核心指标缺失年份" in text
+    assert "53项量化目标和5项节点任务" in text and "无海门公开数据" in text and "未经核实" in text and "预计数" in text and "核心指标缺失年份" in text
 
 
 def test_pandemic_years_can_be_masked(shipped, cfg):

@@ -57,14 +57,14 @@ def _get(row: pd.Series, key: str):
 
 
 STATUS_WORDS = {"estimate": ("预计数", "estimate"), "reported": ("公布数", "published"), "final": ("最终核实数", "final"),
-                "preliminary": ("初步核算数", "preliminary"), "unverified": ("未核实数据", "unverified figure"),
-                "printed growth": ("公布增速", "printed growth")}
+                "preliminary": ("初步核算数", "preliminary"), "unverified": ("来源未核实", "unverified source"),
+                "printed growth": ("公布增速", "printed growth"), "approximate": ("约数", "approximate"),
+                "lower bound": ("下限", "lower bound"), "department": ("部门台账", "department return"),
+                "derived": ("推算", "derived")}
 
 
 def status_words(status: str, lang: str) -> str:
     parts = [STATUS_WORDS.get(s.strip(), (s.strip(), s.strip())) for s in str(status).split(",") if s.strip()]
-    if "derived" in str(status):
-        parts = [p for p in parts if p[0] != "derived"] + [("推算", "derived")]
     return "、".join(p[0] for p in parts) if lang == "zh" else ", ".join(p[1] for p in parts)
 
 
@@ -72,93 +72,152 @@ def verdict_text(row: pd.Series, lang: str) -> str:
     return row["verdict_zh"] if lang == "zh" else row["verdict_en"]
 
 
-def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
-    """One paragraph per headline target: status, probability in words and numbers, the gap, the growth needed."""
-    ind = cfg.indicators.get(row["indicator"])
-    unit = row["unit"] if row["type"] != "avg_growth" else (ind.unit if ind else "")
-    name = (ind.name_zh if lang == "zh" else ind.name_en) if ind else row["target"]
-    head = f"**{row['statement'] if lang == 'zh' else row['name_en']}：{verdict_text(row, lang)}**" if lang == "zh" else \
-        f"**{row['name_en']} ({row['statement']}): {verdict_text(row, lang)}**"
-    parts = [head]
+def target_name(row: pd.Series, lang: str) -> str:
+    """What the target measures, in full (社会消费品零售总额2024年突破650亿元), not the clause's shorthand."""
+    zh = _get(row, "name_zh") or row["statement"]
+    return zh if lang == "zh" else row["name_en"]
+
+
+def p_phrase(row: pd.Series, lang: str) -> str:
+    """P(met) in whole per cent, with a likelihood word only where confidence allows one."""
     p = _get(row, "p_met")
-    if row["verdict"] in ("achieved", "not_achieved"):
-        fv = _get(row, "figure_value")
-        if row["type"] == "avg_growth" and fv is not None:
-            what = L(lang, f"{int(row['base_year'])}-{int(row['target_year'])}年年均增长{fmt_pct(fv)}",
-                     f"average growth {fmt_pct(fv)} in {int(row['base_year'])}-{int(row['target_year'])}")
-        elif fv is not None:
-            what = L(lang, f"{int(row['target_year'])}年{amount(fv, unit, lang)}", f"{amount(fv, unit, lang)} in {int(row['target_year'])}")
-        else:
-            what = row["basis"]
-        parts.append(L(lang, f"依据：{what}（{status_words(row['figure_status'], 'zh')}）。",
-                       f"Basis: {what} ({status_words(row['figure_status'], 'en')})."))
-        if row["figure_status"] == "unverified" and p is not None:
-            parts.append(L(lang, f"该数据来源未经核实；模型估计达标概率为{fmt_p(p)}（{row['likelihood_zh']}）。",
-                           f"The figure's source is unverified; the models put the chance of meeting the target at {fmt_p(p)} ({row['likelihood_en']})."))
-    elif row["verdict"] in ("on_track", "at_risk", "off_track"):
-        parts.append(L(lang, f"达标概率{fmt_p(p)}（{row['likelihood_zh']}）。", f"Chance of meeting it: {fmt_p(p)} ({row['likelihood_en']})."))
+    if p is None:
+        return ""
+    if _get(row, "confidence") in (None, "low"):
+        return L(lang, f"{fmt_p(p)}（低置信度，仅供参考）", f"{fmt_p(p)} (low confidence: the number alone)")
+    return L(lang, f"{fmt_p(p)}（{row['likelihood_zh']}）", f"{fmt_p(p)} ({row['likelihood_en']})")
+
+
+def _unit(row: pd.Series, cfg: Config) -> str:
+    ind = cfg.indicators.get(row["indicator"])
+    return row["unit"] if row["type"] != "avg_growth" else (ind.unit if ind else "")
+
+
+def evidence_text(row: pd.Series, cfg: Config, lang: str) -> str:
+    """The figure the verdict rests on (or the latest figure), with its period and status: 2022年521亿元（预计数）."""
+    fv = _get(row, "figure_value")
+    if fv is not None:
+        value = fmt_pct(fv) if row["type"] == "avg_growth" else amount(fv, row["unit"], lang)
+        period, status = str(row["figure_period"]), status_words(row["figure_status"], lang)
+        if row["type"] == "avg_growth" and not row.get("per") and "-" in period:
+            value = L(lang, f"年均增长{value}", f"average growth {value}")
     else:
-        parts.append(L(lang, f"{name}暂无海门公开数据，无法研判。", f"No published Haimen figure for {name}: it cannot be judged."))
-    latest, year = _get(row, "latest_value"), _get(row, "latest_year")
-    if latest is not None:
+        latest = _get(row, "latest_value")
+        if latest is None:
+            return "—"
+        value, period = amount(latest, _unit(row, cfg), lang), str(int(row["latest_year"]))
         status = status_words(row.get("latest_status", ""), lang)
         if row.get("latest_derived"):
             status += L(lang, "、推算", ", derived")
-        parts.append(L(lang, f"最新数据：{int(year)}年{amount(latest, unit, lang)}（{status}）。",
-                       f"Latest figure: {amount(latest, unit, lang)} in {int(year)} ({status})."))
+    return L(lang, f"{period}年{value}（{status}）", f"{value} ({period}, {status})")
+
+
+def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
+    """One paragraph per headline target: status, the figure it rests on, probability, the gap, the growth needed."""
+    ind = cfg.indicators.get(row["indicator"])
+    unit = _unit(row, cfg)
+    name = (ind.name_zh if lang == "zh" else ind.name_en) if ind else row["target"]
+    parts = [f"**{target_name(row, lang)}：{verdict_text(row, lang)}**" if lang == "zh" else
+             f"**{target_name(row, lang)}: {verdict_text(row, lang)}**"]
+    key, family = row.get("verdict_key", row["verdict"]), row["verdict"]
+    year = int(row["target_year"])
+    if family in ("achieved", "not_achieved"):
+        parts.append(L(lang, f"依据：{evidence_text(row, cfg, lang)}。", f"Basis: {evidence_text(row, cfg, lang)}."))
+    elif key == "pending_unverified":
+        parts.append(L(lang, f"仅有来源未经核实的数据：{evidence_text(row, cfg, lang)}，仅作参考，不作为完成依据，待官方数据核实。",
+                       f"Only a figure from an unverified source: {evidence_text(row, cfg, lang)}; an indication, not "
+                       "evidence, until an official figure confirms it."))
+    elif key == "pending_revision":
+        margin = cfg.settings["assessment"]["evidence"]["revision_margin_pct"]["estimate"]
+        parts.append(L(lang, f"{evidence_text(row, cfg, lang)}与目标的差距在预计数通常的修订幅度（{margin:g}%）以内，待正式数据公布后判定。",
+                       f"{evidence_text(row, cfg, lang)} is within the usual revision of an estimate ({margin:g}%) of the "
+                       "target: the final figure will decide."))
+    elif key == "pending_publication":
+        parts.append(L(lang, f"规划期已于{year}年底结束，{year}年数据尚未公布。", f"The plan period ended in {year}; the {year} figure is not yet published."))
+    elif family in ("insufficient_data", "no_public_data"):
+        parts.append(L(lang, f"{name}暂无足够的海门公开数据，无法研判。", f"Too few published Haimen figures on {name} to judge it."))
+    if _get(row, "p_met") is not None and family not in ("achieved", "not_achieved"):
+        parts.append(L(lang, f"模型估计达标概率{p_phrase(row, lang)}。", f"The models put the chance of meeting it at {p_phrase(row, lang)}."))
+    if family not in ("achieved", "not_achieved") and key != "pending_unverified" and _get(row, "latest_value") is not None:
+        parts.append(L(lang, f"最新数据：{evidence_text(row, cfg, lang)}。", f"Latest figure: {evidence_text(row, cfg, lang)}."))
     q50 = _get(row, "projection_q50")
-    if q50 is not None and row["verdict"] not in ("achieved", "not_achieved"):
+    if q50 is not None and family not in ("achieved", "not_achieved"):
         if row["type"] == "avg_growth":
-            parts.append(L(lang, f"预计{int(row['base_year'])}-{int(row['target_year'])}年年均增长{fmt_pct(q50)}"
+            parts.append(L(lang, f"预计{int(row['base_year'])}-{year}年年均增长{fmt_pct(q50)}"
                                  f"（80%区间{fmt_pct(row['projection_q10'])}至{fmt_pct(row['projection_q90'])}），目标{fmt_pct(row['target_value'])}。",
-                           f"Projected average growth {int(row['base_year'])}-{int(row['target_year'])}: {fmt_pct(q50)} "
+                           f"Projected average growth {int(row['base_year'])}-{year}: {fmt_pct(q50)} "
                            f"(80% band {fmt_pct(row['projection_q10'])} to {fmt_pct(row['projection_q90'])}) against {fmt_pct(row['target_value'])}."))
         else:
             gap = q50 - row["target_value"]
-            parts.append(L(lang, f"{int(row['target_year'])}年预测中位数{fmt_value(q50, unit)}（80%区间{fmt_value(row['projection_q10'])}至"
+            parts.append(L(lang, f"{year}年预测中位数{fmt_value(q50, unit)}（80%区间{fmt_value(row['projection_q10'])}至"
                                  f"{fmt_value(row['projection_q90'], unit)}），较目标{'高' if gap >= 0 else '低'}{fmt_value(abs(gap), unit)}。",
-                           f"Median projection for {int(row['target_year'])}: {amount(q50, unit, lang)} (80% band {amount(row['projection_q10'], unit, lang)} "
+                           f"Median projection for {year}: {amount(q50, unit, lang)} (80% band {amount(row['projection_q10'], unit, lang)} "
                            f"to {amount(row['projection_q90'], unit, lang)}), {amount(abs(gap), unit, lang)} {'above' if gap >= 0 else 'below'} the target."))
     need, actual = _get(row, "remaining_required_growth_pct"), _get(row, "actual_growth_pct")
-    if need is not None and row["verdict"] not in ("achieved", "not_achieved"):
+    if need is not None and family not in ("achieved", "not_achieved") and not bool(row.get("plan_ended")):
         text = L(lang, f"实现目标需此后年均增长{fmt_pct(need)}", f"Meeting it needs {fmt_pct(need)} a year from the latest figure on")
         if actual is not None:
             diff = need - actual
             text += L(lang, f"，比{int(row['base_year'])}年以来实际年均增速{fmt_pct(actual)}{'高' if diff >= 0 else '低'}{abs(diff):.1f}个百分点",
                       f", {abs(diff):.1f} percentage points {'above' if diff >= 0 else 'below'} the {fmt_pct(actual)} a year achieved since {int(row['base_year'])}")
         parts.append(text + L(lang, "。", "."))
+    elif actual is not None and bool(row.get("plan_ended")) and family not in ("achieved", "not_achieved"):
+        parts.append(L(lang, f"{int(row['base_year'])}-{int(row['progress_year'])}年实际年均增长{fmt_pct(actual)}，规划要求{fmt_pct(row['required_growth_pct'])}。",
+                       f"Actual average growth {int(row['base_year'])}-{int(row['progress_year'])}: {fmt_pct(actual)} against the "
+                       f"{fmt_pct(row['required_growth_pct'])} the plan needs."))
     return " ".join(parts)
 
 
 def status_cell(row: pd.Series, cfg: Config, lang: str, html: bool) -> str:
     text = verdict_text(row, lang)
-    colour = cfg.settings["assessment"]["verdicts"][row["verdict"]]["colour"]
+    colour = cfg.settings["assessment"]["verdicts"][row.get("verdict_key", row["verdict"])]["colour"]
     if html:
         return f'<span style="color:{colour};font-weight:bold">{text}</span>'
     return f'`#text(fill: rgb("{colour}"), weight: "bold")[{text}]`{{=typst}}'
 
 
+def progress_text(row: pd.Series) -> str:
+    """Progress since the base year / 序时进度 on the compound path / the linear share, at the data year."""
+    progress = _get(row, "progress_ratio")
+    if progress is None:
+        return "—"
+    expected = [x for x in (_get(row, "expected_compound_share"), _get(row, "expected_linear_share")) if x is not None]
+    return " / ".join(f"{x:.0%}" for x in [progress, *expected])
+
+
 def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False) -> pd.DataFrame:
-    """Every target: clause, target, latest value, progress against time elapsed, projection, P(met), status."""
+    """Every target: clause, target, the figure its verdict rests on, progress against 序时进度, projection, P(met), status."""
     rows = []
     for _, r in table.iterrows():
         unit = r["unit"] if r["type"] != "avg_growth" else ""
-        latest = _get(r, "latest_value")
-        latest_txt = "—" if latest is None else f"{amount(latest, unit, lang)} ({int(r['latest_year'])})"
-        progress = _get(r, "progress_ratio")
-        elapsed = _get(r, "time_elapsed_share")
-        prog_txt = "—" if progress is None else f"{progress:.0%} / {elapsed:.0%}" if elapsed is not None else f"{progress:.0%}"
-        target_txt = r["statement"] if lang == "zh" else r["name_en"]
+        p = _get(r, "p_met")
+        p_txt = fmt_p(p) + ("*" if p is not None and _get(r, "confidence") in (None, "low") else "")
         rows.append({
-            L(lang, "条款", "Clause"): r["clause"],
-            L(lang, "目标", "Target"): target_txt,
-            L(lang, "最新值", "Latest"): latest_txt,
-            L(lang, "进度/序时", "Progress / time"): prog_txt,
+            L(lang, "条款", "Clause"): r["clause"] + ("†" if _get(r, "note") else ""),
+            L(lang, "目标", "Target"): target_name(r, lang),
+            L(lang, "依据", "Evidence"): evidence_text(r, cfg, lang),
+            L(lang, "进度/序时", "Progress / expected"): progress_text(r),
             L(lang, "预测", "Projection"): amount(_get(r, "projection_q50"), unit, lang) if r["type"] != "avg_growth" else fmt_pct(_get(r, "projection_q50")),
-            L(lang, "达标概率", "P(met)"): fmt_p(_get(r, "p_met")),
+            L(lang, "达标概率", "P(met)"): p_txt,
             L(lang, "研判", "Status"): status_cell(r, cfg, lang, html),
         })
     return pd.DataFrame(rows)
+
+
+def table_notes(table: pd.DataFrame, lang: str) -> str:
+    """What the table's columns and marks mean, and the registry's assumptions (†)."""
+    text = L(lang, "依据：研判所依据的数据（无目标年数据时为最新数据）及其状态。进度/序时：自基期以来完成的目标进度 / 按目标增速复合计算的"
+                   "序时进度 / 线性序时进度（均在最新数据年份）；按复合路径，恰以目标增速增长的指标进度正好等于序时进度。"
+                   "预测：目标年预测中位数（增速目标为年均增速）。*：低置信度（数据点少、可用模型少或模型分歧大），只列数字，不作可能性判断。",
+             "Evidence: the figure the verdict rests on (else the latest figure) and its status. Progress / expected: the share of "
+             "the way from the base year to the target, against the share expected at the same year on the compound path of the "
+             "required growth and on the linear one; a series growing exactly at the required rate is on time on the compound path. "
+             "Projection: median for the target year (average growth for growth targets). *: low confidence (few points, few "
+             "models or models that disagree): the number alone, no likelihood word.")
+    notes = table[table["note"].fillna("").astype(bool)] if "note" in table else table.iloc[0:0]
+    if len(notes):
+        text += L(lang, " †" + "；".join(sorted(set(notes["note"]))), " †" + " ".join(sorted(set(notes["note_en"].fillna("")))))
+    return text
 
 
 def indicator_names(cfg: Config, lang: str) -> dict[str, str]:
@@ -175,11 +234,17 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
     notes = []
     names = names or {}
     observations = observations[(observations["region"] == region) & (observations["year"] >= since)]
-    no_data = table[table["verdict"].isin(["insufficient_data", "no_public_data"])]
-    notes.append(L(lang, f"全部{len(table)}项量化目标中，{len(no_data)}项暂无海门公开数据或数据不足以研判。"
-                         "海门区统计公报未能获取，许多年份缺失；缺失即为缺失，本简报不作插补。",
-                   f"Of the plan's {len(table)} quantitative targets, {len(no_data)} have no published Haimen figure, or too few to judge. "
-                   "Haimen's statistical bulletins could not be reached, so many years are missing; missing stays missing, nothing is interpolated."))
+    milestones = table[table["type"] == "milestone"]
+    targets = table[table["type"] != "milestone"]
+    no_data = targets[targets["verdict"] == "no_public_data"]
+    thin = targets[targets["verdict"] == "insufficient_data"]
+    notes.append(L(lang, f"规划共{len(targets)}项量化目标和{len(milestones)}项节点任务。量化目标中，{len(no_data)}项无海门公开数据"
+                         f"（统计公报不发布此类数据，需部门台账），{len(thin)}项数据不足（有相关数据，但不足以按目标规则研判，如缺少基期或某一年份）。"
+                         "缺失即为缺失，本简报不作插补。",
+                   f"The plan sets {len(targets)} quantitative targets and {len(milestones)} milestones. Of the targets, {len(no_data)} have "
+                   f"no published Haimen figure (bulletins do not publish them; they need department returns) and {len(thin)} have "
+                   "insufficient data (some figures, but not enough for the target's rule, e.g. no base year or a missing year). "
+                   "Missing stays missing: nothing is interpolated."))
     excluded = observations[observations["role"] == "excluded"]
     if len(excluded):
         items = "; ".join(f"{names.get(r.indicator, r.indicator)} {r.period} {amount(r.value, r.unit, lang)}" for r in excluded.itertuples())
@@ -201,6 +266,7 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
 
 def methods(cfg: Config, lang: str) -> str:
     a, f = cfg.settings["assessment"], cfg.settings["forecast"]
+    ev = a["evidence"]
     words = "；".join(f"≥{b['min']:.0%} {b['zh']}" for b in a["likelihood"]) if lang == "zh" else \
         "; ".join(f"≥{b['min']:.0%} {b['en']}" for b in a["likelihood"])
     return L(
@@ -209,17 +275,28 @@ def methods(cfg: Config, lang: str) -> str:
         f"发布时间较新、官方优先的规则择优，未核实来源不参与。**模型**：对数尺度上的五个趋势模型（近{f['ols_window_years']}年对数线性趋势、"
         f"带漂移随机游走、阻尼趋势ARIMA(1,1,1)、Theta法、公布增速模型），趋势按每年{f['trend_damping']}阻尼，各生成{f['n_paths']}条随机路径，"
         f"等权混合；缺失年份不插补。在M3竞赛645个年度序列上检验（sMAPE 15.8，优于全部参赛方法；80%/95%区间覆盖率82%/95%）。"
-        f"**研判**：目标年数据公布后判定已完成/未完成；此前按达标概率：≥{a['p_on_track']:.0%}有望完成，{a['p_off_track']:.0%}-{a['p_on_track']:.0%}存在风险，"
-        f"<{a['p_off_track']:.0%}明显滞后。概率用语（IPCC）：{words}。进度分类（Eurostat）：实际/所需年均增速≥95%符合序时进度，60-95%需加快，"
-        f"0-60%进展有限，<0背离目标。",
+        f"**研判依据（证据等级）**：目标年的最终核实数、初步核算数或官方公布数（含忠实转载）可判定已完成/未完成；预计数、推算数和约数判定为"
+        f"“已完成（预计数）”等，与目标差距在通常修订幅度（{ev['revision_margin_pct']['estimate']:g}%）以内时为待定；来源未核实的数据只作参考，"
+        f"不能判定（待核实）；“突破X”只有X本身达标时才判定已完成。基期以前的数据不能证明目标完成。"
+        f"**规划期结束后**（报告期晚于目标年）为终期评估：时间进度100%，目标年数据未公布的标为“待公布”，并列出模型达标概率。"
+        f"规划期内按达标概率：≥{a['p_on_track']:.0%}有望完成，{a['p_off_track']:.0%}-{a['p_on_track']:.0%}存在风险，<{a['p_off_track']:.0%}明显滞后。"
+        f"“左右”的容差只用于最终是否达标的判定，所需增速按规划原数。概率用语（IPCC）：{words}，仅在置信度为中或高时使用。"
+        f"进度分类（Eurostat）：实际/所需年均增速≥95%符合序时进度，60-95%需加快，0-60%进展有限，<0背离目标。",
         f"**Data**: every number comes from a public publication (`data/raw/`, one source per row); where sources differ, final beats "
         f"preliminary beats published beats estimate, then the later and the official publication; unverified sources are left out. "
         f"**Models**: five trend models on the log scale (log-linear trend over the last {f['ols_window_years']} years, random walk with drift, "
         f"damped trend ARIMA(1,1,1), Theta, printed-growth model), trends damped by {f['trend_damping']} a year, {f['n_paths']} simulated paths each, "
         f"mixed with equal weights; missing years are not interpolated. Tested on the 645 yearly series of the M3 competition "
-        f"(sMAPE 15.8, ahead of every entrant; 80%/95% intervals cover 82%/95%). **Judgement**: achieved / not achieved once the "
-        f"target-year figure is published; before that by the chance of meeting the target: ≥{a['p_on_track']:.0%} on track, "
-        f"{a['p_off_track']:.0%}-{a['p_on_track']:.0%} at risk, <{a['p_off_track']:.0%} off track. Probability words (IPCC): {words}. "
+        f"(sMAPE 15.8, ahead of every entrant; 80%/95% intervals cover 82%/95%). **Evidence ladder**: a final, preliminary or "
+        f"published official figure for the target year (or a faithful copy of one) settles achieved / not achieved; an estimate, "
+        f"a derived or an approximate figure settles it as \"(estimate)\", or leaves it pending when it is within the usual revision "
+        f"({ev['revision_margin_pct']['estimate']:g}%) of the target; an unverified figure never settles it (pending an official "
+        f"figure); \"exceeded X\" settles it only when X meets the target. Figures from before the base year never achieve a target. "
+        f"**Ended plan**: once the report date is past the target year the assessment is a final evaluation: time elapsed 100%, "
+        f"and a target without its target-year figure is \"pending (figure not yet published)\" with the models' P(met). While "
+        f"the plan runs: ≥{a['p_on_track']:.0%} on track, {a['p_off_track']:.0%}-{a['p_on_track']:.0%} at risk, "
+        f"<{a['p_off_track']:.0%} off track. The tolerance of \"about\" enters only the final met / not-met decision; required "
+        f"growth is the plan's own number. Probability words (IPCC), used only at medium or high confidence: {words}. "
         f"Progress classes (Eurostat): actual / required average growth ≥95% on pace, 60-95% acceleration needed, 0-60% limited progress, "
         f"<0 moving away.",
     )
@@ -227,7 +304,7 @@ def methods(cfg: Config, lang: str) -> str:
 
 def compact_status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False) -> pd.DataFrame:
     """Targets without figures to show, two per row: clause, target, status (keeps the briefing short)."""
-    cells = [(r["clause"], r["statement"] if lang == "zh" else r["name_en"], status_cell(r, cfg, lang, html))
+    cells = [(r["clause"], target_name(r, lang), status_cell(r, cfg, lang, html))
              for _, r in table.iterrows()]
     rows = []
     for i in range(0, len(cells), 2):
@@ -240,4 +317,28 @@ def compact_status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool
 
 def has_figures(table: pd.DataFrame) -> pd.Series:
     """Targets with a published figure or a forecast to show in the detailed table."""
-    return table["latest_value"].notna() | table["p_met"].notna() | table["verdict"].isin(["achieved", "not_achieved"])
+    shown = table["latest_value"].notna() | table["p_met"].notna()
+    if "figure_value" in table:
+        shown |= table["figure_value"].notna()
+    return shown
+
+
+def period_line(table: pd.DataFrame, lang: str) -> str:
+    """Where the plan period stands at as_of: running (time elapsed) or ended (a final evaluation)."""
+    plan = table[table["type"] != "milestone"]
+    if plan.empty:
+        return ""
+    end = int(plan["target_year"].max())
+    ended = bool(plan["plan_ended"].all())
+    share = float(plan["time_elapsed_share"].max())
+    counts = plan["verdict"].value_counts()
+    if ended:
+        return L(lang, f"规划期已于{end}年12月31日结束（时间进度100%），本期为终期评估：{len(plan)}项量化目标中，"
+                       f"已完成{counts.get('achieved', 0)}项，未完成{counts.get('not_achieved', 0)}项，待定或待公布"
+                       f"{counts.get('pending', 0)}项，数据不足或无公开数据"
+                       f"{counts.get('insufficient_data', 0) + counts.get('no_public_data', 0)}项。",
+                 f"The plan period ended on 31 December {end} (time elapsed 100%): this is a final evaluation. Of "
+                 f"{len(plan)} quantitative targets, {counts.get('achieved', 0)} achieved, {counts.get('not_achieved', 0)} not "
+                 f"achieved, {counts.get('pending', 0)} pending, "
+                 f"{counts.get('insufficient_data', 0) + counts.get('no_public_data', 0)} without enough data to judge.")
+    return L(lang, f"规划期（至{end}年底）时间进度{share:.0%}。", f"Plan period (to the end of {end}): {share:.0%} of the time elapsed.")
