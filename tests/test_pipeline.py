@@ -1,6 +1,7 @@
 """End to end: the quarterly pipeline on the shipped data, a broken raw file, and the replay."""
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -12,8 +13,8 @@ from conftest import SYNTHETIC_DIR, tree_digest
 
 HEADLINE_NAMES = {"zh": ("社会消费品零售", "规模以上服务业重点行业营业收入", "接待游客"),
                   "en": ("Retail sales", "key above-size service industries", "Tourist visits")}
-STATUS_WORDS = {"zh": ("已完成", "有望完成", "存在风险", "明显滞后", "数据不足"),
-                "en": ("achieved", "on track", "at risk", "off track", "insufficient data")}
+STATUS_WORDS = {"zh": ("已完成", "有望完成", "存在风险", "明显滞后", "数据不足", "待公布", "待核实"),
+                "en": ("achieved", "on track", "at risk", "off track", "insufficient data", "pending")}
 
 
 @pytest.fixture(scope="module")
@@ -77,3 +78,29 @@ def test_replay_makes_one_folder_per_quarter_and_the_evolution_page(tmp_path):
     squashed = text.replace("\n", "")
     assert "2024Q4" in squashed and "2025Q1" in squashed
     assert not (tmp_path / "reports" / "2024Q4").exists()     # regular quarter folders are left alone
+
+
+def test_verdicts_end_to_end_on_a_synthetic_raw_folder(tmp_path):
+    """Made-up releases (tests/synthetic_verdicts/) through the whole quarterly run, each with the verdict it must get."""
+    import pandas as pd
+    raw = tmp_path / "raw"
+    shutil.copytree(Path(__file__).parent / "synthetic_verdicts", raw)
+    folder = run_quarter("2025Q2", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", raw_dir=raw,
+                         progress=lambda *_: None, langs=("zh",))
+    rows = pd.read_csv(folder / "assessment.csv", encoding="utf-8-sig").set_index("target")
+    expected = {
+        "retail_sales_level": "achieved",              # final 2024 figure 660 > 650
+        "retail_sales_growth": "achieved",             # (660/500)^(1/3) - 1 = 9.7 %: about 10 % within 1 point
+        "key_service_revenue_growth": "achieved",      # printed growth alone, chained: 25.7 %/yr
+        "software_it_revenue_growth": "not_achieved",  # 50 / 10 / 40 against 30 % every year
+        "key_service_projects": "not_achieved",        # 6 / 3 / 7 against at least 5 every year
+        "new_service_firms": "achieved",               # 60 + 55 + 58 = 173 additions >= 170
+        "tax_buildings_50m": "insufficient_data",      # only a 2020 figure: before the plan
+        "tourist_visits": "pending",                   # 2024 only from an unverified page
+    }
+    got = {t: rows.loc[t, "verdict"] for t in expected}
+    assert got == expected
+    assert rows.loc["tourist_visits", "verdict_key"] == "pending_unverified"
+    assert rows.loc["retail_sales_level", "figure_status"] == "final" and rows.loc["retail_sales_level", "figure_value"] == 660
+    text, _ = pdf_text(folder / "briefing.zh.pdf")
+    assert "终期评估" in text.replace("\n", "")

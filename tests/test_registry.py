@@ -90,3 +90,28 @@ def test_about_targets_have_a_tolerance(cfg):
     abouts = [t for t in cfg.targets if t.comparison == "about"]
     assert {t.id for t in abouts} == {"key_service_revenue_growth", "retail_sales_growth", "flagship_first_stores"}
     assert all(t.tolerance and t.tolerance > 0 for t in abouts)
+
+
+def test_every_name_says_what_it_measures(cfg):
+    """A target read out of its clause must still say what is measured: 总量突破650亿元 alone names nothing."""
+    for t in cfg.targets:
+        if t.type == "milestone":
+            continue
+        assert f"{t.value:g}" in t.name_zh, t.id
+        if t.indicator:
+            ind = cfg.indicators[t.indicator]
+            names = [ind.name_zh, *ind.aliases]
+            stems = {n.removeprefix("新增").removeprefix("新培育").removeprefix("培育").removesuffix("数") for n in names}
+            assert any(stem in t.name_zh for stem in stems), (t.id, t.name_zh, stems)
+
+
+def test_plan_counts_53_targets_and_5_milestones(cfg):
+    milestones = [t for t in cfg.targets if t.type == "milestone"]
+    assert len(milestones) == 5 and len(cfg.targets) - len(milestones) == 53
+
+
+def test_assumed_years_carry_a_note(cfg):
+    """Clause 7 gives no year: the registry's 2024 is an assumption, said in both languages."""
+    for tid in ("private_fund_managers", "private_fund_aum", "loan_balance", "container_throughput"):
+        t = next(t for t in cfg.targets if t.id == tid)
+        assert t.note and "2024" in t.note and t.note_en and "2024" in t.note_en, tid

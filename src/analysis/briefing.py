@@ -6,10 +6,12 @@ quarter. Numbers follow Chinese conventions (亿元, 万人次, 个百分点).
 """
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
 
+from . import paths
 from .config import Config
 
 
@@ -93,12 +95,19 @@ def _unit(row: pd.Series, cfg: Config) -> str:
     return row["unit"] if row["type"] != "avg_growth" else (ind.unit if ind else "")
 
 
+def period_text(value) -> str:
+    """A period label as written (2024, 2022-2024), also when a CSV round trip made 2024 a float."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def evidence_text(row: pd.Series, cfg: Config, lang: str) -> str:
     """The figure the verdict rests on (or the latest figure), with its period and status: 2022年521亿元（预计数）."""
     fv = _get(row, "figure_value")
     if fv is not None:
         value = fmt_pct(fv) if row["type"] == "avg_growth" else amount(fv, row["unit"], lang)
-        period, status = str(row["figure_period"]), status_words(row["figure_status"], lang)
+        period, status = period_text(row["figure_period"]), status_words(row["figure_status"], lang)
         if row["type"] == "avg_growth" and not row.get("per") and "-" in period:
             value = L(lang, f"年均增长{value}", f"average growth {value}")
     else:
@@ -206,14 +215,11 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
 
 def table_notes(table: pd.DataFrame, lang: str) -> str:
     """What the table's columns and marks mean, and the registry's assumptions (†)."""
-    text = L(lang, "依据：研判所依据的数据（无目标年数据时为最新数据）及其状态。进度/序时：自基期以来完成的目标进度 / 按目标增速复合计算的"
-                   "序时进度 / 线性序时进度（均在最新数据年份）；按复合路径，恰以目标增速增长的指标进度正好等于序时进度。"
-                   "预测：目标年预测中位数（增速目标为年均增速）。*：低置信度（数据点少、可用模型少或模型分歧大），只列数字，不作可能性判断。",
-             "Evidence: the figure the verdict rests on (else the latest figure) and its status. Progress / expected: the share of "
-             "the way from the base year to the target, against the share expected at the same year on the compound path of the "
-             "required growth and on the linear one; a series growing exactly at the required rate is on time on the compound path. "
-             "Projection: median for the target year (average growth for growth targets). *: low confidence (few points, few "
-             "models or models that disagree): the number alone, no likelihood word.")
+    text = L(lang, "依据：研判所依据的数据（无则为最新数据）及其状态。进度/序时：自基期以来的目标进度 / 同一年份按所需增速复合计算的序时进度 / "
+                   "线性序时进度；恰以所需增速增长的指标，进度等于复合序时进度。*：低置信度（数据点或模型少、模型分歧大），只列数字。",
+             "Evidence: the figure the verdict rests on (else the latest) and its status. Progress / expected: progress since the "
+             "base year / the share expected at that year on the compound path of the required growth / on the linear path. "
+             "*: low confidence (few points or models, or models disagree): the number alone.")
     notes = table[table["note"].fillna("").astype(bool)] if "note" in table else table.iloc[0:0]
     if len(notes):
         text += L(lang, " †" + "；".join(sorted(set(notes["note"]))), " †" + " ".join(sorted(set(notes["note_en"].fillna("")))))
@@ -265,41 +271,48 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
 
 
 def methods(cfg: Config, lang: str) -> str:
+    """The methods appendix: data rules, models and their benchmark, the evidence ladder, the ended-plan rule, words."""
     a, f = cfg.settings["assessment"], cfg.settings["forecast"]
-    ev = a["evidence"]
+    margin = a["evidence"]["revision_margin_pct"]["estimate"]
+    on, off = f"{a['p_on_track']:.0%}", f"{a['p_off_track']:.0%}"
     words = "；".join(f"≥{b['min']:.0%} {b['zh']}" for b in a["likelihood"]) if lang == "zh" else \
         "; ".join(f"≥{b['min']:.0%} {b['en']}" for b in a["likelihood"])
     return L(
         lang,
-        f"**数据**：每个数字均来自公开出版物（`data/raw/`，逐行注明来源）；同一数据有多个来源时，按最终核实>初步核算>公布数>预计数、"
-        f"发布时间较新、官方优先的规则择优，未核实来源不参与。**模型**：对数尺度上的五个趋势模型（近{f['ols_window_years']}年对数线性趋势、"
-        f"带漂移随机游走、阻尼趋势ARIMA(1,1,1)、Theta法、公布增速模型），趋势按每年{f['trend_damping']}阻尼，各生成{f['n_paths']}条随机路径，"
-        f"等权混合；缺失年份不插补。在M3竞赛645个年度序列上检验（sMAPE 15.8，优于全部参赛方法；80%/95%区间覆盖率82%/95%）。"
-        f"**研判依据（证据等级）**：目标年的最终核实数、初步核算数或官方公布数（含忠实转载）可判定已完成/未完成；预计数、推算数和约数判定为"
-        f"“已完成（预计数）”等，与目标差距在通常修订幅度（{ev['revision_margin_pct']['estimate']:g}%）以内时为待定；来源未核实的数据只作参考，"
-        f"不能判定（待核实）；“突破X”只有X本身达标时才判定已完成。基期以前的数据不能证明目标完成。"
-        f"**规划期结束后**（报告期晚于目标年）为终期评估：时间进度100%，目标年数据未公布的标为“待公布”，并列出模型达标概率。"
-        f"规划期内按达标概率：≥{a['p_on_track']:.0%}有望完成，{a['p_off_track']:.0%}-{a['p_on_track']:.0%}存在风险，<{a['p_off_track']:.0%}明显滞后。"
-        f"“左右”的容差只用于最终是否达标的判定，所需增速按规划原数。概率用语（IPCC）：{words}，仅在置信度为中或高时使用。"
-        f"进度分类（Eurostat）：实际/所需年均增速≥95%符合序时进度，60-95%需加快，0-60%进展有限，<0背离目标。",
-        f"**Data**: every number comes from a public publication (`data/raw/`, one source per row); where sources differ, final beats "
-        f"preliminary beats published beats estimate, then the later and the official publication; unverified sources are left out. "
-        f"**Models**: five trend models on the log scale (log-linear trend over the last {f['ols_window_years']} years, random walk with drift, "
-        f"damped trend ARIMA(1,1,1), Theta, printed-growth model), trends damped by {f['trend_damping']} a year, {f['n_paths']} simulated paths each, "
-        f"mixed with equal weights; missing years are not interpolated. Tested on the 645 yearly series of the M3 competition "
-        f"(sMAPE 15.8, ahead of every entrant; 80%/95% intervals cover 82%/95%). **Evidence ladder**: a final, preliminary or "
-        f"published official figure for the target year (or a faithful copy of one) settles achieved / not achieved; an estimate, "
-        f"a derived or an approximate figure settles it as \"(estimate)\", or leaves it pending when it is within the usual revision "
-        f"({ev['revision_margin_pct']['estimate']:g}%) of the target; an unverified figure never settles it (pending an official "
-        f"figure); \"exceeded X\" settles it only when X meets the target. Figures from before the base year never achieve a target. "
-        f"**Ended plan**: once the report date is past the target year the assessment is a final evaluation: time elapsed 100%, "
-        f"and a target without its target-year figure is \"pending (figure not yet published)\" with the models' P(met). While "
-        f"the plan runs: ≥{a['p_on_track']:.0%} on track, {a['p_off_track']:.0%}-{a['p_on_track']:.0%} at risk, "
-        f"<{a['p_off_track']:.0%} off track. The tolerance of \"about\" enters only the final met / not-met decision; required "
-        f"growth is the plan's own number. Probability words (IPCC), used only at medium or high confidence: {words}. "
-        f"Progress classes (Eurostat): actual / required average growth ≥95% on pace, 60-95% acceleration needed, 0-60% limited progress, "
-        f"<0 moving away.",
+        f"**数据**：每个数字均来自公开出版物（`data/raw/`，逐行注明来源）；多个来源时按最终核实>初步核算>公布数>预计数、发布较新、官方优先择优，"
+        f"未核实来源不进入模型。**模型**：对数尺度上的五个趋势模型（对数线性趋势、带漂移随机游走、阻尼趋势ARIMA(1,1,1)、Theta法、公布增速模型），"
+        f"趋势每年阻尼{f['trend_damping']}，各{f['n_paths']}条随机路径，等权混合；缺失年份不插补。{benchmark_sentence(lang)}"
+        f"**证据等级**：目标年的最终核实数、初步核算数或官方公布数（含忠实转载）判定已完成/未完成；预计数、推算数、约数判定为“（预计数）”，"
+        f"与目标差距在{margin:g}%修订幅度以内时为待定；未核实来源只作参考（待核实）；“突破X”仅在X达标时判定完成；基期以前的数据不能证明完成。"
+        f"**终期评估**：报告期晚于目标年时时间进度为100%，目标年数据未公布的标为“待公布”并列出达标概率；规划期内按达标概率≥{on}有望完成、"
+        f"{off}-{on}存在风险、<{off}明显滞后。“左右”的容差只用于最终判定，所需增速按规划原数。概率用语（IPCC，仅在中、高置信度时使用）：{words}。",
+        f"**Data**: every number comes from a public source (`data/raw/`, one per row); where sources differ, final > preliminary > "
+        f"published > estimate, then the later and the official one; unverified sources never enter the models. **Models**: five trend "
+        f"models on log levels (log-linear trend, random walk with drift, damped trend ARIMA(1,1,1), Theta, printed growth), damped by "
+        f"{f['trend_damping']} a year, {f['n_paths']} seeded paths each, equal weights; missing years are not interpolated. "
+        f"{benchmark_sentence(lang)}**Evidence ladder**: an official final, preliminary or published figure for the target year "
+        f"settles achieved / not achieved; an estimate, derived or approximate figure settles it as \"(estimate)\", or leaves it pending "
+        f"within {margin:g}% of the target; an unverified figure never settles it; \"exceeded X\" only when X meets the target; figures "
+        f"from before the base year never do. **Ended plan**: after the target year the briefing is a final evaluation (time elapsed "
+        f"100%); a target without its figure is pending, with the models' P(met). While the plan runs: P ≥{on} on track, {off}-{on} at "
+        f"risk, <{off} off track. \"About\" tolerances enter only the met / not-met decision; required growth is the plan's. Likelihood "
+        f"words (IPCC, only at medium or high confidence): {words}.",
     )
+
+
+def benchmark_sentence(lang: str) -> str:
+    """How the forecasts scored on the M3 yearly series: quoted from the committed benchmark results, never typed by hand."""
+    path = paths.ROOT / "benchmarks" / "results" / "sparse_summary.json"
+    if not path.exists():
+        return ""
+    r = json.loads(path.read_text(encoding="utf-8"))
+    full = r["full"]
+    return L(lang, f"在M3竞赛{full['series']}个年度序列上检验：sMAPE {full['smape']:.1f}，80%/95%区间覆盖率{full['coverage80']:.0f}%/"
+                   f"{full['coverage95']:.0f}%；截短为2-7个点的序列上，h=2时80%区间覆盖率{r['sparse_min_coverage80_h2']:.0f}%-"
+                   f"{r['sparse_max_coverage80_h2']:.0f}%。",
+             f"Checked on the {full['series']} M3 yearly series: sMAPE {full['smape']:.1f}, 80%/95% intervals cover "
+             f"{full['coverage80']:.0f}%/{full['coverage95']:.0f}%; cut to 2-7 points, the 80% interval covers "
+             f"{r['sparse_min_coverage80_h2']:.0f}-{r['sparse_max_coverage80_h2']:.0f}% at h = 2. ")
 
 
 def compact_status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False) -> pd.DataFrame:
@@ -342,3 +355,12 @@ def period_line(table: pd.DataFrame, lang: str) -> str:
                  f"achieved, {counts.get('pending', 0)} pending, "
                  f"{counts.get('insufficient_data', 0) + counts.get('no_public_data', 0)} without enough data to judge.")
     return L(lang, f"规划期（至{end}年底）时间进度{share:.0%}。", f"Plan period (to the end of {end}): {share:.0%} of the time elapsed.")
+
+
+def sources_line(used: pd.DataFrame, names: dict[str, str], lang: str) -> str:
+    """Each source once, with the headline figures taken from it: 2014年政府工作报告 (retail sales 2013年; tourist visits 2013年)."""
+    parts = []
+    for title, g in used.groupby("source_title", sort=False):
+        items = "; ".join(f"{names.get(r.indicator, r.indicator)} {r.period}" for r in g.itertuples())
+        parts.append(f"{title} ({items})")
+    return L(lang, "**核心指标数据来源**：", "**Sources of the headline figures**: ") + "; ".join(parts)
