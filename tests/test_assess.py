@@ -79,9 +79,9 @@ def test_fast_growth_against_a_modest_target_is_near_certain(tmp_path, cfg):
     result = series_result(tmp_path, grow(0.20, noise=0.01))           # 20 %/yr to 2022
     t = target(type="avg_growth", value=10.0, unit="%", comparison=">=")
     j = run_judge(cfg, result, t)
-    assert j.row["p_met"] > 0.95 and j.row["verdict"] == "on_track"
+    assert j.row["p_met"] > 0.90 and j.row["verdict"] == "on_track"   # issue 9: honest bands (prior, damping)
     level = target(value=result.best.query("year == 2021 and indicator == 'retail_sales'")["value"].iloc[0] * 1.1 ** 3)
-    assert run_judge(cfg, result, level).row["p_met"] > 0.95
+    assert run_judge(cfg, result, level).row["p_met"] > 0.90
 
 
 def test_a_flat_series_against_a_doubling_target_is_near_impossible(tmp_path, cfg):
@@ -150,8 +150,9 @@ def test_year_to_date_growth_moves_the_projection(tmp_path, cfg):
     without = run_judge(cfg, series_result(tmp_path, base), target(value=600)).row
     with_ytd = run_judge(cfg, series_result(tmp_path / "b", base, ytd=[(2024, 9, 400, 12.0)], as_of="2024Q3"),
                          target(value=600)).row
-    assert with_ytd["projection_q50"] == pytest.approx(510 * 1.12, rel=1e-6)
-    assert (with_ytd["projection_q90"] - with_ytd["projection_q10"]) < (without["projection_q90"] - without["projection_q10"]) / 2
+    assert with_ytd["projection_q50"] == pytest.approx(510 * 1.12, rel=0.005)   # issue 9: per-path nowcast (Monte Carlo)
+    # narrower, though not halved: each path keeps its origin level's revision sd under the YTD growth
+    assert (with_ytd["projection_q90"] - with_ytd["projection_q10"]) < (without["projection_q90"] - without["projection_q10"]) / 1.3
 
 
 def test_every_registry_target_gets_a_verdict_and_the_same_numbers_twice(cfg, tmp_path):

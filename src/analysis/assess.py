@@ -25,8 +25,9 @@ from . import paths
 from .clean import CleanResult
 from .config import Config, Target
 from .evidence import threshold  # noqa: F401  (re-exported: the met / not-met line)
-from .forecast import Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series, tighten_with_ytd
+from .forecast import Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series, nowcast_with_ytd
 from .judge import Judgement, judge
+from .uncertainty import measurement_sd
 
 
 # ------------------------------------------------------------------ inputs --
@@ -84,48 +85,56 @@ def pandemic_dummies(cfg: Config, indicator: str) -> tuple[int, ...]:
 
 
 def model_series(data: IndicatorData, cfg: Config) -> SeriesData:
-    """The levels the models may see: pandemic years masked where the indicator says so."""
+    """The levels the models may see (pandemic years masked where the indicator says so), each with its
+    derived flag and its revision sd (uncertainty.measurement_sd from status, reliability, qualifier, derived)."""
     levels, growth = data.levels, data.growth
     if cfg.indicators[data.indicator].pandemic == "mask":
         years = set(cfg.settings["forecast"]["pandemic_years"])
         levels = levels[~levels.index.isin(years)]
         growth = growth[~growth.index.isin(years)]
-    return SeriesData.from_series(levels, growth, pandemic_dummy_years=pandemic_dummies(cfg, data.indicator))
+    info = data.info.reindex(levels.index)
+    derived = info["derived"].fillna(False).astype(bool)
+    sd = pd.Series([measurement_sd(r["status"], r["reliability"], r["qualifier"], bool(r["derived"]), cfg.settings)
+                    for _, r in info.fillna({"derived": False}).iterrows()], index=levels.index, dtype=float)
+    return SeriesData.from_series(levels, growth, derived=derived, level_sd=sd,
+                                  pandemic_dummy_years=pandemic_dummies(cfg, data.indicator))
 
 
-def ytd_estimate(data: IndicatorData, year: int) -> tuple[float, int] | None:
-    """Full-year estimate from the latest year-to-date figure of `year`: (estimate, months) or None.
+def ytd_growth(data: IndicatorData, year: int) -> tuple[float, int] | None:
+    """Year-to-date growth % of `year` from its latest year-to-date figure: (growth %, months) or None.
 
-    Uses printed year-to-date growth on last year's full-year level, or the
-    year-to-date level scaled by last year's full-year / year-to-date ratio.
+    Printed year-to-date growth where there is one, else the year-to-date
+    level against last year's level for the same months. The previous full
+    year need not be known: the nowcast applies the growth to each simulated
+    path of that year.
     """
     this = data.ytd[data.ytd["year"] == year].sort_values("month_to")
-    prev_full = data.levels.get(year - 1)
-    if this.empty or prev_full is None:
+    if this.empty:
         return None
     last = this.iloc[-1]
     months = int(last["month_to"])
     if pd.notna(last["growth_pct"]):
-        return prev_full * (1 + last["growth_pct"] / 100), months
+        return float(last["growth_pct"]), months
     prev = data.ytd[(data.ytd["year"] == year - 1) & (data.ytd["month_to"] == months)]
     if pd.notna(last["value"]) and len(prev) and pd.notna(prev.iloc[0]["value"]) and prev.iloc[0]["value"] > 0:
-        return last["value"] * prev_full / prev.iloc[0]["value"], months
+        return float(100 * (last["value"] / prev.iloc[0]["value"] - 1)), months
     return None
 
 
 def build_forecast(data: IndicatorData, cfg: Config, last_year: int, key: str) -> tuple[Forecast | None, str]:
-    """Forecast to last_year, tightened by year-to-date figures; (None, reason) when it cannot be made."""
+    """Forecast to last_year, each path moved by year-to-date growth where published; (None, reason) when it cannot be made."""
     series = model_series(data, cfg)
     if series.n and series.years[-1] >= last_year:
         return None, "observed through the target year"
+    settings = ForecastSettings.from_config(cfg.settings)
     try:
-        fc = forecast_series(series, last_year, ForecastSettings.from_config(cfg.settings), key=key)
+        fc = forecast_series(series, last_year, settings, key=key)
     except InsufficientData as exc:
         return None, str(exc)
     for year in fc.years:
-        est = ytd_estimate(data, year)
-        if est:
-            fc = tighten_with_ytd(fc, year, *est)
+        ytd = ytd_growth(data, year)
+        if ytd:
+            fc = nowcast_with_ytd(fc, year, *ytd, settings, key=key)
     return fc, ""
 
 
@@ -213,11 +222,7 @@ def base_level_sd(data: IndicatorData | None, t: Target, cfg: Config) -> float:
     if data is None or t.type != "avg_growth" or t.base_year not in data.info.index:
         return 0.0
     info = data.info.loc[t.base_year]
-    sds = cfg.settings["forecast"].get("measurement_sd", {})
-    kinds = [k for k, flag in (("estimate", info["status"] == "estimate"), ("derived", bool(info["derived"])),
-                               ("secondary", info["reliability"] == "secondary"),
-                               ("approximately", info["qualifier"] == "approximately")) if flag]
-    return float(max((sds.get(k, 0.0) for k in kinds), default=0.0))
+    return measurement_sd(info["status"], info["reliability"], info["qualifier"], bool(info["derived"]), cfg.settings)
 
 
 def forecast_table(forecasts: dict[str, Forecast], cfg: Config) -> pd.DataFrame:

@@ -4,36 +4,60 @@ Every member works on the log of the yearly level, sees only observed years
 (missing years stay missing; nothing is interpolated) and returns seeded
 simulated future paths, so that any question about the future (the level in
 2024, the average growth 2021-2024, a sum of additions) is answered by
-counting paths. Members:
+counting paths. Members (forecast_members.py):
 
-- log_linear: OLS trend on the recent years, with parameter uncertainty;
-- random_walk_drift: drift estimated over gaps, with its uncertainty;
-- damped_trend: damped local trend, ARIMA(1,1,1) without constant
-  (statsmodels SARIMAX state space; the Kalman filter skips missing years);
+- log_linear: OLS trend on the recent years;
+- random_walk_drift: drift estimated over gaps;
+- damped_trend: ARIMA(1,1,1) without constant (statsmodels SARIMAX state
+  space; the Kalman filter skips missing years), admitted only from about
+  ten points and only when the fit is not degenerate;
 - theta: the Theta method (statsmodels), on the latest run of consecutive years;
-- growth_rates: printed year-on-year growth (可比口径), for indicators whose
-  levels are scarce but whose growth is printed.
+- growth_rates: printed year-on-year growth (可比口径).
+
+Honest uncertainty for short series (issue 9):
+
+- Volatility and drift: every member combines its own estimate with a prior
+  learnt from M3 yearly series (uncertainty.VolatilityPrior), so bands widen
+  smoothly as data thin and never collapse; no caps or floors.
+- Derived levels (computed from printed growth) are NOT estimation data for
+  the level members: their information is the printed growth, which feeds the
+  growth_rates member, and counting it again as level observations would
+  narrow the bands for no new information. They still set the ONE origin of
+  the forecast (the last year with a level, derived or not), from which every
+  member's paths start: level members estimate drift and volatility on the
+  non-derived levels and their simulated changes are re-anchored at the origin.
+- Measurement error: the origin level carries its revision sd (SeriesData.level_sd,
+  from uncertainty.measurement_sd by status, reliability, qualifier, derived):
+  each path starts from origin level x exp(N(0, sd)), the same draw for every member.
+- Year-to-date news (nowcast_with_ytd): applied per path, to the ensemble and
+  every member, from the previous year's simulated level when that year is unknown.
+- Seeds by indicator and member name, so running a subset of members leaves
+  the others' paths unchanged.
+- Warnings raised while fitting are recorded in Forecast.notes; a member whose
+  fit is degenerate is dropped with its reason in Forecast.dropped.
 
 Trends are damped (settings: forecast.trend_damping) because extrapolated
-yearly trends overshoot; this is the one choice the M3 benchmark most
-rewards, and it is a general one (Gardner & McKenzie 1985), not fitted to M3.
-The ensemble is an equal-weight mixture of the members that could be fitted;
-a member that fails is dropped with its reason and never stops the run.
+yearly trends overshoot (Gardner & McKenzie 1985). The ensemble is an
+equal-weight mixture of the members that could be fitted.
 """
 from __future__ import annotations
 
 import logging
 import warnings
-import zlib
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from .forecast_members import (Degenerate, damped_sum, damped_trend, growth_rates, log_linear,  # noqa: F401
+                               random_walk_drift, simulate_state_space, theta)
+from .uncertainty import VolatilityPrior, measurement_sd, seed_for, ytd_error_sd  # noqa: F401  (public API)
+
 log = logging.getLogger(__name__)
 
 QUANTILES = (0.025, 0.10, 0.25, 0.50, 0.75, 0.90, 0.975)
+DEFAULT_YTD = {"rest_of_year_factor": 1.0, "revision_sd": 0.01}
 
 
 @dataclass(frozen=True)
@@ -42,38 +66,82 @@ class ForecastSettings:
     seed: int = 20220222
     trend_damping: float = 0.8
     ols_window_years: int = 12
-    fallback_log_sd: float = 0.10
-    min_points: dict = field(default_factory=lambda: {"log_linear": 3, "random_walk_drift": 2, "damped_trend": 5,
-                                                      "theta": 4, "growth_rates": 2})
+    min_points: dict = field(default_factory=lambda: {"log_linear": 3, "random_walk_drift": 2, "damped_trend": 10,
+                                                      "theta": 6, "growth_rates": 2})
+    prior: VolatilityPrior = field(default_factory=VolatilityPrior)
+    ytd: dict = field(default_factory=lambda: dict(DEFAULT_YTD))
+    max_abs_ma: float = 0.95        # damped_trend: |MA| above this is a boundary fit
+    max_coef_se: float = 1.0        # damped_trend: AR/MA live in (-1, 1); a larger s.e. means unidentified
 
     @classmethod
     def from_config(cls, settings: dict) -> "ForecastSettings":
         f = settings["forecast"]
-        return cls(int(f["n_paths"]), int(f["seed"]), float(f["trend_damping"]), int(f["ols_window_years"]),
-                   float(f["fallback_log_sd"]), dict(f["min_points"]))
+        return cls(n_paths=int(f["n_paths"]), seed=int(f["seed"]), trend_damping=float(f["trend_damping"]),
+                   ols_window_years=int(f["ols_window_years"]), min_points=dict(f["min_points"]),
+                   prior=VolatilityPrior.from_config(f["prior"]), ytd=dict(f["ytd"]),
+                   max_abs_ma=float(f["damped_trend"]["max_abs_ma"]), max_coef_se=float(f["damped_trend"]["max_coef_se"]))
+
+
+def _array(x, dtype, n: int, fill) -> np.ndarray:
+    return np.full(n, fill, dtype=dtype) if x is None else np.asarray(x, dtype=dtype)
 
 
 @dataclass(frozen=True)
 class SeriesData:
-    """What a forecast may use: observed yearly levels (gaps allowed) and printed growth rates."""
+    """What a forecast may use: observed yearly levels (gaps allowed) and printed growth rates.
+
+    derived: per level, True where the level was computed from printed growth
+    (it then sets the origin but is no estimation data for the level members);
+    level_sd: per level, the log-scale revision sd of the figure (0 = exact).
+    """
 
     years: np.ndarray                  # observed years, ascending
     values: np.ndarray                 # levels (> 0)
     growth_years: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
     growth_pct: np.ndarray = field(default_factory=lambda: np.array([], dtype=float))
     pandemic_dummy_years: tuple[int, ...] = ()   # years given their own level shift in log_linear
+    derived: np.ndarray | None = None            # bool per level; None = none derived
+    level_sd: np.ndarray | None = None           # float per level; None = all exact
+
+    def __post_init__(self) -> None:
+        n = len(self.years)
+        object.__setattr__(self, "derived", _array(self.derived, bool, n, False))
+        object.__setattr__(self, "level_sd", _array(self.level_sd, float, n, 0.0))
 
     @classmethod
-    def from_series(cls, levels: pd.Series, growth: pd.Series | None = None, **kw) -> "SeriesData":
+    def from_series(cls, levels: pd.Series, growth: pd.Series | None = None, derived: pd.Series | None = None,
+                    level_sd: pd.Series | None = None, **kw) -> "SeriesData":
+        """From year-indexed series; derived and level_sd are aligned to the levels kept (missing: False / 0)."""
         levels = levels.dropna().sort_index()
         levels = levels[levels > 0]
         growth = (growth if growth is not None else pd.Series(dtype=float)).dropna().sort_index()
-        return cls(levels.index.to_numpy(int), levels.to_numpy(float),
-                   growth.index.to_numpy(int), growth.to_numpy(float), **kw)
+        der = (derived if derived is not None else pd.Series(dtype=bool)).reindex(levels.index).fillna(False)
+        sd = (level_sd if level_sd is not None else pd.Series(dtype=float)).reindex(levels.index).fillna(0.0)
+        return cls(levels.index.to_numpy(int), levels.to_numpy(float), growth.index.to_numpy(int),
+                   growth.to_numpy(float), derived=der.to_numpy(bool), level_sd=sd.to_numpy(float), **kw)
 
     @property
     def n(self) -> int:
         return len(self.years)
+
+    def observed_levels(self) -> "SeriesData":
+        """The levels that are observations in their own right (not derived from printed growth)."""
+        keep = ~self.derived
+        return SeriesData(self.years[keep], self.values[keep], self.growth_years, self.growth_pct,
+                          self.pandemic_dummy_years, self.derived[keep], self.level_sd[keep])
+
+    def yearly_log_sd(self, prior: VolatilityPrior) -> float:
+        """Posterior point value of the yearly log sd: prior combined with the random-walk estimate of the levels
+        (or of the printed growth when levels give none). Used to size the year-to-date nowcast error."""
+        obs = self.observed_levels()
+        if obs.n >= 3:
+            k, dy = np.diff(obs.years).astype(float), np.diff(np.log(obs.values))
+            mu = dy.sum() / k.sum()
+            return prior.posterior_sd(float(np.sum((dy - mu * k) ** 2 / k) / (len(dy) - 1)), len(dy) - 1)
+        g = np.log1p(self.growth_pct / 100.0)
+        if len(g) >= 2:
+            return prior.posterior_sd(float(np.var(g, ddof=1)), len(g) - 1)
+        return prior.posterior_sd(0.0, 0)
 
 
 @dataclass
@@ -81,11 +149,14 @@ class Forecast:
     """Simulated levels for future years: the ensemble and each member, plus what was dropped and why."""
 
     years: list[int]                            # future years, origin + 1 ...
-    origin: int                                 # last observed year the paths start from
+    origin: int                                 # last year with a level (derived or not); paths start there
     paths: np.ndarray                           # (n_paths, len(years)) levels, the ensemble
     members: dict[str, np.ndarray]              # member -> (n, len(years)) levels
     dropped: dict[str, str]                     # member -> reason
     notes: list[str] = field(default_factory=list)
+    start: dict[str, np.ndarray] = field(default_factory=dict)   # 'ensemble' / member -> origin level per path
+    log_sd: float = float("nan")                # posterior yearly log sd of the series (sizes the nowcast error)
+    n_points: int = 0                           # levels the forecast rests on (derived included)
 
     def at(self, year: int, member: str | None = None) -> np.ndarray:
         """Simulated levels in one future year."""
@@ -102,180 +173,6 @@ class InsufficientData(ValueError):
     """Fewer usable points than any member needs: the verdict is 'insufficient data'."""
 
 
-# ----------------------------------------------------------------- helpers --
-def _damped_sum(phi: float, h: int) -> np.ndarray:
-    """sum_{j=1..k} phi^j for k = 1..h: how far a damped trend moves in k years."""
-    return np.cumsum(phi ** np.arange(1, h + 1))
-
-
-SIGMA_CAP = 4.0   # a drawn sd is kept below this multiple of the estimate
-
-
-def _sigma_draws(sigma: float, dof: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Residual sd with its uncertainty: sigma^2 * dof / chi2(dof), capped at SIGMA_CAP * sigma.
-
-    With one or two degrees of freedom the scaled inverse chi-square has tails
-    so heavy that a few paths explode; the cap keeps every path finite while
-    leaving the bands of short series much wider than those of long ones.
-    """
-    if dof < 1:
-        return np.full(n, sigma)
-    return np.minimum(sigma * np.sqrt(dof / rng.chisquare(dof, n)), SIGMA_CAP * sigma)
-
-
-def seed_for(key: str, base_seed: int) -> int:
-    """A stable seed per series, independent of the order in which series are run."""
-    return (base_seed * 1_000_003 + zlib.crc32(key.encode("utf-8"))) % (2**32)
-
-
-# ----------------------------------------------------------------- members --
-def log_linear(d: SeriesData, h: int, n: int, rng: np.random.Generator, s: ForecastSettings) -> np.ndarray:
-    """Log-linear trend: OLS slope over the last ols_window_years, damped ahead, from the last observation.
-
-    The slope is the OLS growth rate of the recent window (with optional
-    pandemic-year dummies); paths start at the last observed level rather
-    than at the fitted line, because yearly economic series wander rather
-    than return to a fixed line. Uncertainty: the slope drawn from its OLS
-    sampling distribution, and yearly shocks that accumulate (sd of the
-    deviations of yearly changes from the slope, gaps counted in years).
-    """
-    keep = d.years > d.years[-1] - s.ols_window_years
-    t, y = d.years[keep].astype(float), np.log(d.values[keep])
-    dummies = [yr for yr in d.pandemic_dummy_years if yr in set(d.years[keep].tolist())]
-    X = np.column_stack([np.ones_like(t), t - t[-1]] + [(t == yr).astype(float) for yr in dummies])
-    dof = len(y) - X.shape[1]
-    if dof < 1:
-        raise ValueError(f"{len(y)} points in the window leave no degree of freedom")
-    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
-    resid = y - X @ beta
-    se_slope = float(np.sqrt(resid @ resid / dof * np.linalg.inv(X.T @ X)[1, 1]))
-    k, dy = np.diff(t), np.diff(y)
-    shock_sd = float(np.sqrt(np.sum((dy - beta[1] * k) ** 2 / k) / max(len(dy) - 1, 1))) if len(dy) > 1 else s.fallback_log_sd
-    sig = _sigma_draws(max(shock_sd, 1e-6), max(len(dy) - 1, 0), n, rng)
-    slope = beta[1] + rng.standard_normal(n) * se_slope * sig / max(shock_sd, 1e-6)
-    steps = rng.standard_normal((n, h)) * sig[:, None]
-    return y[-1] + slope[:, None] * _damped_sum(s.trend_damping, h)[None, :] + np.cumsum(steps, axis=1)
-
-
-def random_walk_drift(d: SeriesData, h: int, n: int, rng: np.random.Generator, s: ForecastSettings) -> np.ndarray:
-    """Random walk with (damped) drift; gaps of k years count as k steps."""
-    y = np.log(d.values)
-    k = np.diff(d.years).astype(float)
-    dy = np.diff(y)
-    span = d.years[-1] - d.years[0]
-    mu = (y[-1] - y[0]) / span
-    if len(dy) >= 2:
-        sigma = float(np.sqrt(np.sum((dy - mu * k) ** 2 / k) / (len(dy) - 1)))
-        dof = len(dy) - 1
-    else:
-        sigma, dof = s.fallback_log_sd, 0
-    sig = _sigma_draws(max(sigma, 1e-6), dof, n, rng)
-    mus = mu + rng.standard_normal(n) * sig / np.sqrt(span)
-    steps = rng.standard_normal((n, h)) * sig[:, None]
-    return y[-1] + mus[:, None] * _damped_sum(s.trend_damping, h)[None, :] + np.cumsum(steps, axis=1)
-
-
-def damped_trend(d: SeriesData, h: int, n: int, rng: np.random.Generator, s: ForecastSettings) -> np.ndarray:
-    """Damped local trend: ARIMA(1,1,1) without constant on log levels (statsmodels SARIMAX state space).
-
-    The local growth rate decays by the AR coefficient each year, so the
-    trend is damped towards no growth; the moving-average term smooths the
-    local growth like exponential smoothing. The Kalman filter skips the
-    missing years of the yearly grid. (A damped-trend exponential smoothing
-    fitted by maximum likelihood piles up at a near-deterministic trend on
-    short series: 19.3 sMAPE and 50 % coverage of its 80 % intervals on M3,
-    against 16-17 here; see benchmarks/results/m3_yearly.md.)
-    """
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
-
-    grid = pd.Series(np.nan, index=np.arange(d.years[0], d.years[-1] + 1))
-    grid[d.years] = np.log(d.values)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = SARIMAX(grid.to_numpy(), order=(1, 1, 1), trend="n").fit(disp=False, maxiter=200)
-    return simulate_state_space(res, h, n, rng)
-
-
-def _psd_sqrt(cov: np.ndarray) -> np.ndarray:
-    """A square root of a covariance matrix that may be singular."""
-    w, v = np.linalg.eigh((cov + cov.T) / 2)
-    return v * np.sqrt(np.clip(w, 0, None))
-
-
-def simulate_state_space(res, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Paths of a fitted (time-invariant) statsmodels state-space model from its last filtered state.
-
-    Vectorised over paths, unlike MLEResults.simulate; the starting state is
-    drawn from its filtered distribution, so state uncertainty is included.
-    """
-    res.model.update(res.params)                  # the system matrices at the fitted parameters
-    ssm = res.model.ssm
-
-    def matrix(name: str) -> np.ndarray:
-        m = np.asarray(ssm[name])
-        return m[:, :, 0] if m.ndim == 3 else m
-
-    T, Z, R, Q, H = (matrix(m) for m in ("transition", "design", "selection", "state_cov", "obs_cov"))
-    x = res.filtered_state[:, -1] + rng.standard_normal((n, T.shape[0])) @ _psd_sqrt(res.filtered_state_cov[:, :, -1]).T
-    q_sqrt, h_sqrt = _psd_sqrt(Q), _psd_sqrt(H)
-    paths = np.empty((n, h))
-    for j in range(h):
-        x = x @ T.T + (rng.standard_normal((n, Q.shape[0])) @ q_sqrt.T) @ R.T
-        paths[:, j] = (x @ Z.T + rng.standard_normal((n, H.shape[0])) @ h_sqrt.T)[:, 0]
-    if not np.all(np.isfinite(paths)):
-        raise ValueError("simulation diverged")
-    return paths
-
-
-def theta(d: SeriesData, h: int, n: int, rng: np.random.Generator, s: ForecastSettings) -> np.ndarray:
-    """Theta method (SES with drift = half the linear trend) on the latest run of consecutive years.
-
-    Paths: the Theta forecast plus SES errors (each error also moves the level
-    by alpha), with the drift drawn from its OLS sampling distribution.
-    """
-    from statsmodels.tsa.forecasting.theta import ThetaModel
-
-    gaps = np.where(np.diff(d.years) > 1)[0]
-    start = gaps[-1] + 1 if len(gaps) else 0
-    y = np.log(d.values[start:])
-    if len(y) < s.min_points["theta"]:
-        raise ValueError(f"only {len(y)} consecutive years at the end of the series")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = ThetaModel(y, period=1, deseasonalize=False).fit()
-        point = np.asarray(res.forecast(h, theta=2))
-    alpha = float(np.clip(res.params["alpha"], 1e-3, 1.0))
-    b0 = float(res.params["b0"])
-    t = np.arange(len(y), dtype=float)
-    resid_ols = y - np.polyval(np.polyfit(t, y, 1), t)
-    se_b0 = np.sqrt(resid_ols @ resid_ols / max(len(y) - 2, 1) / np.sum((t - t.mean()) ** 2))
-    # one-step SES errors give sigma
-    level, errs = y[0], []
-    for obs in y[1:]:
-        errs.append(obs - level - b0 / 2)
-        level += alpha * (obs - level)
-    sigma = float(np.std(errs, ddof=1)) if len(errs) > 1 else s.fallback_log_sd
-    sig = _sigma_draws(max(sigma, 1e-6), max(len(errs) - 1, 0), n, rng)
-    e = rng.standard_normal((n, h)) * sig[:, None]
-    level_moves = np.concatenate([np.zeros((n, 1)), alpha * np.cumsum(e, axis=1)[:, :-1]], axis=1)
-    drift_draw = (rng.standard_normal(n) * se_b0 / 2)[:, None] * np.arange(1, h + 1)[None, :]
-    return point[None, :] + level_moves + e + drift_draw
-
-
-def growth_rates(d: SeriesData, h: int, n: int, rng: np.random.Generator, s: ForecastSettings) -> np.ndarray:
-    """Printed year-on-year growth: log(1+g) as normal with estimated mean (damped ahead) and sd, from the last level."""
-    if len(d.growth_pct) < s.min_points["growth_rates"]:
-        raise ValueError(f"only {len(d.growth_pct)} printed growth rates")
-    g = np.log1p(d.growth_pct / 100.0)
-    m = float(np.mean(g))
-    sd = float(np.std(g, ddof=1)) if len(g) > 1 else s.fallback_log_sd
-    sig = _sigma_draws(max(sd, 1e-6), len(g) - 1, n, rng)
-    ms = m + rng.standard_normal(n) * sig / np.sqrt(len(g))
-    weights = s.trend_damping ** np.arange(1, h + 1)
-    steps = ms[:, None] * weights[None, :] + rng.standard_normal((n, h)) * sig[:, None]
-    return np.log(d.values[-1]) + np.cumsum(steps, axis=1)
-
-
 MEMBERS: dict[str, Callable] = {
     "log_linear": log_linear,
     "random_walk_drift": random_walk_drift,
@@ -283,6 +180,21 @@ MEMBERS: dict[str, Callable] = {
     "theta": theta,
     "growth_rates": growth_rates,
 }
+
+
+def _mix(members: dict[str, np.ndarray]) -> np.ndarray:
+    """The ensemble: an equal share of every member's paths (the first paths of each, so seeds stay aligned)."""
+    share = min(len(p) for p in members.values()) // len(members)
+    return np.concatenate([p[:share] for p in members.values()], axis=0)
+
+
+def _fit_member(name: str, d: SeriesData, last_year: int, rng: np.random.Generator,
+                settings: ForecastSettings) -> tuple[np.ndarray, list[str]]:
+    """One member's log paths for the years after d's last year up to last_year, and the warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        logp = MEMBERS[name](d, last_year - int(d.years[-1]), settings.n_paths, rng, settings)
+    return logp, list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
 
 
 # ---------------------------------------------------------------- ensemble --
@@ -296,47 +208,79 @@ def forecast_series(d: SeriesData, last_year: int, settings: ForecastSettings, k
     if d.n < 1 or (d.n < 2 and len(d.growth_pct) < settings.min_points["growth_rates"]):
         raise InsufficientData(f"{d.n} observed year(s): at least two are needed")
     origin = int(d.years[-1])
-    h = last_year - origin
-    if h < 1:
+    if last_year - origin < 1:
         raise ValueError(f"nothing to forecast: the last observed year {origin} is not before {last_year}")
-    rng_root = np.random.default_rng(seed_for(key, settings.seed))
+    start_log = float(np.log(d.values[-1]))
+    obs = d.observed_levels()
+    n = settings.n_paths
+    # measurement error of the origin level: one draw per path, shared by every member
+    origin_shift = np.random.default_rng(seed_for(f"{key}/origin", settings.seed)).standard_normal(n) * d.level_sd[-1]
     fitted: dict[str, np.ndarray] = {}
     dropped: dict[str, str] = {}
+    notes: list[str] = []
     for name in members:
-        rng = np.random.default_rng(rng_root.integers(2**63))     # one stream per member, same order every run
+        rng = np.random.default_rng(seed_for(f"{key}/{name}", settings.seed))
+        src = d if name == "growth_rates" else obs
         need = settings.min_points.get(name, 2)
-        have = len(d.growth_pct) if name == "growth_rates" else d.n
+        have = len(d.growth_pct) if name == "growth_rates" else obs.n
         if have < need:
-            dropped[name] = f"needs {need} points, has {have}"
+            what = "printed growth rates" if name == "growth_rates" else "observed (non-derived) levels"
+            dropped[name] = f"needs {need} points, has {have} {what}"
             continue
         try:
-            logp = MEMBERS[name](d, h, settings.n_paths, rng, settings)
-            if logp.shape != (settings.n_paths, h) or not np.all(np.isfinite(logp)) or np.abs(logp).max() > 50:
-                raise ValueError("paths are not finite or diverge")
+            logp, caught = _fit_member(name, src, last_year, rng, settings)
+            notes += [f"{name}: {w}" for w in caught]
+            if logp.shape != (n, last_year - int(src.years[-1])) or not np.all(np.isfinite(logp)):
+                raise Degenerate("paths are not finite")
+            lag = origin - int(src.years[-1])        # years between the member's last observation and the origin
+            base = logp[:, lag - 1] if lag > 0 else np.log(src.values[-1])
+            logp = logp[:, lag:] - np.reshape(base, (-1, 1)) + start_log + origin_shift[:, None]
+            if np.abs(logp - start_log).max() > 50:     # heavy tails are honest; e^50 is a broken fit
+                raise Degenerate("paths diverge (a factor above e^50)")
             fitted[name] = np.exp(logp)
+        except Degenerate as exc:
+            dropped[name] = str(exc)
         except Exception as exc:  # a failed member is dropped, never fatal
             dropped[name] = f"fit failed: {type(exc).__name__}: {exc}"
+        if name in dropped:
             log.info("forecast %s: member %s dropped (%s)", key, name, dropped[name])
     if not fitted:
         raise InsufficientData("no member could be fitted: " + "; ".join(f"{k}: {v}" for k, v in dropped.items()))
-    share = settings.n_paths // len(fitted)
-    ensemble = np.concatenate([p[:share] for p in fitted.values()], axis=0)
-    return Forecast(list(range(origin + 1, last_year + 1)), origin, ensemble, fitted, dropped)
+    start = np.exp(start_log + origin_shift)
+    starts = {name: start for name in fitted}
+    starts["ensemble"] = _mix(dict(starts))     # the same slicing as the ensemble's paths
+    return Forecast(list(range(origin + 1, last_year + 1)), origin, _mix(fitted), fitted, dropped, notes,
+                    start=starts, log_sd=d.yearly_log_sd(settings.prior), n_points=d.n)
 
 
-def tighten_with_ytd(fc: Forecast, year: int, estimate: float, months: int) -> Forecast:
-    """Use a year-to-date based estimate of the full year to centre and narrow that year's paths.
+def nowcast_with_ytd(fc: Forecast, year: int, growth_pct: float, months: int, settings: ForecastSettings,
+                     key: str = "series") -> Forecast:
+    """Move `year` (and the later years with it) to the year-to-date growth applied to each path's previous year.
 
-    Each path keeps its rank but its distance from the median shrinks by the
-    share of the year still unknown (12 - months) / 12, around the log of the
-    estimate; later years move with it. A heuristic, stated in the methods note.
+    Per path: level[year] = level[year - 1] x (1 + growth) x exp(N(0, sd_m)),
+    where level[year - 1] is the path's own simulated level when that year is
+    unknown, or its (measurement-noisy) origin level; sd_m is
+    uncertainty.ytd_error_sd(months, fc.log_sd). The ensemble and every member
+    move with the same draws, so per-member P(met) is post-YTD too.
     """
-    if year not in fc.years or not np.isfinite(estimate) or estimate <= 0:
+    if year not in fc.years or not np.isfinite(growth_pct) or growth_pct <= -100:
         return fc
     j = fc.years.index(year)
-    logp = np.log(fc.paths)
-    centre = np.median(logp[:, j])
-    new_j = np.log(estimate) + (logp[:, j] - centre) * (12 - months) / 12
-    shifted = logp + (new_j - logp[:, j])[:, None] * (np.arange(len(fc.years)) >= j)[None, :]
-    note = f"{year}: centred on the year-to-date estimate {estimate:.4g} (1-{months}月) and narrowed"
-    return Forecast(fc.years, fc.origin, np.exp(shifted), fc.members, fc.dropped, fc.notes + [note])
+    sd = ytd_error_sd(months, fc.log_sd, settings.ytd)
+    n = max([len(fc.paths), *(len(p) for p in fc.members.values())])
+    draws = np.random.default_rng(seed_for(f"{key}/ytd/{year}", settings.seed)).standard_normal(n)
+
+    def move(paths: np.ndarray, start: np.ndarray | None) -> np.ndarray:
+        logp = np.log(paths)
+        if j == 0 and start is None:
+            raise ValueError("the origin level per path is unknown (Forecast.start)")
+        prev = np.log(start) if j == 0 else logp[:, j - 1]
+        new = prev + np.log1p(growth_pct / 100.0) + draws[: len(paths)] * sd
+        logp[:, j:] += (new - logp[:, j])[:, None]
+        return np.exp(logp)
+
+    members = {k: move(p, fc.start.get(k)) for k, p in fc.members.items()}
+    paths = _mix(members) if members else move(fc.paths, fc.start.get("ensemble"))
+    note = (f"{year}: year-to-date growth {growth_pct:+.1f}% (1-{months}月) applied to each path's "
+            f"{'origin' if j == 0 else str(year - 1)} level, error sd {sd:.3f} (log)")
+    return Forecast(fc.years, fc.origin, paths, members, fc.dropped, fc.notes + [note], fc.start, fc.log_sd, fc.n_points)

@@ -1,0 +1,129 @@
+"""The uncertainty a forecast carries besides the models' own: a prior for yearly volatility and drift,
+measurement error of the figures themselves, the error of a year-to-date nowcast, and seeds.
+
+Why a prior. Haimen's series have 2 to 7 points, often years apart. A sample
+sd from one or two degrees of freedom is nearly worthless (three points on one
+growth line give exactly zero), so every member combines its own estimate of
+the yearly log volatility with a prior learnt from a reference set of yearly
+series (M3 yearly, fitted by benchmarks/volatility_prior.py; the numbers and
+what they are live in config/settings.yaml, forecast.prior). The prior is
+log-normal in sigma (see VolatilityPrior for why not scaled-inverse-chi^2);
+the posterior given the series' own sample variance on nu degrees of freedom
+(chi^2 likelihood) is computed on a grid of log sigma, and each path draws
+its own sigma from it. With no degrees of freedom the paths' sigmas follow
+the prior (the bands are as wide as the reference set's series move); with
+many, the series' own estimate dominates. Bands widen smoothly as data thin
+and never collapse; there is no cap and no floor.
+The drift gets the conjugate normal treatment given each path's sigma: the
+series' drift estimate (precision span / sigma^2) is averaged with a normal
+prior N(m0, tau^2), so a drift read off two points is shrunk towards the
+reference set's typical growth, and one read off twenty years is not.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+_GRID = np.linspace(np.log(1e-4), np.log(3.0), 241)      # log sigma grid for the posterior (sigma 0.0001 to 3)
+
+
+def sample_variance_loglik(log_sigma: np.ndarray, s2: float, dof: float) -> np.ndarray:
+    """log p(s2 | sigma) for a sample variance on dof degrees of freedom (dof s2 / sigma^2 ~ chi^2_dof)."""
+    if dof <= 0 or not np.isfinite(s2):
+        return np.zeros_like(log_sigma)
+    s2 = max(float(s2), 1e-12)       # an exact fit (s2 = 0) is the limit of a tiny one, not an impossibility
+    var = np.exp(2 * log_sigma)
+    return stats.chi2.logpdf(dof * s2 / var, dof) + np.log(dof / var)
+
+
+@dataclass(frozen=True)
+class VolatilityPrior:
+    """Log-normal prior for the yearly sd of log changes, normal prior for the yearly drift.
+
+    log sigma ~ N(log(log_sd), spread^2): the reference set's yearly
+    volatilities spread over an order of magnitude (M3 yearly: 10-90 % of
+    series between 0.02 and 0.27), which a scaled-inverse-chi^2 prior can only
+    match with under one degree of freedom and Cauchy-like tails (its fit
+    gives nu0 = 0.84); the log-normal fits that spread with light tails.
+    The posterior given a series' own sample variance is computed on a grid
+    and sampled per path.
+    """
+
+    log_sd: float = 0.08      # median yearly sd of log changes across the reference series
+    spread: float = 0.9       # sd of log sigma across the reference series
+    drift_mean: float = 0.04  # m0: typical yearly log growth
+    drift_sd: float = 0.04    # tau: spread of yearly log growth across series
+
+    @classmethod
+    def from_config(cls, p: dict) -> "VolatilityPrior":
+        return cls(float(p["log_sd"]), float(p["spread"]), float(p["drift_mean"]), float(p["drift_sd"]))
+
+    def _posterior_weights(self, s2: float, dof: float) -> np.ndarray:
+        logw = stats.norm.logpdf(_GRID, np.log(self.log_sd), self.spread) + sample_variance_loglik(_GRID, s2, dof)
+        w = np.exp(logw - logw.max())
+        return w / w.sum()
+
+    def sigma_draws(self, s2: float, dof: float, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n draws of the yearly log sd from the posterior given a sample variance s2 on dof degrees of freedom."""
+        idx = rng.choice(len(_GRID), size=n, p=self._posterior_weights(s2, dof))
+        step = _GRID[1] - _GRID[0]
+        return np.exp(_GRID[idx] + rng.uniform(-step / 2, step / 2, n))
+
+    def posterior_sd(self, s2: float, dof: float) -> float:
+        """Posterior median of the yearly log sd."""
+        cdf = np.cumsum(self._posterior_weights(s2, dof))
+        return float(np.exp(_GRID[np.searchsorted(cdf, 0.5)]))
+
+    def drift_draws(self, estimate: float, precision_per_var: float, sigma: np.ndarray,
+                    rng: np.random.Generator) -> np.ndarray:
+        """Drift per path from its conjugate normal posterior given that path's sigma.
+
+        precision_per_var: the data precision of the estimate times sigma^2
+        (the span in years for a random walk's drift, 1/(X'X)^-1 for an OLS
+        slope); 0 when the data say nothing about the drift.
+        """
+        data_prec = precision_per_var / sigma ** 2
+        prior_prec = 1.0 / self.drift_sd ** 2
+        prec = data_prec + prior_prec
+        mean = (data_prec * estimate + prior_prec * self.drift_mean) / prec
+        return mean + rng.standard_normal(len(sigma)) / np.sqrt(prec)
+
+
+def measurement_sd(status: str, reliability: str, qualifier: str, derived: bool, settings: dict) -> float:
+    """Log-scale sd of the revision a published figure may still undergo, from its status and provenance.
+
+    Components are independent and add in quadrature; the sds per status,
+    reliability, qualifier and for derived levels are in config/settings.yaml
+    (forecast.measurement_sd) with their reasons. `settings` is the whole
+    settings mapping or its forecast section.
+    """
+    m = settings.get("forecast", settings)["measurement_sd"]
+    parts = [m["status"].get(status or "", 0.0), m["reliability"].get(reliability or "", 0.0),
+             m["qualifier"].get(qualifier or "", 0.0), m["derived"] if derived else 0.0]
+    return float(np.sqrt(np.sum(np.square(np.asarray(parts, dtype=float)))))
+
+
+def ytd_error_sd(months: int, yearly_sd: float, settings: dict) -> float:
+    """Log sd of full-year growth around year-to-date growth with `months` months known.
+
+    Full-year growth is about the month-weighted average of the growth so far
+    and the growth in the months still to come; the nowcast assumes the rest
+    of the year grows as the first part did, so its error is the unknown share
+    of the year (12 - m)/12 times how much growth can change within a year,
+    taken as the series' yearly log sd (conservative: growth within a year is
+    more persistent than across years), plus the revision between the
+    year-to-date and the final annual figure (forecast.ytd in settings).
+    """
+    y = settings.get("forecast", settings)
+    y = y.get("ytd", y)                       # the whole settings, its forecast section or forecast.ytd itself
+    rest = (12 - min(max(int(months), 0), 12)) / 12 * float(y["rest_of_year_factor"]) * float(yearly_sd)
+    return float(np.hypot(rest, float(y["revision_sd"])))
+
+
+def seed_for(key: str, base_seed: int) -> int:
+    """A stable seed per key (indicator, or indicator/member), independent of the order things are run in."""
+    return (base_seed * 1_000_003 + zlib.crc32(key.encode("utf-8"))) % (2**32)
