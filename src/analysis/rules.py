@@ -248,7 +248,7 @@ def _read_avg_growth(t: Target, data, fc: Forecast | None, panel: bool, origin_l
         noise = 1.0
         if base_sd > 0 and any(f.period == str(t.base_year) for f in used):   # the base level itself is uncertain
             rng = np.random.default_rng(seed_for(f"{rng_key}/base", cfg_seed))
-            noise = np.exp(rng.standard_normal(len(fc.paths)) * base_sd)
+            noise = np.exp(rng.standard_normal(max(len(p) for p in _members(fc).values())) * base_sd)
         ratios = {k: index * (p[:, j] / origin_level) * (noise[: len(p)] if np.ndim(noise) else noise)
                   for k, p in _members(fc).items()}
     reading.paths = {k: 100 * (np.clip(r, 1e-12, None) ** (1 / span) - 1) for k, r in ratios.items()}
