@@ -1,17 +1,13 @@
-"""Judge every target of the plan at an as_of quarter: where it stands, what it needs, how likely it is.
+"""Judge every target of the plan at an as_of quarter: the figures, the forecast, and the verdict.
 
-Two layers per target:
-- deterministic: the latest figure, progress since the base year against
-  the share of the plan period elapsed (序时进度), actual against required
-  average growth with its Eurostat/Statistics Canada class, and the average
-  growth the remaining years need;
-- model: the ensemble's simulated paths (forecast.py) give the median and
-  50/80/95 % bands for the target year and P(target met).
-The verdict: achieved / not achieved once the target-year figure exists
-(with its status: estimate, preliminary, final, or unverified when only an
-unverified figure exists), otherwise on track / at risk / off track from
-P(target met) with the thresholds in config/settings.yaml, or insufficient
-data. Counts of things built and milestones get a status line, no forecast.
+This module gathers each indicator's figures (IndicatorData) and its
+forecast (forecast.py, with year-to-date nowcasts and measurement error),
+once per indicator, and hands every target to judge.py, which applies the
+evidence ladder (evidence.py) and the rule of the target's type (rules.py):
+achieved / not achieved only on a figure that may settle it, pending while
+the figure is unverified, an estimate near the line or not yet published
+after the plan ended, and on track / at risk / off track from P(met) while
+the plan runs.
 """
 from __future__ import annotations
 

@@ -194,10 +194,10 @@ def read(t: Target, data, fc: Forecast | None, cfg: Config, as_of: Quarter, orig
     if t.type == "avg_growth":
         panel = cfg.indicators[t.indicator].panel
         if t.each_year:
-            return _read_each_year(t, data, fc, cfg, as_of, panel, origin_level)
+            return _read_each_year(t, data, fc, cfg, panel, origin_level)
         return _read_avg_growth(t, data, fc, panel, origin_level, base_sd, rng_key, int(cfg.settings['forecast']['seed']))
     if t.type == "cumulative":
-        return _read_additions(t, data, fc, cfg, as_of)
+        return _read_additions(t, data, fc, cfg)
     if t.per:
         return _read_per_period(t, data, cfg, as_of)
     return _read_stock(t, data, cfg)
@@ -255,7 +255,7 @@ def _read_avg_growth(t: Target, data, fc: Forecast | None, panel: bool, origin_l
     return reading
 
 
-def _read_each_year(t: Target, data, fc: Forecast | None, cfg: Config, as_of: Quarter, panel: bool,
+def _read_each_year(t: Target, data, fc: Forecast | None, cfg: Config, panel: bool,
                     origin_level: float | None) -> Reading:
     years = list(range(t.base_year + 1, t.target_year + 1))
     published = {y: f for y in years if (f := yearly_rate(data, y, panel)) is not None}
@@ -284,7 +284,7 @@ def _read_each_year(t: Target, data, fc: Forecast | None, cfg: Config, as_of: Qu
     return reading
 
 
-def _read_additions(t: Target, data, fc: Forecast | None, cfg: Config, as_of: Quarter) -> Reading:
+def _read_additions(t: Target, data, fc: Forecast | None, cfg: Config) -> Reading:
     years = list(range(t.base_year + 1, t.target_year + 1))
     period = f"{years[0]}-{years[-1]}"
     published = {y: f for y in years if (f := level_figure(data, y)) is not None and f.qualifier != "lower_bound"}
