@@ -165,3 +165,57 @@ def test_warnings_are_recorded_not_swallowed(monkeypatch):
     fc = forecast_series(SeriesData(np.array([2020, 2021, 2022]), np.array([1.0, 1.1, 1.2])), 2024, S, key="w")
     assert "random_walk_drift" in fc.members
     assert any(n.startswith("random_walk_drift: UserWarning: Too few observations") for n in fc.notes)
+
+
+CONFIGURED = None
+
+
+def configured() -> ForecastSettings:
+    """The engine as shipped (config/settings.yaml: fitted prior, own-evidence discount, width calibration)."""
+    global CONFIGURED
+    if CONFIGURED is None:
+        from dataclasses import replace
+
+        from analysis.config import load_config
+        CONFIGURED = replace(ForecastSettings.from_config(load_config().settings), n_paths=4000)
+    return CONFIGURED
+
+
+@pytest.mark.parametrize("example", [RETAIL, TOURISM, REVENUE], ids=["retail", "tourism", "revenue"])
+def test_shipped_engine_bands_widen_as_points_are_removed(example):
+    """The same property with the shipped settings: the width calibration by history length must not undo it."""
+    series, removal = example
+    target = max(series) + 2
+    kept = dict(series)
+    widths = []
+    for year in [None, *removal]:
+        kept.pop(year, None)
+        d = SeriesData(np.array(sorted(kept)), np.array([kept[y] for y in sorted(kept)]))
+        widths.append(band95(forecast_series(d, target, configured(), key="w"), target))
+    assert all(b >= a * 0.97 for a, b in zip(widths, widths[1:])), widths
+    assert widths[-1] > 1.5 * widths[0], widths
+
+
+def test_calibrate_width_stretches_about_the_median_and_keeps_it():
+    rng = np.random.default_rng(0)
+    logp = rng.standard_normal((20001, 3)) * 0.1 + np.array([0.0, 0.05, 0.1])
+    out = F.calibrate_width(logp, np.array([1.0, 2.0, 0.5]))
+    np.testing.assert_allclose(np.median(out, axis=0), np.median(logp, axis=0))
+    width = lambda a: np.subtract(*np.quantile(a, [0.9, 0.1], axis=0))   # noqa: E731
+    np.testing.assert_allclose(width(out) / width(logp), [1.0, 2.0, 0.5], rtol=1e-9)
+    assert np.array_equal(np.argsort(out[:, 1]), np.argsort(logp[:, 1]))  # every path keeps its rank
+
+
+def test_width_factors_pick_the_row_for_the_history_length_and_hold_beyond_the_table():
+    s = ForecastSettings(width_scale=F._width_table({2: [0.9, 1.0], 6: [1.1, 1.2]}))
+    np.testing.assert_allclose(s.width_factors(3, 2), [0.9, 1.0])
+    np.testing.assert_allclose(s.width_factors(6, 4), [1.1, 1.2, 1.2, 1.2])
+    np.testing.assert_allclose(s.width_factors(1, 2), [1.0, 1.0])          # below every row: no calibration
+    np.testing.assert_allclose(ForecastSettings().width_factors(5, 3), [1.0, 1.0, 1.0])
+
+
+def test_own_weight_discounts_the_series_evidence():
+    """With own_weight w, a sample variance on d dof moves the posterior exactly as one on w*d dof would."""
+    full, half = VolatilityPrior(0.08, 0.9, own_weight=1.0), VolatilityPrior(0.08, 0.9, own_weight=0.5)
+    assert half.posterior_sd(0.02 ** 2, 8) == pytest.approx(full.posterior_sd(0.02 ** 2, 4))
+    assert full.posterior_sd(0.02 ** 2, 8) < half.posterior_sd(0.02 ** 2, 8) < 0.08

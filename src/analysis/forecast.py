@@ -72,6 +72,8 @@ class ForecastSettings:
     ytd: dict = field(default_factory=lambda: dict(DEFAULT_YTD))
     max_abs_ma: float = 0.95        # damped_trend: |MA| above this is a boundary fit
     max_coef_se: float = 1.0        # damped_trend: AR/MA live in (-1, 1); a larger s.e. means unidentified
+    # empirical width calibration: ((min_points, (k_h1, ..., k_hH)), ...) ascending in min_points; () = none
+    width_scale: tuple = ()
 
     @classmethod
     def from_config(cls, settings: dict) -> "ForecastSettings":
@@ -79,7 +81,42 @@ class ForecastSettings:
         return cls(n_paths=int(f["n_paths"]), seed=int(f["seed"]), trend_damping=float(f["trend_damping"]),
                    ols_window_years=int(f["ols_window_years"]), min_points=dict(f["min_points"]),
                    prior=VolatilityPrior.from_config(f["prior"]), ytd=dict(f["ytd"]),
-                   max_abs_ma=float(f["damped_trend"]["max_abs_ma"]), max_coef_se=float(f["damped_trend"]["max_coef_se"]))
+                   max_abs_ma=float(f["damped_trend"]["max_abs_ma"]), max_coef_se=float(f["damped_trend"]["max_coef_se"]),
+                   width_scale=_width_table(f.get("width_calibration", {}).get("scale", {})))
+
+    def width_factors(self, n_points: int, h: int) -> np.ndarray:
+        """The calibrated width factor for each of h years ahead of a history of n_points points (1 = none).
+
+        The row used is the last whose min_points <= n_points; beyond the
+        calibrated horizons the last factor is kept. Histories with gaps use
+        the same table (a separate gappy table was tried and left out: see
+        benchmarks/results/sparse_notes.md).
+        """
+        rows = [k for m, k in self.width_scale if m <= n_points]
+        if not rows:
+            return np.ones(h)
+        k = np.asarray(rows[-1], dtype=float)
+        return np.concatenate([k, np.full(max(h - len(k), 0), k[-1])])[:h]
+
+
+def _width_table(scale: dict) -> tuple:
+    """settings forecast.width_calibration.scale {min_points: [k_h1, ...]} as a sorted tuple."""
+    return tuple(sorted((int(m), tuple(float(x) for x in ks)) for m, ks in scale.items()))
+
+
+def calibrate_width(logp: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Stretch (k > 1) or shrink (k < 1) each year's spread of log paths about its median by that year's factor.
+
+    Why: the members' intervals are right on average but not per horizon and
+    history length (they treat the drift as fixed over the horizon, so too wide
+    one or two years ahead of a short history and too narrow five or six years
+    ahead of a longer one). The factors are fitted out of sample on rolling
+    origins inside the training parts of the reference series
+    (benchmarks/width_calibration.py), never on the points the benchmarks score.
+    Scaling about the median keeps the median and every path's rank.
+    """
+    med = np.median(logp, axis=0)
+    return med + factors[None, :] * (logp - med)
 
 
 def _array(x, dtype, n: int, fill) -> np.ndarray:
@@ -234,7 +271,9 @@ def forecast_series(d: SeriesData, last_year: int, settings: ForecastSettings, k
                 raise Degenerate("paths are not finite")
             lag = origin - int(src.years[-1])        # years between the member's last observation and the origin
             base = logp[:, lag - 1] if lag > 0 else np.log(src.values[-1])
-            logp = logp[:, lag:] - np.reshape(base, (-1, 1)) + start_log + origin_shift[:, None]
+            logp = logp[:, lag:] - np.reshape(base, (-1, 1))
+            used = len(src.growth_pct) + 1 if name == "growth_rates" else src.n
+            logp = calibrate_width(logp, settings.width_factors(used, logp.shape[1])) + start_log + origin_shift[:, None]
             if np.abs(logp - start_log).max() > 50:     # heavy tails are honest; e^50 is a broken fit
                 raise Degenerate("paths diverge (a factor above e^50)")
             fitted[name] = np.exp(logp)

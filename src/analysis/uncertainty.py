@@ -57,13 +57,20 @@ class VolatilityPrior:
     spread: float = 0.9       # sd of log sigma across the reference series
     drift_mean: float = 0.04  # m0: typical yearly log growth
     drift_sd: float = 0.04    # tau: spread of yearly log growth across series
+    own_weight: float = 1.0   # w: a series' own sample variance counts as w x its degrees of freedom
 
     @classmethod
     def from_config(cls, p: dict) -> "VolatilityPrior":
-        return cls(float(p["log_sd"]), float(p["spread"]), float(p["drift_mean"]), float(p["drift_sd"]))
+        return cls(float(p["log_sd"]), float(p["spread"]), float(p["drift_mean"]), float(p["drift_sd"]),
+                   float(p.get("own_weight", 1.0)))
 
     def _posterior_weights(self, s2: float, dof: float) -> np.ndarray:
-        logw = stats.norm.logpdf(_GRID, np.log(self.log_sd), self.spread) + sample_variance_loglik(_GRID, s2, dof)
+        """Posterior over the log sigma grid. The series' own evidence is discounted (dof x own_weight): a few
+        years' changes say less about the NEXT years' volatility than a chi^2 on their count implies, because
+        volatility itself moves (own_weight fitted on how well a window's variance predicts the next six
+        years', benchmarks/volatility_prior.py)."""
+        logw = (stats.norm.logpdf(_GRID, np.log(self.log_sd), self.spread)
+                + sample_variance_loglik(_GRID, s2, dof * self.own_weight))
         w = np.exp(logw - logw.max())
         return w / w.sum()
 
