@@ -6,13 +6,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 AS_OF ?=
+# AS_OF reaches the shell only as an environment variable, quoted there ("$$AS_OF"): a value such as
+# `2025Q2; rm -rf ~` is one (rejected) argument, never a command.
+export AS_OF
+# JupyterLab: local only and no browser by default (works on servers and in containers);
+# --allow-root is added when make runs as root, where Jupyter otherwise refuses to start.
+LAB_IP ?= 127.0.0.1
+LAB_PORT ?= 8888
+LAB_ARGS ?= --no-browser
 
 .PHONY: setup fonts briefing clean-data test lab clean help
 
 help:
 	@echo "make briefing   build the reports from data/raw (installs what is missing)"
 	@echo "make test       run the test suite (installs what is missing)"
-	@echo "make lab        open JupyterLab on notebooks/"
+	@echo "make lab        open JupyterLab on notebooks/ (LAB_IP, LAB_PORT, LAB_ARGS to change; prints the URL)"
 	@echo "make setup      only install (.venv from requirements.lock, CJK fonts)"
 
 setup: $(STAMP) fonts
@@ -29,13 +37,14 @@ fonts:
 	@bash scripts/ensure_cjk_fonts.sh
 
 briefing: setup
-	$(PY) -m analysis briefing $(if $(AS_OF),--as-of $(AS_OF),)
+	$(PY) -m analysis briefing $${AS_OF:+--as-of "$$AS_OF"}
 
 test: setup
 	$(PY) -m pytest
 
 lab: setup
-	$(PY) -m jupyter lab notebooks/
+	@echo "Notebooks run here write to data/scratch/ and reports/scratch/ (not data/clean or reports/<quarter>/)."
+	$(PY) -m jupyter lab notebooks/ --ip=$(LAB_IP) --port=$(LAB_PORT) $(LAB_ARGS) $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 clean:
 	rm -rf data/clean reports

@@ -1,6 +1,8 @@
 """End to end: the quarterly pipeline on the shipped data, a broken raw file, and the replay."""
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,129 @@ def test_verdicts_end_to_end_on_a_synthetic_raw_folder(tmp_path):
     assert rows.loc["retail_sales_level", "figure_status"] == "final" and rows.loc["retail_sales_level", "figure_value"] == 660
     text, _ = pdf_text(folder / "briefing.zh.pdf")
     assert "终期评估" in text.replace("\n", "")
+
+
+# ------------------------------------------- issue 10: versions, staging, failures --
+from datetime import datetime  # noqa: E402
+
+from analysis import storage  # noqa: E402
+from analysis.pipeline import next_version  # noqa: E402
+from analysis.validate import ValidationFailed  # noqa: E402
+
+
+def _publish(reports: Path, label: str, text: str, when: datetime) -> Path:
+    """Publish a synthetic quarter folder the way run_quarter does (manifest with version, then swap)."""
+    target = reports / label
+    tmp = storage.new_staging_dir(target)
+    (tmp / "synthetic_briefing.txt").write_text(text, encoding="utf-8")
+    storage.write_json(tmp / "manifest.json", {"as_of": label, "version": next_version(target, when)})
+    storage.publish_version(tmp, target)
+    return target
+
+
+def test_rerunning_a_quarter_keeps_every_earlier_version(tmp_path):
+    reports = tmp_path / "reports"
+    target = _publish(reports, "2025Q2", "first", datetime(2025, 8, 1, 9, 0, 0))
+    _publish(reports, "2025Q2", "second", datetime(2025, 8, 2, 9, 0, 0))
+    _publish(reports, "2025Q2", "third", datetime(2025, 8, 3, 9, 0, 0))
+    assert (target / "synthetic_briefing.txt").read_text(encoding="utf-8") == "third"
+    assert (target / "history" / "2025-08-01T09-00-00" / "synthetic_briefing.txt").read_text(encoding="utf-8") == "first"
+    assert (target / "history" / "2025-08-02T09-00-00" / "synthetic_briefing.txt").read_text(encoding="utf-8") == "second"
+    assert not (target / "history" / "2025-08-02T09-00-00" / "history").exists()     # no nesting
+    version = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["version"]
+    assert version["number"] == 3 and version["published"] == "2025-08-03T09:00:00"
+    assert version["replaces"] == {"number": 2, "published": "2025-08-02T09:00:00", "kept_in": "history/2025-08-02T09-00-00/"}
+    assert [p.name for p in reports.iterdir()] == ["2025Q2"]                          # no staging left
+
+
+def test_a_folder_from_before_versions_is_kept_too(tmp_path):
+    old = tmp_path / "reports" / "2024Q4"
+    old.mkdir(parents=True)
+    (old / "synthetic_briefing.txt").write_text("sent to leadership", encoding="utf-8")
+    storage.write_json(old / "manifest.json", {"as_of": "2024Q4", "finished": "2025-02-20T10:00:00"})
+    target = _publish(tmp_path / "reports", "2024Q4", "rerun", datetime(2025, 3, 1))
+    kept = target / "history" / "2025-02-20T10-00-00" / "synthetic_briefing.txt"
+    assert kept.read_text(encoding="utf-8") == "sent to leadership"
+    assert json.loads((target / "manifest.json").read_text(encoding="utf-8"))["version"]["number"] == 2
+
+
+def test_published_folders_are_readable_by_the_team(tmp_path):
+    target = _publish(tmp_path / "reports", "2025Q2", "x", datetime(2025, 8, 1))
+    assert target.stat().st_mode & 0o777 == 0o755
+    assert (target / "synthetic_briefing.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_leftovers_of_killed_runs_are_cleaned_and_a_half_swap_is_undone(tmp_path):
+    dead = 2 ** 22 + 12345            # above pid_max on ordinary systems: no such process
+    (tmp_path / f".2025Q2-new-{dead}-ab12cd34").mkdir()
+    (tmp_path / ".2025Q1-new-k3j4h5l6").mkdir()                     # mkdtemp name of older versions
+    (tmp_path / f".2024Q4-old-{dead}-ab12cd34").mkdir()             # killed between the two renames
+    (tmp_path / f".2024Q4-old-{dead}-ab12cd34" / "synthetic_briefing.txt").write_text("last good", encoding="utf-8")
+    (tmp_path / f".clean-new-{os.getpid()}-ab12cd34").mkdir()       # a run still in progress (this process)
+    (tmp_path / f".forecasts.csv.tmp-{dead}").write_text("half", encoding="utf-8")
+    (tmp_path / "2025Q3").mkdir()
+    storage.clean_leftovers(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".clean-new-{os.getpid()}-ab12cd34", "2024Q4", "2025Q3"]
+    assert (tmp_path / "2024Q4" / "synthetic_briefing.txt").read_text(encoding="utf-8") == "last good"
+
+
+@pytest.mark.skipif(shutil.which("chattr") is None, reason="chattr is not installed")
+def test_an_immutable_target_gives_a_message_not_a_traceback(tmp_path):
+    target = tmp_path / "reports" / "2025Q2"
+    target.mkdir(parents=True)
+    if subprocess.run(["chattr", "+i", str(target)], capture_output=True).returncode:
+        pytest.skip("this filesystem has no immutable flag")
+    try:
+        with pytest.raises(InputError) as err:
+            storage.check_writable(target)
+        tmp = storage.new_staging_dir(target)
+        with pytest.raises(InputError) as err2:
+            storage.publish_version(tmp, target)
+    finally:
+        subprocess.run(["chattr", "-i", str(target)])
+    for e in (err, err2):
+        assert "cannot write here" in str(e.value) and "chattr -i" in str(e.value) and "nothing was changed" in str(e.value)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["2025Q2"]
+
+
+def test_a_read_only_folder_gives_a_message(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(storage.os, "replace", refuse)
+    with pytest.raises(InputError) as err:
+        with storage.staged_dir(tmp_path / "clean") as tmp:
+            (tmp / "x").write_text("x")
+    assert "cannot write here: Permission denied" in str(err.value)
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_the_manifest_hashes_raw_files_config_and_every_output(quarter):
+    folder, _ = quarter
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["version"]["number"] == 1 and manifest["version"]["replaces"] is None
+    assert set(manifest["config_files"]) == {f"config/{p.name}" for p in paths.CONFIG_DIR.glob("*.yaml")}
+    assert {paths.relative(p) for p in paths.RAW_DIR.rglob("*") if p.is_file()} == set(manifest["raw_files"])
+    outputs = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(manifest["outputs"]) == outputs and "briefing.zh.pdf" in outputs
+    for name, digest in manifest["outputs"].items():
+        assert storage.sha256(folder / name) == digest, name
+    assert folder.stat().st_mode & 0o777 == 0o755
+
+
+def test_a_run_failing_at_validation_changes_nothing_but_the_failed_folder(quarter, tmp_path):
+    folder, tmp = quarter
+    reports, clean = tmp / "reports", tmp / "clean"
+    before_report, before_clean = tree_digest(folder), tree_digest(clean)
+    raw = tmp_path / "raw"
+    shutil.copytree(Path(__file__).parent / "synthetic_verdicts", raw)
+    shutil.copy(SYNTHETIC_DIR / "synthetic_ytd_falls_release.csv", raw)
+    with pytest.raises(ValidationFailed) as err:
+        run_quarter("2025Q2", reports_dir=reports, clean_dir=clean, raw_dir=raw, progress=lambda *_: None, langs=("zh",))
+    message = str(err.value)
+    assert "2025Q2.failed/validation/validation.pdf" in message and "ytd.non_decreasing" in message
+    assert "nothing was written" not in message and "unchanged" in message
+    assert tree_digest(folder) == before_report, "the published quarter must not change"
+    assert tree_digest(clean) == before_clean, "data/clean must not change when the run fails"
+    assert (reports / "2025Q2.failed" / "validation" / "validation.pdf").exists()
+    leftovers = [p.name for d in (reports, tmp) for p in d.iterdir() if p.name.startswith(".")]
+    assert leftovers == []

@@ -3,6 +3,8 @@ on the shipped data the real warnings show; the report reads offline."""
 from dataclasses import replace
 
 import pandas as pd
+from pathlib import Path
+
 import pytest
 from pypdf import PdfReader
 
@@ -141,7 +143,8 @@ def test_growth_warning_shows_both_numbers(base, cfg):
 def shipped_report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("shipped")
     results = validate_quarter("2025Q2", reports_dir=tmp / "reports", clean_dir=tmp / "clean")
-    return results, tmp / "reports" / "2025Q2" / "validation"
+    assert Path(results["report_dir"]) == tmp / "reports" / "scratch" / "2025Q2" / "validation"   # never the published folder
+    return results, Path(results["report_dir"])
 
 
 def test_shipped_data_shows_its_real_warnings(shipped_report):
@@ -189,4 +192,6 @@ def test_an_error_stops_the_run_but_the_report_is_written(tmp_path):
     with pytest.raises(ValidationFailed) as err:
         validate_quarter("2025Q1", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", raw_dir=raw)
     assert "ytd.non_decreasing" in str(err.value) and "Fix:" in str(err.value)
-    assert (tmp_path / "reports" / "2025Q1" / "validation" / "validation.pdf").exists()
+    assert (tmp_path / "reports" / "2025Q1.failed" / "validation" / "validation.pdf").exists()
+    assert "2025Q1.failed/validation/validation.pdf" in str(err.value) and "nothing was written" not in str(err.value)
+    assert not (tmp_path / "clean").exists() and not (tmp_path / "reports" / "2025Q1").exists()

@@ -249,10 +249,13 @@ def clean(obs: pd.DataFrame, cfg: Config, as_of: Quarter, hashes: dict[str, str]
 
 
 def resolve_as_of(as_of: str | None, obs: pd.DataFrame, cfg: Config) -> Quarter:
-    """The quarter given, or the latest quarter with data."""
+    """The quarter given, or the latest quarter with data that has ended (a quarter in progress is never briefed)."""
     if as_of:
         return Quarter.parse(as_of)
-    return latest_quarter_with_data(obs, int(cfg.settings["reporting_cutoff_days_after_quarter_end"]))
+    from .parse import today
+
+    latest = latest_quarter_with_data(obs, int(cfg.settings["reporting_cutoff_days_after_quarter_end"]))
+    return min(latest, Quarter.containing(today()).previous())
 
 
 def run_clean(as_of: str | None = None, raw_dir: Path = paths.RAW_DIR, out_dir: Path = paths.CLEAN_DIR,
@@ -287,7 +290,7 @@ def load_clean(out_dir: Path = paths.CLEAN_DIR) -> CleanResult | None:
     meta = json.loads(manifest.read_text(encoding="utf-8"))
     best = pd.concat([storage.read_table(out_dir, "annual"), storage.read_table(out_dir, "ytd")], ignore_index=True)
     best = best.sort_values(["indicator", "region", "period_kind", "year", "month_to"], ignore_index=True)
-    return CleanResult(Quarter.parse(meta["as_of"]), storage.read_table(out_dir, "observations"), best,
+    return CleanResult(Quarter.from_label(meta["as_of"]), storage.read_table(out_dir, "observations"), best,
                        meta["input_files"])
 
 
@@ -302,7 +305,7 @@ def load_or_run_clean(as_of: str | None = None, raw_dir: Path = paths.RAW_DIR,
     current = load_clean(out_dir)
     raw_hashes = {paths.relative(p): file_sha256(p) for p in raw_files(Path(raw_dir))}
     if current is not None and current.input_hashes == raw_hashes:
-        wanted = as_of or max(current.observations["first_visible"], key=Quarter.parse)
+        wanted = as_of or max(current.observations["first_visible"], key=Quarter.from_label)
         if current.as_of.label == wanted:
             return current
     return run_clean(as_of, raw_dir=raw_dir, out_dir=out_dir)

@@ -6,11 +6,12 @@ list naming file, row, column and fix, with exit status 2 and no traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
-from . import paths
+from . import paths, storage
 from .errors import InputError, Problem
 
 
@@ -36,6 +37,8 @@ def cmd_clean(args: argparse.Namespace) -> None:
 
     start = time.perf_counter()
     out_dir = Path(args.out) if args.out else paths.CLEAN_DIR
+    storage.clean_leftovers(out_dir.parent)
+    storage.check_writable(out_dir)
     result = run_clean(args.as_of, raw_dir=Path(args.raw) if args.raw else paths.RAW_DIR, out_dir=out_dir,
                        include_unverified=args.include_unverified or None)
     print(_summarise_clean(result, out_dir))
@@ -48,67 +51,132 @@ def cmd_validate(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     results = validate_quarter(args.as_of, engine=args.engine)
     s = results["summary"]
-    folder = paths.relative(paths.REPORTS_DIR / results["as_of"] / "validation")
+    folder = paths.relative(Path(results["report_dir"]))
     print(f"Validation for as_of {results['as_of']}: {s['checks']} checks, {s['passed']} passed, "
           f"{s['warnings']} warnings, {s['errors']} errors ({time.perf_counter() - start:.1f} s)")
     print(f"  {folder}/validation.pdf, {folder}/data_docs/index.html, {folder}/results.json")
+    print(f"  clean data: {paths.relative(paths.CLEAN_DIR)}/ (published reports are not touched: `run` publishes)")
     for check in results["checks"]:
         if not check["success"]:
             print(f"  warning: {check['check']}: {check['title_en']} ({check['rows_failing']} rows)")
+
+
+def parse_langs(text: str) -> tuple[str, ...]:
+    """zh, en or zh,en; empty lists, unknown codes and repeats are refused before anything is written."""
+    parts = [x.strip() for x in str(text).split(",")]
+    problems = []
+    if not any(parts):
+        problems.append("no language given / 未指定语言")
+    elif "" in parts:
+        problems.append("an empty entry in the list / 列表中有空项")
+    unknown = [x for x in parts if x and x not in ("zh", "en")]
+    if unknown:
+        problems.append(f"unknown language {', '.join(map(repr, unknown))} / 未知语言")
+    repeated = sorted({x for x in parts if x and parts.count(x) > 1})
+    if repeated:
+        problems.append(f"{', '.join(repeated)} given more than once / 语言重复")
+    if problems:
+        raise InputError([Problem("--lang", f"{'; '.join(problems)} in {text!r}", "use zh, en or zh,en (the default)")],
+                         note="an option value is wrong; nothing was run or changed / 参数有误，未运行、未改动:")
+    return tuple(parts)
 
 
 def cmd_run(args: argparse.Namespace) -> None:
     from .pipeline import run_quarter
 
     start = time.perf_counter()
-    langs = tuple(x.strip() for x in args.lang.split(",") if x.strip())
-    if not set(langs) <= {"zh", "en"}:
-        raise InputError([Problem("--lang", f"unknown language in {args.lang!r}", "use zh, en or zh,en")])
+    langs = parse_langs(args.lang)
     print(f"Quarterly pipeline ({'latest quarter with data' if not args.as_of else args.as_of}):")
     folder = run_quarter(args.as_of, langs=langs, engine=args.engine)
-    print(f"Done in {time.perf_counter() - start:.1f} s. Reports in {paths.relative(folder)}/:")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    version = manifest.get("version") or {}
+    replaced = version.get("replaces")
+    print(f"Done in {time.perf_counter() - start:.1f} s. Reports in {paths.relative(folder)}/ "
+          f"(version {version.get('number')}, {version.get('published')}"
+          + (f"; version {replaced['number']} kept in {paths.relative(folder)}/{replaced['kept_in']}" if replaced else "")
+          + "):")
     for name in [*(f"briefing.{lang}.pdf" for lang in langs), "validation/validation.pdf", "validation/data_docs/index.html",
                  "assessment.csv", "manifest.json", "notebooks/"]:
         print(f"  {name}")
 
 
-def cmd_replay(args: argparse.Namespace) -> None:
-    from .pipeline import replay
-    from .quarters import Quarter
+def workers_count(text: str) -> int:
+    """--workers: a whole number of at least 1 (argparse prints the message, no traceback)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number / 须为正整数") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} is not a number of processes: give 1 or more / 须为正整数")
+    return n
 
-    for q in (args.first, args.last):
-        Quarter.parse(q)
+
+def cmd_replay(args: argparse.Namespace) -> None:
+    from .pipeline import quarter_range, replay
+
+    quarters = quarter_range(args.first, args.last)
     start = time.perf_counter()
-    print(f"Replaying {args.first} to {args.last} (Chinese briefings):")
-    out = replay(args.first, args.last, workers=args.workers, engine=args.engine)
+    print(f"Replaying {quarters[0]} to {quarters[-1]} ({len(quarters)} quarters, Chinese briefings):")
+    out = replay(quarters[0], quarters[-1], workers=args.workers, engine=args.engine)
     print(f"Done in {time.perf_counter() - start:.0f} s: {paths.relative(out)}/evolution.pdf, evolution.csv, "
           f"and one folder per quarter in {paths.relative(out)}/")
+
+
+AS_OF_HELP = "quarter such as 2025Q2 or 2025q2, one that has ended (default: the latest ended quarter with data)"
+ENGINE_HELP = "PDF route: Quarto when on PATH (auto), or nbconvert + Pandoc + Typst"
+COMMANDS = {
+    "clean": ("read data/raw, choose best values, write data/clean",
+              "Writes data/clean/ (observations, annual, ytd as parquet and csv, manifest.json). "
+              "Nothing is written when a raw file has a problem."),
+    "validate": ("clean, then check the data; does not publish",
+                 "Passing: the report goes to reports/scratch/<as_of>/validation/ and the clean data to data/clean/. "
+                 "Failing: the report goes to reports/<as_of>.failed/validation/ and nothing else changes. "
+                 "Published reports/<as_of>/ folders are never touched."),
+    "run": ("the whole quarterly pipeline: raw files to PDF briefings",
+            "Publishes reports/<as_of>/ (briefings, validation/, assessment.csv, manifest.json, notebooks/) and "
+            "data/clean/, only when every step succeeded; the version it replaces moves to "
+            "reports/<as_of>/history/<timestamp>/. A failed run changes nothing but reports/<as_of>.failed/."),
+    "briefing": ("the same as run (what `make briefing` calls)", None),
+    "replay": ("rerun past quarters and chart how the verdicts evolved",
+               "Runs every quarter from --from to --to as it would have been briefed then (Chinese briefing only) "
+               "and writes reports/replay_<from>_<to>/: one folder per quarter, evolution.pdf, evolution.csv, "
+               "outcomes.json. data/clean/ and reports/<quarter>/ are left alone."),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis",
                                      description="Haimen modern service industry plan monitor (2022-2024)")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, func, text in (("clean", cmd_clean, "read data/raw, choose best values, write data/clean"),
-                             ("validate", cmd_validate, "clean, then check the data and write reports/<as_of>/validation"),
-                             ("run", cmd_run, "the whole quarterly pipeline: raw files to PDF briefings"),
-                             ("briefing", cmd_run, "the same as run (what `make briefing` calls)")):
-        p = sub.add_parser(name, help=text, description=text)
-        p.add_argument("--as-of", help="quarter such as 2025Q2 (default: the latest quarter with data)")
-        p.add_argument("--raw", help=argparse.SUPPRESS)
-        p.add_argument("--out", help=argparse.SUPPRESS)
-        p.add_argument("--include-unverified", action="store_true",
-                       help="let unverified figures win the best-value choice (default: excluded)")
-        p.add_argument("--lang", default="zh,en", help="briefing languages: zh, en or zh,en (default)")
-        p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto",
-                       help="PDF route: Quarto when on PATH (auto), or nbconvert + Pandoc + Typst")
+
+    def command(name: str, func) -> argparse.ArgumentParser:
+        text, where = COMMANDS[name]
+        where = where or COMMANDS["run"][1]
+        p = sub.add_parser(name, help=text, description=f"{text}. {where}")
         p.set_defaults(func=func)
-    rp = sub.add_parser("replay", help="rerun past quarters and chart how the verdicts evolved")
+        return p
+
+    p = command("clean", cmd_clean)
+    p.add_argument("--as-of", help=AS_OF_HELP)
+    p.add_argument("--raw", help=argparse.SUPPRESS)
+    p.add_argument("--out", help=argparse.SUPPRESS)
+    p.add_argument("--include-unverified", action="store_true",
+                   help="let unverified figures win the best-value choice (default: excluded)")
+    p = command("validate", cmd_validate)
+    p.add_argument("--as-of", help=AS_OF_HELP)
+    p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
+    for name in ("run", "briefing"):
+        p = command(name, cmd_run)
+        p.add_argument("--as-of", help=AS_OF_HELP)
+        p.add_argument("--lang", default="zh,en", help="briefing languages: zh, en or zh,en (default)")
+        p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
+    rp = command("replay", cmd_replay)
     rp.add_argument("--from", dest="first", required=True, help="first quarter, e.g. 2022Q1")
-    rp.add_argument("--to", dest="last", required=True, help="last quarter, e.g. 2025Q2")
-    rp.add_argument("--workers", type=int, default=None, help="quarters run at once (default: one per core)")
-    rp.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto")
-    rp.set_defaults(func=cmd_replay, as_of=None)
+    rp.add_argument("--to", dest="last", required=True, help="last quarter (ended), e.g. 2025Q2")
+    rp.add_argument("--workers", type=workers_count, default=None,
+                    help="quarters run at once, 1 or more (default: one per core)")
+    rp.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
+    rp.set_defaults(as_of=None)
     return parser
 
 
@@ -117,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.as_of is not None:
             from .quarters import Quarter
-            Quarter.parse(args.as_of)
+            args.as_of = Quarter.parse(args.as_of).label
         args.func(args)
     except InputError as exc:
         print(exc, file=sys.stderr)
@@ -125,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         if "as_of" not in str(exc):
             raise
-        print(InputError([Problem("--as-of", str(exc), "give the quarter as YYYYQn, e.g. --as-of 2025Q2")]), file=sys.stderr)
+        print(InputError([Problem("--as-of", str(exc), "give an ended quarter as YYYYQn, e.g. --as-of 2025Q2")],
+                         note="an option value is wrong; nothing was run or changed / 参数有误，未运行、未改动:"),
+              file=sys.stderr)
         return 2
     return 0

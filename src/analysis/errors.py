@@ -33,8 +33,12 @@ class InputError(Exception):
     """Raised with every problem found; the CLI prints them and exits with status 2."""
 
     problems: list[Problem] = field(default_factory=list)
+    # What the run did write, when it wrote something (a failed run's report): the default line
+    # "nothing was written" must never be printed then, or the planner looks at the wrong report.
+    note: str | None = None
 
     def __str__(self) -> str:
         n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in the input; nothing was written (data/raw and the previous outputs are unchanged):"
+        head = f"{n} problem{'s' if n != 1 else ''}" + (
+            f": {self.note}" if self.note else " in the input; nothing was written (data/raw and the previous outputs are unchanged):")
         return "\n".join([head, *(f"  {i}. {p}" for i, p in enumerate(self.problems, 1))])

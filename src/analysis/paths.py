@@ -16,6 +16,10 @@ CLEAN_DIR = DATA_DIR / "clean"
 PLAN_TEXT = RAW_DIR / "plan" / "haimen_modern_service_plan_2022_2024.txt"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 REPORTS_DIR = ROOT / "reports"
+# Notebooks run by hand (JupyterLab) and `validate` write here, never into data/clean or a published
+# reports/<quarter>/ folder: only a complete `run` publishes. Both folders are git-ignored.
+SCRATCH_CLEAN_DIR = DATA_DIR / "scratch" / "clean"
+SCRATCH_REPORTS_DIR = REPORTS_DIR / "scratch"
 
 
 def relative(path: Path) -> str:

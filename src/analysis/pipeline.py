@@ -2,9 +2,12 @@
 
 Each stage's notebook is thin (parameters, calls into analysis, what a reader
 sees); this module runs them for a quarter, keeps the executed copies and
-renders the PDFs. Every stage writes into a temporary folder that replaces
-the published one only when the stage has finished, so a failed or
-interrupted run leaves the last good reports in place.
+renders the PDFs. A run writes its reports and its clean data into staging
+folders; both are swapped in only when the whole run has succeeded, so a
+failed or interrupted run leaves data/clean/ and reports/<quarter>/ exactly
+as they were. What a failed run wrote goes to reports/<quarter>.failed/ and
+the message names the files there. Rerunning a quarter keeps every version
+published before under reports/<quarter>/history/<timestamp>/.
 """
 from __future__ import annotations
 
@@ -21,75 +24,144 @@ from . import paths, storage
 from .errors import InputError, Problem
 from .quarters import Quarter
 
+# The kernel's own log says "Kernel is running over TCP without encryption" at every start (five
+# times a run); kernels here are local and short-lived, so only its errors are worth printing.
+KERNEL_ARGS = ["--Application.log_level=ERROR"]
 
-def execute_notebook(name: str, output: Path, parameters: dict) -> None:
-    """Run notebooks/<name> in a fresh kernel with papermill; a failure becomes a clear InputError."""
+
+def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path | None = None) -> None:
+    """Run notebooks/<name> in a fresh kernel with papermill; a failure becomes a clear InputError.
+
+    shown_as is where the executed copy will be when the user reads the message (the staging
+    folder is gone by then: a failed run's copy lives in reports/<quarter>.failed/).
+    """
     import papermill as pm
 
     try:
         pm.execute_notebook(str(paths.NOTEBOOKS_DIR / name), str(output), parameters=parameters,
-                            cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False, kernel_name="python3")
+                            cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False, kernel_name="python3",
+                            extra_arguments=KERNEL_ARGS)
     except pm.PapermillExecutionError as exc:
         raise InputError([Problem(f"notebooks/{name}", f"stopped in cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
-                                  f"open the executed copy {paths.relative(output)} to see where; the previous reports are unchanged")]) from None
+                                  f"open the executed copy {paths.relative(shown_as or output)} to see where")]) from None
+
+
+def prepare_folders(*folders: Path) -> None:
+    """Remove what interrupted runs left (staging folders) in each folder's parent; fail early if unwritable."""
+    for folder in folders:
+        storage.clean_leftovers(Path(folder).parent)
+        storage.check_writable(Path(folder))
+
+
+def failed_note(quarter: Quarter, failed: Path, clean_dir: Path) -> str:
+    """The head of a failed run's message: what changed (only the .failed folder) and what did not."""
+    return (f"the run stopped; {paths.relative(clean_dir)}/ and {paths.relative(failed.parent / quarter.label)}/ are unchanged, "
+            f"what this run wrote is in {paths.relative(failed)}/ / 运行已停止，已发布的数据和报告未改动，"
+            f"本次运行的输出见 {paths.relative(failed)}/:")
+
+
+def _keep_failed(tmp: Path, failed: Path) -> None:
+    """A failed run's folder becomes reports/<quarter>.failed/ (the previous failure is replaced)."""
+    try:
+        storage.swap_in(tmp, failed)
+    except InputError:
+        pass                      # the original failure matters more than a copy that could not be kept
 
 
 def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir: Path = paths.REPORTS_DIR,
                      clean_dir: Path = paths.CLEAN_DIR, raw_dir: Path = paths.RAW_DIR) -> dict:
-    """Clean, then validate and publish reports/<as_of>/validation/ (Data Docs, results.json, validation.pdf).
+    """Clean and validate without publishing a quarter; results["report_dir"] says where the report went.
 
-    The report is published even when an error-severity check fails; then ValidationFailed is raised.
+    Passing: the report goes to reports/scratch/<as_of>/validation/ and the clean data to data/clean.
+    Failing (an error-severity check): the report goes to reports/<as_of>.failed/validation/, data/clean
+    is unchanged and ValidationFailed names that report. A published reports/<as_of>/ is never touched.
     """
     from .clean import run_clean
-    from .validate import raise_on_errors
+    from .validate import ValidationFailed, raise_on_errors
 
-    result = run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
-    quarter: Quarter = result.as_of
-    target = Path(reports_dir) / quarter.label / "validation"
-    with storage.staged_dir(target) as tmp:
-        results = validation_report(tmp / "02_validate.ipynb", tmp, engine, {
-            "as_of": quarter.label, "clean_dir": str(clean_dir), "raw_dir": str(raw_dir)})
-    raise_on_errors(results, paths.relative(target / "validation.pdf"))
-    return results
+    reports_dir, clean_dir = Path(reports_dir), Path(clean_dir)
+    prepare_folders(clean_dir, reports_dir / "scratch")
+    clean_stage = storage.new_staging_dir(clean_dir)
+    stage = None
+    try:
+        result = run_clean(as_of, raw_dir=raw_dir, out_dir=clean_stage)
+        quarter: Quarter = result.as_of
+        failed = reports_dir / f"{quarter.label}.failed"
+        stage = storage.new_staging_dir(failed)
+        results = validation_report(stage / "validation" / "02_validate.ipynb", stage / "validation", engine, {
+            "as_of": quarter.label, "clean_dir": str(clean_stage), "raw_dir": str(raw_dir)},
+            failed / "validation" / "02_validate.ipynb")
+        try:
+            raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
+        except ValidationFailed as exc:
+            exc.note = failed_note(quarter, failed, clean_dir)
+            _keep_failed(stage, failed)
+            raise
+        target = reports_dir / "scratch" / quarter.label / "validation"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        storage.swap_in(stage / "validation", target)
+        storage.swap_in(clean_stage, clean_dir)
+        return {**results, "report_dir": str(target)}
+    finally:
+        for folder in (clean_stage, stage):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
-def validation_report(notebook: Path, out_dir: Path, engine: str, parameters: dict) -> dict:
+def validation_report(notebook: Path, out_dir: Path, engine: str, parameters: dict, shown_as: Path | None = None) -> dict:
     """Run 02_validate into out_dir (Data Docs, results.json), render validation.pdf there; return the results."""
     from .render import render_notebook
 
-    execute_notebook("02_validate.ipynb", notebook, {**parameters, "out_dir": str(out_dir)})
+    Path(notebook).parent.mkdir(parents=True, exist_ok=True)
+    execute_notebook("02_validate.ipynb", notebook, {**parameters, "out_dir": str(out_dir)}, shown_as=shown_as)
     render_notebook(notebook, Path(out_dir) / "validation.pdf", lang="zh", engine=engine,
                     title="数据验证报告 Data validation report")
     return json.loads((Path(out_dir) / "results.json").read_text(encoding="utf-8"))
 
 
-def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, langs: list[str], steps: list) -> dict:
+def next_version(target: Path, now: datetime) -> dict:
+    """The version record of what is about to be published in target: number, time, what it replaces."""
+    previous = storage.current_version(target)
+    return {"number": (previous["number"] + 1) if previous else 1, "published": now.isoformat(timespec="seconds"),
+            "replaces": None if previous is None else {
+                "number": previous["number"], "published": previous["published"],
+                "kept_in": f"{storage.HISTORY}/{previous['stamp']}/"}}
+
+
+def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, langs: list[str], steps: list,
+              version: dict | None = None, out_dir: Path | None = None, raw_dir: Path = paths.RAW_DIR,
+              config_dir: Path = paths.CONFIG_DIR) -> dict:
+    """What the quarter's report was made from and of: every raw file, config file and output with its SHA-256."""
     from . import provenance
 
-    return {"as_of": quarter.label, "started": started.isoformat(timespec="seconds"),
+    return {"as_of": quarter.label, "version": version, "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now().isoformat(timespec="seconds"), "git_commit": provenance.git_commit(),
             "rendering_engine": engine, "languages": langs, "input_files": hashes,
+            "raw_files": {paths.relative(Path(raw_dir) / k): v for k, v in storage.tree_hashes(raw_dir).items()},
+            "config_files": {paths.relative(p): storage.sha256(p) for p in sorted(Path(config_dir).glob("*.yaml"))},
+            "outputs": storage.tree_hashes(out_dir, skip=(storage.HISTORY, "manifest.json")) if out_dir else {},
             "packages": provenance.package_versions(), "steps": [{"step": s, "seconds": round(t, 2)} for s, t in steps]}
 
 
 def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"), engine: str = "auto",
                 reports_dir: Path = paths.REPORTS_DIR, clean_dir: Path = paths.CLEAN_DIR, raw_dir: Path = paths.RAW_DIR,
                 progress=print) -> Path:
-    """Raw files to reports/<as_of>/ for one quarter; the folder is replaced only when everything succeeded.
+    """Raw files to reports/<as_of>/ for one quarter; the folder and data/clean change only when everything succeeded.
 
     Steps: read the raw files (stops here with the clear message if one is bad), 01 clean, 02 validate (+ PDF;
-    an error-severity check stops the run, its report goes to reports/<as_of>.failed/), 03 forecast,
-    04 briefing per language (+ PDF), manifest.json.
+    an error-severity check stops the run), 03 forecast, 04 briefing per language (+ PDF), manifest.json.
+    Any failure leaves the run's folder in reports/<as_of>.failed/ and nothing else changed. Success
+    keeps the version it replaces in reports/<as_of>/history/<timestamp>/.
     """
     from .clean import resolve_as_of
     from .config import load_config
     from .ingest import ingest
-    from .render import choose_engine, render_notebook
-    from .validate import ValidationFailed, raise_on_errors
+    from .render import choose_engine
 
     started = datetime.now()
     steps: list[tuple[str, float]] = []
     engine = choose_engine(engine)
+    reports_dir, clean_dir, raw_dir = Path(reports_dir), Path(clean_dir), Path(raw_dir)
 
     def step(name: str, func, *args, **kwargs):
         t0 = time.perf_counter()
@@ -99,85 +171,141 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
         return out
 
     cfg = load_config()
-    obs, hashes = step("read and check raw files", ingest, Path(raw_dir), cfg)
+    obs, hashes = step("read and check raw files", ingest, raw_dir, cfg)
     quarter = resolve_as_of(as_of, obs, cfg)
-    common = {"as_of": quarter.label, "clean_dir": str(clean_dir), "raw_dir": str(raw_dir)}
-    target = Path(reports_dir) / quarter.label
-    with storage.staged_dir(target) as tmp:
-        nbs = tmp / "notebooks"
-        nbs.mkdir()
-        step("01 clean", execute_notebook, "01_clean.ipynb", nbs / "01_clean.ipynb",
-             {"as_of": quarter.label, "raw_dir": str(raw_dir), "out_dir": str(clean_dir)})
-        val = tmp / "validation"
-        # 02 and 03 both read only what 01 wrote: run them side by side (each in its own kernel)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            forecast = pool.submit(step, "03 forecast", execute_notebook, "03_forecast.ipynb", nbs / "03_forecast.ipynb",
-                                   {**common, "out_dir": str(tmp)})
-            results = step("02 validate + validation.pdf", validation_report, nbs / "02_validate.ipynb", val, engine, common)
-            forecast.result()
-        try:
-            raise_on_errors(results, paths.relative(target / "validation" / "validation.pdf"))
-        except ValidationFailed:
-            failed = Path(reports_dir) / f"{quarter.label}.failed"
-            shutil.rmtree(failed, ignore_errors=True)
-            shutil.copytree(tmp, failed)
-            raise
-        def brief(lang: str) -> None:
-            nb = nbs / f"04_briefing.{lang}.ipynb"
-            step(f"04 briefing ({lang})", execute_notebook, "04_briefing.ipynb", nb,
-                 {**common, "lang": lang, "report_dir": str(tmp)})
-            step(f"04 briefing.{lang}.pdf", render_notebook, nb, tmp / f"briefing.{lang}.pdf", lang, engine,
-                 "目标监测简报" if lang == "zh" else "Target briefing")
-
-        with ThreadPoolExecutor(max_workers=2) as pool:        # the languages are independent
-            for future in [pool.submit(brief, lang) for lang in langs]:
-                future.result()
-        storage.write_json(tmp / "manifest.json", _manifest(quarter, hashes, started, engine, list(langs), steps))
-    shutil.rmtree(Path(reports_dir) / f"{quarter.label}.failed", ignore_errors=True)
+    target = reports_dir / quarter.label
+    failed = reports_dir / f"{quarter.label}.failed"
+    prepare_folders(clean_dir, target)
+    clean_stage = storage.new_staging_dir(clean_dir)
+    tmp = storage.new_staging_dir(target)
+    try:
+        _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step)
+        storage.write_json(tmp / "manifest.json", _manifest(
+            quarter, hashes, started, engine, list(langs), steps, version=next_version(target, datetime.now()),
+            out_dir=tmp, raw_dir=raw_dir))
+    except Exception as exc:
+        shutil.rmtree(clean_stage, ignore_errors=True)
+        _keep_failed(tmp, failed)
+        if isinstance(exc, InputError):
+            exc.note = failed_note(quarter, failed, clean_dir)
+        raise
+    except BaseException:                       # Ctrl-C: leave nothing behind
+        shutil.rmtree(clean_stage, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _publish(quarter, tmp, target, clean_stage, clean_dir)
+    shutil.rmtree(failed, ignore_errors=True)
     return target
 
 
-def _replay_one(args: tuple) -> tuple[str, str]:
+def _publish(quarter: Quarter, tmp: Path, target: Path, clean_stage: Path, clean_dir: Path) -> None:
+    """Swap in the clean data, then the report (the replaced version moves to history/)."""
+    try:
+        storage.swap_in(clean_stage, clean_dir)
+    except InputError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    storage.publish_version(tmp, target)
+
+
+def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_dir: Path, langs: tuple[str, ...],
+                engine: str, step) -> None:
+    """Notebooks 01-04 and the PDFs, all written into tmp (the report) and clean_dir (the staged clean data)."""
+    from .render import render_notebook
+    from .validate import raise_on_errors
+
+    common = {"as_of": quarter.label, "clean_dir": str(clean_dir), "raw_dir": str(raw_dir)}
+    nbs = tmp / "notebooks"
+    nbs.mkdir()
+
+    def nb(name: str, out: str, parameters: dict) -> None:
+        execute_notebook(name, nbs / out, parameters, shown_as=failed / "notebooks" / out)
+
+    step("01 clean", nb, "01_clean.ipynb", "01_clean.ipynb",
+         {"as_of": quarter.label, "raw_dir": str(raw_dir), "out_dir": str(clean_dir)})
+    # 02 and 03 both read only what 01 wrote: run them side by side (each in its own kernel)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        forecast = pool.submit(step, "03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb",
+                               {**common, "out_dir": str(tmp)})
+        results = step("02 validate + validation.pdf", validation_report, nbs / "02_validate.ipynb", tmp / "validation",
+                       engine, common, failed / "notebooks" / "02_validate.ipynb")
+        forecast.result()
+    raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
+
+    def brief(lang: str) -> None:
+        step(f"04 briefing ({lang})", nb, "04_briefing.ipynb", f"04_briefing.{lang}.ipynb",
+             {**common, "lang": lang, "report_dir": str(tmp)})
+        step(f"04 briefing.{lang}.pdf", render_notebook, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.pdf",
+             lang, engine, "目标监测简报" if lang == "zh" else "Target briefing")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:        # the languages are independent
+        for future in [pool.submit(brief, lang) for lang in langs]:
+            future.result()
+
+
+def _replay_one(args: tuple) -> tuple[str, str, float]:
     label, reports_dir, work_dir, raw_dir, engine = args
+    t0 = time.perf_counter()
     try:
         run_quarter(label, langs=("zh",), engine=engine, reports_dir=Path(reports_dir),
                     clean_dir=Path(work_dir) / label / "clean", raw_dir=Path(raw_dir), progress=lambda *_: None)
-        return label, "ok"
+        return label, "ok", time.perf_counter() - t0
     except InputError as exc:
-        return label, str(exc)
+        return label, str(exc), time.perf_counter() - t0
+
+
+def quarter_range(first: str, last: str) -> list[str]:
+    """Every quarter label from first to last; a reversed range is an input error, not an empty replay."""
+    q, end = Quarter.parse(first), Quarter.parse(last)
+    if q > end:
+        raise InputError([Problem("--from/--to", f"the range {q.label} to {end.label} runs backwards / 起止季度顺序颠倒",
+                                  f"give the earlier quarter first: --from {end.label} --to {q.label}")])
+    quarters = []
+    while q <= end:
+        quarters.append(q.label)
+        q = q.next()
+    return quarters
 
 
 def replay(first: str, last: str, workers: int | None = None, engine: str = "auto",
            reports_dir: Path = paths.REPORTS_DIR, raw_dir: Path = paths.RAW_DIR, progress=print) -> Path:
     """Every quarter first..last as it would have been briefed then, in parallel; then the evolution pages.
 
-    Each quarter gets its own clean folder (data/clean keeps the latest run's data) and its own folder
+    Each quarter gets its own clean folder (data/clean is left alone) and its own folder
     reports/replay_<first>_<last>/<quarter>/ (Chinese briefing only, to save time; the regular
     reports/<quarter>/ folders are left alone). The evolution of P(target met) and of the projection for
-    each headline target goes to reports/replay_<first>_<last>/evolution.pdf.
+    each headline target goes to reports/replay_<first>_<last>/evolution.pdf. One progress line per
+    quarter as it finishes: a replay takes minutes.
     """
     import multiprocessing
     import os
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    q, end = Quarter.parse(first), Quarter.parse(last)
-    quarters = []
-    while q <= end:
-        quarters.append(q.label)
-        q = q.next()
-    out = Path(reports_dir) / f"replay_{first}_{last}"
-    work = Path(reports_dir) / f".replay-work-{os.getpid()}"
+    quarters = quarter_range(first, last)
+    if workers is not None and workers < 1:
+        raise InputError([Problem("--workers", f"{workers} is not a number of processes / 进程数必须为正整数",
+                                  "give 1 or more, or leave it out (one per core)")])
+    reports_dir = Path(reports_dir)
+    out = reports_dir / f"replay_{quarters[0]}_{quarters[-1]}"
+    prepare_folders(out)
+    work = storage.new_staging_dir(reports_dir / "replay-work")     # removed at the end, or at the next start
     runs = work / "reports"
     jobs = [(label, str(runs), str(work), str(raw_dir), engine) for label in quarters]
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
     from .charts import evolution_pages
 
     try:
+        outcomes: dict[str, str] = {}
+        started = time.perf_counter()
         # spawn, not fork: the parent may hold kernel-client threads, and forking those deadlocks
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            outcomes = dict(pool.map(_replay_one, jobs))
-        for label, status in outcomes.items():
-            progress(f"  {label}: {'done' if status == 'ok' else 'FAILED: ' + status.splitlines()[0]}")
+            futures = [pool.submit(_replay_one, job) for job in jobs]
+            for done, future in enumerate(as_completed(futures), 1):
+                label, status, seconds = future.result()
+                outcomes[label] = status
+                progress(f"  [{done}/{len(jobs)}] {label}: {'done' if status == 'ok' else 'FAILED: ' + status.splitlines()[0]}"
+                         f" ({seconds:.0f} s; {time.perf_counter() - started:.0f} s elapsed)")
+        outcomes = {label: outcomes[label] for label in quarters}
         tables = [pd.read_csv(runs / label / "assessment.csv", encoding="utf-8-sig") for label in quarters
                   if outcomes.get(label) == "ok" and (runs / label / "assessment.csv").exists()]
         history = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from .parse import today
 
-AS_OF_PATTERN = re.compile(r"(\d{4})Q([1-4])")
+AS_OF_PATTERN = re.compile(r"(\d{4})[Qq]([1-4])")
 
 
 @dataclass(frozen=True, order=True)
@@ -23,16 +23,27 @@ class Quarter:
     q: int
 
     @classmethod
-    def parse(cls, text: str) -> "Quarter":
-        """Strict: exactly YYYYQn. The label reaches notebooks as a parameter, so nothing else may pass."""
+    def from_label(cls, text: str) -> "Quarter":
+        """Syntax only (YYYYQn, q or Q): for labels the suite wrote itself (manifests, first_visible)."""
         m = AS_OF_PATTERN.fullmatch(str(text).strip())
         if not m or not 2000 <= int(m.group(1)) <= 2100:
             raise ValueError(f"as_of must be a quarter written like 2025Q2 (year 2000-2100, quarter 1-4), not {text!r}")
-        quarter = cls(int(m.group(1)), int(m.group(2)))
-        current = cls.containing(today())
-        if quarter > current:
-            raise ValueError(f"as_of {quarter.label} is after the current quarter {current.label}: "
-                             "no briefing can be written for a quarter that has not begun")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def parse(cls, text: str, day: date | None = None) -> "Quarter":
+        """Strict: YYYYQn (2025q2 is read as 2025Q2), and a quarter that has ended by `day` (default: today).
+
+        The label reaches notebooks as a parameter, so nothing else may pass. A quarter still in
+        progress is refused: its figures are not all published and a briefing would judge half a quarter.
+        """
+        quarter = cls.from_label(text)
+        day = day or today()
+        current = cls.containing(day)
+        if quarter >= current:
+            raise ValueError(f"as_of {quarter.label} has not ended yet (today is {day}, in {current.label}): "
+                             f"the latest quarter that can be briefed is {current.previous().label} / "
+                             f"{quarter.label} 尚未结束，最近可研判的季度为 {current.previous().label}")
         return quarter
 
     @classmethod
@@ -53,6 +64,9 @@ class Quarter:
 
     def next(self) -> "Quarter":
         return Quarter(self.year + (self.q == 4), self.q % 4 + 1)
+
+    def previous(self) -> "Quarter":
+        return Quarter(self.year - (self.q == 1), (self.q - 2) % 4 + 1)
 
     def __str__(self) -> str:
         return self.label
