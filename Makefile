@@ -46,5 +46,7 @@ lab: setup
 	@echo "Notebooks run here write to data/scratch/ and reports/scratch/ (not data/clean or reports/<quarter>/)."
 	$(PY) -m jupyter lab notebooks/ --ip=$(LAB_IP) --port=$(LAB_PORT) $(LAB_ARGS) $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
+# Derived data and scratch output only: published reports (and their history/) are what was sent
+# to leadership and are never deleted by make; remove reports/ by hand if that is really meant.
 clean:
-	rm -rf data/clean reports
+	rm -rf data/clean data/scratch reports/scratch

@@ -1,9 +1,9 @@
 """Validation: every check fires, with its severity, on a synthetic dataset that breaks it;
 on the shipped data the real warnings show; the report reads offline."""
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
