@@ -1,5 +1,6 @@
 """Notebooks are committed without outputs and run top to bottom in a fresh kernel."""
 import json
+import shutil
 
 import papermill as pm
 import pandas as pd
@@ -28,3 +29,21 @@ def test_clean_notebook_runs_in_a_fresh_kernel(tmp_path):
     assert "superseded by" in text                               # the conflicts are shown
     annual = pd.read_parquet(out / "annual.parquet")
     assert ((annual["indicator"] == "retail_sales") & (annual["year"] == 2022)).any()
+
+
+def test_notebooks_run_by_hand_write_to_scratch_only(tmp_path, monkeypatch):
+    """Run by hand (no folder parameters), 01 writes data/scratch/clean: never data/clean or reports/<quarter>/."""
+    root = tmp_path / "synthetic_project"
+    shutil.copytree(paths.CONFIG_DIR, root / "config")
+    shutil.copytree(paths.RAW_DIR, root / "data" / "raw")
+    monkeypatch.setenv("HAIMEN_MONITOR_ROOT", str(root))          # the kernel's analysis.paths points there
+    pm.execute_notebook(str(paths.NOTEBOOKS_DIR / "01_clean.ipynb"), str(tmp_path / "01_clean.ipynb"),
+                        parameters={"as_of": "2025Q2"}, cwd=str(tmp_path), progress_bar=False)
+    assert (root / "data" / "scratch" / "clean" / "annual.parquet").exists()
+    assert not (root / "data" / "clean").exists() and not (root / "reports").exists()
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_default_folders_are_the_scratch_ones(nb):
+    code = "".join("".join(c["source"]) for c in json.loads(nb.read_text(encoding="utf-8"))["cells"])
+    assert "paths.CLEAN_DIR" not in code and "paths.REPORTS_DIR" not in code
