@@ -25,8 +25,9 @@ from .errors import InputError, Problem
 from .quarters import Quarter
 
 # The kernel's own log says "Kernel is running over TCP without encryption" at every start (five
-# times a run); kernels here are local and short-lived, so only its errors are worth printing.
-KERNEL_ARGS = ["--Application.log_level=ERROR"]
+# times a run) and "KeyboardInterrupt caught in kernel" when it is shut down; kernels here are local
+# and short-lived, and a failing cell reaches us through papermill, so the kernel's log stays quiet.
+KERNEL_ARGS = ["--Application.log_level=CRITICAL"]
 
 
 def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path | None = None) -> None:
