@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from . import paths, storage
-from .errors import InputError, Problem
+from .errors import OPTION_NOTE, InputError, Problem
 
 
 def _summarise_clean(result, out_dir: Path) -> str:
@@ -77,7 +77,7 @@ def parse_langs(text: str) -> tuple[str, ...]:
         problems.append(f"{', '.join(repeated)} given more than once / 语言重复")
     if problems:
         raise InputError([Problem("--lang", f"{'; '.join(problems)} in {text!r}", "use zh, en or zh,en (the default)")],
-                         note="an option value is wrong; nothing was run or changed / 参数有误，未运行、未改动:")
+                         note=OPTION_NOTE)
     return tuple(parts)
 
 
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         if "as_of" not in str(exc):
             raise
         print(InputError([Problem("--as-of", str(exc), "give an ended quarter as YYYYQn, e.g. --as-of 2025Q2")],
-                         note="an option value is wrong; nothing was run or changed / 参数有误，未运行、未改动:"),
+                         note=OPTION_NOTE),
               file=sys.stderr)
         return 2
     return 0

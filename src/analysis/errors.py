@@ -28,6 +28,10 @@ class Problem:
         return f"{', '.join(where)}: {self.message}{shown}\n    Fix: {self.fix}"
 
 
+# The head of a message about a command-line value: checked before anything runs.
+OPTION_NOTE = "an option value is wrong; nothing was run or changed / 参数有误，未运行、未改动:"
+
+
 @dataclass
 class InputError(Exception):
     """Raised with every problem found; the CLI prints them and exits with status 2."""

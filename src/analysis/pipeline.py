@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths, storage
-from .errors import InputError, Problem
+from .errors import OPTION_NOTE, InputError, Problem
 from .quarters import Quarter
 
 # The kernel's own log says "Kernel is running over TCP without encryption" at every start (five
@@ -260,7 +260,7 @@ def quarter_range(first: str, last: str) -> list[str]:
     q, end = Quarter.parse(first), Quarter.parse(last)
     if q > end:
         raise InputError([Problem("--from/--to", f"the range {q.label} to {end.label} runs backwards / 起止季度顺序颠倒",
-                                  f"give the earlier quarter first: --from {end.label} --to {q.label}")])
+                                  f"give the earlier quarter first: --from {end.label} --to {q.label}")], note=OPTION_NOTE)
     quarters = []
     while q <= end:
         quarters.append(q.label)
@@ -285,7 +285,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     quarters = quarter_range(first, last)
     if workers is not None and workers < 1:
         raise InputError([Problem("--workers", f"{workers} is not a number of processes / 进程数必须为正整数",
-                                  "give 1 or more, or leave it out (one per core)")])
+                                  "give 1 or more, or leave it out (one per core)")], note=OPTION_NOTE)
     reports_dir = Path(reports_dir)
     out = reports_dir / f"replay_{quarters[0]}_{quarters[-1]}"
     prepare_folders(out)
