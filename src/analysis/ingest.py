@@ -13,8 +13,9 @@ import csv
 import difflib
 import hashlib
 import io
-from dataclasses import dataclass
-from datetime import date, timedelta
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -29,6 +30,13 @@ from .parse import (CellError, DateRange, Period, norm_key, normalise_text, pars
 TABLE_SUFFIXES = {".csv", ".xlsx"}
 CONVERT_SUFFIXES = {".xls", ".xlsm", ".ods", ".tsv", ".numbers", ".json"}
 MAGNITUDE_PREFIXES = ("万亿", "百万", "亿", "万", "千")
+# The template's sheets (scripts/make_template.py): figures go on DATA_SHEET; the others are
+# instructions, the example row and the drop-down lists, and are never read as figures.
+DATA_SHEET = "data"
+EXAMPLE_SHEET = "example 示例"
+HELP_SHEET = "说明 help"
+LISTS_SHEET = "lists 选项"
+TEMPLATE_AUX_SHEETS = {EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET}
 
 OBSERVATION_COLUMNS = [
     "obs_id", "file", "row", "indicator", "indicator_printed", "region", "year", "period_kind", "month_to",
@@ -45,6 +53,8 @@ class RawTable:
     file: str                         # path relative to the project, for messages
     rows: list[tuple[int, dict[str, str]]]
     sha256: str
+    sheet: str | None = None          # Excel: the sheet read (messages name it)
+    letters: dict[str, str] = field(default_factory=dict)   # Excel: canonical column -> column letter
 
 
 def raw_files(raw_dir: Path) -> list[Path]:
@@ -86,28 +96,145 @@ def _cells_from_csv(text: str, rel: str) -> list[list[str]]:
                                   "check the quotes: a cell that contains a comma or a line break must be in double quotes")]) from None
 
 
-def _excel_cell(value: object) -> str:
+def _number_text(value: float | int) -> str:
+    """A number as digits without float noise or exponent (0.1 + 0.2 style reprs are already shortest)."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        return str(int(value))
+    text = format(Decimal(repr(value)).normalize(), "f") if isinstance(value, float) else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _shows_percent(number_format: str | None) -> tuple[bool, bool]:
+    """(shows a % sign, scales by 100) for an Excel number format.
+
+    A % outside quotes multiplies the stored value by 100 (0.021 shows 2.1%);
+    a quoted or escaped % ("0.0"%"" or 0.0\\%) is only a sign. Both are read as
+    the planner saw them, never as the stored fraction.
+    """
+    fmt = (number_format or "").split(";")[0]
+    bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", fmt)
+    literal = "%" in fmt and "%" not in bare
+    return ("%" in bare or literal), "%" in bare
+
+
+def _excel_cell(value: object, number_format: str | None = None) -> str:
+    """One cell as the planner sees it: dates as 2024-01-11, percent cells as 2.1% (not 0.021)."""
     if value is None:
         return ""
-    if isinstance(value, (date,)):
+    if isinstance(value, (datetime, date)):          # a publication date: the day is what counts
         return value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        percent, scaled = _shows_percent(number_format)
+        if percent:
+            shown = Decimal(repr(value)) * 100 if scaled else Decimal(repr(value))
+            return format(shown.normalize(), "f") + "%"
+        return _number_text(value)
     return str(value)
 
 
-def _cells_from_xlsx(path: Path, rel: str) -> list[list[str]]:
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(index)
+
+
+def _looks_like_header(cells: list[object], known: dict[str, str], required: list[str]) -> bool:
+    return any(known.get(norm_key(c)) in required for c in cells if c is not None)
+
+
+def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]], str, list[Problem]]:
+    """The data sheet of a workbook as text cells, with the problems a spreadsheet can hide.
+
+    Read twice: once for the values Excel cached (what the planner saw) and
+    once for the formulas, so that a formula Excel never calculated (a file
+    written by a script, or saved by a tool that does not compute) is
+    reported instead of being read as an empty cell. Hidden rows, hidden
+    columns, hidden or extra sheets with figures, merged cells and error
+    values are reported, never read silently.
+    """
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(path, data_only=True)
+        wb_formulas = load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InputError([Problem(rel, f"is not a readable .xlsx workbook ({type(exc).__name__})",
-                                  "open it in Excel and save it again as .xlsx, or export the sheet to CSV UTF-8")]) from None
-    sheet = wb["data"] if "data" in wb.sheetnames else wb.worksheets[0]
-    rows = [[_excel_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+                                  "open it in Excel or WPS and save it again as .xlsx, or export the sheet to CSV UTF-8")]) from None
+    problems: list[Problem] = []
+    known = _column_index(cfg)
+    required = cfg.settings["columns"]["required"]
+    tables = [ws for ws in wb.worksheets if ws.title not in TEMPLATE_AUX_SHEETS]
+    def first_row(ws) -> list[object]:
+        for row in ws.iter_rows(max_row=min(ws.max_row, 50), values_only=True):
+            if any(v not in (None, "") for v in row):
+                return list(row)
+        return []
+
+    if DATA_SHEET in wb.sheetnames:
+        sheet = wb[DATA_SHEET]
+    else:      # the first visible sheet with the raw-data header, else the first visible sheet
+        visible = [ws for ws in tables if ws.sheet_state == "visible"] or tables or wb.worksheets
+        sheet = next((ws for ws in visible if _looks_like_header(first_row(ws), known, required)), visible[0])
+    name = sheet.title
+
+    for ws in tables:
+        if ws is sheet or not _looks_like_header(first_row(ws), known, required):
+            continue
+        hidden = " hidden" if ws.sheet_state != "visible" else ""
+        problems.append(Problem(rel, f'the{hidden} sheet "{ws.title}" also holds a table of figures, but only sheet "{name}" is read',
+                                f'move its rows to sheet "{name}" (or save them as their own file in data/raw/), then delete sheet "{ws.title}"; '
+                                f'把该工作表的数据移到"{name}"表或另存为单独文件',
+                                sheet=ws.title))
+    if sheet.sheet_state != "visible":
+        problems.append(Problem(rel, f'the sheet "{name}" that holds the figures is hidden',
+                                "unhide it (Excel/WPS: right-click a sheet tab > Unhide / 取消隐藏) and check what it holds, then save",
+                                sheet=name))
+
+    ws_f = wb_formulas[name]
+    header: list[str] = []
+    hidden_cols = {i for dim in sheet.column_dimensions.values() if dim.hidden and dim.min and dim.max
+                   for i in range(dim.min, min(dim.max, sheet.max_column) + 1)}
+    reported_cols: set[int] = set()
+    rows: list[list[str]] = []
+    for r, (cells, f_cells) in enumerate(zip(sheet.iter_rows(), ws_f.iter_rows()), start=1):
+        texts = []
+        for c, (cell, f_cell) in enumerate(zip(cells, f_cells), start=1):
+            column = header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c)
+            where = dict(row=r, column=column, sheet=name, cell=f"{_column_letter(c)}{r}")
+            if f_cell.data_type == "f" and cell.value is None:
+                formula = f_cell.value if isinstance(f_cell.value, str) else getattr(f_cell.value, "text", "") or "(array formula)"
+                problems.append(Problem(rel, "holds a formula with no saved result, so its value cannot be read",
+                                        "open the file in Excel or WPS and save it (that stores the results), "
+                                        "or type the value itself instead of the formula; 用 Excel/WPS 打开并保存，或直接输入数值",
+                                        value=str(formula), **where))
+            elif cell.data_type == "e":
+                problems.append(Problem(rel, f"shows the Excel error {cell.value}",
+                                        "correct the formula or type the value as printed; 请改正公式或直接输入数值",
+                                        value=str(cell.value), **where))
+            texts.append(_excel_cell(cell.value, cell.number_format) if cell.data_type != "e" else "")
+        if not header and any(texts):
+            header = list(texts)
+        if any(texts) and sheet.row_dimensions[r].hidden:
+            problems.append(Problem(rel, "is a hidden row (hidden or filtered out) that holds data",
+                                    "unhide it (select the rows around it > right-click > Unhide / 取消隐藏, or clear the filter); "
+                                    "keep it if it is a figure, delete it if not",
+                                    value=" | ".join(t for t in texts if t)[:120], row=r, sheet=name))
+        for c in hidden_cols - reported_cols:
+            if c <= len(texts) and texts[c - 1]:
+                reported_cols.add(c)
+                problems.append(Problem(rel, f"column {_column_letter(c)} is hidden but holds data",
+                                        "unhide it (select the columns around it > right-click > Unhide / 取消隐藏) and check it",
+                                        row=r, column=header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c),
+                                        sheet=name, cell=f"{_column_letter(c)}{r}", value=texts[c - 1]))
+        rows.append(texts)
+    for merged in sheet.merged_cells.ranges:
+        problems.append(Problem(rel, f"has merged cells ({merged.coord}): only the first row of a merged block holds the value",
+                                "unmerge them (Merge & Center off / 取消合并) and type the value into every row it applies to",
+                                row=merged.min_row, sheet=name, cell=merged.coord))
     wb.close()
-    return rows
+    wb_formulas.close()
+    return rows, name, problems
 
 
 def read_table(path: Path, cfg: Config) -> RawTable:
@@ -121,22 +248,30 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     data = path.read_bytes()
     if not data.strip():
         raise InputError([Problem(rel, "is empty", "add the header and the figures (see data/templates/), or delete the file")])
-    cells = _cells_from_xlsx(path, rel) if suffix == ".xlsx" else _cells_from_csv(_decode(data, rel), rel)
+    sheet: str | None = None
+    problems: list[Problem] = []
+    if suffix == ".xlsx":
+        cells, sheet, problems = _cells_from_xlsx(path, rel, cfg)
+    else:
+        cells = _cells_from_csv(_decode(data, rel), rel)
     cells = [[normalise_text(c) for c in row] for row in cells]
     numbered = [(i + 1, row) for i, row in enumerate(cells) if any(row)]   # blank rows are skipped
     if not numbered:
-        raise InputError([Problem(rel, "is empty", "add the header and the figures (see data/templates/), or delete the file")])
+        raise InputError(problems or [Problem(rel, "is empty", "add the header and the figures (see data/templates/), or delete the file",
+                                              sheet=sheet)])
 
     (header_row, header), body = numbered[0], numbered[1:]
     known = _column_index(cfg)
     columns = [known.get(norm_key(h), "") for h in header]
+    letters = {c: _column_letter(i + 1) for i, c in enumerate(columns) if c} if sheet is not None else {}
     required = cfg.settings["columns"]["required"]
     if not any(c in required for c in columns):
-        raise InputError([Problem(rel, f"is not a table of published figures: its first row ({', '.join(header[:6])}) is not the raw-data header",
-                                  "start the file with the header row of data/templates/raw_release_template.csv "
-                                  "(indicator, region, year, period, value, unit, ...), comma-separated",
-                                  row=header_row)])
-    problems = []
+        raise InputError(problems + [Problem(
+            rel, f"is not a table of published figures: its first row ({', '.join(header[:6])}) is not the raw-data header",
+            "start the file with the header row of data/templates/raw_release_template.csv "
+            "(indicator, region, year, period, value, unit, ...), comma-separated",
+            row=header_row, sheet=sheet)])
+    problems += _header_problems(rel, header, columns, header_row, body, known, sheet, required)
     for name in required:
         if name not in columns:
             unknown = [h for h, c in zip(header, columns) if not c]
@@ -144,23 +279,89 @@ def read_table(path: Path, cfg: Config) -> RawTable:
             hint = f' (is "{close[0]}" meant to be "{name}"?)' if close else ""
             problems.append(Problem(rel, f'the required column "{name}" is missing{hint}',
                                     f'add a column headed "{name}" (see data/raw/README.md for what it holds)',
-                                    row=header_row, column=name))
+                                    row=header_row, column=name, sheet=sheet))
     if problems:
         raise InputError(problems)
     if not body:
-        raise InputError([Problem(rel, "has a header but no figures", "add at least one row, or delete the file")])
+        raise InputError([Problem(rel, "has a header but no figures", "add at least one row, or delete the file", sheet=sheet)])
 
     rows = []
     for number, row in body:
         if len(row) > len(header) and any(row[len(header):]):
             problems.append(Problem(rel, f"has {len(row)} cells but the header has {len(header)}",
                                     "a cell with a comma in it must be in double quotes; remove stray cells",
-                                    row=number))
+                                    row=number, sheet=sheet))
             continue
         rows.append((number, {c: v for c, v in zip(columns, row) if c}))
     if problems:
         raise InputError(problems)
-    return RawTable(rel, rows, hashlib.sha256(data).hexdigest())
+    return RawTable(rel, rows, hashlib.sha256(data).hexdigest(), sheet, letters)
+
+
+# Words that say what a column holds, for suggesting a name only (never accepted silently: a
+# suggestion is shown and the planner renames the header). difflib alone would offer
+# "publisher" for "publish_date".
+_HEADER_HINTS = {"date": "published", "day": "published", "日期": "published", "time": "published",
+                 "growth": "growth_pct", "yoy": "growth_pct", "rate": "growth_pct", "增长": "growth_pct", "增速": "growth_pct",
+                 "url": "source_url", "link": "source_url", "website": "source_url", "链接": "source_url",
+                 "title": "source_title", "标题": "source_title", "remark": "notes", "remarks": "notes",
+                 "comment": "notes", "note": "notes", "说明": "notes", "amount": "value", "number": "value",
+                 "数据": "value", "status": "status", "state": "status", "area": "region", "district": "region",
+                 "city": "region", "区域": "region", "名称": "indicator", "units": "unit"}
+
+
+def _nearest_column(header: str, names: list[str], known: dict[str, str]) -> str | None:
+    """The known column a misspelt header most likely means: a telling word first, then spelling."""
+    key = norm_key(header)
+    tokens = [t for t in re.split(r"[\s_\-./()（）%]+", key) if t]
+    for token in [key, *reversed(tokens)]:
+        if token in _HEADER_HINTS:
+            return _HEADER_HINTS[token]
+        for word, column in _HEADER_HINTS.items():
+            if len(word) >= 2 and not word.isascii() and word in token:
+                return column
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    return known[close[0]] if close else None
+
+
+def _header_problems(rel: str, header: list[str], columns: list[str], header_row: int,
+                     body: list[tuple[int, list[str]]], known: dict[str, str], sheet: str | None,
+                     required: list[str]) -> list[Problem]:
+    """Headers the suite would otherwise drop silently: misspelt, repeated, or missing above data.
+
+    A misspelt optional header (publish_date for published, growth for
+    growth_pct) used to lose the whole column without a word; now it is named
+    with the nearest known column. A planner's own column is kept out of the
+    way by starting its header with "_".
+    """
+    problems = []
+    names = sorted(set(known))
+    seen: dict[str, str] = {}
+    for i, (h, c) in enumerate(zip(header, columns)):
+        where = dict(row=header_row, sheet=sheet, cell=f"{_column_letter(i + 1)}{header_row}" if sheet is not None else None)
+        if c:
+            if c in seen:
+                problems.append(Problem(rel, f'the columns "{seen[c]}" and "{h}" both hold {c}',
+                                        "keep one of the two columns (delete or rename the other)", column=c, value=h, **where))
+            seen[c] = h
+            continue
+        if not h:
+            if any(len(row) > i and row[i] for _, row in body):
+                problems.append(Problem(rel, f"column {i + 1} holds values but has no header",
+                                        "give it the header of the column it holds (see data/raw/README.md), or delete the column; "
+                                        "请填写表头或删除该列", **where))
+            continue
+        if h.startswith("_"):
+            continue                      # documented: a planner's own column, ignored on purpose
+        hint = _nearest_column(h, names, known)
+        if hint in required and hint not in columns:
+            continue                      # reported below as the missing required column, with this header as the hint
+        problems.append(Problem(rel, f'the header "{h}" is not a known column' + (f' (did you mean "{hint}"?)' if hint else ""),
+                                (f'rename it to "{hint}"' if hint else "rename it to one of the columns in data/raw/README.md")
+                                + '; to keep a column of your own that the suite ignores, start its header with "_" (e.g. _comment); '
+                                + (f'表头请改为"{hint}"' if hint else "表头请使用 data/raw/README.md 中的列名"),
+                                column=h, value=h, **where))
+    return problems
 
 
 def _column_index(cfg: Config) -> dict[str, str]:
@@ -195,19 +396,36 @@ def _combined_unit(rest: str, unit_cell: str) -> str:
                     "write the number alone in the value column and the unit as printed in the unit column")
 
 
+def vocabulary_fix(cfg: Config, column: str, typed: str) -> str:
+    """The fix for an unknown status, reliability or qualifier: every code with the words that mean it.
+
+    Planners type Chinese (正式数, 初步数, 预计数); listing only the English
+    codes made the accepted Chinese words invisible.
+    """
+    vocab = cfg.settings["vocabulary"][column]
+    choices = "; ".join(f"{code} ({', '.join(w for w in words if w and w != code)})" if any(w and w != code for w in words)
+                        else code for code, words in vocab.items())
+    words = [w for code, ws in vocab.items() for w in [code, *ws] if w]
+    close = difflib.get_close_matches(norm_key(typed), [norm_key(w) for w in words], n=1, cutoff=0.5)
+    hint = f'did you mean "{close[0]}"? ' if close and typed else ""
+    return (f"{hint}use one of: {choices} — the code or any of its words; 可填写代码或括号中的任一中文词 "
+            f"(the words are listed under vocabulary.{column} in config/settings.yaml)")
+
+
 def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Config,
                   problems: list[Problem]) -> dict | None:
     """One raw row -> one observation (canonical codes and units), or None with problems appended."""
     start = len(problems)
 
     def bad(column: str, message: str, fix: str) -> None:
-        problems.append(Problem(table.file, message, fix, row=number, column=column, value=cells.get(column, "")))
+        letter = table.letters.get(column)
+        problems.append(Problem(table.file, message, fix, row=number, column=column, value=cells.get(column, ""),
+                                sheet=table.sheet, cell=f"{letter}{number}" if letter else None))
 
     def lookup(column: str, vocabulary: dict[str, str], what: str) -> str | None:
         code = vocabulary.get(norm_key(cells.get(column, "")))
         if code is None:
-            words = sorted({w for w in cfg.settings["vocabulary"][column] if w})
-            bad(column, f"is not a known {what}", f"use one of: {', '.join(words)} (or the words listed in config/settings.yaml)")
+            bad(column, f"is not a known {what}", vocabulary_fix(cfg, column, cells.get(column, "")))
         return code
 
     ind = cfg.indicator_for(cells.get("indicator", ""))
@@ -308,9 +526,10 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
     }
 
 
-def _cross_row_problems(obs: pd.DataFrame) -> list[Problem]:
+def _cross_row_problems(obs: pd.DataFrame, sheets: dict[str, str | None] | None = None) -> list[Problem]:
     """Duplicate rows, and one publication giving two different values for the same figure."""
     problems = []
+    sheets = sheets or {}
     key = ["source_url", "indicator", "region", "period"]
     for _, group in obs.groupby(key, sort=False):
         if len(group) < 2:
@@ -321,16 +540,24 @@ def _cross_row_problems(obs: pd.DataFrame) -> list[Problem]:
             same_value = (pd.isna(first["value"]) and pd.isna(other["value"])) or first["value"] == other["value"]
             same_growth = (pd.isna(first["growth_pct"]) and pd.isna(other["growth_pct"])) or first["growth_pct"] == other["growth_pct"]
             if same_value and same_growth:
+                if first["file"] == other["file"]:
+                    fix = "delete one of the two rows of this file"
+                else:
+                    # Never tell a planner to delete a committed row: files in data/raw/ are append-only.
+                    fix = ("delete the repeated row from the file you are adding now (often a copy of the template's "
+                           "example row, or a figure already entered); a file already committed to data/raw/ is never edited — "
+                           "if its figure is wrong, add the correcting publication as a new file. "
+                           "请从本次新增的文件中删除重复行，不要修改已提交的文件")
                 problems.append(Problem(other["file"], f"repeats the figure in {where} (same publication, indicator, region and period)",
-                                        "delete one of the two rows", row=int(other["row"]), column="value",
-                                        value=other["value_printed"]))
+                                        fix, row=int(other["row"]), column="value", value=other["value_printed"],
+                                        sheet=sheets.get(other["file"])))
             else:
                 problems.append(Problem(other["file"], f"gives {other['value_printed'] or other['growth_pct']} for {other['indicator']} "
                                         f"{other['region']} {other['period']}, but the same publication gives "
                                         f"{first['value_printed'] or first['growth_pct']} in {where}",
                                         "keep the value the publication prints for this figure; if a later publication revised it, "
                                         "add the revision as its own release file", row=int(other["row"]), column="value",
-                                        value=other["value_printed"]))
+                                        value=other["value_printed"], sheet=sheets.get(other["file"])))
     return problems
 
 
@@ -339,6 +566,7 @@ def ingest(raw_dir: Path, cfg: Config) -> tuple[pd.DataFrame, dict[str, str]]:
     problems: list[Problem] = []
     records: list[dict] = []
     hashes: dict[str, str] = {}
+    sheets: dict[str, str | None] = {}
     files = raw_files(raw_dir)
     if not files:
         raise InputError([Problem(paths.relative(raw_dir), "holds no raw releases (.csv or .xlsx)",
@@ -350,12 +578,13 @@ def ingest(raw_dir: Path, cfg: Config) -> tuple[pd.DataFrame, dict[str, str]]:
             problems += exc.problems
             continue
         hashes[table.file] = table.sha256
+        sheets[table.file] = table.sheet
         for number, cells in table.rows:
             record = normalise_row(table, number, cells, cfg, problems)
             if record is not None:
                 records.append(record)
     obs = pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS)
-    problems += _cross_row_problems(obs)
+    problems += _cross_row_problems(obs, sheets)
     if problems:
         raise InputError(problems)
     return obs, hashes
