@@ -192,12 +192,18 @@ def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]]
                                 sheet=name))
 
     ws_f = wb_formulas[name]
+    # Read up to the last cell that holds something: a format applied to whole columns (or a stray
+    # styled cell at XFD1048576) must not make us walk a million empty rows.
+    filled = [(c.row, c.column) for ws in (sheet, ws_f) for c in ws._cells.values() if c.value not in (None, "")]
+    last_row = max((r for r, _ in filled), default=0)
+    last_col = max((c for _, c in filled), default=0)
     header: list[str] = []
     hidden_cols = {i for dim in sheet.column_dimensions.values() if dim.hidden and dim.min and dim.max
-                   for i in range(dim.min, min(dim.max, sheet.max_column) + 1)}
+                   for i in range(dim.min, min(dim.max, last_col) + 1)}
     reported_cols: set[int] = set()
     rows: list[list[str]] = []
-    for r, (cells, f_cells) in enumerate(zip(sheet.iter_rows(), ws_f.iter_rows()), start=1):
+    for r, (cells, f_cells) in enumerate(zip(sheet.iter_rows(min_row=1, max_row=last_row, max_col=last_col),
+                                             ws_f.iter_rows(min_row=1, max_row=last_row, max_col=last_col)), start=1):
         texts = []
         for c, (cell, f_cell) in enumerate(zip(cells, f_cells), start=1):
             column = header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c)
@@ -228,7 +234,7 @@ def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]]
                                         row=r, column=header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c),
                                         sheet=name, cell=f"{_column_letter(c)}{r}", value=texts[c - 1]))
         rows.append(texts)
-    for merged in sheet.merged_cells.ranges:
+    for merged in [m for m in sheet.merged_cells.ranges if m.min_row <= last_row and m.min_col <= last_col]:
         problems.append(Problem(rel, f"has merged cells ({merged.coord}): only the first row of a merged block holds the value",
                                 "unmerge them (Merge & Center off / 取消合并) and type the value into every row it applies to",
                                 row=merged.min_row, sheet=name, cell=merged.coord))
@@ -266,6 +272,12 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     letters = {c: _column_letter(i + 1) for i, c in enumerate(columns) if c} if sheet is not None else {}
     required = cfg.settings["columns"]["required"]
     if not any(c in required for c in columns):
+        below = next((n for n, row in numbered[1:10] if any(known.get(norm_key(h)) in required for h in row)), None)
+        if below is not None:     # a title or a note above the header, as bulletins copied into Excel often have
+            raise InputError(problems + [Problem(
+                rel, f"has the raw-data header on row {below}, below other text ({', '.join(h for h in header[:3] if h)})",
+                f"delete the rows above row {below} (titles and notes go in the notes column or source_title), "
+                "so that the header is the first row; 请删除表头上方的标题行", row=header_row, sheet=sheet)])
         raise InputError(problems + [Problem(
             rel, f"is not a table of published figures: its first row ({', '.join(header[:6])}) is not the raw-data header",
             "start the file with the header row of data/templates/raw_release_template.csv "

@@ -25,6 +25,9 @@ class CellError(ValueError):
 
 
 _DASHES = dict.fromkeys(map(ord, "\u2212\u2013\u2014\u2015\uff0d\u301c~"), "-")
+# Invisible characters that web pages and Excel leave in copied text (zero-width space and joiners,
+# word joiner, a BOM inside a cell, soft hyphen): "value" with one of them must still be "value".
+_DASHES.update(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None))
 
 
 def normalise_text(text: object) -> str:
