@@ -269,7 +269,7 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     (header_row, header), body = numbered[0], numbered[1:]
     known = _column_index(cfg)
     columns = [known.get(norm_key(h), "") for h in header]
-    letters = {c: _column_letter(i + 1) for i, c in enumerate(columns) if c} if sheet is not None else {}
+    letters = {c: _column_letter(i + 1) for i, c in enumerate(columns) if c}   # CSV files are opened in Excel too
     required = cfg.settings["columns"]["required"]
     if not any(c in required for c in columns):
         below = next((n for n, row in numbered[1:10] if any(known.get(norm_key(h)) in required for h in row)), None)
@@ -286,11 +286,13 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     problems += _header_problems(rel, header, columns, header_row, body, known, sheet, required)
     for name in required:
         if name not in columns:
-            unknown = [h for h, c in zip(header, columns) if not c]
-            close = difflib.get_close_matches(name, unknown, n=1)
+            unknown = [h for h, c in zip(header, columns) if not c and h]
+            close = [h for h in unknown if _nearest_column(h, sorted(known), known) == name] \
+                or difflib.get_close_matches(name, unknown, n=1)
             hint = f' (is "{close[0]}" meant to be "{name}"?)' if close else ""
             problems.append(Problem(rel, f'the required column "{name}" is missing{hint}',
-                                    f'add a column headed "{name}" (see data/raw/README.md for what it holds)',
+                                    (f'rename the header "{close[0]}" to "{name}"' if close else f'add a column headed "{name}"')
+                                    + " (see data/raw/README.md for what it holds)",
                                     row=header_row, column=name, sheet=sheet))
     if problems:
         raise InputError(problems)
@@ -350,7 +352,7 @@ def _header_problems(rel: str, header: list[str], columns: list[str], header_row
     names = sorted(set(known))
     seen: dict[str, str] = {}
     for i, (h, c) in enumerate(zip(header, columns)):
-        where = dict(row=header_row, sheet=sheet, cell=f"{_column_letter(i + 1)}{header_row}" if sheet is not None else None)
+        where = dict(row=header_row, sheet=sheet, cell=f"{_column_letter(i + 1)}{header_row}")
         if c:
             if c in seen:
                 problems.append(Problem(rel, f'the columns "{seen[c]}" and "{h}" both hold {c}',
