@@ -96,13 +96,14 @@ def _cells_from_csv(text: str, rel: str) -> list[list[str]]:
                                   "check the quotes: a cell that contains a comma or a line break must be in double quotes")]) from None
 
 
+def _decimal(value: float | int) -> Decimal:
+    """A cell number to the 15 significant digits Excel shows and stores exactly (521.00000000000006 -> 521)."""
+    return Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
+
+
 def _number_text(value: float | int) -> str:
-    """A number as digits without float noise or exponent (0.1 + 0.2 style reprs are already shortest)."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
-        return str(int(value))
-    text = format(Decimal(repr(value)).normalize(), "f") if isinstance(value, float) else str(value)
+    """A number as digits, without float noise or an exponent (1e-07 -> 0.0000001)."""
+    text = format(_decimal(value).normalize(), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -128,8 +129,9 @@ def _excel_cell(value: object, number_format: str | None = None) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         percent, scaled = _shows_percent(number_format)
         if percent:
-            shown = Decimal(repr(value)) * 100 if scaled else Decimal(repr(value))
-            return format(shown.normalize(), "f") + "%"
+            shown = _decimal(value) * 100 if scaled else _decimal(value)
+            text = format(shown.normalize(), "f")
+            return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
         return _number_text(value)
     return str(value)
 
