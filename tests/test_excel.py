@@ -255,3 +255,27 @@ def test_assessment_xlsx_writer_neutralises_formulas(tmp_path):
     values = [c.value for c in ws[2]]
     assert "'=1+1" in values and "'+cmd" in values and "'-2+3" in values
     assert ws.cell(2, [c.value for c in ws[1]].index("完成概率 P(met)") + 1).number_format == "0%"
+
+
+def test_a_file_under_the_wrong_extension_gets_the_right_fix(tmp_path, cfg):
+    path, wb = synthetic_workbook(tmp_path / "wb", "synthetic_real_workbook.xlsx", [synthetic_row()])
+    wb.save(path)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(path, raw / "synthetic_workbook_named.csv")
+    write_release(tmp_path / "csv", "synthetic_text.csv", [synthetic_row()])
+    shutil.copy(tmp_path / "csv" / "synthetic_text.csv", raw / "synthetic_text_named.xlsx")
+    text = "\n".join(map(str, problems_of(raw, cfg)))
+    assert "synthetic_workbook_named.csv: is an Excel workbook (.xlsx) named .csv" in text and "rename it to .xlsx" in text
+    assert "synthetic_text_named.xlsx: is a text (CSV) file named .xlsx" in text and "rename it to .csv" in text
+
+
+def test_excel_numbers_are_read_to_the_digits_excel_shows(tmp_path, cfg):
+    path, wb = synthetic_workbook(tmp_path / "raw", "synthetic_float_noise.xlsx", [synthetic_row()])
+    ws = wb[DATA_SHEET]
+    ws.cell(2, HEADER.index("value") + 1).value = 521.00000000000006      # a cached formula result
+    ws.cell(2, HEADER.index("year") + 1).value = 2022.0
+    ws.cell(2, HEADER.index("published") + 1).value = datetime(2023, 2, 1, 9, 30)
+    wb.save(path)
+    obs, _ = ingest(tmp_path / "raw", cfg)
+    assert obs[["value", "year", "published"]].values.tolist() == [[521.0, 2022, "2023-02-01"]]

@@ -74,6 +74,9 @@ def _decode(data: bytes, rel: str) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputError([Problem(rel, "is saved as UTF-16, which this suite does not read",
                                   "save it again as CSV UTF-8 (Excel: Save As > 'CSV UTF-8 (Comma delimited)')")])
+    if data.startswith(b"PK\x03\x04") and b"xl/" in data[:65536]:
+        raise InputError([Problem(rel, "is an Excel workbook (.xlsx) named .csv",
+                                  "rename it to .xlsx (or save it from Excel as 'CSV UTF-8'); 请将扩展名改为 .xlsx")])
     if b"\x00" in data[:4096] or data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise InputError([Problem(rel, "is not a text table (it looks like a binary file: PDF, Word, Excel or an image)",
                                   "export the figures to CSV (UTF-8) with the columns in data/raw/README.md, or save the workbook as .xlsx")])
@@ -86,6 +89,24 @@ def _decode(data: bytes, rel: str) -> str:
             line = data[: utf8_error.start].count(b"\n") + 1
             raise InputError([Problem(rel, f"is neither UTF-8 nor GBK text (first unreadable byte on line {line})",
                                       "open it in a text editor or Excel and save it as CSV UTF-8", row=line)]) from None
+
+
+def _check_xlsx_bytes(data: bytes, rel: str) -> None:
+    """A file named .xlsx that is something else gets a fix for what it really is (an .xlsx is a zip file)."""
+    if data.startswith(b"PK\x03\x04"):
+        return
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError([Problem(rel, "is an old-format (.xls) or password-protected workbook saved under the name .xlsx",
+                                  "open it in Excel or WPS, remove any password (File > Info > Protect Workbook), and save it as "
+                                  "Excel Workbook (.xlsx); 请取消密码并另存为 .xlsx")])
+    if data.startswith(b"%PDF"):
+        raise InputError([Problem(rel, "is a PDF named .xlsx", "type the figures into the template data/templates/raw_release_template.xlsx")])
+    head = data[:4096]
+    if b"\x00" not in head and (b"," in head or b"\t" in head):
+        raise InputError([Problem(rel, "is a text (CSV) file named .xlsx",
+                                  "rename it to .csv (or open it in Excel and save it as .xlsx); 请将扩展名改为 .csv")])
+    raise InputError([Problem(rel, "is not an .xlsx workbook (its content is not a zip file as .xlsx files are)",
+                              "open it in Excel or WPS and save it as Excel Workbook (.xlsx), or export the sheet to CSV UTF-8")])
 
 
 def _cells_from_csv(text: str, rel: str) -> list[list[str]]:
@@ -259,6 +280,7 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     sheet: str | None = None
     problems: list[Problem] = []
     if suffix == ".xlsx":
+        _check_xlsx_bytes(data, rel)
         cells, sheet, problems = _cells_from_xlsx(path, rel, cfg)
     else:
         cells = _cells_from_csv(_decode(data, rel), rel)
