@@ -163,7 +163,7 @@ def _column_letter(index: int) -> str:
 
 
 def _looks_like_header(cells: list[object], known: dict[str, str], required: list[str]) -> bool:
-    return any(known.get(norm_key(c)) in required for c in cells if c is not None)
+    return any(known.get(header_key(c)) in required for c in cells if c is not None)
 
 
 def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]], str, list[Problem]]:
@@ -292,11 +292,11 @@ def read_table(path: Path, cfg: Config) -> RawTable:
 
     (header_row, header), body = numbered[0], numbered[1:]
     known = _column_index(cfg)
-    columns = [known.get(norm_key(h), "") for h in header]
+    columns = [known.get(header_key(h), "") for h in header]
     letters = {c: _column_letter(i + 1) for i, c in enumerate(columns) if c}   # CSV files are opened in Excel too
     required = cfg.settings["columns"]["required"]
     if not any(c in required for c in columns):
-        below = next((n for n, row in numbered[1:10] if any(known.get(norm_key(h)) in required for h in row)), None)
+        below = next((n for n, row in numbered[1:10] if any(known.get(header_key(h)) in required for h in row)), None)
         if below is not None:     # a title or a note above the header, as bulletins copied into Excel often have
             raise InputError(problems + [Problem(
                 rel, f"has the raw-data header on row {below}, below other text ({', '.join(h for h in header[:3] if h)})",
@@ -344,7 +344,7 @@ _HEADER_HINTS = {"date": "published", "day": "published", "日期": "published",
                  "url": "source_url", "link": "source_url", "website": "source_url", "链接": "source_url",
                  "title": "source_title", "标题": "source_title", "remark": "notes", "remarks": "notes",
                  "comment": "notes", "note": "notes", "说明": "notes", "amount": "value", "number": "value",
-                 "数据": "value", "status": "status", "state": "status", "area": "region", "district": "region",
+                 "status": "status", "state": "status", "area": "region", "district": "region",
                  "city": "region", "区域": "region", "名称": "indicator", "units": "unit"}
 
 
@@ -355,10 +355,12 @@ def _nearest_column(header: str, names: list[str], known: dict[str, str]) -> str
     for token in [key, *reversed(tokens)]:
         if token in _HEADER_HINTS:
             return _HEADER_HINTS[token]
+        if header_key(token) in known:
+            return known[header_key(token)]
         for word, column in _HEADER_HINTS.items():
             if len(word) >= 2 and not word.isascii() and word in token:
                 return column
-    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(header_key(header), names, n=1, cutoff=0.6)
     return known[close[0]] if close else None
 
 
@@ -402,11 +404,21 @@ def _header_problems(rel: str, header: list[str], columns: list[str], header_row
     return problems
 
 
+def header_key(text: object) -> str:
+    """Key for matching a header: case, spaces, underscores and hyphens do not count.
+
+    "Source Title", "source-title" and "source_title" are the same column, and
+    a header Excel wrapped onto two lines ("数值\n(原文)") is still 数值(原文);
+    these are spellings, not guesses, so they are accepted without a word.
+    """
+    return re.sub(r"[\s_\-]+", "", norm_key(text))
+
+
 def _column_index(cfg: Config) -> dict[str, str]:
     spec = cfg.settings["columns"]
-    index = {norm_key(c): c for c in spec["required"] + spec["optional"]}
+    index = {header_key(c): c for c in spec["required"] + spec["optional"]}
     for canonical, aliases in spec["aliases"].items():
-        index.update({norm_key(a): canonical for a in aliases})
+        index.update({header_key(a): canonical for a in aliases})
     return index
 
 
