@@ -164,7 +164,7 @@ def test_template_example_collision_never_says_delete_a_committed_row(tmp_path, 
     write_release(tmp_path / "raw", "synthetic_2024_new_release.csv", [synthetic_row(notes="example row copied")])
     text = "\n".join(map(str, problems_of(tmp_path / "raw", cfg)))
     assert "repeats the figure" in text and "synthetic_2024_new_release.csv, row 2" in text
-    assert "file you are adding" in text and "never edited" in text
+    assert "files you are adding now" in text and "never edited" in text
     assert "delete one of the two rows" not in text
 
 

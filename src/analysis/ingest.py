@@ -594,8 +594,9 @@ def _cross_row_problems(obs: pd.DataFrame, sheets: dict[str, str | None] | None 
                     fix = "delete one of the two rows of this file"
                 else:
                     # Never tell a planner to delete a committed row: files in data/raw/ are append-only.
-                    fix = ("delete the repeated row from the file you are adding now (often a copy of the template's "
-                           "example row, or a figure already entered); a file already committed to data/raw/ is never edited — "
+                    fix = (f"delete the row from whichever of the two files you are adding now (this row or {where}; often "
+                           "a copy of the template's example row, or a figure already entered); a file already committed to "
+                           "data/raw/ is never edited — "
                            "if its figure is wrong, add the correcting publication as a new file. "
                            "请从本次新增的文件中删除重复行，不要修改已提交的文件")
                 problems.append(Problem(other["file"], f"repeats the figure in {where} (same publication, indicator, region and period)",
