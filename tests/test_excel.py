@@ -279,3 +279,22 @@ def test_excel_numbers_are_read_to_the_digits_excel_shows(tmp_path, cfg):
     wb.save(path)
     obs, _ = ingest(tmp_path / "raw", cfg)
     assert obs[["value", "year", "published"]].values.tolist() == [[521.0, 2022, "2023-02-01"]]
+
+
+def test_a_wide_table_with_years_as_columns_gets_one_clear_message(tmp_path, cfg):
+    (tmp_path / "raw").mkdir()
+    header = ["indicator", "region", "unit", "status", "reliability", "source_title", "source_url", "2021", "2022", "2023"]
+    pd.DataFrame([["retail_sales", "海门", "亿元", "reported", "official", "SYNTHETIC", "https://example.org/s", 500, 521, 548]],
+                 columns=header).to_csv(tmp_path / "raw" / "synthetic_wide.csv", index=False)
+    problems = problems_of(tmp_path / "raw", cfg)
+    text = "\n".join(map(str, problems))
+    assert "years as column headers (2021, 2022, 2023)" in text and "one row per figure" in text
+    assert 'the header "2022"' not in text
+
+
+def test_data_sheet_name_is_found_whatever_its_case(tmp_path, cfg):
+    path, wb = synthetic_workbook(tmp_path / "raw", "synthetic_sheet_case.xlsx", [synthetic_row()], sheet="Data")
+    wb.create_sheet("notes", 0).append(["not figures"])
+    wb.save(path)
+    obs, _ = ingest(tmp_path / "raw", cfg)
+    assert len(obs) == 1

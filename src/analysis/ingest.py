@@ -194,8 +194,9 @@ def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]]
                 return list(row)
         return []
 
-    if DATA_SHEET in wb.sheetnames:
-        sheet = wb[DATA_SHEET]
+    named = [ws for ws in wb.worksheets if norm_key(ws.title) in (DATA_SHEET, "数据")]   # Data, DATA, 数据
+    if named:
+        sheet = named[0]
     else:      # the first visible sheet with the raw-data header, else the first visible sheet
         visible = [ws for ws in tables if ws.sheet_state == "visible"] or tables or wb.worksheets
         sheet = next((ws for ws in visible if _looks_like_header(first_row(ws), known, required)), visible[0])
@@ -377,6 +378,13 @@ def _header_problems(rel: str, header: list[str], columns: list[str], header_row
     problems = []
     names = sorted(set(known))
     seen: dict[str, str] = {}
+    years = [h for h, c in zip(header, columns) if not c and re.fullmatch(r"(19|20)\d\d(年)?", h)]
+    if years:   # a wide table (one column per year), as statistical yearbooks print them: one message, not one per year
+        problems.append(Problem(rel, f"has years as column headers ({', '.join(years[:4])}{', ...' if len(years) > 4 else ''}): "
+                                     "the figures are laid out one column per year",
+                                "write one row per figure: the year in the year column and the number in the value column "
+                                "(data/templates/raw_release_template.xlsx); 请改为每个数字一行，年份填入“年份”列",
+                                row=header_row, sheet=sheet))
     for i, (h, c) in enumerate(zip(header, columns)):
         where = dict(row=header_row, sheet=sheet, cell=f"{_column_letter(i + 1)}{header_row}")
         if c:
@@ -391,8 +399,8 @@ def _header_problems(rel: str, header: list[str], columns: list[str], header_row
                                         "give it the header of the column it holds (see data/raw/README.md), or delete the column; "
                                         "请填写表头或删除该列", **where))
             continue
-        if h.startswith("_"):
-            continue                      # documented: a planner's own column, ignored on purpose
+        if h.startswith("_") or h in years:
+            continue                      # "_": documented, a planner's own column, ignored on purpose
         hint = _nearest_column(h, names, known)
         if hint in required and hint not in columns:
             continue                      # reported below as the missing required column, with this header as the hint
