@@ -6,6 +6,11 @@ data/raw/README.md and normalised (indicator id, region, period, canonical
 unit and value, status and reliability codes, a publication date). Nothing
 under data/raw/ is ever written. All problems in all files are collected and
 raised together as one InputError, so a planner sees every fix at once.
+
+Workbooks are read as the planner saw them (percent cells as shown, dates as
+dates), and what a spreadsheet can hide is refused rather than read or
+dropped silently: formulas without a saved result, error values, hidden rows,
+columns and sheets, merged cells, unknown or misspelt headers.
 """
 from __future__ import annotations
 
@@ -188,6 +193,7 @@ def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]]
     known = _column_index(cfg)
     required = cfg.settings["columns"]["required"]
     tables = [ws for ws in wb.worksheets if ws.title not in TEMPLATE_AUX_SHEETS]
+
     def first_row(ws) -> list[object]:
         for row in ws.iter_rows(max_row=min(ws.max_row, 50), values_only=True):
             if any(v not in (None, "") for v in row):
@@ -259,7 +265,7 @@ def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]]
                                         sheet=name, cell=f"{_column_letter(c)}{r}", value=texts[c - 1]))
         rows.append(texts)
     for merged in [m for m in sheet.merged_cells.ranges if m.min_row <= last_row and m.min_col <= last_col]:
-        problems.append(Problem(rel, f"has merged cells ({merged.coord}): only the first row of a merged block holds the value",
+        problems.append(Problem(rel, f"has merged cells ({merged.coord}): only the first cell of a merged block holds the value",
                                 "unmerge them (Merge & Center off / 取消合并) and type the value into every row it applies to",
                                 row=merged.min_row, sheet=name, cell=merged.coord))
     wb.close()
