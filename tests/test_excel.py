@@ -231,9 +231,9 @@ def test_assessment_xlsx_is_written_beside_the_csv_and_safe(tmp_path):
     ws = wb.active
     header = [c.value for c in ws[1]]
     assert all(c.font.bold for c in ws[1]) and ws.freeze_panes == "B2" and ws.auto_filter.ref
-    assert "结论" in header and "verdict" in header
+    assert "结论 verdict_zh" in header and "结论（英文） verdict_en" in header
     assert ws.max_row == len(a.table) + 1
-    p_col = header.index("完成概率 P(met)") + 1
+    p_col = header.index("完成概率 p_met") + 1
     assert all(c.number_format == "0%" for (c,) in ws.iter_rows(min_row=2, min_col=p_col, max_col=p_col))
     for row in ws.iter_rows():
         for cell in row:
@@ -254,7 +254,7 @@ def test_assessment_xlsx_writer_neutralises_formulas(tmp_path):
     ws = load_workbook(path).active
     values = [c.value for c in ws[2]]
     assert "'=1+1" in values and "'+cmd" in values and "'-2+3" in values
-    assert ws.cell(2, [c.value for c in ws[1]].index("完成概率 P(met)") + 1).number_format == "0%"
+    assert ws.cell(2, [c.value for c in ws[1]].index("完成概率 p_met") + 1).number_format == "0%"
 
 
 def test_a_file_under_the_wrong_extension_gets_the_right_fix(tmp_path, cfg):
