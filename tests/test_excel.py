@@ -298,3 +298,13 @@ def test_data_sheet_name_is_found_whatever_its_case(tmp_path, cfg):
     wb.save(path)
     obs, _ = ingest(tmp_path / "raw", cfg)
     assert len(obs) == 1
+
+
+@pytest.mark.parametrize("sep, prefix", [(";", ""), ("\t", ""), (";", "sep=;\n")])
+def test_csv_saved_with_another_separator_is_read(tmp_path, cfg, sep, prefix):
+    (tmp_path / "raw").mkdir()
+    row = synthetic_row()
+    text = prefix + sep.join(HEADER) + "\n" + sep.join(row[h] for h in HEADER) + "\n"
+    (tmp_path / "raw" / "synthetic_separator.csv").write_text(text, encoding="utf-8")
+    obs, _ = ingest(tmp_path / "raw", cfg)
+    assert obs["value"].tolist() == [100.0]

@@ -114,9 +114,27 @@ def _check_xlsx_bytes(data: bytes, rel: str) -> None:
                               "open it in Excel or WPS and save it as Excel Workbook (.xlsx), or export the sheet to CSV UTF-8")])
 
 
-def _cells_from_csv(text: str, rel: str) -> list[list[str]]:
+def _delimiter(text: str, known: dict[str, str] | None) -> tuple[str, str]:
+    """(delimiter, text): Excel's "sep=;" first line, or a header that only makes sense split by ; or a tab.
+
+    Excel in many locales saves "CSV" with semicolons; the header says which
+    separator was meant, so the file is read as written instead of refused.
+    """
+    first, _, rest = text.partition("\n")
+    m = re.fullmatch(r"\s*sep=(.)\s*", first)
+    if m:
+        return m.group(1), rest
+    if known is not None and "," not in first:
+        for sep in (";", "\t", "|"):
+            if sum(header_key(h) in known for h in first.split(sep)) >= 3:
+                return sep, text
+    return ",", text
+
+
+def _cells_from_csv(text: str, rel: str, known: dict[str, str] | None = None) -> list[list[str]]:
+    sep, text = _delimiter(text, known)
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), strict=True)]
+        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)]
     except csv.Error as exc:
         raise InputError([Problem(rel, f"is not a readable CSV table ({exc})",
                                   "check the quotes: a cell that contains a comma or a line break must be in double quotes")]) from None
@@ -290,7 +308,7 @@ def read_table(path: Path, cfg: Config) -> RawTable:
         _check_xlsx_bytes(data, rel)
         cells, sheet, problems = _cells_from_xlsx(path, rel, cfg)
     else:
-        cells = _cells_from_csv(_decode(data, rel), rel)
+        cells = _cells_from_csv(_decode(data, rel), rel, _column_index(cfg))
     cells = [[normalise_text(c) for c in row] for row in cells]
     numbered = [(i + 1, row) for i, row in enumerate(cells) if any(row)]   # blank rows are skipped
     if not numbered:
