@@ -153,7 +153,7 @@ def test_chinese_status_words_are_accepted(tmp_path, cfg, word, code):
 
 
 def test_unknown_status_fix_lists_the_chinese_words(tmp_path, cfg):
-    write_release(tmp_path / "raw", "synthetic_status_bad.csv", [synthetic_row(status="正式")])
+    write_release(tmp_path / "raw", "synthetic_status_bad.csv", [synthetic_row(status="正式版本")])
     text = "\n".join(map(str, problems_of(tmp_path / "raw", cfg)))
     assert 'column "status"' in text and "正式数" in text and "初步数" in text and "预计数" in text and "final" in text
 
