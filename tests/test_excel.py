@@ -308,3 +308,11 @@ def test_csv_saved_with_another_separator_is_read(tmp_path, cfg, sep, prefix):
     (tmp_path / "raw" / "synthetic_separator.csv").write_text(text, encoding="utf-8")
     obs, _ = ingest(tmp_path / "raw", cfg)
     assert obs["value"].tolist() == [100.0]
+
+
+def test_a_date_shown_as_an_excel_serial_number_is_explained(tmp_path, cfg):
+    path, wb = synthetic_workbook(tmp_path / "raw", "synthetic_serial_date.xlsx", [synthetic_row()])
+    wb[DATA_SHEET].cell(2, HEADER.index("published") + 1).value = 45302           # General format: shows 45302
+    wb.save(path)
+    text = "\n".join(map(str, problems_of(tmp_path / "raw", cfg)))
+    assert 'column "published"' in text and "cell J2" in text and "Excel date serial number" in text

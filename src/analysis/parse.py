@@ -205,6 +205,9 @@ def parse_date(raw: object) -> DateRange | None:
     s = s.removesuffix(".0")
     m = re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?|月)?)?年?", s)
     if not m:
+        if re.fullmatch(r"[2-7]\d{4}", s):      # Excel's day count (45302 = 2024-01-11) in a cell formatted as a number
+            raise CellError("is not a date: it looks like an Excel date serial number shown as a number",
+                            "format the cell as a date (yyyy-mm-dd), or type the date as text: 2024-01-11")
         raise CellError("is not a date", "write the publication date as 2024-01-11, or 2024-01, or just the year 2024")
     y, mo, d = int(m.group(1)), m.group(2), m.group(3)
     try:
