@@ -21,6 +21,7 @@ from . import paths
 from .clean import CleanResult
 from .config import Config, Target
 from .evidence import threshold  # noqa: F401  (re-exported: the met / not-met line)
+from .excel import write_assessment_xlsx
 from .forecast import Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series, nowcast_with_ytd
 from .judge import Judgement, judge
 from .uncertainty import measurement_sd
@@ -243,12 +244,11 @@ def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLE
     from . import storage
     from .clean import load_or_run_clean
     from .config import load_config
-    from .excel import write_assessment_xlsx
 
     result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
     a = assess(result, load_config())
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     storage.formula_safe_frame(a.table).to_csv(Path(out_dir) / "assessment.csv", index=False, encoding="utf-8-sig")
-    write_assessment_xlsx(a.table, Path(out_dir) / "assessment.xlsx", _verdict_colours(load_config()))
     storage.write_table_atomic(clean_dir, "forecasts", a.forecasts)
+    write_assessment_xlsx(a.table, Path(out_dir) / "assessment.xlsx", _verdict_colours(load_config()))
     return a, result

@@ -32,14 +32,19 @@ HEADER_LABELS = {column: f"{zh} {column}" for column, zh in _ZH.items()}
 
 def _cell_value(value: object) -> object:
     """A value openpyxl can write: missing -> empty, numpy scalars -> Python, text -> formula-safe."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
     if isinstance(value, (list, tuple, dict, set)):
         value = str(value)
+    try:
+        if pd.isna(value):                      # None, NaN, NaT, pd.NA
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    elif hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()                    # numpy scalars
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
     return formula_safe(value) if isinstance(value, str) else value
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -66,7 +65,7 @@ def write_table_atomic(folder: Path, name: str, frame: pd.DataFrame) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for suffix, write in ((".parquet", lambda p: frame.to_parquet(p, index=False)),
-                          (".csv", lambda p: formula_safe_frame(frame).to_csv(p, index=False, encoding="utf-8-sig"))):
+                          (".csv", lambda p: frame.to_csv(p, index=False, encoding="utf-8-sig"))):
         tmp = folder / f".{name}{suffix}.tmp-{os.getpid()}"
         write(tmp)
         os.replace(tmp, folder / f"{name}{suffix}")
@@ -74,7 +73,12 @@ def write_table_atomic(folder: Path, name: str, frame: pd.DataFrame) -> None:
 
 # ------------------------------------------------------ formula injection --
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)%?")
+
+
+def _plain_number(text: str) -> bool:
+    """-2.5, +3, -12%: a signed number, which a spreadsheet reads as a number and never runs."""
+    digits = text[1:].removesuffix("%").replace(".", "", 1)
+    return text[:1] in "+-" and digits.isascii() and digits.isdigit()
 
 
 def formula_safe(value: object) -> object:
@@ -86,7 +90,7 @@ def formula_safe(value: object) -> object:
     injection). A plain number written as text (-2.5, +3) is left alone:
     it is not a formula and changing it would change the figure.
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _plain_number(value):
         return "'" + value
     return value
 
