@@ -21,6 +21,7 @@ from . import paths
 from .clean import CleanResult
 from .config import Config, Target
 from .evidence import threshold  # noqa: F401  (re-exported: the met / not-met line)
+from .excel import write_assessment_xlsx
 from .forecast import Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series, nowcast_with_ytd
 from .judge import Judgement, judge
 from .uncertainty import measurement_sd
@@ -232,6 +233,11 @@ def forecast_table(forecasts: dict[str, Forecast], cfg: Config) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _verdict_colours(cfg: Config) -> dict[str, str]:
+    """Verdict key -> colour, so that assessment.xlsx colours verdicts as the briefing does."""
+    return {key: v["colour"] for key, v in cfg.settings["assessment"]["verdicts"].items() if "colour" in v}
+
+
 def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLEAN_DIR,
                    raw_dir: Path = paths.RAW_DIR) -> tuple[Assessment, CleanResult]:
     """The forecast stage as the notebook runs it: assessment.csv into out_dir, forecasts into data/clean."""
@@ -242,6 +248,7 @@ def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLE
     result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
     a = assess(result, load_config())
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    a.table.to_csv(Path(out_dir) / "assessment.csv", index=False, encoding="utf-8-sig")
+    storage.formula_safe_frame(a.table).to_csv(Path(out_dir) / "assessment.csv", index=False, encoding="utf-8-sig")
     storage.write_table_atomic(clean_dir, "forecasts", a.forecasts)
+    write_assessment_xlsx(a.table, Path(out_dir) / "assessment.xlsx", _verdict_colours(load_config()))
     return a, result

@@ -17,13 +17,19 @@ class Problem:
     row: int | None = None        # spreadsheet row: the header is row 1
     column: str | None = None
     value: str | None = None
+    sheet: str | None = None      # Excel files: the sheet read, so that a planner finds the cell
+    cell: str | None = None       # Excel files: the cell reference as Excel shows it (E7)
 
     def __str__(self) -> str:
         where = [self.file]
+        if self.sheet is not None:
+            where.append(f'sheet "{self.sheet}"')
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f'column "{self.column}"')
+        if self.cell:
+            where.append(f"cell {self.cell}")
         shown = "" if self.value is None else f' (value: "{self.value}")'
         return f"{', '.join(where)}: {self.message}{shown}\n    Fix: {self.fix}"
 

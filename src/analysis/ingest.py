@@ -6,6 +6,11 @@ data/raw/README.md and normalised (indicator id, region, period, canonical
 unit and value, status and reliability codes, a publication date). Nothing
 under data/raw/ is ever written. All problems in all files are collected and
 raised together as one InputError, so a planner sees every fix at once.
+
+Workbooks are read as the planner saw them (percent cells as shown, dates as
+dates), and what a spreadsheet can hide is refused rather than read or
+dropped silently: formulas without a saved result, error values, hidden rows,
+columns and sheets, merged cells, unknown or misspelt headers.
 """
 from __future__ import annotations
 
@@ -13,8 +18,9 @@ import csv
 import difflib
 import hashlib
 import io
-from dataclasses import dataclass
-from datetime import date, timedelta
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -29,6 +35,13 @@ from .parse import (CellError, DateRange, Period, norm_key, normalise_text, pars
 TABLE_SUFFIXES = {".csv", ".xlsx"}
 CONVERT_SUFFIXES = {".xls", ".xlsm", ".ods", ".tsv", ".numbers", ".json"}
 MAGNITUDE_PREFIXES = ("万亿", "百万", "亿", "万", "千")
+# The template's sheets (scripts/make_template.py): figures go on DATA_SHEET; the others are
+# instructions, the example row and the drop-down lists, and are never read as figures.
+DATA_SHEET = "data"
+EXAMPLE_SHEET = "example 示例"
+HELP_SHEET = "说明 help"
+LISTS_SHEET = "lists 选项"
+TEMPLATE_AUX_SHEETS = {EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET}
 
 OBSERVATION_COLUMNS = [
     "obs_id", "file", "row", "indicator", "indicator_printed", "region", "year", "period_kind", "month_to",
@@ -45,6 +58,8 @@ class RawTable:
     file: str                         # path relative to the project, for messages
     rows: list[tuple[int, dict[str, str]]]
     sha256: str
+    sheet: str | None = None          # Excel: the sheet read (messages name it)
+    letters: dict[str, str] = field(default_factory=dict)   # Excel: canonical column -> column letter
 
 
 def raw_files(raw_dir: Path) -> list[Path]:
@@ -64,6 +79,9 @@ def _decode(data: bytes, rel: str) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise InputError([Problem(rel, "is saved as UTF-16, which this suite does not read",
                                   "save it again as CSV UTF-8 (Excel: Save As > 'CSV UTF-8 (Comma delimited)')")])
+    if data.startswith(b"PK\x03\x04") and b"xl/" in data[:65536]:
+        raise InputError([Problem(rel, "is an Excel workbook (.xlsx) named .csv",
+                                  "rename it to .xlsx (or save it from Excel as 'CSV UTF-8'); 请将扩展名改为 .xlsx")])
     if b"\x00" in data[:4096] or data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise InputError([Problem(rel, "is not a text table (it looks like a binary file: PDF, Word, Excel or an image)",
                                   "export the figures to CSV (UTF-8) with the columns in data/raw/README.md, or save the workbook as .xlsx")])
@@ -78,36 +96,199 @@ def _decode(data: bytes, rel: str) -> str:
                                       "open it in a text editor or Excel and save it as CSV UTF-8", row=line)]) from None
 
 
-def _cells_from_csv(text: str, rel: str) -> list[list[str]]:
+def _check_xlsx_bytes(data: bytes, rel: str) -> None:
+    """A file named .xlsx that is something else gets a fix for what it really is (an .xlsx is a zip file)."""
+    if data.startswith(b"PK\x03\x04"):
+        return
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError([Problem(rel, "is an old-format (.xls) or password-protected workbook saved under the name .xlsx",
+                                  "open it in Excel or WPS, remove any password (File > Info > Protect Workbook), and save it as "
+                                  "Excel Workbook (.xlsx); 请取消密码并另存为 .xlsx")])
+    if data.startswith(b"%PDF"):
+        raise InputError([Problem(rel, "is a PDF named .xlsx", "type the figures into the template data/templates/raw_release_template.xlsx")])
+    head = data[:4096]
+    if b"\x00" not in head and (b"," in head or b"\t" in head):
+        raise InputError([Problem(rel, "is a text (CSV) file named .xlsx",
+                                  "rename it to .csv (or open it in Excel and save it as .xlsx); 请将扩展名改为 .csv")])
+    raise InputError([Problem(rel, "is not an .xlsx workbook (its content is not a zip file as .xlsx files are)",
+                              "open it in Excel or WPS and save it as Excel Workbook (.xlsx), or export the sheet to CSV UTF-8")])
+
+
+def _delimiter(text: str, known: dict[str, str] | None) -> tuple[str, str]:
+    """(delimiter, text): Excel's "sep=;" first line, or a header that only makes sense split by ; or a tab.
+
+    Excel in many locales saves "CSV" with semicolons; the header says which
+    separator was meant, so the file is read as written instead of refused.
+    """
+    first, _, rest = text.partition("\n")
+    m = re.fullmatch(r"\s*sep=(.)\s*", first)
+    if m:
+        return m.group(1), rest
+    if known is not None and "," not in first:
+        for sep in (";", "\t", "|"):
+            if sum(header_key(h) in known for h in first.split(sep)) >= 3:
+                return sep, text
+    return ",", text
+
+
+def _cells_from_csv(text: str, rel: str, known: dict[str, str] | None = None) -> list[list[str]]:
+    sep, text = _delimiter(text, known)
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), strict=True)]
+        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)]
     except csv.Error as exc:
         raise InputError([Problem(rel, f"is not a readable CSV table ({exc})",
                                   "check the quotes: a cell that contains a comma or a line break must be in double quotes")]) from None
 
 
-def _excel_cell(value: object) -> str:
+def _decimal(value: float | int) -> Decimal:
+    """A cell number to the 15 significant digits Excel shows and stores exactly (521.00000000000006 -> 521)."""
+    return Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
+
+
+def _number_text(value: float | int) -> str:
+    """A number as digits, without float noise or an exponent (1e-07 -> 0.0000001)."""
+    text = format(_decimal(value).normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _shows_percent(number_format: str | None) -> tuple[bool, bool]:
+    """(shows a % sign, scales by 100) for an Excel number format.
+
+    A % outside quotes multiplies the stored value by 100 (0.021 shows 2.1%);
+    a quoted or escaped % ("0.0"%"" or 0.0\\%) is only a sign. Both are read as
+    the planner saw them, never as the stored fraction.
+    """
+    fmt = (number_format or "").split(";")[0]
+    bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", fmt)
+    literal = "%" in fmt and "%" not in bare
+    return ("%" in bare or literal), "%" in bare
+
+
+def _excel_cell(value: object, number_format: str | None = None) -> str:
+    """One cell as the planner sees it: dates as 2024-01-11, percent cells as 2.1% (not 0.021)."""
     if value is None:
         return ""
-    if isinstance(value, (date,)):
+    if isinstance(value, (datetime, date)):          # a publication date: the day is what counts
         return value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        percent, scaled = _shows_percent(number_format)
+        if percent:
+            shown = _decimal(value) * 100 if scaled else _decimal(value)
+            text = format(shown.normalize(), "f")
+            return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+        return _number_text(value)
     return str(value)
 
 
-def _cells_from_xlsx(path: Path, rel: str) -> list[list[str]]:
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(index)
+
+
+def _looks_like_header(cells: list[object], known: dict[str, str], required: list[str]) -> bool:
+    return any(known.get(header_key(c)) in required for c in cells if c is not None)
+
+
+def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]], str, list[Problem]]:
+    """The data sheet of a workbook as text cells, with the problems a spreadsheet can hide.
+
+    Read twice: once for the values Excel cached (what the planner saw) and
+    once for the formulas, so that a formula Excel never calculated (a file
+    written by a script, or saved by a tool that does not compute) is
+    reported instead of being read as an empty cell. Hidden rows, hidden
+    columns, hidden or extra sheets with figures, merged cells and error
+    values are reported, never read silently.
+    """
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(path, data_only=True)
+        wb_formulas = load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InputError([Problem(rel, f"is not a readable .xlsx workbook ({type(exc).__name__})",
-                                  "open it in Excel and save it again as .xlsx, or export the sheet to CSV UTF-8")]) from None
-    sheet = wb["data"] if "data" in wb.sheetnames else wb.worksheets[0]
-    rows = [[_excel_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+                                  "open it in Excel or WPS and save it again as .xlsx, or export the sheet to CSV UTF-8")]) from None
+    problems: list[Problem] = []
+    known = _column_index(cfg)
+    required = cfg.settings["columns"]["required"]
+    tables = [ws for ws in wb.worksheets if ws.title not in TEMPLATE_AUX_SHEETS]
+
+    def first_row(ws) -> list[object]:
+        for row in ws.iter_rows(max_row=min(ws.max_row, 50), values_only=True):
+            if any(v not in (None, "") for v in row):
+                return list(row)
+        return []
+
+    named = [ws for ws in wb.worksheets if norm_key(ws.title) in (DATA_SHEET, "数据")]   # Data, DATA, 数据
+    if named:
+        sheet = named[0]
+    else:      # the first visible sheet with the raw-data header, else the first visible sheet
+        visible = [ws for ws in tables if ws.sheet_state == "visible"] or tables or wb.worksheets
+        sheet = next((ws for ws in visible if _looks_like_header(first_row(ws), known, required)), visible[0])
+    name = sheet.title
+
+    for ws in tables:
+        if ws is sheet or not _looks_like_header(first_row(ws), known, required):
+            continue
+        hidden = " hidden" if ws.sheet_state != "visible" else ""
+        problems.append(Problem(rel, f'the{hidden} sheet "{ws.title}" also holds a table of figures, but only sheet "{name}" is read',
+                                f'move its rows to sheet "{name}" (or save them as their own file in data/raw/), then delete sheet "{ws.title}"; '
+                                f'把该工作表的数据移到"{name}"表或另存为单独文件',
+                                sheet=ws.title))
+    if sheet.sheet_state != "visible":
+        problems.append(Problem(rel, f'the sheet "{name}" that holds the figures is hidden',
+                                "unhide it (Excel/WPS: right-click a sheet tab > Unhide / 取消隐藏) and check what it holds, then save",
+                                sheet=name))
+
+    ws_f = wb_formulas[name]
+    # Read up to the last cell that holds something: a format applied to whole columns (or a stray
+    # styled cell at XFD1048576) must not make us walk a million empty rows.
+    filled = [(c.row, c.column) for ws in (sheet, ws_f) for c in ws._cells.values() if c.value not in (None, "")]
+    last_row = max((r for r, _ in filled), default=0)
+    last_col = max((c for _, c in filled), default=0)
+    header: list[str] = []
+    hidden_cols = {i for dim in sheet.column_dimensions.values() if dim.hidden and dim.min and dim.max
+                   for i in range(dim.min, min(dim.max, last_col) + 1)}
+    reported_cols: set[int] = set()
+    rows: list[list[str]] = []
+    for r, (cells, f_cells) in enumerate(zip(sheet.iter_rows(min_row=1, max_row=last_row, max_col=last_col),
+                                             ws_f.iter_rows(min_row=1, max_row=last_row, max_col=last_col)), start=1):
+        texts = []
+        for c, (cell, f_cell) in enumerate(zip(cells, f_cells), start=1):
+            column = header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c)
+            where = dict(row=r, column=column, sheet=name, cell=f"{_column_letter(c)}{r}")
+            if f_cell.data_type == "f" and cell.value is None:
+                formula = f_cell.value if isinstance(f_cell.value, str) else getattr(f_cell.value, "text", "") or "(array formula)"
+                problems.append(Problem(rel, "holds a formula with no saved result, so its value cannot be read",
+                                        "open the file in Excel or WPS and save it (that stores the results), "
+                                        "or type the value itself instead of the formula; 用 Excel/WPS 打开并保存，或直接输入数值",
+                                        value=str(formula), **where))
+            elif cell.data_type == "e":
+                problems.append(Problem(rel, f"shows the Excel error {cell.value}",
+                                        "correct the formula or type the value as printed; 请改正公式或直接输入数值",
+                                        value=str(cell.value), **where))
+            texts.append(_excel_cell(cell.value, cell.number_format) if cell.data_type != "e" else "")
+        if not header and any(texts):
+            header = list(texts)
+        if any(texts) and sheet.row_dimensions[r].hidden:
+            problems.append(Problem(rel, "is a hidden row (hidden or filtered out) that holds data",
+                                    "unhide it (select the rows around it > right-click > Unhide / 取消隐藏, or clear the filter); "
+                                    "keep it if it is a figure, delete it if not",
+                                    value=" | ".join(t for t in texts if t)[:120], row=r, sheet=name))
+        for c in hidden_cols - reported_cols:
+            if c <= len(texts) and texts[c - 1]:
+                reported_cols.add(c)
+                problems.append(Problem(rel, f"column {_column_letter(c)} is hidden but holds data",
+                                        "unhide it (select the columns around it > right-click > Unhide / 取消隐藏) and check it",
+                                        row=r, column=header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c),
+                                        sheet=name, cell=f"{_column_letter(c)}{r}", value=texts[c - 1]))
+        rows.append(texts)
+    for merged in [m for m in sheet.merged_cells.ranges if m.min_row <= last_row and m.min_col <= last_col]:
+        problems.append(Problem(rel, f"has merged cells ({merged.coord}): only the first cell of a merged block holds the value",
+                                "unmerge them (Merge & Center off / 取消合并) and type the value into every row it applies to",
+                                row=merged.min_row, sheet=name, cell=merged.coord))
     wb.close()
-    return rows
+    wb_formulas.close()
+    return rows, name, problems
 
 
 def read_table(path: Path, cfg: Config) -> RawTable:
@@ -121,53 +302,155 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     data = path.read_bytes()
     if not data.strip():
         raise InputError([Problem(rel, "is empty", "add the header and the figures (see data/templates/), or delete the file")])
-    cells = _cells_from_xlsx(path, rel) if suffix == ".xlsx" else _cells_from_csv(_decode(data, rel), rel)
+    sheet: str | None = None
+    problems: list[Problem] = []
+    if suffix == ".xlsx":
+        _check_xlsx_bytes(data, rel)
+        cells, sheet, problems = _cells_from_xlsx(path, rel, cfg)
+    else:
+        cells = _cells_from_csv(_decode(data, rel), rel, _column_index(cfg))
     cells = [[normalise_text(c) for c in row] for row in cells]
     numbered = [(i + 1, row) for i, row in enumerate(cells) if any(row)]   # blank rows are skipped
     if not numbered:
-        raise InputError([Problem(rel, "is empty", "add the header and the figures (see data/templates/), or delete the file")])
+        raise InputError(problems or [Problem(rel, "is empty", "add the header and the figures (see data/templates/), or delete the file",
+                                              sheet=sheet)])
 
     (header_row, header), body = numbered[0], numbered[1:]
     known = _column_index(cfg)
-    columns = [known.get(norm_key(h), "") for h in header]
+    columns = [known.get(header_key(h), "") for h in header]
+    letters = {c: _column_letter(i + 1) for i, c in enumerate(columns) if c}   # CSV files are opened in Excel too
     required = cfg.settings["columns"]["required"]
     if not any(c in required for c in columns):
-        raise InputError([Problem(rel, f"is not a table of published figures: its first row ({', '.join(header[:6])}) is not the raw-data header",
-                                  "start the file with the header row of data/templates/raw_release_template.csv "
-                                  "(indicator, region, year, period, value, unit, ...), comma-separated",
-                                  row=header_row)])
-    problems = []
+        below = next((n for n, row in numbered[1:10] if any(known.get(header_key(h)) in required for h in row)), None)
+        if below is not None:     # a title or a note above the header, as bulletins copied into Excel often have
+            raise InputError(problems + [Problem(
+                rel, f"has the raw-data header on row {below}, below other text ({', '.join(h for h in header[:3] if h)})",
+                f"delete the rows above row {below} (titles and notes go in the notes column or source_title), "
+                "so that the header is the first row; 请删除表头上方的标题行", row=header_row, sheet=sheet)])
+        raise InputError(problems + [Problem(
+            rel, f"is not a table of published figures: its first row ({', '.join(header[:6])}) is not the raw-data header",
+            "start the file with the header row of data/templates/raw_release_template.csv "
+            "(indicator, region, year, period, value, unit, ...), comma-separated",
+            row=header_row, sheet=sheet)])
+    problems += _header_problems(rel, header, columns, header_row, body, known, sheet, required)
     for name in required:
         if name not in columns:
-            unknown = [h for h, c in zip(header, columns) if not c]
-            close = difflib.get_close_matches(name, unknown, n=1)
+            unknown = [h for h, c in zip(header, columns) if not c and h]
+            close = [h for h in unknown if _nearest_column(h, sorted(known), known) == name] \
+                or difflib.get_close_matches(name, unknown, n=1)
             hint = f' (is "{close[0]}" meant to be "{name}"?)' if close else ""
             problems.append(Problem(rel, f'the required column "{name}" is missing{hint}',
-                                    f'add a column headed "{name}" (see data/raw/README.md for what it holds)',
-                                    row=header_row, column=name))
+                                    (f'rename the header "{close[0]}" to "{name}"' if close else f'add a column headed "{name}"')
+                                    + " (see data/raw/README.md for what it holds)",
+                                    row=header_row, column=name, sheet=sheet))
     if problems:
         raise InputError(problems)
     if not body:
-        raise InputError([Problem(rel, "has a header but no figures", "add at least one row, or delete the file")])
+        raise InputError([Problem(rel, "has a header but no figures", "add at least one row, or delete the file", sheet=sheet)])
 
     rows = []
     for number, row in body:
         if len(row) > len(header) and any(row[len(header):]):
             problems.append(Problem(rel, f"has {len(row)} cells but the header has {len(header)}",
                                     "a cell with a comma in it must be in double quotes; remove stray cells",
-                                    row=number))
+                                    row=number, sheet=sheet))
             continue
         rows.append((number, {c: v for c, v in zip(columns, row) if c}))
     if problems:
         raise InputError(problems)
-    return RawTable(rel, rows, hashlib.sha256(data).hexdigest())
+    return RawTable(rel, rows, hashlib.sha256(data).hexdigest(), sheet, letters)
+
+
+# Words that say what a column holds, for suggesting a name only (never accepted silently: a
+# suggestion is shown and the planner renames the header). difflib alone would offer
+# "publisher" for "publish_date".
+_HEADER_HINTS = {"date": "published", "day": "published", "日期": "published", "time": "published",
+                 "growth": "growth_pct", "yoy": "growth_pct", "rate": "growth_pct", "增长": "growth_pct", "增速": "growth_pct",
+                 "url": "source_url", "link": "source_url", "website": "source_url", "链接": "source_url",
+                 "title": "source_title", "标题": "source_title", "remark": "notes", "remarks": "notes",
+                 "comment": "notes", "note": "notes", "说明": "notes", "amount": "value", "number": "value",
+                 "status": "status", "state": "status", "area": "region", "district": "region",
+                 "city": "region", "区域": "region", "名称": "indicator", "units": "unit"}
+
+
+def _nearest_column(header: str, names: list[str], known: dict[str, str]) -> str | None:
+    """The known column a misspelt header most likely means: a telling word first, then spelling."""
+    key = norm_key(header)
+    tokens = [t for t in re.split(r"[\s_\-./()（）%]+", key) if t]
+    for token in [key, *reversed(tokens)]:
+        if token in _HEADER_HINTS:
+            return _HEADER_HINTS[token]
+        if header_key(token) in known:
+            return known[header_key(token)]
+        for word, column in _HEADER_HINTS.items():
+            if len(word) >= 2 and not word.isascii() and word in token:
+                return column
+    close = difflib.get_close_matches(header_key(header), names, n=1, cutoff=0.6)
+    return known[close[0]] if close else None
+
+
+def _header_problems(rel: str, header: list[str], columns: list[str], header_row: int,
+                     body: list[tuple[int, list[str]]], known: dict[str, str], sheet: str | None,
+                     required: list[str]) -> list[Problem]:
+    """Headers the suite would otherwise drop silently: misspelt, repeated, or missing above data.
+
+    A misspelt optional header (publish_date for published, growth for
+    growth_pct) used to lose the whole column without a word; now it is named
+    with the nearest known column. A planner's own column is kept out of the
+    way by starting its header with "_".
+    """
+    problems = []
+    names = sorted(set(known))
+    seen: dict[str, str] = {}
+    years = [h for h, c in zip(header, columns) if not c and re.fullmatch(r"(19|20)\d\d(年)?", h)]
+    if years:   # a wide table (one column per year), as statistical yearbooks print them: one message, not one per year
+        problems.append(Problem(rel, f"has years as column headers ({', '.join(years[:4])}{', ...' if len(years) > 4 else ''}): "
+                                     "the figures are laid out one column per year",
+                                "write one row per figure: the year in the year column and the number in the value column "
+                                "(data/templates/raw_release_template.xlsx); 请改为每个数字一行，年份填入“年份”列",
+                                row=header_row, sheet=sheet))
+    for i, (h, c) in enumerate(zip(header, columns)):
+        where = dict(row=header_row, sheet=sheet, cell=f"{_column_letter(i + 1)}{header_row}")
+        if c:
+            if c in seen:
+                problems.append(Problem(rel, f'the columns "{seen[c]}" and "{h}" both hold {c}',
+                                        "keep one of the two columns (delete or rename the other)", column=c, value=h, **where))
+            seen[c] = h
+            continue
+        if not h:
+            if any(len(row) > i and row[i] for _, row in body):
+                problems.append(Problem(rel, f"column {i + 1} holds values but has no header",
+                                        "give it the header of the column it holds (see data/raw/README.md), or delete the column; "
+                                        "请填写表头或删除该列", **where))
+            continue
+        if h.startswith("_") or h in years:
+            continue                      # "_": documented, a planner's own column, ignored on purpose
+        hint = _nearest_column(h, names, known)
+        if hint in required and hint not in columns:
+            continue                      # reported below as the missing required column, with this header as the hint
+        problems.append(Problem(rel, f'the header "{h}" is not a known column' + (f' (did you mean "{hint}"?)' if hint else ""),
+                                (f'rename it to "{hint}"' if hint else "rename it to one of the columns in data/raw/README.md")
+                                + '; to keep a column of your own that the suite ignores, start its header with "_" (e.g. _comment); '
+                                + (f'表头请改为"{hint}"' if hint else "表头请使用 data/raw/README.md 中的列名"),
+                                column=h, value=h, **where))
+    return problems
+
+
+def header_key(text: object) -> str:
+    """Key for matching a header: case, spaces, underscores and hyphens do not count.
+
+    "Source Title", "source-title" and "source_title" are the same column, and
+    a header Excel wrapped onto two lines ("数值\n(原文)") is still 数值(原文);
+    these are spellings, not guesses, so they are accepted without a word.
+    """
+    return re.sub(r"[\s_\-]+", "", norm_key(text))
 
 
 def _column_index(cfg: Config) -> dict[str, str]:
     spec = cfg.settings["columns"]
-    index = {norm_key(c): c for c in spec["required"] + spec["optional"]}
+    index = {header_key(c): c for c in spec["required"] + spec["optional"]}
     for canonical, aliases in spec["aliases"].items():
-        index.update({norm_key(a): canonical for a in aliases})
+        index.update({header_key(a): canonical for a in aliases})
     return index
 
 
@@ -195,19 +478,36 @@ def _combined_unit(rest: str, unit_cell: str) -> str:
                     "write the number alone in the value column and the unit as printed in the unit column")
 
 
+def vocabulary_fix(cfg: Config, column: str, typed: str) -> str:
+    """The fix for an unknown status, reliability or qualifier: every code with the words that mean it.
+
+    Planners type Chinese (正式数, 初步数, 预计数); listing only the English
+    codes made the accepted Chinese words invisible.
+    """
+    vocab = cfg.settings["vocabulary"][column]
+    choices = "; ".join(f"{code} ({', '.join(w for w in words if w and w != code)})" if any(w and w != code for w in words)
+                        else code for code, words in vocab.items())
+    words = [w for code, ws in vocab.items() for w in [code, *ws] if w]
+    close = difflib.get_close_matches(norm_key(typed), [norm_key(w) for w in words], n=1, cutoff=0.5)
+    hint = f'did you mean "{close[0]}"? ' if close and typed else ""
+    return (f"{hint}use one of: {choices} — the code or any of its words; 可填写代码或括号中的任一中文词 "
+            f"(the words are listed under vocabulary.{column} in config/settings.yaml)")
+
+
 def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Config,
                   problems: list[Problem]) -> dict | None:
     """One raw row -> one observation (canonical codes and units), or None with problems appended."""
     start = len(problems)
 
     def bad(column: str, message: str, fix: str) -> None:
-        problems.append(Problem(table.file, message, fix, row=number, column=column, value=cells.get(column, "")))
+        letter = table.letters.get(column)
+        problems.append(Problem(table.file, message, fix, row=number, column=column, value=cells.get(column, ""),
+                                sheet=table.sheet, cell=f"{letter}{number}" if letter else None))
 
     def lookup(column: str, vocabulary: dict[str, str], what: str) -> str | None:
         code = vocabulary.get(norm_key(cells.get(column, "")))
         if code is None:
-            words = sorted({w for w in cfg.settings["vocabulary"][column] if w})
-            bad(column, f"is not a known {what}", f"use one of: {', '.join(words)} (or the words listed in config/settings.yaml)")
+            bad(column, f"is not a known {what}", vocabulary_fix(cfg, column, cells.get(column, "")))
         return code
 
     ind = cfg.indicator_for(cells.get("indicator", ""))
@@ -308,9 +608,10 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
     }
 
 
-def _cross_row_problems(obs: pd.DataFrame) -> list[Problem]:
+def _cross_row_problems(obs: pd.DataFrame, sheets: dict[str, str | None] | None = None) -> list[Problem]:
     """Duplicate rows, and one publication giving two different values for the same figure."""
     problems = []
+    sheets = sheets or {}
     key = ["source_url", "indicator", "region", "period"]
     for _, group in obs.groupby(key, sort=False):
         if len(group) < 2:
@@ -321,16 +622,25 @@ def _cross_row_problems(obs: pd.DataFrame) -> list[Problem]:
             same_value = (pd.isna(first["value"]) and pd.isna(other["value"])) or first["value"] == other["value"]
             same_growth = (pd.isna(first["growth_pct"]) and pd.isna(other["growth_pct"])) or first["growth_pct"] == other["growth_pct"]
             if same_value and same_growth:
+                if first["file"] == other["file"]:
+                    fix = "delete one of the two rows of this file"
+                else:
+                    # Never tell a planner to delete a committed row: files in data/raw/ are append-only.
+                    fix = (f"delete the row from whichever of the two files you are adding now (this row or {where}; often "
+                           "a copy of the template's example row, or a figure already entered); a file already committed to "
+                           "data/raw/ is never edited — "
+                           "if its figure is wrong, add the correcting publication as a new file. "
+                           "请从本次新增的文件中删除重复行，不要修改已提交的文件")
                 problems.append(Problem(other["file"], f"repeats the figure in {where} (same publication, indicator, region and period)",
-                                        "delete one of the two rows", row=int(other["row"]), column="value",
-                                        value=other["value_printed"]))
+                                        fix, row=int(other["row"]), column="value", value=other["value_printed"],
+                                        sheet=sheets.get(other["file"])))
             else:
                 problems.append(Problem(other["file"], f"gives {other['value_printed'] or other['growth_pct']} for {other['indicator']} "
                                         f"{other['region']} {other['period']}, but the same publication gives "
                                         f"{first['value_printed'] or first['growth_pct']} in {where}",
                                         "keep the value the publication prints for this figure; if a later publication revised it, "
                                         "add the revision as its own release file", row=int(other["row"]), column="value",
-                                        value=other["value_printed"]))
+                                        value=other["value_printed"], sheet=sheets.get(other["file"])))
     return problems
 
 
@@ -339,6 +649,7 @@ def ingest(raw_dir: Path, cfg: Config) -> tuple[pd.DataFrame, dict[str, str]]:
     problems: list[Problem] = []
     records: list[dict] = []
     hashes: dict[str, str] = {}
+    sheets: dict[str, str | None] = {}
     files = raw_files(raw_dir)
     if not files:
         raise InputError([Problem(paths.relative(raw_dir), "holds no raw releases (.csv or .xlsx)",
@@ -350,12 +661,13 @@ def ingest(raw_dir: Path, cfg: Config) -> tuple[pd.DataFrame, dict[str, str]]:
             problems += exc.problems
             continue
         hashes[table.file] = table.sha256
+        sheets[table.file] = table.sheet
         for number, cells in table.rows:
             record = normalise_row(table, number, cells, cfg, problems)
             if record is not None:
                 records.append(record)
     obs = pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS)
-    problems += _cross_row_problems(obs)
+    problems += _cross_row_problems(obs, sheets)
     if problems:
         raise InputError(problems)
     return obs, hashes

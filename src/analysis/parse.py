@@ -25,6 +25,9 @@ class CellError(ValueError):
 
 
 _DASHES = dict.fromkeys(map(ord, "\u2212\u2013\u2014\u2015\uff0d\u301c~"), "-")
+# Invisible characters that web pages and Excel leave in copied text (zero-width space and joiners,
+# word joiner, a BOM inside a cell, soft hyphen): "value" with one of them must still be "value".
+_DASHES.update(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None))
 
 
 def normalise_text(text: object) -> str:
@@ -202,6 +205,9 @@ def parse_date(raw: object) -> DateRange | None:
     s = s.removesuffix(".0")
     m = re.fullmatch(r"(\d{4})(?:[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?|月)?)?年?", s)
     if not m:
+        if re.fullmatch(r"[2-7]\d{4}", s):      # Excel's day count (45302 = 2024-01-11) in a cell formatted as a number
+            raise CellError("is not a date: it looks like an Excel date serial number shown as a number",
+                            "format the cell as a date (yyyy-mm-dd), or type the date as text: 2024-01-11")
         raise CellError("is not a date", "write the publication date as 2024-01-11, or 2024-01, or just the year 2024")
     y, mo, d = int(m.group(1)), m.group(2), m.group(3)
     try:

@@ -270,7 +270,7 @@ def publish_tables(out_dir: Path, tables: dict[str, pd.DataFrame], manifest: dic
     with staged_dir(out_dir) as tmp:
         for name, frame in tables.items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
-            frame.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
+            formula_safe_frame(frame).to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
         write_json(tmp / "manifest.json", {**manifest, "written_at": datetime.now().isoformat(timespec="seconds"),
                                            "tables": sorted(tables)})
 
@@ -288,3 +288,36 @@ def write_table_atomic(folder: Path, name: str, frame: pd.DataFrame) -> None:
         tmp = folder / f".{name}{suffix}.tmp-{os.getpid()}"   # clean_leftovers removes it if the run dies
         write(tmp)
         os.replace(tmp, folder / f"{name}{suffix}")
+
+
+# ------------------------------------------------------ formula injection --
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _plain_number(text: str) -> bool:
+    """-2.5, +3, -12%: a signed number, which a spreadsheet reads as a number and never runs."""
+    digits = text[1:].removesuffix("%").replace(".", "", 1)
+    return text[:1] in "+-" and digits.isascii() and digits.isdigit()
+
+
+def formula_safe(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ' so it stays text.
+
+    Raw files are typed or pasted by people and copied from web pages; a
+    source title or note starting with =, +, -, @, tab or CR would become a
+    live formula when a planner opens our CSV or XLSX output (OWASP CSV
+    injection). A plain number written as text (-2.5, +3) is left alone:
+    it is not a formula and changing it would change the figure.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _plain_number(value):
+        return "'" + value
+    return value
+
+
+def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of frame with every text cell passed through formula_safe (for CSV and XLSX writers)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(formula_safe)
+    return out
