@@ -122,6 +122,9 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
             shutil.rmtree(failed, ignore_errors=True)
             shutil.copytree(tmp, failed)
             raise
+        from .changes import write_changes      # against the published reports_dir/<earlier quarter>/, never a staging folder
+        step("what changed (changes.csv)", write_changes, tmp, Path(reports_dir), quarter)
+
         def brief(lang: str) -> None:
             nb = nbs / f"04_briefing.{lang}.ipynb"
             step(f"04 briefing ({lang})", execute_notebook, "04_briefing.ipynb", nb,
