@@ -212,6 +212,11 @@ def assess(result: CleanResult, cfg: Config) -> Assessment:
     judgements = {t.id: judge_target(t, cfg, result, models.get(t.indicator)) for t in cfg.targets}
     forecasts = {ind: m.forecast for ind, m in models.items() if m.forecast is not None and not m.index_only}
     table = pd.DataFrame([j.row for j in judgements.values()])
+    # columns only some rows fill must exist even when no row does (every P settled, no figure cited):
+    # the notebooks, figures.csv checks and changes.py read them by name
+    for col in ("p_met", "figure_value", "figure_ids", "latest_figure_id"):
+        if col not in table:
+            table[col] = np.nan
     return Assessment(table, forecast_table(forecasts, cfg), judgements, forecasts)
 
 

@@ -23,6 +23,7 @@ from .quarters import Quarter
 P_MOVE = 0.05            # a P(met) move of 5 percentage points or more is reported
 CHANGE_COLUMNS = [
     "change", "compared_with", "target", "indicator", "region", "period", "old", "new", "old_zh", "new_zh",
+    "unit", "old_value", "new_value", "old_growth_pct", "new_growth_pct", "old_status", "new_status",
     "figure_id", "source_title", "source_url", "raw_file", "raw_row", "note",
 ]
 # which figure of an indicator, region and period is 'the' figure when several rows share it
@@ -61,6 +62,16 @@ def _same(a: object, b: object) -> bool:
     return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
 
 
+def _status_marks(r: pd.Series) -> str:
+    """estimate / reported, unverified / final, derived: the status with what makes a figure weaker."""
+    marks = [str(r.get("status", "") or "")]
+    if str(r.get("reliability", "")) not in ("", "official", "nan"):
+        marks.append(str(r["reliability"]))
+    if r.get("role") == "derived":
+        marks.append("derived")
+    return ", ".join(m for m in marks if m)
+
+
 def _figure_text(r: pd.Series) -> str:
     """521 亿元 (reported) / growth 5.8% (reported): a figure in a changes.csv cell."""
     parts = []
@@ -69,12 +80,15 @@ def _figure_text(r: pd.Series) -> str:
         parts.append(f"{v:g} {r.get('unit', '') or ''}".strip())
     if g is not None:
         parts.append(f"growth {g:g}%")
-    marks = [str(r.get("status", "") or "")]
-    if str(r.get("reliability", "")) not in ("", "official", "nan"):
-        marks.append(str(r["reliability"]))
-    if r.get("role") == "derived":
-        marks.append("derived")
-    return f"{', '.join(parts) or '—'} ({', '.join(m for m in marks if m)})"
+    return f"{', '.join(parts) or '—'} ({_status_marks(r)})"
+
+
+def _revised(a: pd.Series, b: pd.Series) -> bool:
+    """Another value or status; printed growth counts only where both print one (the growth may come from another row)."""
+    if str(a["status"]) != str(b["status"]) or not _same(a["value"], b["value"]):
+        return True
+    ga, gb = _num(a["growth_pct"]), _num(b["growth_pct"])
+    return ga is not None and gb is not None and not _same(ga, gb)
 
 
 def headline_figures(figures: pd.DataFrame) -> pd.DataFrame:
@@ -102,13 +116,15 @@ def figure_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
         prev = old.get(tuple(r[k] for k in key))
         if prev is None:
             change, was = "new_figure", ""
-        elif not (_same(r["value"], prev["value"]) and _same(r["growth_pct"], prev["growth_pct"])
-                  and str(r["status"]) == str(prev["status"])):
+        elif _revised(r, prev):
             change, was = "revised_figure", _figure_text(prev)
         else:
             continue
         rows.append({"change": change, "target": "", "indicator": r["indicator"], "region": r["region"],
                      "period": r["period"], "old": was, "new": _figure_text(r), "old_zh": "", "new_zh": "",
+                     "unit": r["unit"], "old_value": prev["value"] if prev is not None else None, "new_value": r["value"],
+                     "old_growth_pct": prev["growth_pct"] if prev is not None else None, "new_growth_pct": r["growth_pct"],
+                     "old_status": _status_marks(prev) if prev is not None else "", "new_status": _status_marks(r),
                      "figure_id": r["figure_id"], "source_title": r["source_title"], "source_url": r["source_url"],
                      "raw_file": r["raw_file"], "raw_row": r["raw_row"],
                      "note": f"was {prev['figure_id']}" if prev is not None and prev["figure_id"] != r["figure_id"] else ""})
@@ -201,12 +217,16 @@ def console_summary(changes: pd.DataFrame, limit: int = 4) -> str:
     prev = str(changes["compared_with"].iloc[0])
     if "none" in c:
         return f"What changed since {prev}: nothing (same figures, verdicts and P(met))."
-    lines = [f"What changed since {prev}: {c.get('new_figure', 0)} new figures, {c.get('revised_figure', 0)} revised, "
-             f"{c.get('verdict', 0)} verdict changes, {c.get('p_met', 0)} P(met) moves of 5 points or more"]
-    for _, r in changes[changes["change"].isin(["verdict", "p_met", "revised_figure"])].head(limit).iterrows():
+    lines = [f"What changed since {prev}: verdict changes {c.get('verdict', 0)}, P(met) moves of 5 points or more "
+             f"{c.get('p_met', 0)}, new figures {c.get('new_figure', 0)}, revised figures {c.get('revised_figure', 0)}"]
+    order = {"verdict": 0, "p_met": 1, "revised_figure": 2}
+    listed = changes[changes["change"].isin(list(order))].sort_values("change", key=lambda s: s.map(order), kind="stable")
+    for _, r in listed.head(limit).iterrows():
         what = r["target"] if r["change"] != "revised_figure" else f"{r['indicator']} {r['region']} {r['period']}"
         lines.append(f"  {r['change']}: {what}: {r['old'] or '—'} -> {r['new']}"
                      + (f" [{r['figure_id']}]" if r["figure_id"] and r["change"] == "revised_figure" else ""))
+    if len(listed) > limit:
+        lines.append(f"  ... {len(listed) - limit} more in changes.csv")
     notes = changes[changes["change"] == "note"]
     lines += [f"  note: {n}" for n in notes["note"]]
     return "\n".join(lines)
@@ -243,7 +263,7 @@ def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, nam
     titles come from the raw files, so they are escaped (present.md_text)
     before they enter the Markdown.
     """
-    from .briefing import L, fmt_p
+    from .briefing import L, amount, fmt_p, fmt_pct, status_words
     from .present import md_text
 
     lead = L(lang, "**本季度变化**：", "**What changed**: ")
@@ -287,13 +307,22 @@ def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, nam
     else:
         parts.append(L(lang, "研判和达标概率无明显变化（变动均<5个百分点）。", "no verdict changed and no P(met) moved by 5 points or more. "))
     revised = changes[changes["change"] == "revised_figure"]
-    home = revised[revised["region"] == home_region]
+    # in the briefing: printed figures of the home region (derived ones follow from them; all are in changes.csv)
+    home = revised[(revised["region"] == home_region) & ~revised["figure_id"].astype(str).str.startswith("D")].head(2)
     if len(revised):
-        items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))} "
-                 f"{md_text(r['old'])} → {md_text(r['new'])} [{r['figure_id']}]" + L(lang, "，来源：", ", source: ")
-                 + md_text(r["source_title"]) for _, r in home.head(limit).iterrows()]
+        def fig(value, growth, status, unit) -> str:
+            v, g = _num(value), _num(growth)
+            text = amount(v, str(unit), lang) if v is not None else \
+                (L(lang, "增长", "growth ") + fmt_pct(g) if g is not None else "—")
+            return text + L(lang, f"（{status_words(status, lang)}）", f" ({status_words(status, lang)})")
+        items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))}"
+                 + L(lang, "", ":") + f" {fig(r['old_value'], r['old_growth_pct'], r['old_status'], r['unit'])} → "
+                 f"{fig(r['new_value'], r['new_growth_pct'], r['new_status'], r['unit'])} [{r['figure_id']}]"
+                 for _, r in home.iterrows()]
+        titles = "; ".join(md_text(t) for t in dict.fromkeys(home["source_title"].astype(str)))
         parts.append(L(lang, f"修订数据{len(revised)}项", f"{len(revised)} revised figure{'s' if len(revised) != 1 else ''}")
-                     + (L(lang, "：", ": ") + sep.join(items) if items else "") + L(lang, "。", ". "))
+                     + (L(lang, "：", ": ") + sep.join(items) + L(lang, f"（来源：{titles}）", f" (source: {titles})")
+                        if items else "") + L(lang, "。", ". "))
     new = changes[changes["change"] == "new_figure"]
     if len(new):
         # the examples: official figures first, printed before derived, the latest periods first
