@@ -155,3 +155,16 @@ def test_figure_ids_are_stable_and_tell_derived_levels_apart():
     assert figure_id("a.csv:3") == figure_id("a.csv:3") != figure_id("a.csv:4")
     assert figure_id("a.csv:3", "2021").startswith("D") and figure_id("a.csv:3").startswith("F")
     assert figure_id("") == "" and figure_id(float("nan")) == ""
+
+
+def test_briefing_cites_the_ids_of_its_figures(tmp_path, cfg):
+    """Key messages and the status table's evidence cells carry the [id] a reader looks up in figures.csv."""
+    from analysis.briefing import has_figures, key_message, status_table
+
+    result = run_clean("2025Q2", out_dir=tmp_path / "clean")
+    table = assess(result, cfg).table
+    row = table.set_index("target").loc["retail_sales_level"].copy()
+    row["target"] = "retail_sales_level"
+    assert row["latest_figure_id"] and f"[{row['latest_figure_id']}]" in key_message(row, cfg, "zh")
+    evidence = status_table(table[has_figures(table)], cfg, "en")["Evidence"]
+    assert evidence.str.contains(r"\[[FD][a-z2-7]{6}").sum() >= 3
