@@ -40,6 +40,7 @@ class IndicatorData:
     unverified: pd.DataFrame                # excluded unverified figures (year, value)
     lower_bounds: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))   # year -> 'more than' figure
     growth_info: pd.DataFrame = field(default_factory=pd.DataFrame)   # year -> status, reliability, qualifier, derived, obs_id
+    lower_bound_ids: pd.Series = field(default_factory=lambda: pd.Series(dtype=str))   # year -> obs_id of the 'more than' figure
 
     @property
     def empty(self) -> bool:
@@ -73,7 +74,8 @@ def indicator_data(result: CleanResult, cfg: Config, indicator: str, region: str
     unverified = obs[(obs["indicator"] == indicator) & (obs["region"] == region) & (obs["role"] == "excluded")
                      & (obs["period_kind"] != "ytd") & obs["value"].notna()][["year", "value", "obs_id", "qualifier"]]
     return IndicatorData(indicator, levels, growth, info, rows[rows["period_kind"] == "ytd"], unverified,
-                         bounds.set_index("year")["value"].sort_index(), growth_info)
+                         bounds.set_index("year")["value"].sort_index(), growth_info,
+                         bounds.set_index("year")["obs_id"].sort_index())
 
 
 def pandemic_dummies(cfg: Config, indicator: str) -> tuple[int, ...]:
@@ -211,6 +213,11 @@ def assess(result: CleanResult, cfg: Config) -> Assessment:
     judgements = {t.id: judge_target(t, cfg, result, models.get(t.indicator)) for t in cfg.targets}
     forecasts = {ind: m.forecast for ind, m in models.items() if m.forecast is not None and not m.index_only}
     table = pd.DataFrame([j.row for j in judgements.values()])
+    # columns only some rows fill must exist even when no row does (every P settled, no figure cited):
+    # the notebooks, figures.csv checks and changes.py read them by name
+    for col in ("p_met", "figure_value", "figure_ids", "latest_figure_id"):
+        if col not in table:
+            table[col] = np.nan
     return Assessment(table, forecast_table(forecasts, cfg), judgements, forecasts)
 
 
@@ -240,15 +247,21 @@ def _verdict_colours(cfg: Config) -> dict[str, str]:
 
 def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLEAN_DIR,
                    raw_dir: Path = paths.RAW_DIR) -> tuple[Assessment, CleanResult]:
-    """The forecast stage as the notebook runs it: assessment.csv into out_dir, forecasts into data/clean."""
+    """The forecast stage as the notebook runs it: assessment.csv and figures.csv into out_dir, forecasts into data/clean."""
     from . import storage
     from .clean import load_or_run_clean
     from .config import load_config
 
+    from .figures import write_figures
+
     result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
-    a = assess(result, load_config())
+    cfg = load_config()
+    a = assess(result, cfg)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    storage.formula_safe_frame(a.table).to_csv(Path(out_dir) / "assessment.csv", index=False, encoding="utf-8-sig")
+    storage.write_csv(a.table, Path(out_dir) / "assessment.csv")
+    # figures.csv travels with assessment.csv: every id the assessment cites is a row there (file, row, URL)
+    write_figures(Path(out_dir), result.observations, result.best,
+                  {i: (ind.name_zh, ind.name_en) for i, ind in cfg.indicators.items()})
     storage.write_table_atomic(clean_dir, "forecasts", a.forecasts)
-    write_assessment_xlsx(a.table, Path(out_dir) / "assessment.xlsx", _verdict_colours(load_config()))
+    write_assessment_xlsx(a.table, Path(out_dir) / "assessment.xlsx", _verdict_colours(cfg))
     return a, result

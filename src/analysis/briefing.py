@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pandas as pd
 
@@ -118,7 +119,21 @@ def evidence_text(row: pd.Series, cfg: Config, lang: str) -> str:
         status = status_words(row.get("latest_status", ""), lang)
         if row.get("latest_derived"):
             status += L(lang, "、推算", ", derived")
-    return L(lang, f"{period}年{value}（{status}）", f"{value} ({period}, {status})")
+    return L(lang, f"{period}年{value}（{status}）", f"{value} ({period}, {status})") + cite(row, fv is not None)
+
+
+def cite(row: pd.Series, figure: bool = True) -> str:
+    """The figure ids behind a figure as a short reference ' [Fk4q7zm]' to look up in figures.csv (empty if none).
+
+    A chain of growth rates may rest on several rows: the first two ids and a count of the rest keep the cell short;
+    assessment.csv lists them all.
+    """
+    cell = _get(row, "figure_ids" if figure else "latest_figure_id")
+    # ids are generated (F/D + base32 letters and digits), never typed text, so they need no Markdown escaping
+    ids = [x.strip() for x in str(cell).split(";") if x.strip()] if cell else []
+    if not ids:
+        return ""
+    return " [" + ", ".join(ids[:2]) + (f" +{len(ids) - 2}" if len(ids) > 2 else "") + "]"
 
 
 def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
@@ -366,9 +381,17 @@ def period_line(table: pd.DataFrame, lang: str) -> str:
 
 
 def sources_line(used: pd.DataFrame, names: dict[str, str], lang: str) -> str:
-    """Each source once, with the headline figures taken from it: 2014年政府工作报告 (retail sales 2013年; tourist visits 2013年)."""
-    parts = []
-    for title, g in used.groupby("source_title", sort=False):
-        items = "; ".join(f"{names.get(r.indicator, r.indicator)} {r.period}" for r in g.itertuples())
-        parts.append(f"{title} ({items})")
-    return L(lang, "**核心指标数据来源**：", "**Sources of the headline figures**: ") + "; ".join(parts)
+    """Each source of the headline figures once, and where to trace any number: its [id] in figures.csv.
+
+    The figure ids beside every number say which source each figure comes
+    from (figures.csv: title, URL, raw file and row), so the titles are
+    listed once without repeating their figures: the briefing keeps its page budget.
+    """
+    from .present import md_text
+
+    # the short title (trailing remarks in brackets dropped: the full one is in figures.csv); data, so shown as text
+    short = (re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", str(t)).strip() or str(t) for t in used["source_title"])
+    titles = "; ".join(md_text(t) for t in dict.fromkeys(short))
+    return L(lang, "**核心指标数据来源**（[ ]内为数据编号，来源、网址、原始行见figures.csv）：",
+             "**Sources of the headline figures** (the bracketed ids are rows of figures.csv in the report folder: source, "
+             "URL, raw file and row): ") + titles

@@ -98,6 +98,8 @@ def cmd_run(args: argparse.Namespace) -> None:
     for name in [*(f"briefing.{lang}.pdf" for lang in langs), "validation/validation.pdf", "validation/data_docs/index.html",
                  "assessment.csv", "manifest.json", "notebooks/"]:
         print(f"  {name}")
+    from .changes import report_summary
+    print(report_summary(folder))
 
 
 def workers_count(text: str) -> int:

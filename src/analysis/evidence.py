@@ -75,6 +75,7 @@ class Figure:
     qualifier: str = ""
     derived: bool = False
     obs_ids: tuple[str, ...] = ()
+    figure_ids: tuple[str, ...] = ()     # ids in reports/<q>/figures.csv (figures.figure_id): what a reader looks up
 
     @property
     def status_label(self) -> str:
@@ -99,7 +100,8 @@ def combine(figures: list[Figure], value: float, period: str, status: str | None
                   status or (min(statuses, key=STATUS_ORDER.index) if statuses else "reported"),
                   min(rels, key=RELIABILITY_ORDER.index) if rels else "official",
                   "approximately" if "approximately" in quals else "",
-                  any(f.derived for f in figures), tuple(i for f in figures for i in f.obs_ids))
+                  any(f.derived for f in figures), tuple(i for f in figures for i in f.obs_ids),
+                  tuple(dict.fromkeys(i for f in figures for i in f.figure_ids)))
 
 
 def distance(value: float, t: Target, years: int = 1) -> float:

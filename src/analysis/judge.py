@@ -73,7 +73,7 @@ def judge(t: Target, cfg: Config, as_of: Quarter, data, fc: Forecast | None, fc_
     fig = reading.figure
     if fig is not None:
         row.update(figure_value=fig.value, figure_period=fig.period, figure_status=fig.status_label,
-                   figure_obs_ids="; ".join(fig.obs_ids))
+                   figure_obs_ids="; ".join(fig.obs_ids), figure_ids="; ".join(fig.figure_ids))
     key = settle(fig, t, cfg, reading.years) if fig is not None and not reading.insufficient else None
     what = rules.describe(fig, t) if fig is not None else ""
     if key is not None:

@@ -180,7 +180,7 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     clean_stage = storage.new_staging_dir(clean_dir)
     tmp = storage.new_staging_dir(target)
     try:
-        _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step)
+        _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step, reports_dir)
         storage.write_json(tmp / "manifest.json", _manifest(
             quarter, hashes, started, engine, list(langs), steps, version=next_version(target, datetime.now()),
             out_dir=tmp, raw_dir=raw_dir))
@@ -210,7 +210,7 @@ def _publish(quarter: Quarter, tmp: Path, target: Path, clean_stage: Path, clean
 
 
 def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_dir: Path, langs: tuple[str, ...],
-                engine: str, step) -> None:
+                engine: str, step, reports_dir: Path) -> None:
     """Notebooks 01-04 and the PDFs, all written into tmp (the report) and clean_dir (the staged clean data)."""
     from .render import render_notebook
     from .validate import raise_on_errors
@@ -232,6 +232,8 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
                        engine, common, failed / "notebooks" / "02_validate.ipynb")
         forecast.result()
     raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
+    from .changes import write_changes      # against the published reports_dir/<earlier quarter>/, never a staging folder
+    step("what changed (changes.csv)", write_changes, tmp, Path(reports_dir), quarter)
 
     def brief(lang: str) -> None:
         step(f"04 briefing ({lang})", nb, "04_briefing.ipynb", f"04_briefing.{lang}.ipynb",
@@ -314,7 +316,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
             for label in quarters:
                 if (runs / label).exists():
                     shutil.move(str(runs / label), tmp / label)
-            history.to_csv(tmp / "evolution.csv", index=False, encoding="utf-8-sig")
+            storage.write_csv(history, tmp / "evolution.csv")
             evolution_pages(history, tmp / "evolution.pdf")
             storage.write_json(tmp / "outcomes.json", outcomes)
     finally:

@@ -20,6 +20,20 @@ def breakable(value: object) -> object:
     return value
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|$@~^])")     # not ( ): JupyterLab's MathJax reads \( as maths
+
+
+def md_text(value: object) -> str:
+    """Text from the data (a source title, a file name) as literal Markdown: every markup character backslash-escaped.
+
+    The briefing is Markdown that Pandoc turns into Typst, so a title holding
+    `*`, `[`, `|`, `<`, `$` or `@` would otherwise become emphasis, a link, a
+    table break, raw HTML, maths or a citation. Pandoc reads a backslash
+    before any ASCII punctuation as that character, so escaping is lossless.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", "" if value is None else str(value))
+
+
 def md_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty: str = "（无 none）") -> str:
     """A Markdown table of frame; columns maps column -> header (and picks and orders them)."""
     if frame is None or frame.empty:

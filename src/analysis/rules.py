@@ -30,6 +30,7 @@ from .config import Config, Target
 from .forecast import Forecast, seed_for
 from .evidence import (BAND_QUANTILES, Figure, Judgement, Reading, avg_growth_pct, combine, compound_share, meets,
                     settle, threshold, word)
+from .figures import figure_id
 from .quarters import Quarter
 
 SETTLES_NOT_MET = ("not_achieved", "not_achieved_estimate")
@@ -37,9 +38,10 @@ SETTLES_NOT_MET = ("not_achieved", "not_achieved_estimate")
 
 # ----------------------------------------------------------- figures --
 def _figure(info: pd.Series, value: float, period: str, **kw) -> Figure:
+    obs_id, derived = str(info.get("obs_id") or ""), bool(info.get("derived", False))
     return Figure(float(value), period, str(info.get("status", "reported")), str(info.get("reliability", "official")),
-                  str(info.get("qualifier", "") or ""), bool(info.get("derived", False)),
-                  (str(info["obs_id"]),) if info.get("obs_id") else (), **kw)
+                  str(info.get("qualifier", "") or ""), derived, (obs_id,) if obs_id else (),
+                  (figure_id(obs_id, period if derived else None),) if obs_id else (), **kw)
 
 
 def level_figure(data, year: int) -> Figure | None:
@@ -61,12 +63,14 @@ def target_year_level(data, year: int) -> Figure | None:
     if fig is not None:
         return fig
     if year in data.lower_bounds.index:
-        return Figure(float(data.lower_bounds[year]), str(year), "reported", "official", "lower_bound")
+        obs_id = str(data.lower_bound_ids.get(year, "") or "")
+        return Figure(float(data.lower_bounds[year]), str(year), "reported", "official", "lower_bound", False,
+                      (obs_id,) if obs_id else (), (figure_id(obs_id),) if obs_id else ())
     unverified = data.unverified[data.unverified["year"] == year]
     if len(unverified):
         u = unverified.iloc[0]
         return Figure(float(u["value"]), str(year), "reported", "unverified", str(u.get("qualifier", "") or ""),
-                      False, (str(u["obs_id"]),))
+                      False, (str(u["obs_id"]),), (figure_id(str(u["obs_id"])),))
     return None
 
 
@@ -132,7 +136,8 @@ def deterministic(t: Target, data, cfg: Config) -> dict:
         info = data.info.loc[t_last]
         row.update(latest_year=t_last, latest_value=float(observed[t_last]), latest_status=info["status"],
                    latest_reliability=info["reliability"], latest_derived=bool(info["derived"]),
-                   latest_obs_id=info["obs_id"])
+                   latest_obs_id=info["obs_id"],
+                   latest_figure_id=figure_id(info["obs_id"], str(t_last) if info["derived"] else None) if info["obs_id"] else "")
     base = data.levels.get(t.base_year)
     if base is not None and t.type in ("level", "share", "avg_growth"):
         row.update(base_value=float(base), base_derived=bool(data.info.loc[t.base_year]["derived"]),
@@ -335,12 +340,14 @@ def _period_counts(t: Target, data) -> dict[str, Figure]:
         return {str(y): f for y in years if (f := level_figure(data, y)) is not None}
     out = {}
     ytd = data.ytd.set_index(["year", "month_to"])["value"] if len(data.ytd) else pd.Series(dtype=float)
+    ids = data.ytd.set_index(["year", "month_to"])["obs_id"] if len(data.ytd) else pd.Series(dtype=str)
     for y in years:
         for q in range(1, 5):
             now, before = (y, 3 * q), (y, 3 * q - 3)
             if now in ytd.index and (q == 1 or before in ytd.index):
                 value = float(ytd[now]) - (float(ytd[before]) if q > 1 else 0.0)
-                out[f"{y}Q{q}"] = Figure(value, f"{y}Q{q}")
+                used = tuple(str(ids[k]) for k in ((now,) if q == 1 else (before, now)) if ids.get(k))
+                out[f"{y}Q{q}"] = Figure(value, f"{y}Q{q}", obs_ids=used, figure_ids=tuple(figure_id(i) for i in used))
     return out
 
 

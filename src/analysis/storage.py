@@ -270,7 +270,7 @@ def publish_tables(out_dir: Path, tables: dict[str, pd.DataFrame], manifest: dic
     with staged_dir(out_dir) as tmp:
         for name, frame in tables.items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
-            formula_safe_frame(frame).to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
+            write_csv(frame, tmp / f"{name}.csv")
         write_json(tmp / "manifest.json", {**manifest, "written_at": datetime.now().isoformat(timespec="seconds"),
                                            "tables": sorted(tables)})
 
@@ -284,7 +284,7 @@ def write_table_atomic(folder: Path, name: str, frame: pd.DataFrame) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for suffix, write in ((".parquet", lambda p: frame.to_parquet(p, index=False)),
-                          (".csv", lambda p: frame.to_csv(p, index=False, encoding="utf-8-sig"))):
+                          (".csv", lambda p: write_csv(frame, p))):
         tmp = folder / f".{name}{suffix}.tmp-{os.getpid()}"   # clean_leftovers removes it if the run dies
         write(tmp)
         os.replace(tmp, folder / f"{name}{suffix}")
@@ -321,3 +321,8 @@ def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(formula_safe)
     return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Every CSV the product publishes: UTF-8 with BOM (Excel shows the Chinese) and formula-safe text cells."""
+    formula_safe_frame(frame).to_csv(Path(path), index=False, encoding="utf-8-sig")

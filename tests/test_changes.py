@@ -1,0 +1,170 @@
+"""What changed since the last report (changes.py) and every number traceable (figures.py), on synthetic tables.
+
+The figures and assessments below are made up for the tests (SYNTHETIC titles
+and example.org URLs); only the last test reads the shipped raw files.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.assess import assess
+from analysis.changes import (briefing_section, changes_table, console_summary, figure_changes, previous_report,
+                              verdict_changes, write_changes)
+from analysis.clean import run_clean
+from analysis.figures import FIGURE_COLUMNS, cited_ids, figure_id, figures_table
+
+
+def synthetic_figure(obs_id: str, period: str = "2024", value: float = 100.0, status: str = "reported",
+                     role: str = "selected", indicator: str = "retail_sales", region: str = "海门",
+                     title: str = "SYNTHETIC bulletin", growth: float = float("nan")) -> dict:
+    file, row = obs_id.split(":")
+    return {**{c: "" for c in FIGURE_COLUMNS}, "figure_id": figure_id(obs_id), "indicator": indicator, "region": region,
+            "period": period, "value": value, "unit": "亿元", "growth_pct": growth, "status": status,
+            "reliability": "official", "role": role, "source_title": title, "source_url": "https://example.org/synthetic",
+            "raw_file": f"data/raw/{file}", "raw_row": int(row), "obs_id": obs_id}
+
+
+def synthetic_target(target: str, verdict_key: str, p_met: float | None, zh: str = "有望完成", en: str = "on track") -> dict:
+    return {"target": target, "indicator": "retail_sales", "name_zh": f"合成目标{target}", "name_en": f"synthetic {target}",
+            "statement": target, "verdict": verdict_key, "verdict_key": verdict_key, "verdict_zh": zh, "verdict_en": en,
+            "p_met": p_met, "figure_ids": "", "latest_figure_id": ""}
+
+
+@pytest.fixture
+def before() -> tuple[pd.DataFrame, pd.DataFrame]:
+    figures = pd.DataFrame([synthetic_figure("synthetic_q1.csv:2", "2023", 500.0, "estimate"),
+                            synthetic_figure("synthetic_q1.csv:3", "2022", 480.0)])
+    assessment = pd.DataFrame([synthetic_target("t_flip", "on_track", 0.70),
+                               synthetic_target("t_move", "on_track", 0.80),
+                               synthetic_target("t_small", "on_track", 0.60)])
+    return figures, assessment
+
+
+@pytest.fixture
+def after(before) -> tuple[pd.DataFrame, pd.DataFrame]:
+    figures = pd.DataFrame([
+        synthetic_figure("synthetic_q1.csv:2", "2023", 500.0, "estimate", role="superseded"),
+        synthetic_figure("synthetic_q2.csv:2", "2023", 521.0, "final", title="SYNTHETIC final figures *2023*"),  # revised
+        synthetic_figure("synthetic_q1.csv:3", "2022", 480.0),                                                  # unchanged
+        synthetic_figure("synthetic_q2.csv:3", "2024", 560.0),                                                  # new
+    ])
+    assessment = pd.DataFrame([synthetic_target("t_flip", "at_risk", 0.55, "存在风险", "at risk"),
+                               synthetic_target("t_move", "on_track", 0.74),       # -6 points
+                               synthetic_target("t_small", "on_track", 0.64)])     # +4 points: not listed
+    return figures, assessment
+
+
+def test_new_and_revised_figures_are_listed_with_their_source(before, after):
+    out = figure_changes(after[0], before[0])
+    assert sorted(out["change"]) == ["new_figure", "revised_figure"]
+    rev = out[out["change"] == "revised_figure"].iloc[0]
+    assert rev["period"] == "2023" and "500" in rev["old"] and "estimate" in rev["old"]
+    assert "521" in rev["new"] and "final" in rev["new"]
+    assert rev["figure_id"] == figure_id("synthetic_q2.csv:2") and rev["source_url"] == "https://example.org/synthetic"
+    assert rev["raw_file"] == "data/raw/synthetic_q2.csv" and rev["raw_row"] == 2
+    new = out[out["change"] == "new_figure"].iloc[0]
+    assert new["period"] == "2024" and new["old"] == ""
+
+
+def test_a_status_change_alone_is_a_revision():
+    old = pd.DataFrame([synthetic_figure("synthetic_a.csv:2", "2023", 521.0, "estimate")])
+    new = pd.DataFrame([synthetic_figure("synthetic_a.csv:2", "2023", 521.0, "final")])
+    assert list(figure_changes(new, old)["change"]) == ["revised_figure"]
+    assert figure_changes(old, old).empty
+
+
+def test_verdict_changes_and_p_moves_of_five_points_or_more(before, after):
+    out = verdict_changes(after[1], before[1])
+    flip = out[(out["target"] == "t_flip") & (out["change"] == "verdict")].iloc[0]
+    assert (flip["old"], flip["new"], flip["old_zh"], flip["new_zh"]) == ("on track", "at risk", "有望完成", "存在风险")
+    moves = out[out["change"] == "p_met"].set_index("target")
+    assert set(moves.index) == {"t_flip", "t_move"}                # -15 and -6 points; +4 is below the line
+    assert moves.loc["t_move", "note"] == "-6 points"
+    assert "t_small" not in set(out["target"])
+
+
+def test_exactly_five_points_is_listed():
+    a = pd.DataFrame([synthetic_target("t", "on_track", 0.60)])
+    b = pd.DataFrame([synthetic_target("t", "on_track", 0.65)])
+    assert list(verdict_changes(b, a)["change"]) == ["p_met"]
+
+
+def test_no_previous_report_says_first_report(tmp_path, after):
+    table = changes_table(after[0], after[1], None, None, None)
+    assert list(table["change"]) == ["first_report"]
+    assert console_summary(table) == "What changed: first report, nothing to compare."
+    assert "首份报告" in briefing_section(table, after[1], {}, "zh")
+    assert "first report, nothing to compare" in briefing_section(table, after[1], {}, "en")
+    assert previous_report(tmp_path / "reports", "2025Q2") is None
+
+
+def test_nothing_changed_is_said(before):
+    table = changes_table(before[0], before[1], before[0], before[1], "2025Q1")
+    assert list(table["change"]) == ["none"]
+    assert "nothing" in console_summary(table)
+    assert "无变化" in briefing_section(table, before[1], {}, "zh")
+
+
+def test_changes_are_against_the_published_folder_not_staging(tmp_path, before, after):
+    reports = tmp_path / "reports"
+    for name, (figs, table) in {"2025Q1": before, ".2025Q2-new-123": after, "2024Q4.failed": after}.items():
+        (reports / name).mkdir(parents=True)
+        figs.to_csv(reports / name / "figures.csv", index=False, encoding="utf-8-sig")
+        table.to_csv(reports / name / "assessment.csv", index=False, encoding="utf-8-sig")
+    assert previous_report(reports, "2025Q2") == reports / "2025Q1"
+    assert previous_report(reports, "2025Q1") is None               # only later or non-report folders
+    out = write_changes(reports / ".2025Q2-new-123", reports, "2025Q2")
+    assert (reports / ".2025Q2-new-123" / "changes.csv").exists()
+    assert set(out["compared_with"]) == {"2025Q1"}
+    assert {"new_figure", "revised_figure", "verdict", "p_met"} <= set(out["change"])
+    back = pd.read_csv(reports / ".2025Q2-new-123" / "changes.csv", encoding="utf-8-sig")
+    assert len(back) == len(out)
+
+
+def test_briefing_section_is_short_and_shows_source_titles_as_text(before, after):
+    table = changes_table(after[0], after[1], before[0], before[1], "2025Q1")
+    zh = briefing_section(table, after[1], {"retail_sales": "社会消费品零售总额"}, "zh")
+    en = briefing_section(table, after[1], {"retail_sales": "Retail sales"}, "en")
+    assert "与2025Q1报告相比" in zh and "存在风险" in zh and r"合成目标t\_flip" in zh
+    assert "since the 2025Q1 report" in en and "on track → at risk" in en and "70% → 55%" in en
+    assert "t_small" not in zh                                         # a 4-point move is not news
+    # the title's *2023* is data, not emphasis
+    assert r"SYNTHETIC final figures \*2023\*" in zh and "*2023*" not in zh.replace(r"\*", "")
+    assert f"[{figure_id('synthetic_q2.csv:2')}]" in en
+    assert len(zh.splitlines()) == 1 and len(zh) < 400               # one short paragraph: the briefing has a page budget
+
+
+def test_every_id_cited_in_assessment_resolves_in_figures_with_file_row_and_url(tmp_path, cfg):
+    """On the shipped raw files: the assessment's figure ids are rows of figures.csv carrying file, row and URL."""
+    result = run_clean("2025Q2", out_dir=tmp_path / "clean")
+    table = assess(result, cfg).table
+    figures = figures_table(result.observations, result.best)
+    ids = cited_ids(table)
+    assert ids, "the assessment cites figures"
+    assert not figures["figure_id"].duplicated().any()
+    found = figures.set_index("figure_id").loc[sorted(ids)]
+    assert found["raw_file"].astype(bool).all() and found["raw_row"].notna().all()
+    assert found["source_url"].str.startswith("http").all()
+    # every settling figure is cited: a figure value without an id would be untraceable
+    with_figure = table[table["figure_value"].notna()]
+    assert with_figure["figure_ids"].fillna("").astype(bool).all(), with_figure[["target", "figure_ids"]]
+
+
+def test_figure_ids_are_stable_and_tell_derived_levels_apart():
+    assert figure_id("a.csv:3") == figure_id("a.csv:3") != figure_id("a.csv:4")
+    assert figure_id("a.csv:3", "2021").startswith("D") and figure_id("a.csv:3").startswith("F")
+    assert figure_id("") == "" and figure_id(float("nan")) == ""
+
+
+def test_briefing_cites_the_ids_of_its_figures(tmp_path, cfg):
+    """Key messages and the status table's evidence cells carry the [id] a reader looks up in figures.csv."""
+    from analysis.briefing import has_figures, key_message, status_table
+
+    result = run_clean("2025Q2", out_dir=tmp_path / "clean")
+    table = assess(result, cfg).table
+    row = table.set_index("target").loc["retail_sales_level"].copy()
+    row["target"] = "retail_sales_level"
+    assert row["latest_figure_id"] and f"[{row['latest_figure_id']}]" in key_message(row, cfg, "zh")
+    evidence = status_table(table[has_figures(table)], cfg, "en")["Evidence"]
+    assert evidence.str.contains(r"\[[FD][a-z2-7]{6}").sum() >= 3
