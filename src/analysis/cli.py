@@ -95,9 +95,14 @@ def cmd_run(args: argparse.Namespace) -> None:
           f"(version {version.get('number')}, {version.get('published')}"
           + (f"; version {replaced['number']} kept in {paths.relative(folder)}/{replaced['kept_in']}" if replaced else "")
           + "):")
-    for name in [*(f"briefing.{lang}.pdf" for lang in langs), "validation/validation.pdf", "validation/data_docs/index.html",
-                 "assessment.csv", "manifest.json", "notebooks/"]:
-        print(f"  {name}")
+    for name, what in [*((f"briefing.{lang}.pdf", "briefing / 简报") for lang in langs),
+                       ("validation/validation.pdf", "data validation / 数据验证"),
+                       ("validation/data_docs/index.html", "Great Expectations Data Docs"),
+                       ("assessment.csv, assessment.xlsx", "every target's verdict / 各目标判断"),
+                       ("figures.csv", "every figure with its source, raw file and row / 数据来源"),
+                       ("changes.csv", "what changed since the last report / 本季度变化"),
+                       ("manifest.json", "version, hashes of inputs, config and outputs"), ("notebooks/", "executed notebooks")]:
+        print(f"  {name:34s} {what}")
     from .changes import report_summary
     print(report_summary(folder))
 
