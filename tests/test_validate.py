@@ -80,6 +80,15 @@ def _drop_column(table, column):
     return mutate
 
 
+def _add_finding(table, finding):
+    """A plausibility table with one more comparison, whose finding is given (the rules are tested in test_plausibility)."""
+    def mutate(tables):
+        row = {c: None for c in tables[table].columns} | {"obs_id": "synthetic.csv:9", "file": "synthetic.csv", "row": 9,
+                                                          "column": "value", "finding": finding, "message": "synthetic finding"}
+        tables[table] = pd.concat([tables[table], pd.DataFrame([row])], ignore_index=True)
+    return mutate
+
+
 def _duplicate_first(table):
     def mutate(tables):
         tables[table] = pd.concat([tables[table], tables[table].iloc[[0]]], ignore_index=True)
@@ -105,7 +114,12 @@ BREAKS = {
     "clean.unique": ("error", _duplicate_first("clean"), None),
     "clean.canonical_units": ("error", _set("clean", "unit", "万元"), None),
     "growth.consistent": ("warning", None, _edit_best("retail_sales", "2023年", "growth_pct", 30.0)),
-    "ytd.non_decreasing": ("error", None, _edit_best("retail_sales", "2024年1-9月", "value", 300.0)),
+    "plausible.neighbour_years": ("error", _add_finding("plaus_neighbours", "implausible"), None),
+    "plausible.printed_growth": ("error", _add_finding("plaus_growth", "implausible"), None),
+    "plausible.within_year": ("error", _add_finding("plaus_within_year", "implausible"), None),
+    "plausible.region_scale": ("error", _add_finding("plaus_region_scale", "implausible"), None),
+    "plausible.share_ceiling": ("error", _add_finding("plaus_share", "implausible"), None),
+    "plausible.confirmed": ("warning", _add_finding("plaus_confirmed", "confirmed"), None),
     "headline.base_and_later": ("warning", None, _drop_best("tourist_visits", "2021年")),
     "headline.missing_years": ("warning", None, _drop_best("retail_sales", "2023年")),
 }
@@ -188,5 +202,6 @@ def test_an_error_stops_the_run_but_the_report_is_written(tmp_path):
     ])
     with pytest.raises(ValidationFailed) as err:
         validate_quarter("2025Q1", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", raw_dir=raw)
-    assert "ytd.non_decreasing" in str(err.value) and "Fix:" in str(err.value)
+    assert "plausible.within_year" in str(err.value) and "Fix:" in str(err.value)
+    assert "synthetic_ytd_falls.csv, row 3" in str(err.value)
     assert (tmp_path / "reports" / "2025Q1" / "validation" / "validation.pdf").exists()
