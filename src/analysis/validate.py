@@ -29,7 +29,7 @@ import pandas as pd
 from . import paths
 from .clean import CleanResult
 from .config import Config
-from .datadocs import offline_copy, offline_violations  # noqa: F401  (offline_violations: part of this module's API)
+from .datadocs import offline_copy, offline_violations, passed_with_warnings  # noqa: F401  (offline_violations: API)
 from .errors import InputError, Problem
 from .plausibility import FIX as PLAUSIBILITY_FIX
 from .plausibility import plausibility_tables
@@ -101,7 +101,7 @@ def prepare_tables(result: CleanResult, cfg: Config) -> dict[str, pd.DataFrame]:
 
     clean = result.best.copy()
     clean["period_end"] = pd.to_datetime(clean["period_end"])
-    return {
+    tables = {
         "raw": obs.reset_index(drop=True),
         "visible": visible,
         "clean": clean.reset_index(drop=True),
@@ -110,6 +110,24 @@ def prepare_tables(result: CleanResult, cfg: Config) -> dict[str, pd.DataFrame]:
         "headline_years": headline_years(result, cfg),
         **plausibility_tables(obs, result.best, cfg),
     }
+    return {name: with_where(name, t) for name, t in tables.items()}
+
+
+def with_where(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `where`: the raw file and row a table row stands for (or its key), which names failing rows in
+    Data Docs and results.json instead of DataFrame index numbers."""
+    frame = frame.copy()
+    if frame.empty:
+        frame["where"] = pd.Series(dtype=object)
+    elif name in ("raw", "visible") or name.startswith("plaus_"):
+        frame["where"] = frame["obs_id"].astype(str) + (" " + frame["rule"].astype(str) if "rule" in frame else "")
+    elif name == "clean":
+        frame["where"] = [f"{o or 'derived'} ({i} {r} {p})" for o, i, r, p in
+                          zip(frame["obs_id"], frame["indicator"], frame["region"], frame["period"])]
+    else:
+        keys = [c for c in ("target", "indicator", "region", "period", "year") if c in frame]
+        frame["where"] = frame[keys].astype(str).agg(" ".join, axis=1)
+    return frame
 
 
 def growth_pairs(best: pd.DataFrame) -> pd.DataFrame:
@@ -267,6 +285,7 @@ def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as
 def run_checks(tables: dict[str, pd.DataFrame], checks: list[Check], as_of: str, docs_dir: Path | None = None) -> ValidationReport:
     """Run every check with Great Expectations; build Data Docs into docs_dir when given."""
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     workdir = Path(tempfile.mkdtemp(prefix="gx-"))
@@ -288,8 +307,9 @@ def run_checks(tables: dict[str, pd.DataFrame], checks: list[Check], as_of: str,
         for vd, table in validations:
             # no per-checkpoint Data Docs action: the site is built once below (each build redoes every page)
             cp = ctx.checkpoints.add(gx.Checkpoint(name=f"checkpoint_{table}", validation_definitions=[vd],
-                                                   actions=[], result_format={"result_format": "COMPLETE"}))
-            run = cp.run(batch_parameters={"dataframe": tables[table]})
+                                                   actions=[], result_format={"result_format": "COMPLETE",
+                                                                              "unexpected_index_column_names": ["where"]}))
+            run = cp.run(batch_parameters={"dataframe": tables[table]}, run_id=RunIdentifier(run_name=as_of))
             for vr in run.run_results.values():
                 for r in vr.results:
                     outcomes[r.expectation_config.meta["check_id"]] = {
@@ -297,9 +317,10 @@ def run_checks(tables: dict[str, pd.DataFrame], checks: list[Check], as_of: str,
                         "exception": r.exception_info.get("exception_message") if r.exception_info.get("raised_exception") else None,
                     }
         if docs_dir:
+            warning_pages = passed_with_warnings(ctx)
             ctx.build_data_docs()
             site = workdir / "gx" / "uncommitted" / "data_docs" / "local_site"
-            offline_copy(site, Path(docs_dir))
+            offline_copy(site, Path(docs_dir), warning_pages)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return _report(tables, checks, outcomes, as_of)
@@ -316,7 +337,8 @@ def _report(tables, checks, outcomes, as_of) -> ValidationReport:
         else:
             success, n_failed = out["success"], len(bad_index) if bad_index else (0 if out["success"] else 1)
         if bad_index:
-            failing = frame.loc[[i for i in bad_index if i in frame.index], list(c.show)]
+            where = {b["where"] if isinstance(b, dict) else frame["where"].get(b) for b in bad_index}
+            failing = frame.loc[frame["where"].isin(where), ["where", *c.show]]
             failures[c.id] = failing.reset_index(drop=True)
         rows.append({"check": c.id, "severity": c.severity, "title_zh": c.title_zh, "title_en": c.title_en,
                      "table": c.table, "rows_checked": len(frame), "rows_failing": n_failed, "success": success,
