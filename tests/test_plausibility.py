@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis.clean import run_clean
@@ -154,3 +155,26 @@ def test_share_over_100_percent_is_caught(tmp_path):
     results, problems = run(tmp_path, "synthetic_typo_share_over_100.csv", rows)
     assert failed(results)["plausible.share_ceiling"]["severity"] == "error"
     assert any("over 100 %" in p.message and p.row == 2 for p in problems)
+
+
+def test_a_tenfold_year_to_date_slip_is_blamed_on_itself_not_on_the_next_figure(tmp_path):
+    rows = retail_series()
+    rows += [synthetic_row(year="2024", period="1-6月", value="3200", published="2024-07-20",
+                           source_url="https://example.org/synthetic/h1"),
+             synthetic_row(year="2024", period="1-9月", value="440", published="2024-10-20",
+                           source_url="https://example.org/synthetic/q3")]
+    _, problems = run(tmp_path, "synthetic_typo_ytd_tenfold.csv", rows)
+    assert {p.row for p in problems} == {8}, [str(p) for p in problems]    # 3200 is above Haimen's scale
+
+
+def test_the_briefing_quotes_the_confirmation(tmp_path):
+    from analysis.briefing import data_notes
+
+    reason = "SYNTHETIC: 口径调整 *see* bulletin"
+    results, _ = run(tmp_path, "synthetic_typo_confirmed_note.csv",
+                     retail_series(**{"2023": {"value": "5480", "confirmed": reason}}))
+    obs = pd.DataFrame(columns=["region", "year", "role", "status", "indicator", "period", "value", "unit"])
+    table = pd.DataFrame(columns=["type", "verdict"])
+    notes = data_notes(table, results, obs, "en")
+    quoted = [n for n in notes if "states why they are right" in n]
+    assert quoted and "2023年 5480 亿元" in quoted[0] and r"\*see\*" in quoted[0]   # escaped for Markdown

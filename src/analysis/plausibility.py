@@ -173,11 +173,12 @@ def printed_growth(obs: pd.DataFrame, best: pd.DataFrame, cfg: Config, suspects:
     return _frame(records)
 
 
-def within_year(obs: pd.DataFrame, best: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+def within_year(obs: pd.DataFrame, best: pd.DataFrame, cfg: Config, suspects: set[str] = frozenset()) -> pd.DataFrame:
     """Cumulative indicators (non-negative flows): no figure below an earlier year-to-date figure of its year.
 
     Covers a full year below its own 1-9月 figure (a 1-9月 figure typed as 全年) and year-to-date figures
-    that fall within a year. The later figure is the one reported: it is the one that cannot be right.
+    that fall within a year. The later figure is the one reported: it is the one that cannot be right,
+    unless the earlier one is itself implausible (suspects: a 10x year-to-date slip is reported on its own row).
     """
     confirmed = _confirmations(obs)
     cumulative = {i for i, ind in cfg.indicators.items() if ind.kind == "flow" and ind.non_negative}
@@ -190,7 +191,7 @@ def within_year(obs: pd.DataFrame, best: pd.DataFrame, cfg: Config) -> pd.DataFr
         g = groups.get((r.indicator, r.region, r.year))
         if g is None:
             continue
-        earlier = g[g["month_to"] < r.month_to]
+        earlier = g[(g["month_to"] < r.month_to) & ~g["obs_id"].isin(suspects)]
         if earlier.empty:
             continue
         top = earlier.loc[earlier["value"].idxmax()]
@@ -245,12 +246,13 @@ def share_ceiling(obs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
 def plausibility_tables(obs: pd.DataFrame, best: pd.DataFrame, cfg: Config) -> dict[str, pd.DataFrame]:
     """Every rule's comparisons, keyed by table name, plus `plaus_confirmed`: the confirmed findings of all rules."""
     neighbours = neighbour_years(obs, best, cfg)
-    suspects = set(neighbours.loc[neighbours["finding"] != "ok", "obs_id"])
+    scale = region_scale(obs, cfg)
+    suspects = set(neighbours.loc[neighbours["finding"] != "ok", "obs_id"]) | set(scale.loc[scale["finding"] != "ok", "obs_id"])
     tables = {
         "plaus_neighbours": neighbours,
         "plaus_growth": printed_growth(obs, best, cfg, suspects),
-        "plaus_within_year": within_year(obs, best, cfg),
-        "plaus_region_scale": region_scale(obs, cfg),
+        "plaus_within_year": within_year(obs, best, cfg, suspects),
+        "plaus_region_scale": scale,
         "plaus_share": share_ceiling(obs, cfg),
     }
     rule = {"plaus_neighbours": "plausible.neighbour_years", "plaus_growth": "plausible.printed_growth",
