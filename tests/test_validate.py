@@ -84,8 +84,9 @@ def _drop_column(table, column):
 def _add_finding(table, finding):
     """A plausibility table with one more comparison, whose finding is given (the rules are tested in test_plausibility)."""
     def mutate(tables):
-        row = {c: None for c in tables[table].columns} | {"obs_id": "synthetic.csv:9", "where": "synthetic.csv:9", "file": "synthetic.csv", "row": 9,
-                                                          "column": "value", "finding": finding, "message": "synthetic finding"}
+        row = {c: None for c in tables[table].columns} | {
+            "obs_id": "synthetic.csv:9", "where": "synthetic.csv:9", "file": "synthetic.csv", "row": 9,
+            "column": "value", "finding": finding, "message": "synthetic finding"}
         tables[table] = pd.concat([tables[table], pd.DataFrame([row])], ignore_index=True)
     return mutate
 

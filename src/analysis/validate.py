@@ -11,9 +11,10 @@ Checks that compare rows (growth against levels, coverage of the headline
 indicators, the plausibility rules of plausibility.py: neighbouring years,
 printed growth, year-to-date sequences, region scale, shares) first build a
 small table with one row per comparison, so that Great Expectations reports
-the failing comparisons themselves. Usage analytics are off (set in analysis/__init__.py) and the
-Data Docs are rewritten to use vendored copies of their scripts and styles,
-so the report reads with no network.
+the failing comparisons themselves. Every table carries `where` (raw file and
+row, or the row's key), which names failing rows in Data Docs and
+results.json. Usage analytics are off (set in analysis/__init__.py); the Data
+Docs are rewritten by datadocs.py to read with no network and no links out.
 """
 from __future__ import annotations
 
