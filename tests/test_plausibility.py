@@ -178,3 +178,14 @@ def test_the_briefing_quotes_the_confirmation(tmp_path):
     notes = data_notes(table, results, obs, "en")
     quoted = [n for n in notes if "states why they are right" in n]
     assert quoted and "2023年 5480 亿元" in quoted[0] and r"\*see\*" in quoted[0]   # escaped for Markdown
+
+
+def test_data_docs_name_the_typo_by_file_and_row_and_mark_its_suite_failed(tmp_path):
+    from analysis.config import load_config
+
+    write_synthetic(tmp_path / "raw", "synthetic_typo_docs.csv", retail_series(**{"2023": {"value": "5480"}}))
+    result = run_clean(AS_OF, raw_dir=tmp_path / "raw", out_dir=tmp_path / "clean")
+    validate(result, load_config(), docs_dir=tmp_path / "docs")
+    page = next((tmp_path / "docs" / "validations").rglob("haimen-plaus_neighbours.html")).read_text(encoding="utf-8")
+    assert "synthetic_typo_docs.csv:6" in page                          # the row, not an index number
+    assert 'text-danger" aria-hidden="true"></i> Failed' in page and "fa-times text-danger" in page   # an error stays red

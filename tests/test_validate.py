@@ -207,6 +207,7 @@ def test_data_docs_name_rows_and_run_and_do_not_fail_warning_suites(shipped_repo
     pages = {p.name: p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
     raw_page = next(html for name, html in pages.items() if name == "haimen-raw.html")   # warnings only on shipped data
     assert "Passed with warnings" in raw_page and 'text-danger" aria-hidden="true"></i> Failed' not in raw_page
+    assert "fa-times text-danger" not in raw_page          # failed warning expectations show a warning sign
     assert "2025-06-28_chaxiaohao_qa_unverified.csv:2" in raw_page       # file:row, not an index number
     assert all("2025Q2" in p.parts for p in (site / "validations").rglob("*.html"))   # run name = as_of
     assert "'run_name': '2025Q2'" in pages["index.html"] and "__none__" not in pages["index.html"]
