@@ -1,10 +1,10 @@
 """Validation: every check fires, with its severity, on a synthetic dataset that breaks it;
 on the shipped data the real warnings show; the report reads offline."""
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-
 import pytest
 from pypdf import PdfReader
 
@@ -82,6 +82,16 @@ def _drop_column(table, column):
     return mutate
 
 
+def _add_finding(table, finding):
+    """A plausibility table with one more comparison, whose finding is given (the rules are tested in test_plausibility)."""
+    def mutate(tables):
+        row = {c: None for c in tables[table].columns} | {
+            "obs_id": "synthetic.csv:9", "where": "synthetic.csv:9", "file": "synthetic.csv", "row": 9,
+            "column": "value", "finding": finding, "message": "synthetic finding"}
+        tables[table] = pd.concat([tables[table], pd.DataFrame([row])], ignore_index=True)
+    return mutate
+
+
 def _duplicate_first(table):
     def mutate(tables):
         tables[table] = pd.concat([tables[table], tables[table].iloc[[0]]], ignore_index=True)
@@ -107,7 +117,12 @@ BREAKS = {
     "clean.unique": ("error", _duplicate_first("clean"), None),
     "clean.canonical_units": ("error", _set("clean", "unit", "万元"), None),
     "growth.consistent": ("warning", None, _edit_best("retail_sales", "2023年", "growth_pct", 30.0)),
-    "ytd.non_decreasing": ("error", None, _edit_best("retail_sales", "2024年1-9月", "value", 300.0)),
+    "plausible.neighbour_years": ("error", _add_finding("plaus_neighbours", "implausible"), None),
+    "plausible.printed_growth": ("error", _add_finding("plaus_growth", "implausible"), None),
+    "plausible.within_year": ("error", _add_finding("plaus_within_year", "implausible"), None),
+    "plausible.region_scale": ("error", _add_finding("plaus_region_scale", "implausible"), None),
+    "plausible.share_ceiling": ("error", _add_finding("plaus_share", "implausible"), None),
+    "plausible.confirmed": ("warning", _add_finding("plaus_confirmed", "confirmed"), None),
     "headline.base_and_later": ("warning", None, _drop_best("tourist_visits", "2021年")),
     "headline.missing_years": ("warning", None, _drop_best("retail_sales", "2023年")),
 }
@@ -151,6 +166,8 @@ def test_shipped_data_shows_its_real_warnings(shipped_report):
     results, _ = shipped_report
     failed = {c["check"]: c for c in results["checks"] if not c["success"]}
     assert results["summary"]["errors"] == 0
+    plausible = [c for c in results["checks"] if c["check"].startswith("plausible.")]
+    assert len(plausible) == 6 and all(c["success"] for c in plausible)     # the real figures are plausible
     assert {"raw.unverified", "headline.base_and_later", "headline.missing_years"} <= set(failed)
     assert all(c["severity"] == "warning" for c in failed.values())
     no_revenue = [r for r in results["failing_rows"]["headline.base_and_later"] if r["indicator"] == "key_service_revenue"]
@@ -165,6 +182,9 @@ def test_validation_pdf_is_chinese_and_complete(shipped_report):
     for heading in ("数据验证报告", "摘要 Summary", "检查明细 Checks", "未通过的行 Failing rows", "来源冲突", "推算数据",
                     "未核实数据", "SHA-256", "运行环境 Environment", "headline.missing_years"):
         assert heading in text, heading
+    # the selected values the verdicts rest on, each with its raw file and row
+    selected = text[text.index("采用的数值 Selected values"):text.index("排除的未核实数据")]
+    assert "521" in selected and "2023_haimen_plan" in selected.replace("\u200b", "").replace("\n", "")
     fonts = {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
     assert any("NotoSansCJK" in f for f in fonts), fonts
     assert "import " not in text and "def " not in text      # no code
@@ -175,11 +195,27 @@ def test_data_docs_read_offline(shipped_report):
     site = folder / "data_docs"
     assert (site / "index.html").exists()
     assert offline_violations(site) == []
-    import re
     for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         for ref in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"#?]+)"', html):
             assert (page.parent / ref).resolve().exists(), f"{page.name} refers to missing {ref}"
+
+
+def test_data_docs_name_rows_and_run_and_do_not_fail_warning_suites(shipped_report):
+    """Issue 10 point 8: warning-only suites are not marked failed, failing rows are named by file and row,
+    the run is named by as_of, and there is no newsletter footer or any link out."""
+    _, folder = shipped_report
+    site = folder / "data_docs"
+    pages = {p.name: p.read_text(encoding="utf-8") for p in site.rglob("*.html")}
+    raw_page = next(html for name, html in pages.items() if name == "haimen-raw.html")   # warnings only on shipped data
+    assert "Passed with warnings" in raw_page and 'text-danger" aria-hidden="true"></i> Failed' not in raw_page
+    assert "fa-times text-danger" not in raw_page          # failed warning expectations show a warning sign
+    assert "2025-06-28_chaxiaohao_qa_unverified.csv:2" in raw_page       # file:row, not an index number
+    assert all("2025Q2" in p.parts for p in (site / "validations").rglob("*.html"))   # run name = as_of
+    assert "'run_name': '2025Q2'" in pages["index.html"] and "__none__" not in pages["index.html"]
+    for name, html in pages.items():
+        assert "newsletter" not in html.lower(), name
+        assert not re.search(r'(href|src)="https?://', html), name
 
 
 def test_an_error_stops_the_run_but_the_report_is_written(tmp_path):
@@ -191,7 +227,8 @@ def test_an_error_stops_the_run_but_the_report_is_written(tmp_path):
     ])
     with pytest.raises(ValidationFailed) as err:
         validate_quarter("2025Q1", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", raw_dir=raw)
-    assert "ytd.non_decreasing" in str(err.value) and "Fix:" in str(err.value)
+    assert "plausible.within_year" in str(err.value) and "Fix:" in str(err.value)
+    assert "synthetic_ytd_falls.csv, row 3" in str(err.value)
     assert (tmp_path / "reports" / "2025Q1.failed" / "validation" / "validation.pdf").exists()
     assert "2025Q1.failed/validation/validation.pdf" in str(err.value) and "nothing was written" not in str(err.value)
     assert not (tmp_path / "clean").exists() and not (tmp_path / "reports" / "2025Q1").exists()

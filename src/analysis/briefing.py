@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import paths
 from .config import Config
+from .present import md_escape
 
 
 def L(lang: str, zh: str, en: str) -> str:
@@ -276,6 +277,13 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
         items = "; ".join(f"{names.get(r.indicator, r.indicator)} {r.period}" for r in estimates.itertuples())
         notes.append(L(lang, f"以下数据为预计数（统计数据发布前的估计）：{items}。",
                        f"These figures are estimates published before the year's statistics: {items}."))
+    confirmed = (validation or {}).get("failing_rows", {}).get("plausible.confirmed", [])
+    if confirmed:
+        # figures that looked implausible but the raw file says why they are right: quote the reason
+        items = "; ".join(f"{names.get(r['indicator'], r['indicator'])} {r['period']} {md_escape(r['value_printed'])}"
+                          f" ({md_escape(r['confirmed'])})" for r in confirmed)
+        notes.append(L(lang, f"以下数值看似异常，原始文件已注明核实理由：{items}。",
+                       f"These figures look implausible but the raw file states why they are right: {items}."))
     if validation:
         failed = [c for c in validation["checks"] if not c["success"]]
         if failed:

@@ -29,6 +29,7 @@ import pandas as pd
 from . import paths
 from .config import Config
 from .errors import InputError, Problem
+from .plausibility import BARE_CONFIRMATIONS
 from .parse import (CellError, DateRange, Period, norm_key, normalise_text, parse_date, parse_growth,
                     parse_number_text, parse_period, today)
 
@@ -47,7 +48,7 @@ OBSERVATION_COLUMNS = [
     "obs_id", "file", "row", "indicator", "indicator_printed", "region", "year", "period_kind", "month_to",
     "period", "period_end", "value", "unit", "value_printed", "unit_printed", "growth_pct", "qualifier",
     "status", "reliability", "published", "published_date", "published_date_assumed",
-    "source_title", "source_url", "publisher", "notes",
+    "source_title", "source_url", "publisher", "notes", "confirmed",
 ]
 
 
@@ -574,6 +575,12 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
     if url and not url.lower().startswith(("http://", "https://")):
         bad("source_url", "is not a web address", "give the full address starting with http:// or https://")
 
+    confirmed = cells.get("confirmed", "").strip()
+    if confirmed and norm_key(confirmed) in {norm_key(w) for w in BARE_CONFIRMATIONS}:
+        bad("confirmed", "says the figure is confirmed but not why",
+            "write the reason the figure is right although it looks implausible (e.g. \"2023年起统计口径调整，见统计公报\"), "
+            "or leave the cell empty")
+
     stated = None
     try:
         stated = parse_date(cells.get("published", ""))
@@ -604,7 +611,7 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
         "published": cells.get("published", ""), "published_date": published,
         "published_date_assumed": not (stated is not None and stated.exact),
         "source_title": cells.get("source_title", ""), "source_url": url,
-        "publisher": cells.get("publisher", ""), "notes": cells.get("notes", ""),
+        "publisher": cells.get("publisher", ""), "notes": cells.get("notes", ""), "confirmed": confirmed,
     }
 
 

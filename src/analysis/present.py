@@ -1,7 +1,12 @@
 """How tables and numbers are shown to readers, in notebooks and in the PDFs.
 
 Tables are displayed as Markdown (not HTML) so that the same output reads in
-JupyterLab and survives the Markdown -> Typst route into the PDF.
+JupyterLab and survives the Markdown -> Typst route into the PDF. md_table is
+the escaping boundary for that format: text cells from the data (titles,
+file names, messages, confirmation reasons) are backslash-escaped there, so
+that a `|`, `*`, `_`, `<`, `@` or `$` in a source title is printed, not read
+as table syntax, emphasis, raw HTML, a citation or maths. Cells that carry
+deliberate raw Typst (`...`{=typst}) pass through.
 """
 from __future__ import annotations
 
@@ -11,6 +16,14 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 _BREAK_AFTER = re.compile(r"([_/.:?&=,-])(?=\S)")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|$@~^#])")
+
+
+def md_escape(value: object) -> object:
+    """Text from data, made literal in Pandoc Markdown (numbers and raw Typst cells are left alone)."""
+    if isinstance(value, str) and "{=typst}" not in value:
+        return _MD_SPECIAL.sub(r"\\\1", value).replace("\n", " ")
+    return value
 
 
 def breakable(value: object) -> object:
@@ -41,7 +54,7 @@ def md_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty: 
     shown = frame[list(columns)] if columns else frame
     if columns:
         shown = shown.rename(columns=columns)
-    shown = shown.astype(object).where(shown.notna(), "").map(breakable)
+    shown = shown.astype(object).where(shown.notna(), "").map(md_escape).map(breakable)
     return shown.to_markdown(index=False, floatfmt="g")
 
 

@@ -7,17 +7,18 @@ Expectations expectation on one prepared table, with a severity:
 - warning: the data are usable but a reader must know (gaps, unverified or
   undated sources, growth that does not match the levels); warnings are
   carried into the briefing's data notes.
-Checks that compare rows (growth against levels, year-to-date sequences,
-coverage of the headline indicators) first build a small table with one row
-per comparison, so that Great Expectations reports the failing comparisons
-themselves. Usage analytics are off (set in analysis/__init__.py) and the
-Data Docs are rewritten to use vendored copies of their scripts and styles,
-so the report reads with no network.
+Checks that compare rows (growth against levels, coverage of the headline
+indicators, the plausibility rules of plausibility.py: neighbouring years,
+printed growth, year-to-date sequences, region scale, shares) first build a
+small table with one row per comparison, so that Great Expectations reports
+the failing comparisons themselves. Every table carries `where` (raw file and
+row, or the row's key), which names failing rows in Data Docs and
+results.json. Usage analytics are off (set in analysis/__init__.py); the Data
+Docs are rewritten by datadocs.py to read with no network and no links out.
 """
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -29,32 +30,11 @@ import pandas as pd
 from . import paths
 from .clean import CleanResult
 from .config import Config
+from .datadocs import offline_copy, offline_violations, passed_with_warnings  # noqa: F401  (offline_violations: API)
 from .errors import InputError, Problem
+from .plausibility import FIX as PLAUSIBILITY_FIX
+from .plausibility import plausibility_tables
 
-VENDOR_DIR = Path(__file__).parent / "assets" / "datadocs_vendor"
-# CDN address in the Data Docs templates -> vendored file (see assets/datadocs_vendor/README.md)
-CDN_TO_VENDOR = {
-    r"https://cdn\.jsdelivr\.net/npm/vega@5": "js/vega.min.js",
-    r"https://cdn\.jsdelivr\.net/npm/vega-lite@5": "js/vega-lite.min.js",
-    r"https://cdn\.jsdelivr\.net/npm/vega-embed@6": "js/vega-embed.min.js",
-    r"https://cdnjs\.cloudflare\.com/ajax/libs/font-awesome/[\d.]+/css/all\.min\.css": "css/all.min.css",
-    r"https://code\.jquery\.com/jquery-[\d.]+\.min\.js": "js/jquery.min.js",
-    r"https://cdnjs\.cloudflare\.com/ajax/libs/popper\.js/[\d.]+/umd/popper\.min\.js": "js/popper.min.js",
-    r"https://stackpath\.bootstrapcdn\.com/bootstrap/[\d.]+/js/bootstrap\.min\.js": "js/bootstrap.min.js",
-    r"https://maxcdn\.bootstrapcdn\.com/bootstrap/[\d.]+/css/bootstrap\.min\.css": "css/bootstrap.min.css",
-    r"https://unpkg\.com/bootstrap-table@[\d.]+/dist/bootstrap-table\.min\.js": "js/bootstrap-table.min.js",
-    r"https://unpkg\.com/bootstrap-table@[\d.]+/dist/bootstrap-table\.min\.css": "css/bootstrap-table.min.css",
-    r"https://unpkg\.com/bootstrap-table@[\d.]+/dist/extensions/filter-control/bootstrap-table-filter-control(\.min)?\.js":
-        "js/bootstrap-table-filter-control.min.js",
-    r"https://unpkg\.com/bootstrap-table@[\d.]+/dist/extensions/filter-control/bootstrap-table-filter-control(\.min)?\.css":
-        "css/bootstrap-table-filter-control.min.css",
-    r"https://cdnjs\.cloudflare\.com/ajax/libs/bootstrap-datepicker/[\d.]+/js/bootstrap-datepicker\.min\.js":
-        "js/bootstrap-datepicker.min.js",
-    r"https://cdnjs\.cloudflare\.com/ajax/libs/bootstrap-datepicker/[\d.]+/css/bootstrap-datepicker\.min\.css":
-        "css/bootstrap-datepicker.min.css",
-    r"https://cdn\.jsdelivr\.net/npm/@forevolve/bootstrap-dark@[\d.]+/dist/css/bootstrap-prefers-dark\.css":
-        "css/bootstrap-prefers-dark.css",
-}
 SEVERITY_GX = {"error": "critical", "warning": "warning"}
 
 
@@ -115,19 +95,40 @@ def prepare_tables(result: CleanResult, cfg: Config) -> dict[str, pd.DataFrame]:
     obs["upper_bound"] = [inds[i].bounds[1] for i in obs["indicator"]]
     obs["period_end"] = pd.to_datetime(obs["period_end"])
     obs["published_date"] = pd.to_datetime(obs["published_date"])
+    if "confirmed" not in obs:                                   # clean data written before the column existed
+        obs["confirmed"] = ""
+    obs["confirmed"] = obs["confirmed"].fillna("").astype(str)
     visible = obs[obs["visible"]].reset_index(drop=True)
 
     clean = result.best.copy()
     clean["period_end"] = pd.to_datetime(clean["period_end"])
-    return {
+    tables = {
         "raw": obs.reset_index(drop=True),
         "visible": visible,
         "clean": clean.reset_index(drop=True),
         "growth_pairs": growth_pairs(result.best),
-        "ytd_steps": ytd_steps(result.best, cfg),
         "headline_coverage": headline_coverage(result, cfg),
         "headline_years": headline_years(result, cfg),
+        **plausibility_tables(obs, result.best, cfg),
     }
+    return {name: with_where(name, t) for name, t in tables.items()}
+
+
+def with_where(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `where`: the raw file and row a table row stands for (or its key), which names failing rows in
+    Data Docs and results.json instead of DataFrame index numbers."""
+    frame = frame.copy()
+    if frame.empty:
+        frame["where"] = pd.Series(dtype=object)
+    elif name in ("raw", "visible") or name.startswith("plaus_"):
+        frame["where"] = frame["obs_id"].astype(str) + (" " + frame["rule"].astype(str) if "rule" in frame else "")
+    elif name == "clean":
+        frame["where"] = [f"{o or 'derived'} ({i} {r} {p})" for o, i, r, p in
+                          zip(frame["obs_id"], frame["indicator"], frame["region"], frame["period"])]
+    else:
+        keys = [c for c in ("target", "indicator", "region", "period", "year") if c in frame]
+        frame["where"] = frame[keys].astype(str).agg(" ".join, axis=1)
+    return frame
 
 
 def growth_pairs(best: pd.DataFrame) -> pd.DataFrame:
@@ -144,20 +145,6 @@ def growth_pairs(best: pd.DataFrame) -> pd.DataFrame:
         implied = 100 * (r.value / prev.value - 1)
         rows.append([r.indicator, r.region, r.period, prev.period, r.value, prev.value, r.growth_pct,
                      round(implied, 2), round(implied - r.growth_pct, 2)])
-    return pd.DataFrame(rows, columns=cols)
-
-
-def ytd_steps(best: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """Consecutive year-to-date figures of a flow within one year (the full year counts as 1-12月)."""
-    cols = ["indicator", "region", "year", "from_period", "to_period", "from_value", "to_value", "increase"]
-    flows = {i for i, ind in cfg.indicators.items() if ind.kind == "flow"}
-    pub = best[best["value"].notna() & ~best["derived"] & best["indicator"].isin(flows)
-               & best["period_kind"].isin(["ytd", "annual"])]
-    rows = []
-    for (ind, region, year), g in pub.groupby(["indicator", "region", "year"]):
-        g = g.sort_values("month_to")
-        for a, b in zip(g.itertuples(), list(g.itertuples())[1:]):
-            rows.append([ind, region, year, a.period, b.period, a.value, b.value, round(b.value - a.value, 4)])
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -191,6 +178,17 @@ def headline_years(result: CleanResult, cfg: Config) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------- checks --
+# plausibility rules (plausibility.py): check id, table, title zh, title en; each an error unless confirmed
+PLAUSIBILITY_CHECKS = [
+    ("plausible.neighbour_years", "plaus_neighbours", "数值与相邻年份相符", "Levels agree with neighbouring years"),
+    ("plausible.printed_growth", "plaus_growth", "数值与自身公布增速相符", "Levels agree with their own printed growth"),
+    ("plausible.within_year", "plaus_within_year", "累计值年内不减（全年不低于年内累计）",
+     "Cumulative figures do not fall within a year (full year not below year to date)"),
+    ("plausible.region_scale", "plaus_region_scale", "数值符合该地区规模", "Values fit the region's scale"),
+    ("plausible.share_ceiling", "plaus_share", "比重不超过100%", "Shares do not exceed 100 %"),
+]
+
+
 def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as_of_year: int) -> list[Check]:
     """Every check, in the order the report lists them."""
     import great_expectations as gx
@@ -202,6 +200,7 @@ def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as
     canonical_pairs = [(i, ind.unit) for i, ind in cfg.indicators.items()]
     raw_id = ("obs_id", "indicator", "region", "period")
     tol = float(v["growth_tolerance_pp"])
+    plaus_show = ("file", "row", "column", "value_printed", "message")
 
     def check(id_, table, severity, zh, en, fix, expectation_cls, show=raw_id, **kwargs) -> Check:
         exp = expectation_cls(**kwargs, severity=SEVERITY_GX[severity], meta={"check_id": id_, "title_zh": zh, "title_en": en},
@@ -267,10 +266,12 @@ def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as
               "growth on a comparable basis (可比口径) may differ legitimately; otherwise check both figures",
               E.ExpectColumnValuesToBeBetween, column="gap_pp", min_value=-tol, max_value=tol,
               show=("indicator", "region", "period", "level", "previous_level", "printed_growth_pct", "implied_growth_pct", "gap_pp")),
-        check("ytd.non_decreasing", "ytd_steps", "error", "累计值年内不减", "Year-to-date values do not fall within a year",
-              "a year-to-date figure cannot be lower than an earlier one of the same year: check the months and values",
-              E.ExpectColumnValuesToBeBetween, column="increase", min_value=0,
-              show=("indicator", "region", "from_period", "to_period", "from_value", "to_value")),
+        *[check(id_, table, "error", zh, en, PLAUSIBILITY_FIX, E.ExpectColumnValuesToNotBeInSet, column="finding",
+                value_set=["implausible"], show=plaus_show) for id_, table, zh, en in PLAUSIBILITY_CHECKS],
+        check("plausible.confirmed", "plaus_confirmed", "warning", "已确认的异常数值", "Implausible-looking figures confirmed in the raw file",
+              "nothing to do if the reason holds; the reason is quoted in the briefing's data notes",
+              E.ExpectColumnValuesToNotBeInSet, column="finding", value_set=["confirmed"],
+              show=("rule", "indicator", "region", "period", "confirmed") + plaus_show),
         check("headline.base_and_later", "headline_coverage", "warning", "核心指标有基年及以后数据",
               "Each headline indicator has Haimen data for the base year and a later year",
               "find the published Haimen figures (statistical bulletin, government work report) and add them",
@@ -286,6 +287,7 @@ def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as
 def run_checks(tables: dict[str, pd.DataFrame], checks: list[Check], as_of: str, docs_dir: Path | None = None) -> ValidationReport:
     """Run every check with Great Expectations; build Data Docs into docs_dir when given."""
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     workdir = Path(tempfile.mkdtemp(prefix="gx-"))
@@ -307,8 +309,9 @@ def run_checks(tables: dict[str, pd.DataFrame], checks: list[Check], as_of: str,
         for vd, table in validations:
             # no per-checkpoint Data Docs action: the site is built once below (each build redoes every page)
             cp = ctx.checkpoints.add(gx.Checkpoint(name=f"checkpoint_{table}", validation_definitions=[vd],
-                                                   actions=[], result_format={"result_format": "COMPLETE"}))
-            run = cp.run(batch_parameters={"dataframe": tables[table]})
+                                                   actions=[], result_format={"result_format": "COMPLETE",
+                                                                              "unexpected_index_column_names": ["where"]}))
+            run = cp.run(batch_parameters={"dataframe": tables[table]}, run_id=RunIdentifier(run_name=as_of))
             for vr in run.run_results.values():
                 for r in vr.results:
                     outcomes[r.expectation_config.meta["check_id"]] = {
@@ -316,9 +319,10 @@ def run_checks(tables: dict[str, pd.DataFrame], checks: list[Check], as_of: str,
                         "exception": r.exception_info.get("exception_message") if r.exception_info.get("raised_exception") else None,
                     }
         if docs_dir:
+            warning_pages = passed_with_warnings(ctx)
             ctx.build_data_docs()
             site = workdir / "gx" / "uncommitted" / "data_docs" / "local_site"
-            _offline_copy(site, Path(docs_dir))
+            offline_copy(site, Path(docs_dir), warning_pages)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return _report(tables, checks, outcomes, as_of)
@@ -335,33 +339,13 @@ def _report(tables, checks, outcomes, as_of) -> ValidationReport:
         else:
             success, n_failed = out["success"], len(bad_index) if bad_index else (0 if out["success"] else 1)
         if bad_index:
-            failing = frame.loc[[i for i in bad_index if i in frame.index], list(c.show)]
+            where = {b["where"] if isinstance(b, dict) else frame["where"].get(b) for b in bad_index}
+            failing = frame.loc[frame["where"].isin(where), ["where", *c.show]]
             failures[c.id] = failing.reset_index(drop=True)
         rows.append({"check": c.id, "severity": c.severity, "title_zh": c.title_zh, "title_en": c.title_en,
                      "table": c.table, "rows_checked": len(frame), "rows_failing": n_failed, "success": success,
                      "fix": c.fix, "exception": out["exception"] or ""})
     return ValidationReport(as_of, pd.DataFrame(rows), failures)
-
-
-def _offline_copy(site: Path, target: Path) -> None:
-    """Copy the Data Docs site, pointing every CDN script and style at the vendored copies."""
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.copytree(site, target)
-    shutil.copytree(VENDOR_DIR, target / "static" / "vendor")
-    for page in target.rglob("*.html"):
-        depth = len(page.relative_to(target).parts) - 1
-        prefix = "../" * depth + "static/vendor/"
-        html = page.read_text(encoding="utf-8")
-        for pattern, local in CDN_TO_VENDOR.items():
-            html = re.sub(pattern, prefix + local, html)
-        html = re.sub(r'\s(integrity|crossorigin)="[^"]*"', "", html)
-        # GE gets the depth of some static links wrong on validation pages (the favicon): fix them all
-        html = re.sub(r'(src|href)="(?:\./|(?:\.\./)*)static/', lambda m: f'{m.group(1)}="{"../" * depth}static/', html)
-        # the logo is fetched from a remote bucket with the context id attached: use the local copy
-        html = re.sub(r'src="https://great-expectations-web-assets[^"]*logo-long\.png[^"]*"',
-                      f'src="{"../" * depth}static/images/logo-long.png"', html)
-        page.write_text(html, encoding="utf-8")
 
 
 def summary(report: ValidationReport) -> dict[str, int]:
@@ -385,6 +369,12 @@ def raise_on_errors(results: dict, report_path: str) -> None:
         if row["success"] or row["severity"] != "error":
             continue
         failing = results["failing_rows"].get(row["check"], [])
+        if failing and {"file", "row", "message"} <= set(failing[0]):
+            # row-level findings (plausibility): one problem per figure, named by file, row, column and value
+            problems += [Problem(r["file"], f"{r['message']} [check {row['check']}: {row['title_en']} / {row['title_zh']}]",
+                                 f"{row['fix']} (report: {report_path})", row=int(r["row"]), column=r.get("column"), value=r.get("value_printed"))
+                         for r in failing]
+            continue
         sample = "; ".join(", ".join(f"{k}={v}" for k, v in rec.items()) for rec in failing[:3])
         problems.append(Problem(report_path, f"check {row['check']} failed ({row['title_en']} / {row['title_zh']}): "
                                              f"{row['rows_failing']} of {row['rows_checked']} rows"
@@ -395,17 +385,6 @@ def raise_on_errors(results: dict, report_path: str) -> None:
 
 def write_results(report: ValidationReport, path: Path) -> None:
     Path(path).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-
-
-def offline_violations(site: Path) -> list[str]:
-    """Remote scripts, styles or fonts a Data Docs page would fetch (should be none)."""
-    bad = []
-    for page in Path(site).rglob("*.html"):
-        for m in re.finditer(r'<(script|link|img|iframe)[^>]+(src|href)="(https?://[^"]+)"', page.read_text(encoding="utf-8")):
-            bad.append(f"{page.name}: {m.group(3)}")
-    return bad
-
-
 
 
 def run_validation(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLEAN_DIR,
