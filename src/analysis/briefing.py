@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import paths
 from .config import Config
-from .present import md_escape
+from .present import RawMarkup, md_escape
 
 
 def L(lang: str, zh: str, en: str) -> str:
@@ -194,11 +194,12 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
 
 
 def status_cell(row: pd.Series, cfg: Config, lang: str, html: bool) -> str:
+    """The verdict word in its colour: product markup (RawMarkup), built from the settings' own words only."""
     text = verdict_text(row, lang)
     colour = cfg.settings["assessment"]["verdicts"][row.get("verdict_key", row["verdict"])]["colour"]
     if html:
-        return f'<span style="color:{colour};font-weight:bold">{text}</span>'
-    return f'`#text(fill: rgb("{colour}"), weight: "bold")[{text}]`{{=typst}}'
+        return RawMarkup(f'<span style="color:{colour};font-weight:bold">{text}</span>')
+    return RawMarkup(f'`#text(fill: rgb("{colour}"), weight: "bold")[{text}]`{{=typst}}')
 
 
 def progress_text(row: pd.Series) -> str:

@@ -5,8 +5,10 @@ JupyterLab and survives the Markdown -> Typst route into the PDF. md_table is
 the escaping boundary for that format: text cells from the data (titles,
 file names, messages, confirmation reasons) are backslash-escaped there, so
 that a `|`, `*`, `_`, `<`, `@` or `$` in a source title is printed, not read
-as table syntax, emphasis, raw HTML, a citation or maths. Cells that carry
-deliberate raw Typst (`...`{=typst}) pass through.
+as table syntax, emphasis, raw HTML, a citation or maths. Only cells the
+product itself builds as raw output (RawMarkup, e.g. a coloured verdict)
+pass through; the test is the type, never the content, so a source title
+that contains `{=typst}` is still escaped.
 """
 from __future__ import annotations
 
@@ -16,19 +18,22 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 _BREAK_AFTER = re.compile(r"([_/.:?&=,-])(?=\S)")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|$@~^#])")
+
+
+class RawMarkup(str):
+    """Markup built by the product (never from data) that a table must pass through unescaped."""
 
 
 def md_escape(value: object) -> object:
-    """Text from data, made literal in Pandoc Markdown (numbers and raw Typst cells are left alone)."""
-    if isinstance(value, str) and "{=typst}" not in value:
-        return _MD_SPECIAL.sub(r"\\\1", value).replace("\n", " ")
+    """A table cell: text from data made literal (md_text, one line); numbers and raw Typst cells left alone."""
+    if isinstance(value, str) and not isinstance(value, RawMarkup):
+        return md_text(value).replace("\n", " ")
     return value
 
 
 def breakable(value: object) -> object:
     """Long identifiers (file names, URLs) get zero-width break points, so that PDF table cells can wrap them."""
-    if isinstance(value, str) and len(value) > 18 and "{=typst}" not in value:
+    if isinstance(value, str) and len(value) > 18 and not isinstance(value, RawMarkup):
         return _BREAK_AFTER.sub("\\1\u200b", value)
     return value
 
