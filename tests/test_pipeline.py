@@ -225,7 +225,7 @@ def test_a_run_failing_at_validation_changes_nothing_but_the_failed_folder(quart
     with pytest.raises(ValidationFailed) as err:
         run_quarter("2025Q2", reports_dir=reports, clean_dir=clean, raw_dir=raw, progress=lambda *_: None, langs=("zh",))
     message = str(err.value)
-    assert "2025Q2.failed/validation/validation.pdf" in message and "ytd.non_decreasing" in message
+    assert "2025Q2.failed/validation/validation.pdf" in message and "plausible.within_year" in message
     assert "nothing was written" not in message and "unchanged" in message
     assert tree_digest(folder) == before_report, "the published quarter must not change"
     assert tree_digest(clean) == before_clean, "data/clean must not change when the run fails"

@@ -190,18 +190,32 @@ def _read(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=True) if path.exists() else None
 
 
-def write_changes(folder: Path, reports_dir: Path, quarter: Quarter | str) -> pd.DataFrame:
-    """Compare folder/ (this run, possibly a staging folder) with the last published report; write folder/changes.csv.
+def compare_with_published(folder: Path, quarter: Quarter | str, reports_dir: Path | None = None) -> pd.DataFrame:
+    """The changes of folder/ (this run, possibly a staging or scratch folder) against the last published report.
 
-    The previous report is looked up in reports_dir (the published folders),
-    never next to `folder`, so a staging folder is not mistaken for a report.
+    The previous report is looked up in reports_dir (default: the published
+    reports/), never next to `folder`, so a staging folder is not mistaken
+    for a report. Reads only.
     """
+    from . import paths
+
     folder = Path(folder)
-    prev = previous_report(reports_dir, quarter)
-    table = changes_table(_read(folder / "figures.csv"), _read(folder / "assessment.csv"),
-                          _read(prev / "figures.csv") if prev else None, _read(prev / "assessment.csv") if prev else None,
-                          prev.name if prev else None)
-    storage.write_csv(table, folder / "changes.csv")
+    prev = previous_report(paths.REPORTS_DIR if reports_dir is None else reports_dir, quarter)
+    return changes_table(_read(folder / "figures.csv"), _read(folder / "assessment.csv"),
+                         _read(prev / "figures.csv") if prev else None, _read(prev / "assessment.csv") if prev else None,
+                         prev.name if prev else None)
+
+
+def load_changes(folder: Path, quarter: Quarter | str) -> pd.DataFrame:
+    """changes.csv of a report folder when the pipeline wrote one; otherwise (a notebook run by hand) computed in memory."""
+    written = _read(Path(folder) / "changes.csv")
+    return written if written is not None else compare_with_published(folder, quarter)
+
+
+def write_changes(folder: Path, reports_dir: Path, quarter: Quarter | str) -> pd.DataFrame:
+    """Compare folder/ with the last published report in reports_dir; write folder/changes.csv."""
+    table = compare_with_published(folder, quarter, reports_dir)
+    storage.write_csv(table, Path(folder) / "changes.csv")
     return table
 
 
