@@ -61,7 +61,11 @@ PATTERNS: dict[str, tuple[str, object]] = {
 
 
 def cut(years: np.ndarray, values: np.ndarray, pattern: str) -> tuple[np.ndarray, np.ndarray] | None:
-    kind, arg = PATTERNS[pattern]
+    return cut_as(years, values, *PATTERNS[pattern])
+
+
+def cut_as(years: np.ndarray, values: np.ndarray, kind: str, arg) -> tuple[np.ndarray, np.ndarray] | None:
+    """The history a pattern keeps (kind all / last n / offsets from the end), or None when the series is too short."""
     if kind == "all":
         return years, values
     if kind == "last":

@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from analysis.config import load_config  # noqa: E402
 from analysis.forecast import ForecastSettings, InsufficientData, SeriesData, forecast_series  # noqa: E402
 from analysis.uncertainty import VolatilityPrior  # noqa: E402
-from sparse import H, MEMBER_NAMES, PATTERNS  # noqa: E402
+from sparse import H, MEMBER_NAMES, PATTERNS, cut_as  # noqa: E402
 from volatility_prior import fit_prior, series_stats  # noqa: E402
 
 PRIOR_WINDOW = 7                 # as volatility_prior.py's default
@@ -60,15 +60,6 @@ PRIOR_WINDOW = 7                 # as volatility_prior.py's default
 CAL_PATTERNS = {**PATTERNS, "last4": ("last", 4), "last6": ("last", 6), "last10": ("last", 10)}
 BINS = (2, 3, 6, 10)             # min_points of each row: 2, 3-5, 6-9, 10+ (3 and 4-5 pooled: separate rows
 #                                  made a 4-point band wider than a 3-point one, tests/test_uncertainty.py)
-
-
-def _cut(years: np.ndarray, values: np.ndarray, kind: str, arg) -> tuple[np.ndarray, np.ndarray] | None:
-    if kind == "all":
-        return years, values
-    if kind == "last":
-        return (years[-arg:], values[-arg:]) if len(years) >= arg else None
-    idx = [len(years) - 1 + o for o in arg]
-    return (years[idx], values[idx]) if min(idx) >= 0 else None
 
 
 def run_one(args: tuple) -> list[dict]:
@@ -82,7 +73,7 @@ def run_one(args: tuple) -> list[dict]:
 def _origin(sid, hist_y: np.ndarray, hist_v: np.ndarray, pseudo_test: np.ndarray, settings, end: int) -> list[dict]:
     rows = []
     for pattern, (kind, arg) in CAL_PATTERNS.items():
-        c = _cut(hist_y, hist_v, kind, arg)
+        c = cut_as(hist_y, hist_v, kind, arg)
         if c is None:
             continue
         yc, vc = c
