@@ -1,0 +1,265 @@
+"""A raw file as a grid of cell strings: encodings, CSV dialects, and workbooks read as the planner saw them.
+
+Split from ingest.py (which turns the cells into observations) because
+reading the file format is its own job: UTF-8 / GBK and delimiters for CSV;
+for XLSX, cells as displayed (percent cells as shown, numbers to Excel's 15
+digits, dates as dates) and refusal of what a spreadsheet can hide
+(formulas without a saved result, error values, hidden rows, columns and
+sheets, merged cells).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from .config import Config
+from .errors import InputError, Problem
+from .parse import norm_key
+
+# The template's sheets (scripts/make_template.py): figures go on DATA_SHEET; the others are
+# instructions, the example row and the drop-down lists, and are never read as figures.
+DATA_SHEET = "data"
+EXAMPLE_SHEET = "example 示例"
+HELP_SHEET = "说明 help"
+LISTS_SHEET = "lists 选项"
+TEMPLATE_AUX_SHEETS = {EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET}
+
+
+def header_key(text: object) -> str:
+    """Key for matching a header: case, spaces, underscores and hyphens do not count.
+
+    "Source Title", "source-title" and "source_title" are the same column, and
+    a header Excel wrapped onto two lines ("数值\n(原文)") is still 数值(原文);
+    these are spellings, not guesses, so they are accepted without a word.
+    """
+    return re.sub(r"[\s_\-]+", "", norm_key(text))
+
+
+def _column_index(cfg: Config) -> dict[str, str]:
+    spec = cfg.settings["columns"]
+    index = {header_key(c): c for c in spec["required"] + spec["optional"]}
+    for canonical, aliases in spec["aliases"].items():
+        index.update({header_key(a): canonical for a in aliases})
+    return index
+
+
+# ------------------------------------------------------------- file level --
+def _decode(data: bytes, rel: str) -> str:
+    """UTF-8 (with or without BOM), else GBK as Excel on Chinese Windows saves CSV."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError([Problem(rel, "is saved as UTF-16, which this suite does not read",
+                                  "save it again as CSV UTF-8 (Excel: Save As > 'CSV UTF-8 (Comma delimited)')")])
+    if data.startswith(b"PK\x03\x04") and b"xl/" in data[:65536]:
+        raise InputError([Problem(rel, "is an Excel workbook (.xlsx) named .csv",
+                                  "rename it to .xlsx (or save it from Excel as 'CSV UTF-8'); 请将扩展名改为 .xlsx")])
+    if b"\x00" in data[:4096] or data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise InputError([Problem(rel, "is not a text table (it looks like a binary file: PDF, Word, Excel or an image)",
+                                  "export the figures to CSV (UTF-8) with the columns in data/raw/README.md, or save the workbook as .xlsx")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("gbk")
+        except UnicodeDecodeError:
+            line = data[: utf8_error.start].count(b"\n") + 1
+            raise InputError([Problem(rel, f"is neither UTF-8 nor GBK text (first unreadable byte on line {line})",
+                                      "open it in a text editor or Excel and save it as CSV UTF-8", row=line)]) from None
+
+
+def _check_xlsx_bytes(data: bytes, rel: str) -> None:
+    """A file named .xlsx that is something else gets a fix for what it really is (an .xlsx is a zip file)."""
+    if data.startswith(b"PK\x03\x04"):
+        return
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError([Problem(rel, "is an old-format (.xls) or password-protected workbook saved under the name .xlsx",
+                                  "open it in Excel or WPS, remove any password (File > Info > Protect Workbook), and save it as "
+                                  "Excel Workbook (.xlsx); 请取消密码并另存为 .xlsx")])
+    if data.startswith(b"%PDF"):
+        raise InputError([Problem(rel, "is a PDF named .xlsx", "type the figures into the template data/templates/raw_release_template.xlsx")])
+    head = data[:4096]
+    if b"\x00" not in head and (b"," in head or b"\t" in head):
+        raise InputError([Problem(rel, "is a text (CSV) file named .xlsx",
+                                  "rename it to .csv (or open it in Excel and save it as .xlsx); 请将扩展名改为 .csv")])
+    raise InputError([Problem(rel, "is not an .xlsx workbook (its content is not a zip file as .xlsx files are)",
+                              "open it in Excel or WPS and save it as Excel Workbook (.xlsx), or export the sheet to CSV UTF-8")])
+
+
+def _delimiter(text: str, known: dict[str, str] | None) -> tuple[str, str]:
+    """(delimiter, text): Excel's "sep=;" first line, or a header that only makes sense split by ; or a tab.
+
+    Excel in many locales saves "CSV" with semicolons; the header says which
+    separator was meant, so the file is read as written instead of refused.
+    """
+    first, _, rest = text.partition("\n")
+    m = re.fullmatch(r"\s*sep=(.)\s*", first)
+    if m:
+        return m.group(1), rest
+    if known is not None and "," not in first:
+        for sep in (";", "\t", "|"):
+            if sum(header_key(h) in known for h in first.split(sep)) >= 3:
+                return sep, text
+    return ",", text
+
+
+def _cells_from_csv(text: str, rel: str, known: dict[str, str] | None = None) -> list[list[str]]:
+    sep, text = _delimiter(text, known)
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)]
+    except csv.Error as exc:
+        raise InputError([Problem(rel, f"is not a readable CSV table ({exc})",
+                                  "check the quotes: a cell that contains a comma or a line break must be in double quotes")]) from None
+
+
+def _decimal(value: float | int) -> Decimal:
+    """A cell number to the 15 significant digits Excel shows and stores exactly (521.00000000000006 -> 521)."""
+    return Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
+
+
+def _number_text(value: float | int) -> str:
+    """A number as digits, without float noise or an exponent (1e-07 -> 0.0000001)."""
+    text = format(_decimal(value).normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _shows_percent(number_format: str | None) -> tuple[bool, bool]:
+    """(shows a % sign, scales by 100) for an Excel number format.
+
+    A % outside quotes multiplies the stored value by 100 (0.021 shows 2.1%);
+    a quoted or escaped % ("0.0"%"" or 0.0\\%) is only a sign. Both are read as
+    the planner saw them, never as the stored fraction.
+    """
+    fmt = (number_format or "").split(";")[0]
+    bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", fmt)
+    literal = "%" in fmt and "%" not in bare
+    return ("%" in bare or literal), "%" in bare
+
+
+def _excel_cell(value: object, number_format: str | None = None) -> str:
+    """One cell as the planner sees it: dates as 2024-01-11, percent cells as 2.1% (not 0.021)."""
+    if value is None:
+        return ""
+    if isinstance(value, (datetime, date)):          # a publication date: the day is what counts
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        percent, scaled = _shows_percent(number_format)
+        if percent:
+            shown = _decimal(value) * 100 if scaled else _decimal(value)
+            text = format(shown.normalize(), "f")
+            return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+        return _number_text(value)
+    return str(value)
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(index)
+
+
+def _looks_like_header(cells: list[object], known: dict[str, str], required: list[str]) -> bool:
+    return any(known.get(header_key(c)) in required for c in cells if c is not None)
+
+
+def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]], str, list[Problem]]:
+    """The data sheet of a workbook as text cells, with the problems a spreadsheet can hide.
+
+    Read twice: once for the values Excel cached (what the planner saw) and
+    once for the formulas, so that a formula Excel never calculated (a file
+    written by a script, or saved by a tool that does not compute) is
+    reported instead of being read as an empty cell. Hidden rows, hidden
+    columns, hidden or extra sheets with figures, merged cells and error
+    values are reported, never read silently.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, data_only=True)
+        wb_formulas = load_workbook(path, data_only=False)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise InputError([Problem(rel, f"is not a readable .xlsx workbook ({type(exc).__name__})",
+                                  "open it in Excel or WPS and save it again as .xlsx, or export the sheet to CSV UTF-8")]) from None
+    problems: list[Problem] = []
+    known = _column_index(cfg)
+    required = cfg.settings["columns"]["required"]
+    tables = [ws for ws in wb.worksheets if ws.title not in TEMPLATE_AUX_SHEETS]
+
+    def first_row(ws) -> list[object]:
+        for row in ws.iter_rows(max_row=min(ws.max_row, 50), values_only=True):
+            if any(v not in (None, "") for v in row):
+                return list(row)
+        return []
+
+    named = [ws for ws in wb.worksheets if norm_key(ws.title) in (DATA_SHEET, "数据")]   # Data, DATA, 数据
+    if named:
+        sheet = named[0]
+    else:      # the first visible sheet with the raw-data header, else the first visible sheet
+        visible = [ws for ws in tables if ws.sheet_state == "visible"] or tables or wb.worksheets
+        sheet = next((ws for ws in visible if _looks_like_header(first_row(ws), known, required)), visible[0])
+    name = sheet.title
+
+    for ws in tables:
+        if ws is sheet or not _looks_like_header(first_row(ws), known, required):
+            continue
+        hidden = " hidden" if ws.sheet_state != "visible" else ""
+        problems.append(Problem(rel, f'the{hidden} sheet "{ws.title}" also holds a table of figures, but only sheet "{name}" is read',
+                                f'move its rows to sheet "{name}" (or save them as their own file in data/raw/), then delete sheet "{ws.title}"; '
+                                f'把该工作表的数据移到"{name}"表或另存为单独文件',
+                                sheet=ws.title))
+    if sheet.sheet_state != "visible":
+        problems.append(Problem(rel, f'the sheet "{name}" that holds the figures is hidden',
+                                "unhide it (Excel/WPS: right-click a sheet tab > Unhide / 取消隐藏) and check what it holds, then save",
+                                sheet=name))
+
+    ws_f = wb_formulas[name]
+    # Read up to the last cell that holds something: a format applied to whole columns (or a stray
+    # styled cell at XFD1048576) must not make us walk a million empty rows.
+    filled = [(c.row, c.column) for ws in (sheet, ws_f) for c in ws._cells.values() if c.value not in (None, "")]
+    last_row = max((r for r, _ in filled), default=0)
+    last_col = max((c for _, c in filled), default=0)
+    header: list[str] = []
+    hidden_cols = {i for dim in sheet.column_dimensions.values() if dim.hidden and dim.min and dim.max
+                   for i in range(dim.min, min(dim.max, last_col) + 1)}
+    reported_cols: set[int] = set()
+    rows: list[list[str]] = []
+    for r, (cells, f_cells) in enumerate(zip(sheet.iter_rows(min_row=1, max_row=last_row, max_col=last_col),
+                                             ws_f.iter_rows(min_row=1, max_row=last_row, max_col=last_col)), start=1):
+        texts = []
+        for c, (cell, f_cell) in enumerate(zip(cells, f_cells), start=1):
+            column = header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c)
+            where = dict(row=r, column=column, sheet=name, cell=f"{_column_letter(c)}{r}")
+            if f_cell.data_type == "f" and cell.value is None:
+                formula = f_cell.value if isinstance(f_cell.value, str) else getattr(f_cell.value, "text", "") or "(array formula)"
+                problems.append(Problem(rel, "holds a formula with no saved result, so its value cannot be read",
+                                        "open the file in Excel or WPS and save it (that stores the results), "
+                                        "or type the value itself instead of the formula; 用 Excel/WPS 打开并保存，或直接输入数值",
+                                        value=str(formula), **where))
+            elif cell.data_type == "e":
+                problems.append(Problem(rel, f"shows the Excel error {cell.value}",
+                                        "correct the formula or type the value as printed; 请改正公式或直接输入数值",
+                                        value=str(cell.value), **where))
+            texts.append(_excel_cell(cell.value, cell.number_format) if cell.data_type != "e" else "")
+        if not header and any(texts):
+            header = list(texts)
+        if any(texts) and sheet.row_dimensions[r].hidden:
+            problems.append(Problem(rel, "is a hidden row (hidden or filtered out) that holds data",
+                                    "unhide it (select the rows around it > right-click > Unhide / 取消隐藏, or clear the filter); "
+                                    "keep it if it is a figure, delete it if not",
+                                    value=" | ".join(t for t in texts if t)[:120], row=r, sheet=name))
+        for c in hidden_cols - reported_cols:
+            if c <= len(texts) and texts[c - 1]:
+                reported_cols.add(c)
+                problems.append(Problem(rel, f"column {_column_letter(c)} is hidden but holds data",
+                                        "unhide it (select the columns around it > right-click > Unhide / 取消隐藏) and check it",
+                                        row=r, column=header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c),
+                                        sheet=name, cell=f"{_column_letter(c)}{r}", value=texts[c - 1]))
+        rows.append(texts)
+    for merged in [m for m in sheet.merged_cells.ranges if m.min_row <= last_row and m.min_col <= last_col]:
+        problems.append(Problem(rel, f"has merged cells ({merged.coord}): only the first cell of a merged block holds the value",
+                                "unmerge them (Merge & Center off / 取消合并) and type the value into every row it applies to",
+                                row=merged.min_row, sheet=name, cell=merged.coord))
+    wb.close()
+    wb_formulas.close()
+    return rows, name, problems
