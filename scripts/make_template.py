@@ -52,12 +52,14 @@ COLUMNS = [
     ("source_url", "来源网址", "yes", "出处网址（http:// 或 https:// 开头）", "http(s) address of the publication"),
     ("publisher", "发布机构", "no", "发布单位", "who published it"),
     ("notes", "备注", "no", "口径说明、年份如何推断等", "caliber, how a year was inferred, ..."),
+    ("confirmed", "确认说明", "no", "仅当核对检查报“数值可疑”而数值确实无误时填写：核实的理由（如“统计局 2025-03-01 确认，口径调整”）",
+     "only when a plausibility check flags a figure that is right: why it is right (who confirmed it, when)"),
 ]
-WIDTHS = [22, 16, 8, 8, 12, 10, 12, 10, 14, 12, 12, 12, 40, 40, 24, 30]
+WIDTHS = [22, 16, 8, 8, 12, 10, 12, 10, 14, 12, 12, 12, 40, 40, 24, 30, 30]
 EXAMPLE = ["地区生产总值", "GDP", "海门", "2025", "1-6月", "925.5", "亿元", "5.8", "", "reported", "2025-08-04", "official",
            "关于南通市海门区2025年国民经济和社会发展计划上半年执行情况的报告",
            "https://www.haimen.gov.cn/hmsfghjxw/gzgh/content/e1c72edf-2e98-489b-ad49-ad0f2a95a955.html",
-           "南通市海门区发展和改革委员会", "示例（真实数据，已在 data/raw/ 中）example: a real figure already in data/raw/"]
+           "南通市海门区发展和改革委员会", "示例（真实数据，已在 data/raw/ 中）example: a real figure already in data/raw/", ""]
 YEAR_COLUMN = 4
 PERIODS = ["全年", "年末", "1-2月", "1-3月", "1-4月", "1-5月", "1-6月", "1-7月", "1-8月", "1-9月", "1-10月", "1-11月",
            "一季度", "上半年", "前三季度"]
