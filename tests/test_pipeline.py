@@ -232,3 +232,20 @@ def test_a_run_failing_at_validation_changes_nothing_but_the_failed_folder(quart
     assert (reports / "2025Q2.failed" / "validation" / "validation.pdf").exists()
     leftovers = [p.name for d in (reports, tmp) for p in d.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_a_quarter_where_every_target_is_settled_or_unmodelled_still_runs(tmp_path):
+    """The shipped data plus a synthetic 2024 retail figure: no target keeps a projection (the retail targets are
+    settled, the others have no model); the run must still publish, and assessment.csv keep every column."""
+    import pandas as pd
+
+    from analysis.assess import OPTIONAL_COLUMNS
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.RAW_DIR, raw)
+    shutil.copy(Path(__file__).parent / "synthetic_settled" / "synthetic_settled_retail_2024.csv", raw)
+    folder = run_quarter("2025Q2", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", raw_dir=raw,
+                         progress=lambda *_: None, langs=("en",))
+    rows = pd.read_csv(folder / "assessment.csv", encoding="utf-8-sig").set_index("target")
+    assert rows.loc["retail_sales_level", "verdict"] == "not_achieved"        # 561.3 < 650, preliminary: settles
+    assert rows["projection_q50"].isna().all() and set(OPTIONAL_COLUMNS) <= set(rows.columns)
+    assert (folder / "briefing.en.pdf").exists()

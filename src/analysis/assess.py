@@ -20,7 +20,7 @@ import pandas as pd
 from . import paths
 from .clean import CleanResult
 from .config import Config, Target
-from .evidence import threshold  # noqa: F401  (re-exported: the met / not-met line)
+from .evidence import BAND_QUANTILES, threshold  # noqa: F401  (threshold re-exported: the met / not-met line)
 from .excel import write_assessment_xlsx
 from .forecast import Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series, nowcast_with_ytd
 from .judge import Judgement, judge
@@ -202,6 +202,20 @@ def judge_target(t: Target, cfg: Config, result: CleanResult, m: IndicatorModel 
                  base_sd=base_level_sd(m.data, t, cfg), n_points=m.n_points)
 
 
+# Columns that only some targets fill (a figure, a model, progress); assessment.csv always has them all.
+OPTIONAL_COLUMNS = (
+    "latest_year", "latest_value", "latest_status", "latest_reliability", "latest_derived", "latest_obs_id",
+    "latest_figure_id", "base_value", "base_derived", "base_status", "required_growth_pct", "progress_ratio",
+    "actual_growth_pct", "progress_year", "expected_linear_share", "expected_compound_share", "progress_vs_expected",
+    "growth_ratio", "index_year", "remaining_required_growth_pct", "sum_to_date", "sum_years",
+    "progress_class", "progress_class_zh", "progress_class_en",
+    *(f"projection_{k}" for k in BAND_QUANTILES), "projection_year", "p_met", "forecast_origin", "confidence",
+    "members_used", "forecast_notes", "member_spread", "members_dropped", "member_p_met",
+    "likelihood_zh", "likelihood_en", "anticipated_growth_pct", "anticipated_ratio",
+    "figure_value", "figure_period", "figure_status", "figure_obs_ids", "figure_ids",
+)
+
+
 def assess(result: CleanResult, cfg: Config) -> Assessment:
     """Every target of the registry judged at result.as_of."""
     by_indicator: dict[str, list[Target]] = {}
@@ -213,9 +227,9 @@ def assess(result: CleanResult, cfg: Config) -> Assessment:
     judgements = {t.id: judge_target(t, cfg, result, models.get(t.indicator)) for t in cfg.targets}
     forecasts = {ind: m.forecast for ind, m in models.items() if m.forecast is not None and not m.index_only}
     table = pd.DataFrame([j.row for j in judgements.values()])
-    # columns only some rows fill must exist even when no row does (every P settled, no figure cited):
-    # the notebooks, figures.csv checks and changes.py read them by name
-    for col in ("p_met", "figure_value", "figure_ids", "latest_figure_id"):
+    # columns only some rows fill must exist even when no row does (every target settled by a figure, no model
+    # left, no figure cited): the notebooks, the briefing, figures.csv checks and changes.py read them by name
+    for col in OPTIONAL_COLUMNS:
         if col not in table:
             table[col] = np.nan
     return Assessment(table, forecast_table(forecasts, cfg), judgements, forecasts)
