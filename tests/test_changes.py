@@ -113,13 +113,29 @@ def test_changes_are_against_the_published_folder_not_staging(tmp_path, before, 
         figs.to_csv(reports / name / "figures.csv", index=False, encoding="utf-8-sig")
         table.to_csv(reports / name / "assessment.csv", index=False, encoding="utf-8-sig")
     assert previous_report(reports, "2025Q2") == reports / "2025Q1"
-    assert previous_report(reports, "2025Q1") is None               # only later or non-report folders
+    assert previous_report(reports, "2024Q4") is None               # only later or non-report folders
     out = write_changes(reports / ".2025Q2-new-123", reports, "2025Q2")
     assert (reports / ".2025Q2-new-123" / "changes.csv").exists()
     assert set(out["compared_with"]) == {"2025Q1"}
     assert {"new_figure", "revised_figure", "verdict", "p_met"} <= set(out["change"])
     back = pd.read_csv(reports / ".2025Q2-new-123" / "changes.csv", encoding="utf-8-sig")
     assert len(back) == len(out)
+
+
+def test_a_rerun_compares_with_the_version_readers_already_hold(tmp_path, before, after):
+    """Rerunning 2025Q2 over a published 2025Q2: the changes are against that version, not against 2025Q1."""
+    reports = tmp_path / "reports"
+    for name, (figs, table) in {"2025Q1": after, "2025Q2": before}.items():
+        (reports / name).mkdir(parents=True)
+        figs.to_csv(reports / name / "figures.csv", index=False, encoding="utf-8-sig")
+        table.to_csv(reports / name / "assessment.csv", index=False, encoding="utf-8-sig")
+    stage = tmp_path / "staging"
+    stage.mkdir()
+    after[0].to_csv(stage / "figures.csv", index=False, encoding="utf-8-sig")
+    after[1].to_csv(stage / "assessment.csv", index=False, encoding="utf-8-sig")
+    assert previous_report(reports, "2025Q2") == reports / "2025Q2"
+    out = write_changes(stage, reports, "2025Q2")
+    assert set(out["compared_with"]) == {"2025Q2"} and {"verdict", "p_met"} <= set(out["change"])
 
 
 def test_briefing_section_is_short_and_shows_source_titles_as_text(before, after):

@@ -189,3 +189,16 @@ def test_data_docs_name_the_typo_by_file_and_row_and_mark_its_suite_failed(tmp_p
     page = next((tmp_path / "docs" / "validations").rglob("haimen-plaus_neighbours.html")).read_text(encoding="utf-8")
     assert "synthetic_typo_docs.csv:6" in page                          # the row, not an index number
     assert 'text-danger" aria-hidden="true"></i> Failed' in page and "fa-times text-danger" in page   # an error stays red
+
+
+@pytest.mark.parametrize("typed", ["0", "0.0"])
+def test_a_zero_level_stops_with_file_and_row_never_a_traceback(tmp_path, typed):
+    """A 0 typed for a level (synthetic): refused when read, or flagged by a check naming the row; no ZeroDivisionError."""
+    rows = retail_series(**{"2023": {"value": typed}})
+    try:
+        _, problems = run(tmp_path, "synthetic_typo_zero.csv", rows)
+    except InputError as exc:                        # refused when the file is read: also a clear stop
+        text = str(exc)
+    else:
+        text = " ".join(str(p) for p in problems)
+    assert "synthetic_typo_zero.csv" in text and "row 6" in text

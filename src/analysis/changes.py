@@ -33,10 +33,13 @@ _QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
 
 
 def previous_report(reports_dir: Path, quarter: Quarter | str) -> Path | None:
-    """The newest published report folder of a quarter before `quarter` (one holding assessment.csv), or None.
+    """The report readers last received for this point (one holding assessment.csv), or None.
 
-    Folder names other than a plain quarter (2025Q1.failed, replay_..., hidden
-    staging folders) are never published reports and are skipped.
+    That is the published version of `quarter` itself when the quarter is
+    being rerun (what changed against what leaders already hold), else the
+    newest earlier quarter. Folder names other than a plain quarter
+    (2025Q1.failed, replay_..., hidden staging folders) are never published
+    reports and are skipped; the run's own staging folder is never looked at.
     """
     quarter = Quarter.parse(str(quarter)) if not isinstance(quarter, Quarter) else quarter
     reports_dir = Path(reports_dir)
@@ -44,7 +47,7 @@ def previous_report(reports_dir: Path, quarter: Quarter | str) -> Path | None:
         return None
     earlier = [Quarter.parse(p.name) for p in reports_dir.iterdir()
                if p.is_dir() and _QUARTER_DIR.match(p.name) and (p / "assessment.csv").exists()]
-    earlier = [q for q in earlier if q < quarter]
+    earlier = [q for q in earlier if q <= quarter]
     return reports_dir / max(earlier).label if earlier else None
 
 

@@ -91,14 +91,19 @@ def _fmt(x: float) -> str:
 
 
 def _ratio(a: float, b: float) -> str:
+    """a as a multiple of b for a message; zero or negative values (refused elsewhere) must not crash the text."""
+    if not b or not math.isfinite(a / b):
+        return "not comparable with"
     r = a / b
-    return f"{r:.3g}x" if r >= 1 else f"{r:.3g}x (1/{1 / r:.3g})"
+    return f"{r:.3g}x" if r >= 1 or r <= 0 else f"{r:.3g}x (1/{1 / r:.3g})"
 
 
 def _yearly_growth(value: float, year: int, other: float, other_year: int) -> tuple[float, int]:
     """Implied growth in % a year between two levels (geometric over gaps), and the gap in years."""
     years = abs(int(year) - int(other_year))
     early, late = (other, value) if other_year < year else (value, other)
+    if early <= 0 or late <= 0:                  # a zero level (refused as input elsewhere): no growth to speak of
+        return (math.inf if early <= 0 else -100.0), years
     return 100 * ((late / early) ** (1 / years) - 1), years
 
 
