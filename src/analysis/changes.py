@@ -251,12 +251,9 @@ def console_summary(changes: pd.DataFrame, limit: int = 4) -> str:
 
 
 def report_summary(folder: Path) -> str:
-    """The console lines after a run: where the traceability tables are, and what changed (from folder/changes.csv)."""
-    folder = Path(folder)
-    lines = ["  figures.csv (every figure with its id, source, URL, raw file and row), changes.csv"]
-    changes = _read(folder / "changes.csv")
-    lines.append(console_summary(changes) if changes is not None else "What changed: no changes.csv in this report.")
-    return "\n".join(lines)
+    """The console lines after a run: what changed (from folder/changes.csv)."""
+    changes = _read(Path(folder) / "changes.csv")
+    return console_summary(changes) if changes is not None else "What changed: no changes.csv in this report."
 
 
 _PERIOD = re.compile(r"^(\d{4})年(?:(\d{1,2})-(\d{1,2})月)?$")
