@@ -89,9 +89,13 @@ def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir
         quarter: Quarter = result.as_of
         failed = reports_dir / f"{quarter.label}.failed"
         stage = storage.new_staging_dir(failed)
-        results = validation_report(stage / "validation" / "02_validate.ipynb", stage / "validation", engine, {
-            "as_of": quarter.label, "clean_dir": str(clean_stage), "raw_dir": str(raw_dir)},
-            failed / "validation" / "02_validate.ipynb")
+        try:
+            results = validation_report(stage / "validation" / "02_validate.ipynb", stage / "validation", engine, {
+                "as_of": quarter.label, "clean_dir": str(clean_stage), "raw_dir": str(raw_dir)},
+                failed / "validation" / "02_validate.ipynb")
+        except InputError:                       # the notebook stopped: keep it where the message says it is
+            _keep_failed(stage, failed)
+            raise
         try:
             raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
         except ValidationFailed as exc:
