@@ -9,7 +9,8 @@ Typst in the official PDFs; `<script>` ran in an auditor's browser. So:
 
 - one function per output format, in this module: md_text (Markdown read by
   Pandoc and JupyterLab), typst_text / typst_string (Typst markup / a Typst
-  string literal), html_text (HTML text and attribute values);
+  string literal), html_text (HTML text and attribute values), plot_text
+  (matplotlib labels, where a pair of $ starts maths);
 - every string from data passes through the function of the format it
   enters exactly once, where it enters it (a table cell, a sentence, a stored
   validation result), so it is neither live nor shown with stray backslashes;
@@ -119,6 +120,11 @@ def html_table(frame: pd.DataFrame, index: bool = False) -> str:
     shown = frame.astype(object).where(frame.notna(), "").map(html_cell)
     shown.columns = [html_cell(c) for c in shown.columns]
     return shown.to_html(index=index, escape=False, na_rep="")
+
+
+def plot_text(value: object) -> str:
+    """Text from the registry or data as a matplotlib label: `$` escaped, so that two of them are not read as maths."""
+    return _one_line(value).replace("$", r"\$")
 
 
 def escape_strings(value: object, escape=html_text) -> object:
