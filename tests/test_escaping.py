@@ -26,6 +26,8 @@ from analysis.present import md_table
 HOSTILE_DIR = Path(__file__).parent / "synthetic_hostile"
 BRACKETS_FILE = "zz_synthetic_统计公报[修订版](2).csv"
 PIPE_FILE = "synthetic_hostile_a|b_<img src=x onerror=alert(1)>.csv"
+# committed under a name every OS can check out (| < > are illegal on Windows); copied to PIPE_FILE for the run
+STORED_AS = {PIPE_FILE: "synthetic_hostile_pipe_name.csv"}
 SCRIPT_FILE = "synthetic_hostile_script_url.csv"
 RAW_TYPST = "`#text(fill: red, size: 30pt)[X]`{=typst}"
 # every class the issue names, a raw block, a link, HTML, a comment, TeX, a Windows path and a Weibo handle
@@ -71,12 +73,12 @@ def hostile_raw(tmp: Path, *names: str) -> Path:
     raw = tmp / "raw"
     shutil.copytree(Path(__file__).parents[1] / "data" / "raw", raw)
     for name in names:
-        shutil.copy(HOSTILE_DIR / name, raw / name)
+        shutil.copy(HOSTILE_DIR / STORED_AS.get(name, name), raw / name)
     return raw
 
 
 def hostile_cells(name: str, column: str) -> list[str]:
-    with open(HOSTILE_DIR / name, encoding="utf-8", newline="") as f:
+    with open(HOSTILE_DIR / STORED_AS.get(name, name), encoding="utf-8", newline="") as f:
         return [row[column] for row in csv.DictReader(f)]
 
 
