@@ -181,6 +181,7 @@ def test_briefing_cites_the_ids_of_its_figures(tmp_path, cfg):
     table = assess(result, cfg).table
     row = table.set_index("target").loc["retail_sales_level"].copy()
     row["target"] = "retail_sales_level"
-    assert row["latest_figure_id"] and f"[{row['latest_figure_id']}]" in key_message(row, cfg, "zh")
+    # key messages are Markdown with data escaped once: the brackets are escaped and print as [id]
+    assert row["latest_figure_id"] and f"\\[{row['latest_figure_id']}\\]" in key_message(row, cfg, "zh")
     evidence = status_table(table[has_figures(table)], cfg, "en")["Evidence"]
     assert evidence.str.contains(r"\[[FD][a-z2-7]{6}").sum() >= 3

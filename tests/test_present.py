@@ -14,7 +14,7 @@ def test_raw_typst_typed_into_a_synthetic_source_title_is_escaped():
     """The same characters from data are text: the type decides, never the content."""
     hostile = '`#text(fill: red, size: 30pt)[X]`{=typst}'
     out = md_escape(hostile)
-    assert out != hostile and out.startswith("\\`") and "\\{=typst\\}" in out
+    assert out != hostile and out.startswith("\\`") and "\\{\\=typst\\}" in out
     table = md_table(pd.DataFrame({"source": [hostile]}))
     assert "`{=typst}" not in table
 

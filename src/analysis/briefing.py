@@ -3,6 +3,11 @@
 Pure functions from tables to Markdown: the notebook (04_briefing.ipynb) only
 shows what these return, so the wording is tested and the same in every
 quarter. Numbers follow Chinese conventions (亿元, 万人次, 个百分点).
+
+Two kinds of return value, never mixed: plain text (evidence_text, target_name,
+the cells of status_table: md_table escapes them) and Markdown (key_message,
+table_notes, data_notes, sources_line, methods: data inside them went through
+escape.md_text exactly once, where the sentence was assembled).
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ import pandas as pd
 
 from . import paths
 from .config import Config
-from .present import RawMarkup, md_escape
+from .escape import RawMarkup, html_text, md_text, typst_string, typst_text
 
 
 def L(lang: str, zh: str, en: str) -> str:
@@ -138,12 +143,16 @@ def cite(row: pd.Series, figure: bool = True) -> str:
 
 
 def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
-    """One paragraph per headline target: status, the figure it rests on, probability, the gap, the growth needed."""
+    """One paragraph per headline target (Markdown): status, the figure it rests on, probability, the gap, the growth needed.
+
+    The sentences are assembled as plain text (names and figures come from the registry and the raw files) and
+    each is escaped once at the end; only the bold of the first one is our markup.
+    """
     ind = cfg.indicators.get(row["indicator"])
     unit = _unit(row, cfg)
     name = (ind.name_zh if lang == "zh" else ind.name_en) if ind else row["target"]
-    parts = [f"**{target_name(row, lang)}：{verdict_text(row, lang)}**" if lang == "zh" else
-             f"**{target_name(row, lang)}: {verdict_text(row, lang)}**"]
+    parts = [f"{target_name(row, lang)}：{verdict_text(row, lang)}" if lang == "zh" else
+             f"{target_name(row, lang)}: {verdict_text(row, lang)}"]
     key, family = row.get("verdict_key", row["verdict"]), row["verdict"]
     year = int(row["target_year"])
     if family in ("achieved", "not_achieved"):
@@ -190,16 +199,23 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         parts.append(L(lang, f"{int(row['base_year'])}-{int(row['progress_year'])}年实际年均增长{fmt_pct(actual)}，规划要求{fmt_pct(row['required_growth_pct'])}。",
                        f"Actual average growth {int(row['base_year'])}-{int(row['progress_year'])}: {fmt_pct(actual)} against the "
                        f"{fmt_pct(row['required_growth_pct'])} the plan needs."))
-    return " ".join(parts)
+    return " ".join([f"**{md_text(parts[0])}**", *(md_text(p) for p in parts[1:])])
 
 
 def status_cell(row: pd.Series, cfg: Config, lang: str, html: bool) -> str:
-    """The verdict word in its colour: product markup (RawMarkup), built from the settings' own words only."""
+    """The verdict word in its colour: product markup (RawMarkup), built from the settings' own words only.
+
+    The words and the colour are still escaped for the format they enter (settings are typed by people too): the
+    markup is ours, the text inside it is shown as text. Typst's raw attribute needs the backtick-delimited code
+    not to contain a backtick; typst_text escapes it.
+    """
     text = verdict_text(row, lang)
     colour = cfg.settings["assessment"]["verdicts"][row.get("verdict_key", row["verdict"])]["colour"]
     if html:
-        return RawMarkup(f'<span style="color:{colour};font-weight:bold">{text}</span>')
-    return RawMarkup(f'`#text(fill: rgb("{colour}"), weight: "bold")[{text}]`{{=typst}}')
+        return RawMarkup(f'<span style="color:{html_text(colour)};font-weight:bold">{html_text(text)}</span>')
+    code = f'#text(fill: rgb({typst_string(colour)}), weight: "bold")[{typst_text(text)}]'
+    fence = "``" if "`" in code else "`"
+    return RawMarkup(f"{fence}{code}{fence}{{=typst}}")
 
 
 def progress_text(row: pd.Series) -> str:
@@ -231,7 +247,7 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
 
 
 def table_notes(table: pd.DataFrame, lang: str) -> str:
-    """What the table's columns and marks mean, and the registry's assumptions (†)."""
+    """What the table's columns and marks mean, and the registry's assumptions (†), as Markdown (escaped once)."""
     text = L(lang, "依据：研判所依据的数据（无则为最新数据）及其状态。进度/序时：自基期以来的目标进度 / 同一年份按所需增速复合计算的序时进度 / "
                    "线性序时进度；恰以所需增速增长的指标，进度等于复合序时进度。*：低置信度（数据点或模型少、模型分歧大），只列数字。",
              "Evidence: the figure the verdict rests on (else the latest) and its status. Progress / expected: progress since the "
@@ -240,7 +256,7 @@ def table_notes(table: pd.DataFrame, lang: str) -> str:
     notes = table[table["note"].fillna("").astype(bool)] if "note" in table else table.iloc[0:0]
     if len(notes):
         text += L(lang, " †" + "；".join(sorted(set(notes["note"]))), " †" + " ".join(sorted(set(notes["note_en"].fillna("")))))
-    return text
+    return md_text(text)
 
 
 def indicator_names(cfg: Config, lang: str) -> dict[str, str]:
@@ -249,7 +265,10 @@ def indicator_names(cfg: Config, lang: str) -> dict[str, str]:
 
 def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.DataFrame, lang: str,
                region: str = "海门", since: int = 2021, names: dict[str, str] | None = None) -> list[str]:
-    """Plain statements of the gaps, the unverified and estimated figures, and the validation warnings.
+    """Plain statements of the gaps, the unverified and estimated figures, and the validation warnings (Markdown).
+
+    Each note is written as plain text (names, periods, printed values and confirmation reasons come from the
+    raw files) and escaped once, at the end, with md_text.
 
     Unverified and estimated figures are those of the home region for the plan's base year and later:
     the ones a reader of this briefing leans on.
@@ -281,8 +300,8 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
     confirmed = (validation or {}).get("failing_rows", {}).get("plausible.confirmed", [])
     if confirmed:
         # figures that looked implausible but the raw file says why they are right: quote the reason
-        items = "; ".join(f"{names.get(r['indicator'], r['indicator'])} {r['period']} {md_escape(r['value_printed'])}"
-                          f" ({md_escape(r['confirmed'])})" for r in confirmed)
+        items = "; ".join(f"{names.get(r['indicator'], r['indicator'])} {r['period']} {r['value_printed']}"
+                          f" ({r['confirmed']})" for r in confirmed)
         notes.append(L(lang, f"以下数值看似异常，原始文件已注明核实理由：{items}。",
                        f"These figures look implausible but the raw file states why they are right: {items}."))
     if validation:
@@ -291,7 +310,7 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
             notes.append(L(lang, "数据验证提示（详见验证报告）：" + "；".join(f"{c['title_zh']}（{c['rows_failing']}行）" for c in failed) + "。",
                            "Validation warnings (see the validation report): "
                            + "; ".join(f"{c['title_en']} ({c['rows_failing']} rows)" for c in failed) + "."))
-    return notes
+    return [md_text(n) for n in notes]
 
 
 def methods(cfg: Config, lang: str) -> str:
@@ -396,8 +415,6 @@ def sources_line(used: pd.DataFrame, names: dict[str, str], lang: str) -> str:
     from (figures.csv: title, URL, raw file and row), so the titles are
     listed once without repeating their figures: the briefing keeps its page budget.
     """
-    from .present import md_text
-
     # the short title (trailing remarks in brackets dropped: the full one is in figures.csv); data, so shown as text
     short = (re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", str(t)).strip() or str(t) for t in used["source_title"])
     titles = "; ".join(md_text(t) for t in dict.fromkeys(short))

@@ -275,11 +275,11 @@ def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, nam
     with their source, new figures by id (a few; the rest and every source are in changes.csv / figures.csv).
 
     One paragraph, not a list, because the briefing has a page budget. Source
-    titles come from the raw files, so they are escaped (present.md_text)
+    titles, periods, units and statuses come from the raw files, so they are escaped (escape.md_text)
     before they enter the Markdown.
     """
     from .briefing import L, amount, fmt_p, fmt_pct, status_words
-    from .present import md_text
+    from .escape import md_text
 
     lead = L(lang, "**本季度变化**：", "**What changed**: ")
     if changes is None or changes.empty:
@@ -329,7 +329,7 @@ def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, nam
             v, g = _num(value), _num(growth)
             text = amount(v, str(unit), lang) if v is not None else \
                 (L(lang, "增长", "growth ") + fmt_pct(g) if g is not None else "—")
-            return text + L(lang, f"（{status_words(status, lang)}）", f" ({status_words(status, lang)})")
+            return md_text(text + L(lang, f"（{status_words(status, lang)}）", f" ({status_words(status, lang)})"))
         items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))}"
                  + L(lang, "", ":") + f" {fig(r['old_value'], r['old_growth_pct'], r['old_status'], r['unit'])} → "
                  f"{fig(r['new_value'], r['new_growth_pct'], r['new_status'], r['unit'])} [{r['figure_id']}]"

@@ -12,6 +12,7 @@ from matplotlib import font_manager
 
 from .assess import IndicatorData
 from .config import Target
+from .escape import plot_text
 import pandas as pd
 
 BAND_COLOUR = "#1f5c99"
@@ -67,7 +68,7 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
     use_cjk_font()
     zh = lang == "zh"
     fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=150)
-    ax.set_title(title or (t.statement if zh else t.name_en), fontsize=10, loc="left")
+    ax.set_title(plot_text(title or (t.statement if zh else t.name_en)), fontsize=10, loc="left")
     plotted = set()
     if data is not None and len(data.levels):
         for year, value in data.levels.items():
@@ -100,7 +101,7 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
     if not plotted and (bands is None or not len(bands)):
         ax.text(0.5, 0.5, "暂无海门公开数据" if zh else "no published Haimen figure", transform=ax.transAxes,
                 ha="center", va="center", color="#6b7280", fontsize=11)
-    ax.set_ylabel(unit)
+    ax.set_ylabel(plot_text(unit))
     ax.grid(alpha=0.25, lw=0.5)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(fontsize=7, frameon=False, loc="upper left", ncol=2)
@@ -138,7 +139,7 @@ def evolution_pages(history: pd.DataFrame, pdf_path) -> None:
             g = g.sort_values("as_of")
             fig, (a1, a2) = plt.subplots(2, 1, figsize=(8.27, 6.5), sharex=True)
             first = g.iloc[-1]
-            fig.suptitle(f"{first['statement']}\n{first['name_en']}", fontsize=11, x=0.05, ha="left")
+            fig.suptitle(f"{plot_text(first['statement'])}\n{plot_text(first['name_en'])}", fontsize=11, x=0.05, ha="left")
             x = list(g["as_of"])
             p = g["p_met"] if "p_met" in g else pd.Series([np.nan] * len(g))
             a1.plot(x, p, marker="o", color=BAND_COLOUR)
@@ -147,13 +148,13 @@ def evolution_pages(history: pd.DataFrame, pdf_path) -> None:
             a1.axhspan(0.66, 1.0, color="#2e7d32", alpha=0.07)
             a1.axhspan(0.0, 0.33, color="#c62828", alpha=0.07)
             for xi, (v, vz) in enumerate(zip(g["verdict"], g["verdict_zh"])):
-                a1.annotate(vz, (xi, 0.02), fontsize=6, ha="center", rotation=90, color="#374151")
+                a1.annotate(plot_text(vz), (xi, 0.02), fontsize=6, ha="center", rotation=90, color="#374151")
             if "projection_q50" in g and g["projection_q50"].notna().any():
                 a2.plot(x, g["projection_q50"], marker="o", color=BAND_COLOUR, label="预测中位数 median")
                 a2.fill_between(range(len(x)), g["projection_q10"], g["projection_q90"], color=BAND_COLOUR, alpha=0.2,
                                 label="80% 区间 band")
             a2.axhline(first["target_value"], color=TARGET_COLOUR, ls="--", lw=1, label="目标 target")
-            a2.set_ylabel(first["unit"])
+            a2.set_ylabel(plot_text(first["unit"]))
             a2.legend(fontsize=7, frameon=False)
             if not g["p_met"].notna().any():
                 a1.text(0.5, 0.5, "各季度均无法研判（数据不足） insufficient data in every quarter",

@@ -5,13 +5,19 @@ links out, names failing rows by DataFrame index and marks any suite with a
 failed expectation "Failed", even when every failure is a warning. This
 module rewrites the built site: vendored copies of the scripts and styles
 (assets/datadocs_vendor/), no external links or footer, and warning-only
-validations shown as passed with warnings.
+validations shown as passed with warnings. It is also where data values meet
+HTML: GE's templates put failing values (source URLs, titles, file names in
+`where`) into the page unescaped, so a raw file's `<script>` ran when an
+auditor opened the failed report. escape_stored_results escapes every string
+of the stored results once (escape.html_text) before the site is built.
 """
 from __future__ import annotations
 
 import re
 import shutil
 from pathlib import Path
+
+from .escape import escape_strings, html_text
 
 VENDOR_DIR = Path(__file__).parent / "assets" / "datadocs_vendor"
 # CDN address in the Data Docs templates -> vendored file (see assets/datadocs_vendor/README.md)
@@ -98,6 +104,23 @@ def passed_with_warnings(ctx) -> set[str]:
             store.set(key, vr)
             changed.add(f"{key.batch_identifier}.html")
     return changed
+
+
+def escape_stored_results(ctx) -> None:
+    """HTML-escape every string in the stored validation results (failing values, `where`, exception messages).
+
+    GE renders these values into its Jinja templates without escaping, so they are escaped here, once, just
+    before build_data_docs; results.json and the PDF use the unescaped in-memory results, never the store.
+    Expectation configurations (our own regexes, column names, value sets) are left as they are.
+    """
+    store = ctx.validation_results_store
+    for key in store.list_keys():
+        vr = store.get(key)
+        for r in vr.results:
+            r.result = escape_strings(r.result, html_text)
+            if r.exception_info:
+                r.exception_info = escape_strings(r.exception_info, html_text)
+        store.set(key, vr)
 
 
 def offline_violations(site: Path) -> list[str]:

@@ -2,13 +2,13 @@
 
 Tables are displayed as Markdown (not HTML) so that the same output reads in
 JupyterLab and survives the Markdown -> Typst route into the PDF. md_table is
-the escaping boundary for that format: text cells from the data (titles,
-file names, messages, confirmation reasons) are backslash-escaped there, so
-that a `|`, `*`, `_`, `<`, `@` or `$` in a source title is printed, not read
-as table syntax, emphasis, raw HTML, a citation or maths. Only cells the
-product itself builds as raw output (RawMarkup, e.g. a coloured verdict)
-pass through; the test is the type, never the content, so a source title
-that contains `{=typst}` is still escaped.
+where table cells meet the escaping boundary (escape.py): every text cell and
+header goes through escape.md_cell once, so that a `|`, `*`, `_`, `<`, `@` or
+`$` in a source title is printed, not read as table syntax, emphasis, raw
+HTML, a citation or maths. Only cells the product itself builds as raw
+output (RawMarkup, e.g. a coloured verdict) pass through; the test is the
+type, never the content. The HTML twin of a table (show_both) is built by
+escape.html_table, under the same rule.
 """
 from __future__ import annotations
 
@@ -17,18 +17,11 @@ import re
 import pandas as pd
 from IPython.display import Markdown, display
 
+from .escape import RawMarkup, html_table, md_cell, md_text  # noqa: F401  (re-exported: the notebooks' imports)
+
 _BREAK_AFTER = re.compile(r"([_/.:?&=,-])(?=\S)")
 
-
-class RawMarkup(str):
-    """Markup built by the product (never from data) that a table must pass through unescaped."""
-
-
-def md_escape(value: object) -> object:
-    """A table cell: text from data made literal (md_text, one line); numbers and raw Typst cells left alone."""
-    if isinstance(value, str) and not isinstance(value, RawMarkup):
-        return md_text(value).replace("\n", " ")
-    return value
+md_escape = md_cell        # the name the notebooks and earlier code use for a table cell
 
 
 def breakable(value: object) -> object:
@@ -38,20 +31,6 @@ def breakable(value: object) -> object:
     return value
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|$@~^])")     # not ( ): JupyterLab's MathJax reads \( as maths
-
-
-def md_text(value: object) -> str:
-    """Text from the data (a source title, a file name) as literal Markdown: every markup character backslash-escaped.
-
-    The briefing is Markdown that Pandoc turns into Typst, so a title holding
-    `*`, `[`, `|`, `<`, `$` or `@` would otherwise become emphasis, a link, a
-    table break, raw HTML, maths or a citation. Pandoc reads a backslash
-    before any ASCII punctuation as that character, so escaping is lossless.
-    """
-    return _MD_SPECIAL.sub(r"\\\1", "" if value is None else str(value))
-
-
 def md_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty: str = "（无 none）") -> str:
     """A Markdown table of frame; columns maps column -> header (and picks and orders them)."""
     if frame is None or frame.empty:
@@ -59,7 +38,8 @@ def md_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty: 
     shown = frame[list(columns)] if columns else frame
     if columns:
         shown = shown.rename(columns=columns)
-    shown = shown.astype(object).where(shown.notna(), "").map(md_escape).map(breakable)
+    shown = shown.astype(object).where(shown.notna(), "").map(md_cell).map(breakable)
+    shown.columns = [md_cell(c) for c in shown.columns]
     return shown.to_markdown(index=False, floatfmt="g")
 
 
@@ -72,5 +52,13 @@ def show_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty
 
 
 def show_both(markdown: str, html: str) -> None:
-    """One output with a Markdown form (for the PDF route) and an HTML form (for JupyterLab)."""
+    """One output with a Markdown form (for the PDF route) and an HTML form (for JupyterLab).
+
+    Both must already be escaped: markdown from md_table, html from escape.html_table (never to_html(escape=False)).
+    """
     display({"text/markdown": markdown, "text/html": html}, raw=True)
+
+
+def show_tables(frame_md: pd.DataFrame, frame_html: pd.DataFrame) -> None:
+    """The same table as Markdown (PDF route) and HTML (JupyterLab), each escaped by its own format's function."""
+    show_both(md_table(frame_md), html_table(frame_html))

@@ -24,12 +24,27 @@ import nbformat
 
 from . import paths
 from .errors import InputError, Problem
+from .escape import typst_string
 
 LOOK = Path(__file__).parent / "templates" / "look.typ"
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK JP")
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts",
              Path.home() / ".fonts", Path("/Library/Fonts"), Path.home() / "Library/Fonts")
 KEEP_MIME = ("text/markdown", "image/png", "image/svg+xml", "image/jpeg")
+
+# Pandoc's Markdown reader with every extension off that would reinterpret text and that our notebooks do not use
+# (pandoc 3.9 names; `pandoc --list-extensions=markdown`). Data text is already escaped (escape.md_text); this is
+# the second line: a character that slipped through cannot become a citation (@海门发布 -> "no bibliography"),
+# maths ($...$), raw HTML/TeX/LaTeX macros, a footnote, a div or span, a line block, a metadata or title block,
+# or smart punctuation. Kept: pipe tables and images (our tables and charts), all_symbols_escapable (the
+# escaping relies on it), and raw_attribute, which only our own RawMarkup verdict cells use
+# (`#text(...)[...]`{=typst}, briefing.status_cell); data cannot produce it because md_text escapes ` and {.
+PANDOC_FORMAT = "markdown" + "".join(f"-{ext}" for ext in (
+    "yaml_metadata_block", "pandoc_title_block", "citations", "tex_math_dollars", "tex_math_single_backslash",
+    "tex_math_double_backslash", "raw_html", "raw_tex", "latex_macros", "smart", "native_divs", "native_spans",
+    "markdown_in_html_blocks", "footnotes", "inline_notes", "example_lists", "superscript", "subscript", "strikeout",
+    "bracketed_spans", "fenced_divs", "line_blocks", "definition_lists", "task_lists", "emoji", "autolink_bare_uris",
+    "mark", "abbreviations", "alerts", "wikilinks_title_after_pipe", "wikilinks_title_before_pipe"))
 
 
 class RenderError(InputError):
@@ -95,8 +110,10 @@ def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | N
         args = ["--standalone", "--columns=100000", f"--include-in-header={LOOK}", "-V", "papersize=a4", "-V", f"lang={lang}",
                 "-V", "page-numbering=1", "-V", f"mainfont={CJK_FAMILIES[0]}"]
         if title:
-            args += ["-M", f"pagetitle={title}"]
-        pypandoc.convert_file(str(tmp / "report.md"), "typst", format="markdown-yaml_metadata_block",
+            # the PDF's title (metadata, not printed): written into Typst by us, so escaped as a Typst string
+            (tmp / "title.typ").write_text(f"#set document(title: {typst_string(title)})\n", encoding="utf-8")
+            args += [f"--include-after-body={tmp / 'title.typ'}"]
+        pypandoc.convert_file(str(tmp / "report.md"), "typst", format=PANDOC_FORMAT,
                               outputfile=str(tmp / "report.typ"), extra_args=args)
         out = tmp / "report.pdf"
         typst.compile(str(tmp / "report.typ"), output=str(out), root=str(tmp), font_paths=[str(font.parent)])

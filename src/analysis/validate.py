@@ -30,7 +30,7 @@ import pandas as pd
 from . import paths
 from .clean import CleanResult
 from .config import Config
-from .datadocs import offline_copy, offline_violations, passed_with_warnings  # noqa: F401  (offline_violations: API)
+from .datadocs import escape_stored_results, offline_copy, offline_violations, passed_with_warnings  # noqa: F401  (offline_violations: API)
 from .errors import InputError, Problem
 from .plausibility import FIX as PLAUSIBILITY_FIX
 from .plausibility import plausibility_tables
@@ -320,6 +320,7 @@ def run_checks(tables: dict[str, pd.DataFrame], checks: list[Check], as_of: str,
                     }
         if docs_dir:
             warning_pages = passed_with_warnings(ctx)
+            escape_stored_results(ctx)         # data values reach GE's HTML templates: escaped once, here
             ctx.build_data_docs()
             site = workdir / "gx" / "uncommitted" / "data_docs" / "local_site"
             offline_copy(site, Path(docs_dir), warning_pages)
