@@ -21,6 +21,9 @@ from .parse import norm_key
 INDICATOR_KINDS = {"flow", "stock", "count", "share"}
 TARGET_TYPES = {"level", "avg_growth", "cumulative", "share", "count", "milestone"}
 COMPARISONS = {">", ">=", "about"}
+# settings.yaml limits, for a settings file without that block (the values and their reasons are there)
+LIMIT_DEFAULTS = {"max_file_mb": 20, "max_xlsx_unpacked_mb": 200, "max_rows": 50000, "max_cell_chars": 1_000_000,
+                  "problems_shown": 20}
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,23 @@ class Config:
     @property
     def headline_targets(self) -> tuple[Target, ...]:
         return tuple(t for t in self.targets if t.headline)
+
+    def limit(self, name: str) -> int:
+        """A limit on one raw file (settings.yaml limits): a config written before limits existed gets the defaults."""
+        return int((self.settings.get("limits") or {}).get(name, LIMIT_DEFAULTS[name]))
+
+    def must_be_positive(self, indicator: str) -> bool:
+        """Whether a level of this indicator must be above 0 (a 0 or negative level is then an input error).
+
+        True where the indicator's plausible range starts above 0 (bounds in
+        indicators.yaml), and where a target judges the level by ratios (level,
+        share and average-growth targets divide by it and the models take its
+        log): a 0 there used to end in a ZeroDivisionError inside the forecast
+        notebook. Counts whose range starts at 0 (new firms in a year) may be 0.
+        """
+        ind = self.indicators[indicator]
+        return ind.bounds[0] > 0 or any(t.indicator == indicator and t.type in ("level", "share", "avg_growth")
+                                        for t in self.targets)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
