@@ -85,6 +85,9 @@ class Config:
     plan_years: tuple[int, ...]
     config_dir: Path
     _alias_index: dict[str, str] = field(default_factory=dict, repr=False)
+    # Lookup tables built once per config: ingest asks for them once per row, and rebuilding them
+    # 50,000 times was most of the time a big file took (profile in tests/test_hostile_inputs.py).
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def indicator_for(self, name: str) -> Indicator | None:
         """Indicator by id, Chinese or English name, or alias (as sources print it)."""
@@ -93,11 +96,17 @@ class Config:
 
     def vocabulary(self, field_name: str) -> dict[str, str]:
         """Printed word -> code, for status, reliability and qualifier."""
-        vocab = self.settings["vocabulary"][field_name]
-        return {norm_key(word): code for code, words in vocab.items() for word in [code, *words]}
+        key = ("vocabulary", field_name)
+        if key not in self._memo:
+            vocab = self.settings["vocabulary"][field_name]
+            self._memo[key] = {norm_key(word): code for code, words in vocab.items() for word in [code, *words]}
+        return self._memo[key]
 
     def region_index(self) -> dict[str, str]:
-        return {norm_key(a): name for name, aliases in self.settings["regions"].items() for a in [name, *aliases]}
+        if "regions" not in self._memo:
+            self._memo["regions"] = {norm_key(a): name for name, aliases in self.settings["regions"].items()
+                                     for a in [name, *aliases]}
+        return self._memo["regions"]
 
     @property
     def headline_targets(self) -> tuple[Target, ...]:
@@ -116,9 +125,12 @@ class Config:
         log): a 0 there used to end in a ZeroDivisionError inside the forecast
         notebook. Counts whose range starts at 0 (new firms in a year) may be 0.
         """
-        ind = self.indicators[indicator]
-        return ind.bounds[0] > 0 or any(t.indicator == indicator and t.type in ("level", "share", "avg_growth")
-                                        for t in self.targets)
+        key = ("positive", indicator)
+        if key not in self._memo:
+            ind = self.indicators[indicator]
+            self._memo[key] = ind.bounds[0] > 0 or any(t.indicator == indicator and t.type in ("level", "share", "avg_growth")
+                                                       for t in self.targets)
+        return self._memo[key]
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

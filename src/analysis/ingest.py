@@ -444,7 +444,7 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
         return None
     published = _assumed_publication(period, stated, cfg.settings["publication_lag_days"]) if not (stated and stated.exact) else stated.earliest
     return {
-        "obs_id": f"{Path(table.file).name}:{number}", "file": table.file, "row": number,
+        "obs_id": f"{os.path.basename(table.file)}:{number}", "file": table.file, "row": number,
         "indicator": ind.id, "indicator_printed": cells.get("indicator", ""), "region": region,
         "year": period.year, "period_kind": period.kind, "month_to": period.month_to, "period": period.label,
         "period_end": period.end, "value": value, "unit": ind.unit,
@@ -462,7 +462,8 @@ def _cross_row_problems(obs: pd.DataFrame, sheets: dict[str, str | None] | None 
     problems = []
     sheets = sheets or {}
     key = ["source_url", "indicator", "region", "period"]
-    for _, group in obs.groupby(key, sort=False):
+    repeated = obs[obs.duplicated(key, keep=False)]     # groupby over every row took seconds on a big file
+    for _, group in repeated.groupby(key, sort=False):
         if len(group) < 2:
             continue
         first = group.iloc[0]

@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 
 
@@ -31,12 +32,21 @@ _DASHES = dict.fromkeys(map(ord, "\u2212\u2013\u2014\u2015\uff0d\u301c~"), "-")
 _DASHES.update(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None))
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def normalise_text(text: object) -> str:
     """NFKC, unify dashes and minus signs, trim and collapse inner white space."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(text)).translate(_DASHES)
-    return re.sub(r"\s+", " ", s).strip()
+    return _normalise_str(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalise_str(text: str) -> str:
+    """Cached: a big file repeats the same few words (region, status, unit) in every row."""
+    s = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return _SPACES.sub(" ", s).strip()
 
 
 def norm_key(text: object) -> str:

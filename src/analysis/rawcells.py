@@ -184,13 +184,16 @@ def cell_problems(cells: list[list[str]], rel: str, sheet: str | None, max_cell:
     """
     problems: list[Problem] = []
     header: list[str] = []
+
+    def column_name(c: int) -> str:
+        name = header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c)
+        return known.get(header_key(name), name)
+
     for r, row in enumerate(cells, start=1):
         for c, cell in enumerate(row, start=1):
-            if not isinstance(cell, str) or not cell:
+            if not isinstance(cell, str) or not cell or (len(cell) <= max_cell and not _CONTROL.search(cell)):
                 continue
-            name = header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c)
-            column = known.get(header_key(name), name)
-            where = dict(row=r, column=column, sheet=sheet, cell=f"{_column_letter(c)}{r}")
+            where = dict(row=r, column=column_name(c), sheet=sheet, cell=f"{_column_letter(c)}{r}")
             m = _CONTROL.search(cell)
             if m:
                 code = ord(m.group())
