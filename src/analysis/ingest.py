@@ -68,7 +68,13 @@ def raw_files(raw_dir: Path) -> list[Path]:
     link, a FIFO, a device, a folder named .csv): read_table refuses what is
     not a regular file, with a message, instead of skipping it silently.
     """
-    return sorted(p for p in Path(raw_dir).iterdir()
+    try:
+        entries = list(Path(raw_dir).iterdir())
+    except OSError as exc:
+        raise InputError([Problem(paths.relative(Path(raw_dir)), f"cannot be read as the raw-data folder ({exc.strerror})",
+                                  "give the folder that holds the raw release files (data/raw/), and check that it exists "
+                                  "and can be read; 请检查原始数据目录")]) from None
+    return sorted(p for p in entries
                   if p.suffix.lower() in TABLE_SUFFIXES | CONVERT_SUFFIXES
                   and not p.name.startswith(("~$", "_", ".")))
 

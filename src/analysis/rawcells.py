@@ -161,6 +161,11 @@ def _cells_from_csv(text: str, rel: str, known: dict[str, str] | None = None, ma
                                       'close the quote, or delete it: a cell that holds a comma or a line break is written "like, this"; '
                                       'a quote inside a quoted cell is doubled ("")；请检查该行的引号是否成对',
                                       row=record, column=column, value=value)]) from None
+        if "field larger than field limit" in str(exc):
+            raise InputError([Problem(rel, f"has a cell longer than the {max_cell:,} characters a cell may hold (line {line})",
+                                      "shorten it (a long text belongs in the document cited by source_url); if a quote opens "
+                                      "the cell, check that it is closed; the limit is limits.max_cell_chars in config/settings.yaml",
+                                      row=record, value=first[:60])]) from None
         raise InputError([Problem(rel, f"is not a readable CSV table at line {line} ({exc})",
                                   'check the quotes on that row: a cell that contains a comma or a line break must be in double '
                                   'quotes, and nothing may follow the closing quote; 请检查该行的引号',
@@ -171,7 +176,9 @@ def _cells_from_csv(text: str, rel: str, known: dict[str, str] | None = None, ma
 # Control characters: never in a figure, a title or a note typed by a person; a NUL byte or an escape
 # sequence in a cell is a broken export or an attack on whoever reads our outputs. Tab, line feed and
 # carriage return are ordinary (a line break inside a cell).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) are invisible and reorder the text
+# around them as a reader sees it ("Trojan source"): a title would show something other than it holds.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _CONTROL_MESSAGE = "holds a control character"
 
 
@@ -197,7 +204,7 @@ def cell_problems(cells: list[list[str]], rel: str, sheet: str | None, max_cell:
             m = _CONTROL.search(cell)
             if m:
                 code = ord(m.group())
-                label = {0: "NUL", 0x1b: "ESC", 0x7f: "DEL"}.get(code, "")
+                label = {0: "NUL", 0x1b: "ESC", 0x7f: "DEL"}.get(code, "bidirectional override" if code > 0x2000 else "")
                 problems.append(Problem(rel, f"{_CONTROL_MESSAGE} U+{code:04X}{' (' + label + ')' if label else ''} "
                                              f"at character {m.start() + 1} of the cell",
                                         "delete the character (retype the cell; it is often left by a broken export or a copy "

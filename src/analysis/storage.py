@@ -309,7 +309,7 @@ def tree_hashes(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
     """SHA-256 of every file below folder (POSIX paths relative to it), top-level names in skip left out."""
     folder = Path(folder)
     return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.relative_to(folder).parts[0] not in skip}
+            if p.is_file() and not p.is_symlink() and p.relative_to(folder).parts[0] not in skip}   # a link is never read
 
 
 def _json_default(obj: object) -> str:
