@@ -123,12 +123,13 @@ class Config:
         indicators.yaml), and where a target judges the level by ratios (level,
         share and average-growth targets divide by it and the models take its
         log): a 0 there used to end in a ZeroDivisionError inside the forecast
-        notebook. Counts whose range starts at 0 (new firms in a year) may be 0.
+        notebook. Likewise where levels are derived from printed growth (L / (1 + g)).
+        Counts whose range starts at 0 (new firms in a year) may be 0.
         """
         key = ("positive", indicator)
         if key not in self._memo:
             ind = self.indicators[indicator]
-            self._memo[key] = ind.bounds[0] > 0 or any(t.indicator == indicator and t.type in ("level", "share", "avg_growth")
+            self._memo[key] = ind.bounds[0] > 0 or ind.derive_from_growth or any(t.indicator == indicator and t.type in ("level", "share", "avg_growth")
                                                        for t in self.targets)
         return self._memo[key]
 
