@@ -132,7 +132,8 @@ def _config_with(tmp_path: Path, **limits: int) -> Path:
 def test_limits_are_configured_with_their_reasons():
     text = (paths.CONFIG_DIR / "settings.yaml").read_text(encoding="utf-8")
     limits = yaml.safe_load(text)["limits"]
-    assert set(limits) == {"max_file_mb", "max_xlsx_unpacked_mb", "max_rows", "max_cell_chars", "problems_shown"}
+    assert set(limits) == {"max_file_mb", "max_xlsx_unpacked_mb", "max_rows", "max_cell_chars", "max_text_chars",
+                           "problems_shown"}
     assert limits["max_cell_chars"] >= 200_000 and limits["problems_shown"] == 20
 
 
@@ -187,6 +188,16 @@ def test_a_cell_over_the_limit_names_its_row_and_column_and_is_not_printed_whole
     text = str(err.value)
     assert 'row 3, column "notes"' in text and "is 5,000 characters long, more than the 1,000" in text
     assert "x" * 200 not in text and "(5,000 characters)" in text
+
+
+def test_a_title_is_held_to_the_shorter_limit_of_text_that_reaches_the_documents(tmp_path):
+    raw = tmp_path / "raw"
+    write_release(raw, "synthetic_long_title.csv", [synthetic_row(source_title="T" * 2001, notes="n" * 50_000)])
+    with pytest.raises(InputError) as err:
+        run_clean("2025Q2", raw_dir=raw, out_dir=tmp_path / "clean")
+    text = str(err.value)
+    assert 'row 2, column "source_title"' in text and "is 2,001 characters long, more than the 2,000" in text
+    assert "limits.max_text_chars" in text and '"notes"' not in text and text.startswith("1 problem")
 
 
 def test_only_the_first_20_problems_are_listed_and_the_rest_counted(tmp_path, run_cli):

@@ -23,6 +23,7 @@ TARGET_TYPES = {"level", "avg_growth", "cumulative", "share", "count", "mileston
 COMPARISONS = {">", ">=", "about"}
 # settings.yaml limits, for a settings file without that block (the values and their reasons are there)
 LIMIT_DEFAULTS = {"max_file_mb": 20, "max_xlsx_unpacked_mb": 200, "max_rows": 50000, "max_cell_chars": 1_000_000,
+                  "max_text_chars": 2000,
                   "problems_shown": 20}
 
 

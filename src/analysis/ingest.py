@@ -161,7 +161,7 @@ def read_table(path: Path, cfg: Config) -> RawTable:
                                   "one file holds the figures of one publication: split it by publication, or delete rows that are "
                                   "not published figures; the limit is limits.max_rows in config/settings.yaml (行数过多)",
                                   sheet=sheet)])
-    found = cell_problems(cells, rel, sheet, cfg.limit("max_cell_chars"), _column_index(cfg))
+    found = cell_problems(cells, rel, sheet, cfg.limit("max_cell_chars"), _column_index(cfg), cfg.limit("max_text_chars"))
     if found:         # before normalise_text, which would turn some control characters into spaces
         raise InputError(problems + found)
     cells = [[normalise_text(c) for c in row] for row in cells]

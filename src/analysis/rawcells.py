@@ -182,13 +182,20 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-
 _CONTROL_MESSAGE = "holds a control character"
 
 
-def cell_problems(cells: list[list[str]], rel: str, sheet: str | None, max_cell: int,
-                  known: dict[str, str]) -> list[Problem]:
-    """Cells no figure, title or note can hold: control characters (NUL, ESC, ...) and text over max_cell characters.
+# The one column of long free text: the rest (titles, publishers, URLs, confirmed reasons) are printed in
+# the briefings, the validation report and figures.csv, and have the shorter limit max_text_chars.
+LONG_TEXT_COLUMNS = {"notes"}
 
-    Named by row, column (the header's column name), cell and the character's position, before
-    any normalisation, so that what is reported is what the file holds.
+
+def cell_problems(cells: list[list[str]], rel: str, sheet: str | None, max_cell: int,
+                  known: dict[str, str], max_text: int | None = None) -> list[Problem]:
+    """Cells no figure, title or note can hold: control characters (NUL, ESC, ...) and text over the limit.
+
+    Notes may hold max_cell characters, every other cell max_text (when given). Named by row,
+    column (the header's column name), cell and the character's position, before any
+    normalisation, so that what is reported is what the file holds.
     """
+    short = min(max_cell, max_text) if max_text else max_cell
     problems: list[Problem] = []
     header: list[str] = []
 
@@ -198,9 +205,11 @@ def cell_problems(cells: list[list[str]], rel: str, sheet: str | None, max_cell:
 
     for r, row in enumerate(cells, start=1):
         for c, cell in enumerate(row, start=1):
-            if not isinstance(cell, str) or not cell or (len(cell) <= max_cell and not _CONTROL.search(cell)):
+            if not isinstance(cell, str) or not cell or (len(cell) <= short and not _CONTROL.search(cell)):
                 continue
-            where = dict(row=r, column=column_name(c), sheet=sheet, cell=f"{_column_letter(c)}{r}")
+            column = column_name(c)
+            limit = max_cell if column in LONG_TEXT_COLUMNS else short
+            where = dict(row=r, column=column, sheet=sheet, cell=f"{_column_letter(c)}{r}")
             m = _CONTROL.search(cell)
             if m:
                 code = ord(m.group())
@@ -210,10 +219,15 @@ def cell_problems(cells: list[list[str]], rel: str, sheet: str | None, max_cell:
                                         "delete the character (retype the cell; it is often left by a broken export or a copy "
                                         "from a terminal), then save as CSV UTF-8 or .xlsx; 请删除单元格中的控制字符",
                                         value=cell, **where))
-            if len(cell) > max_cell:
-                problems.append(Problem(rel, f"is {len(cell):,} characters long, more than the {max_cell:,} a cell may hold",
-                                        "shorten it (a long note belongs in a document cited by source_url); the limit is "
-                                        "limits.max_cell_chars in config/settings.yaml",
+            if len(cell) > limit:
+                setting = "max_cell_chars" if limit == max_cell else "max_text_chars"
+                problems.append(Problem(rel, f"is {len(cell):,} characters long, more than the {limit:,} a"
+                                             f"{' notes' if column in LONG_TEXT_COLUMNS else ''} cell may hold",
+                                        ("shorten it" if column in LONG_TEXT_COLUMNS else
+                                         "shorten it: a title, publisher, address or reason is printed in the briefing; "
+                                         "longer explanations go in the notes column")
+                                        + f" (a long text belongs in the document cited by source_url); the limit is "
+                                          f"limits.{setting} in config/settings.yaml; 内容过长",
                                         value=cell, **where))
         if not header and any(row):
             header = [h if isinstance(h, str) else "" for h in row]
