@@ -301,3 +301,20 @@ def test_a_zero_number_cell_in_a_workbook_is_refused_like_in_a_csv(tmp_path):
     with pytest.raises(InputError) as err:
         run_clean("2025Q2", raw_dir=raw, out_dir=tmp_path / "clean")
     assert 'synthetic_zero.xlsx, sheet "data", row 2, column "value", cell E2: is 0' in str(err.value)
+
+
+def test_a_table_written_into_an_immutable_folder_is_a_message_and_leaves_nothing(tmp_path):
+    import pandas as pd
+
+    folder = tmp_path / "scratch_clean"
+    folder.mkdir()
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("this file system has no immutable flag (or chattr is missing)")
+    try:
+        with pytest.raises(InputError) as err:
+            storage.write_table_atomic(folder, "forecasts", pd.DataFrame({"a": [1]}))
+        left = list(folder.iterdir())
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)])
+    assert "scratch_clean: cannot write here" in str(err.value) and "chattr -i" in str(err.value)
+    assert left == []

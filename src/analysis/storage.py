@@ -339,12 +339,19 @@ def read_table(out_dir: Path, name: str) -> pd.DataFrame:
 def write_table_atomic(folder: Path, name: str, frame: pd.DataFrame) -> None:
     """Add or replace one table (parquet + csv) in an existing folder, each file swapped in whole."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     for suffix, write in ((".parquet", lambda p: frame.to_parquet(p, index=False)),
                           (".csv", lambda p: write_csv(frame, p))):
         tmp = folder / f".{name}{suffix}.tmp-{os.getpid()}"   # clean_leftovers removes it if the run dies
-        write(tmp)
-        os.replace(tmp, folder / f"{name}{suffix}")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write(tmp)
+            os.replace(tmp, folder / f"{name}{suffix}")
+        except OSError as exc:      # a read-only or immutable folder (a notebook run by hand): a message, not a traceback
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+            raise not_writable(folder, exc) from None
 
 
 # ------------------------------------------------------ formula injection --
