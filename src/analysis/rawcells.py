@@ -298,6 +298,21 @@ def _looks_like_header(cells: list[object], known: dict[str, str], required: lis
     return any(known.get(header_key(c)) in required for c in cells if c is not None)
 
 
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula element (<f>); True when unsure."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(_FORMULA_TAG.search(z.read(name)) for name in z.namelist()
+                       if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+    except Exception:  # noqa: BLE001 - a broken file is reported by load_workbook with its own message
+        return True
+
+
 def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]], str, list[Problem]]:
     """The data sheet of a workbook as text cells, with the problems a spreadsheet can hide.
 
@@ -312,7 +327,9 @@ def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]]
 
     try:
         wb = load_workbook(path, data_only=True)
-        wb_formulas = load_workbook(path, data_only=False)
+        # the second read (formulas) only where a sheet holds one: loading a workbook is most of the time a
+        # big file takes (50,000 rows: about a minute per load)
+        wb_formulas = load_workbook(path, data_only=False) if _has_formulas(path) else wb
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InputError([Problem(rel, f"is not a readable .xlsx workbook ({type(exc).__name__})",
                                   "open it in Excel or WPS and save it again as .xlsx, or export the sheet to CSV UTF-8")]) from None
