@@ -11,6 +11,13 @@ Workbooks are read as the planner saw them (percent cells as shown, dates as
 dates), and what a spreadsheet can hide is refused rather than read or
 dropped silently: formulas without a saved result, error values, hidden rows,
 columns and sheets, merged cells, unknown or misspelt headers.
+
+What a file may be is bounded too (issue 11): only regular files stored in
+data/raw/ itself are opened (symbolic links, pipes, devices and folders are
+refused unread, and the message shows nothing of their target); size, rows
+and cell length have limits in config/settings.yaml; control characters,
+non-finite numbers and levels of 0 where a level must be positive are
+refused with file, row, column and value.
 """
 from __future__ import annotations
 
@@ -106,8 +113,6 @@ def read_raw_bytes(path: Path, rel: str, max_bytes: int | None = None) -> bytes:
     if kind:
         raise InputError([Problem(rel, f"is {kind}, not a file of figures (only regular .csv / .xlsx files are read)",
                                   "remove it from data/raw/ and put the figures there as a .csv or .xlsx file; 请删除该项")])
-    if path.parent.resolve() != path.resolve().parent:
-        raise InputError([Problem(rel, "lies outside its raw-data folder (a linked folder on its path)", fix_link)])
     if max_bytes is not None and st.st_size > max_bytes:
         raise InputError([Problem(rel, f"is {st.st_size / 2**20:,.1f} MB, larger than the {max_bytes / 2**20:g} MB a raw file may be; "
                                        "it was not read",
