@@ -153,8 +153,26 @@ def test_too_many_rows_are_refused(tmp_path):
     write_release(raw, "synthetic_many_rows.csv", [synthetic_row(year=str(2000 + i)) for i in range(12)])
     with pytest.raises(InputError) as err:
         run_clean("2025Q2", raw_dir=raw, out_dir=tmp_path / "clean", config_dir=_config_with(tmp_path, max_rows=10))
-    assert "synthetic_many_rows.csv: has 12 rows below the header, more than the 10" in str(err.value)
+    assert "synthetic_many_rows.csv: has more than the 10 rows below the header" in str(err.value)
     assert not (tmp_path / "clean").exists()
+
+
+def test_a_file_of_line_breaks_is_refused_without_reading_it_all(tmp_path, run_cli):
+    raw = tmp_path / "raw"
+    path = write_release(raw, "synthetic_blank_lines.csv", [synthetic_row()])
+    with open(path, "ab") as f:
+        f.write(b"\n" * (19 * 2**20))          # 19 MB of empty rows: under the size limit, 20 million rows
+    started = time.perf_counter()
+    code, stderr = _clean(run_cli, raw, tmp_path / "clean")
+    assert code == 2 and "has more than the 50,000 rows below the header" in stderr
+    assert time.perf_counter() - started < 30
+
+
+def test_a_control_character_in_a_file_name_is_shown_escaped(tmp_path, run_cli):
+    raw = tmp_path / "raw"
+    write_release(raw, "synthetic_\x1b[31mred.csv", [synthetic_row(value="inf")])
+    code, stderr = _clean(run_cli, raw, tmp_path / "clean")
+    assert code == 2 and "\x1b" not in stderr and "synthetic_\\x1b[31mred.csv, row 2" in stderr
 
 
 def test_an_xlsx_that_unpacks_too_big_is_refused_unread(tmp_path):

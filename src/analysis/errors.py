@@ -16,10 +16,16 @@ PROBLEMS_SHOWN = 20
 VALUE_SHOWN = 120
 
 
+def visible(text: str) -> str:
+    """Text with control and other invisible characters written as escapes (\\x1b): a file name or cell
+    holding an ANSI escape sequence or a line break must not recolour the console or fake a message line."""
+    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                   for c in text)
+
+
 def shown_value(value: str) -> str:
     """A cell value as a message quotes it: control characters made visible, long text cut with its length."""
-    text = "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
-                   for c in value[: VALUE_SHOWN + 1])
+    text = visible(value[: VALUE_SHOWN + 1])
     if len(value) > VALUE_SHOWN:
         text = f"{text[:VALUE_SHOWN]}… ({len(value):,} characters)"
     return text
@@ -37,13 +43,13 @@ class Problem:
     cell: str | None = None       # Excel files: the cell reference as Excel shows it (E7)
 
     def __str__(self) -> str:
-        where = [self.file]
+        where = [visible(self.file)]
         if self.sheet is not None:
-            where.append(f'sheet "{self.sheet}"')
+            where.append(f'sheet "{visible(self.sheet)}"')
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column:
-            where.append(f'column "{self.column}"')
+            where.append(f'column "{shown_value(self.column)}"')
         if self.cell:
             where.append(f"cell {self.cell}")
         shown = "" if self.value is None else f' (value: "{shown_value(str(self.value))}")'

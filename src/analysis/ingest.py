@@ -159,7 +159,8 @@ def read_table(path: Path, cfg: Config) -> RawTable:
         _check_unpacked_size(data, rel, cfg.limit("max_xlsx_unpacked_mb"))
         cells, sheet, problems = _cells_from_xlsx(path, rel, cfg)
     else:
-        cells = _cells_from_csv(_decode(data, rel), rel, _column_index(cfg), max_cell=cfg.limit("max_cell_chars"))
+        cells = _cells_from_csv(_decode(data, rel), rel, _column_index(cfg), max_cell=cfg.limit("max_cell_chars"),
+                                max_rows=cfg.limit("max_rows"))
     if len(cells) - 1 > cfg.limit("max_rows"):
         raise InputError([Problem(rel, f"has {len(cells) - 1:,} rows below the header, more than the {cfg.limit('max_rows'):,} "
                                        "a raw file may hold; it was not read further",

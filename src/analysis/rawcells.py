@@ -126,7 +126,8 @@ def _open_quote(line: str, sep: str) -> tuple[int, int] | None:
     return (line[:start].count(sep) if start is not None else column, start) if quoted and start is not None else None
 
 
-def _cells_from_csv(text: str, rel: str, known: dict[str, str] | None = None, max_cell: int = 1_000_000) -> list[list[str]]:
+def _cells_from_csv(text: str, rel: str, known: dict[str, str] | None = None, max_cell: int = 1_000_000,
+                    max_rows: int | None = None) -> list[list[str]]:
     """The rows of a CSV text; a broken quote is reported with the row (and line) where it opened.
 
     The csv module's field limit (131,072 characters by default) is raised to
@@ -145,6 +146,12 @@ def _cells_from_csv(text: str, rel: str, known: dict[str, str] | None = None, ma
         for row in reader:
             rows.append(row)
             line_done = reader.line_num
+            if max_rows is not None and len(rows) > max_rows + 1:      # stop reading: 20 MB of line breaks is millions of rows
+                raise InputError([Problem(rel, f"has more than the {max_rows:,} rows below the header a raw file may hold; "
+                                               "it was not read further",
+                                          "one file holds the figures of one publication: split it by publication, or delete "
+                                          "rows that are not published figures (empty rows count too); the limit is "
+                                          "limits.max_rows in config/settings.yaml (行数过多)")])
     except csv.Error as exc:
         record, line = len(rows) + 1, line_done + 1 + skipped
         lines = text.split("\n")
