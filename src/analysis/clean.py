@@ -70,20 +70,26 @@ def latest_quarter_with_data(obs: pd.DataFrame, cutoff_days: int) -> Quarter:
 
 
 # -------------------------------------------------------------- selection --
+def _rank_keys(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """The ranking keys of every row (higher wins): status, publication date, reliability, precision."""
+    sel = cfg.settings["selection"]
+    return pd.DataFrame({
+        "status": frame["status"].map(sel["status_rank"]),
+        "published": pd.to_datetime(frame["published_date"]),
+        "reliability": frame["reliability"].map(sel["reliability_rank"]),
+        "precision": frame["qualifier"].map(sel["qualifier_rank"]),
+    }, index=frame.index)
+
+
 def _ranked(group: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Candidates best first, by status, publication date, reliability, precision."""
-    sel = cfg.settings["selection"]
-    keys = pd.DataFrame({
-        "status": group["status"].map(sel["status_rank"]),
-        "published": pd.to_datetime(group["published_date"]),
-        "reliability": group["reliability"].map(sel["reliability_rank"]),
-        "precision": group["qualifier"].map(sel["qualifier_rank"]),
-    }, index=group.index)
+    keys = _rank_keys(group, cfg)
     order = keys.sort_values(list(keys.columns), ascending=False, kind="mergesort").index
     return group.loc[order]
 
 
-def _why_lost(winner: pd.Series, loser: pd.Series, cfg: Config) -> str:
+def _why_lost(winner, loser, cfg: Config) -> str:
+    """Why loser (a row as a Series or a dict) lost to winner, in the words of the selection rules."""
     sel = cfg.settings["selection"]
     if sel["status_rank"][winner["status"]] != sel["status_rank"][loser["status"]]:
         why = f"status {winner['status']} ({STATUS_ZH[winner['status']]}) beats {loser['status']} ({STATUS_ZH[loser['status']]})"
@@ -99,7 +105,12 @@ def _why_lost(winner: pd.Series, loser: pd.Series, cfg: Config) -> str:
 
 
 def select_best(obs: pd.DataFrame, cfg: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(observations with role and reason, best table). obs must carry a `visible` column."""
+    """(observations with role and reason, best table). obs must carry a `visible` column.
+
+    The candidates are ranked once for the whole table (a stable sort, so ties keep file order as the
+    per-group sort did) and roles are collected in plain dicts and assigned once: setting them row by
+    row with .loc took minutes for a 50,000-row file.
+    """
     obs = obs.copy()
     obs["role"], obs["reason"] = "candidate", ""
     include_unverified = bool(cfg.settings["selection"]["include_unverified"])
@@ -116,29 +127,39 @@ def select_best(obs: pd.DataFrame, cfg: Config) -> tuple[pd.DataFrame, pd.DataFr
     key = ["indicator", "region", "period"]
     rows = []
     usable = obs[obs["role"].isin(["candidate", "growth_only"])]
-    for _, group in usable.groupby(key, sort=True):
-        levels = _ranked(group[group["role"] == "candidate"], cfg)
-        growths = _ranked(group[group["growth_pct"].notna()], cfg)
-        growth = growths.iloc[0] if len(growths) else None
-        if len(levels):
-            win = levels.iloc[0]
-            obs.loc[win.name, ["role", "reason"]] = ["selected", f"best of {len(levels)} figure(s) for this period"]
-            for idx, loser in levels.iloc[1:].iterrows():
-                obs.loc[idx, ["role", "reason"]] = ["superseded", _why_lost(win, loser, cfg)]
+    if len(usable):
+        keys = _rank_keys(usable, cfg)
+        usable = usable.loc[keys.sort_values(list(keys.columns), ascending=False, kind="mergesort").index]
+    roles: dict = {}
+    for _, group in usable.groupby(key, sort=True):        # groupby keeps the ranked order inside each group
+        records = group.to_dict("records")
+        index = group.index
+        levels = [(i, r) for i, r in zip(index, records) if r["role"] == "candidate"]
+        growths = [r for r in records if not pd.isna(r["growth_pct"])]
+        growth = growths[0] if growths else None
+        if levels:
+            win_index, win = levels[0]
+            roles[win_index] = ("selected", f"best of {len(levels)} figure(s) for this period")
+            for idx, loser in levels[1:]:
+                roles[idx] = ("superseded", _why_lost(win, loser, cfg))
             base = win
         else:
             base = growth
         rows.append({
             "indicator": base["indicator"], "region": base["region"], "year": base["year"],
             "period_kind": base["period_kind"], "month_to": base["month_to"], "period": base["period"],
-            "period_end": base["period_end"], "value": win["value"] if len(levels) else np.nan, "unit": base["unit"],
+            "period_end": base["period_end"], "value": win["value"] if levels else np.nan, "unit": base["unit"],
             "status": base["status"], "reliability": base["reliability"], "qualifier": base["qualifier"],
             "derived": False, "derivation": "",
             "growth_pct": growth["growth_pct"] if growth is not None else np.nan,
             "growth_obs_id": growth["obs_id"] if growth is not None else "",
-            "obs_id": win["obs_id"] if len(levels) else "", "source_title": base["source_title"],
+            "obs_id": win["obs_id"] if levels else "", "source_title": base["source_title"],
             "source_url": base["source_url"], "published_date": base["published_date"], "n_candidates": len(levels),
         })
+    if roles:
+        changed = pd.Index(list(roles))
+        obs.loc[changed, "role"] = [r for r, _ in roles.values()]
+        obs.loc[changed, "reason"] = [w for _, w in roles.values()]
     best = pd.DataFrame.from_records(rows, columns=BEST_COLUMNS)
     return obs, best
 

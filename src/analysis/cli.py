@@ -187,6 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _problems_shown() -> int | None:
+    """limits.problems_shown from config/settings.yaml; None (the default) when the config itself is what failed."""
+    try:
+        from .config import load_config
+        return load_config().limit("problems_shown")
+    except Exception:      # noqa: BLE001 - the message being printed matters more than its length setting
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -195,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             args.as_of = Quarter.parse(args.as_of).label
         args.func(args)
     except InputError as exc:
+        if exc.shown is None:
+            exc.shown = _problems_shown()
         print(exc, file=sys.stderr)
         return 2
     except ValueError as exc:

@@ -21,6 +21,10 @@ from .parse import norm_key
 INDICATOR_KINDS = {"flow", "stock", "count", "share"}
 TARGET_TYPES = {"level", "avg_growth", "cumulative", "share", "count", "milestone"}
 COMPARISONS = {">", ">=", "about"}
+# settings.yaml limits, for a settings file without that block (the values and their reasons are there)
+LIMIT_DEFAULTS = {"max_file_mb": 20, "max_xlsx_unpacked_mb": 200, "max_rows": 50000, "max_cell_chars": 1_000_000,
+                  "max_text_chars": 2000,
+                  "problems_shown": 20}
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ class Config:
     plan_years: tuple[int, ...]
     config_dir: Path
     _alias_index: dict[str, str] = field(default_factory=dict, repr=False)
+    # Lookup tables built once per config: ingest asks for them once per row, and rebuilding them
+    # 50,000 times was most of the time a big file took (profile in tests/test_hostile_inputs.py).
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def indicator_for(self, name: str) -> Indicator | None:
         """Indicator by id, Chinese or English name, or alias (as sources print it)."""
@@ -90,15 +97,42 @@ class Config:
 
     def vocabulary(self, field_name: str) -> dict[str, str]:
         """Printed word -> code, for status, reliability and qualifier."""
-        vocab = self.settings["vocabulary"][field_name]
-        return {norm_key(word): code for code, words in vocab.items() for word in [code, *words]}
+        key = ("vocabulary", field_name)
+        if key not in self._memo:
+            vocab = self.settings["vocabulary"][field_name]
+            self._memo[key] = {norm_key(word): code for code, words in vocab.items() for word in [code, *words]}
+        return self._memo[key]
 
     def region_index(self) -> dict[str, str]:
-        return {norm_key(a): name for name, aliases in self.settings["regions"].items() for a in [name, *aliases]}
+        if "regions" not in self._memo:
+            self._memo["regions"] = {norm_key(a): name for name, aliases in self.settings["regions"].items()
+                                     for a in [name, *aliases]}
+        return self._memo["regions"]
 
     @property
     def headline_targets(self) -> tuple[Target, ...]:
         return tuple(t for t in self.targets if t.headline)
+
+    def limit(self, name: str) -> int:
+        """A limit on one raw file (settings.yaml limits): a config written before limits existed gets the defaults."""
+        return int((self.settings.get("limits") or {}).get(name, LIMIT_DEFAULTS[name]))
+
+    def must_be_positive(self, indicator: str) -> bool:
+        """Whether a level of this indicator must be above 0 (a 0 or negative level is then an input error).
+
+        True where the indicator's plausible range starts above 0 (bounds in
+        indicators.yaml), and where a target judges the level by ratios (level,
+        share and average-growth targets divide by it and the models take its
+        log): a 0 there used to end in a ZeroDivisionError inside the forecast
+        notebook. Likewise where levels are derived from printed growth (L / (1 + g)).
+        Counts whose range starts at 0 (new firms in a year) may be 0.
+        """
+        key = ("positive", indicator)
+        if key not in self._memo:
+            ind = self.indicators[indicator]
+            self._memo[key] = ind.bounds[0] > 0 or ind.derive_from_growth or any(t.indicator == indicator and t.type in ("level", "share", "avg_growth")
+                                                       for t in self.targets)
+        return self._memo[key]
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -11,13 +11,23 @@ Workbooks are read as the planner saw them (percent cells as shown, dates as
 dates), and what a spreadsheet can hide is refused rather than read or
 dropped silently: formulas without a saved result, error values, hidden rows,
 columns and sheets, merged cells, unknown or misspelt headers.
+
+What a file may be is bounded too (issue 11): only regular files stored in
+data/raw/ itself are opened (symbolic links, pipes, devices and folders are
+refused unread, and the message shows nothing of their target); size, rows
+and cell length have limits in config/settings.yaml; control characters,
+non-finite numbers and levels of 0 where a level must be positive are
+refused with file, row, column and value.
 """
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
-
+import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -30,8 +40,8 @@ from .config import Config
 from .errors import InputError, Problem
 from .plausibility import BARE_CONFIRMATIONS
 from .rawcells import (DATA_SHEET, EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET, TEMPLATE_AUX_SHEETS,  # noqa: F401
-                       _cells_from_csv, _cells_from_xlsx, _check_xlsx_bytes, _column_index, _column_letter, _decode,
-                       header_key)
+                       _cells_from_csv, _cells_from_xlsx, _check_unpacked_size, _check_xlsx_bytes, _column_index,
+                       _column_letter, _decode, cell_problems, header_key)
 from .parse import (CellError, DateRange, Period, norm_key, normalise_text, parse_date, parse_growth,
                     parse_number_text, parse_period, today)
 
@@ -59,14 +69,72 @@ class RawTable:
 
 
 def raw_files(raw_dir: Path) -> list[Path]:
-    """Release files in data/raw/ (not its subfolders); Excel lock files and _-prefixed files are skipped."""
-    return sorted(p for p in Path(raw_dir).iterdir()
-                  if p.is_file() and p.suffix.lower() in TABLE_SUFFIXES | CONVERT_SUFFIXES
+    """Release files in data/raw/ (not its subfolders); Excel lock files and _-prefixed files are skipped.
+
+    Every entry with a table's name is listed, whatever it is (a symbolic
+    link, a FIFO, a device, a folder named .csv): read_table refuses what is
+    not a regular file, with a message, instead of skipping it silently.
+    """
+    try:
+        entries = list(Path(raw_dir).iterdir())
+    except OSError as exc:
+        raise InputError([Problem(paths.relative(Path(raw_dir)), f"cannot be read as the raw-data folder ({exc.strerror})",
+                                  "give the folder that holds the raw release files (data/raw/), and check that it exists "
+                                  "and can be read; 请检查原始数据目录")]) from None
+    return sorted(p for p in entries
+                  if p.suffix.lower() in TABLE_SUFFIXES | CONVERT_SUFFIXES
                   and not p.name.startswith(("~$", "_", ".")))
 
 
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def read_raw_bytes(path: Path, rel: str, max_bytes: int | None = None) -> bytes:
+    """The bytes of a raw file that is a regular file directly inside its folder; InputError otherwise.
+
+    A symbolic link is refused whatever it points to: a link to a system file
+    used to be read, and its first line printed in the error. The message
+    never shows the target's name or content. The file is opened without
+    following links and without blocking (a FIFO would hang the run), and
+    checked again on the open handle, so a file swapped for a link meanwhile
+    is refused too. A file over max_bytes is refused before it is read.
+    """
+    path = Path(path)
+    fix_link = ("copy the file itself into data/raw/ (not a link or shortcut to it): cp --dereference, or save it there "
+                "from Excel; 请把文件本身复制到 data/raw/，不要使用链接")
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        raise InputError([Problem(rel, f"cannot be read ({exc.strerror})", "check that the file exists and can be read")]) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise InputError([Problem(rel, "is a symbolic link, not a file: only files stored in data/raw/ itself are read", fix_link)])
+    kind = next((what for test, what in _KINDS if test(st.st_mode)), None if stat.S_ISREG(st.st_mode) else "not a regular file")
+    if kind:
+        raise InputError([Problem(rel, f"is {kind}, not a file of figures (only regular .csv / .xlsx files are read)",
+                                  "remove it from data/raw/ and put the figures there as a .csv or .xlsx file; 请删除该项")])
+    if max_bytes is not None and st.st_size > max_bytes:
+        raise InputError([Problem(rel, f"is {st.st_size / 2**20:,.1f} MB, larger than the {max_bytes / 2**20:g} MB a raw file may be; "
+                                       "it was not read",
+                                  "one file holds the figures of one publication: split it by publication, or remove rows that are "
+                                  "not published figures; the limit is limits.max_file_mb in config/settings.yaml (文件过大)")])
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        why = "is a symbolic link" if exc.errno == errno.ELOOP else f"cannot be read ({exc.strerror})"
+        raise InputError([Problem(rel, why, fix_link if exc.errno == errno.ELOOP else "check that the file can be read")]) from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise InputError([Problem(rel, "is not a regular file", "remove it from data/raw/; 请删除该项")])
+        return f.read() if max_bytes is None else f.read(max_bytes + 1)
+
+
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 of a raw file; "" for an entry that is no regular file (it is refused, with a message, when read)."""
+    try:
+        return hashlib.sha256(read_raw_bytes(path, str(path))).hexdigest()
+    except InputError:
+        return ""
 
 
 def read_table(path: Path, cfg: Config) -> RawTable:
@@ -77,16 +145,31 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     if suffix in CONVERT_SUFFIXES:
         raise InputError([Problem(rel, f"is a {suffix} file, which this suite does not read",
                                   "save it as .xlsx or as CSV UTF-8 in data/raw/")])
-    data = path.read_bytes()
+    max_bytes = cfg.limit("max_file_mb") * 2**20
+    data = read_raw_bytes(path, rel, max_bytes)
+    if len(data) > max_bytes:                 # it grew between the check and the read
+        raise InputError([Problem(rel, f"is larger than the {cfg.limit('max_file_mb')} MB a raw file may be; it was not read",
+                                  "split it by publication; the limit is limits.max_file_mb in config/settings.yaml")])
     if not data.strip():
         raise InputError([Problem(rel, "is empty", "add the header and the figures (see data/templates/), or delete the file")])
     sheet: str | None = None
     problems: list[Problem] = []
     if suffix == ".xlsx":
         _check_xlsx_bytes(data, rel)
+        _check_unpacked_size(data, rel, cfg.limit("max_xlsx_unpacked_mb"))
         cells, sheet, problems = _cells_from_xlsx(path, rel, cfg)
     else:
-        cells = _cells_from_csv(_decode(data, rel), rel, _column_index(cfg))
+        cells = _cells_from_csv(_decode(data, rel), rel, _column_index(cfg), max_cell=cfg.limit("max_cell_chars"),
+                                max_rows=cfg.limit("max_rows"))
+    if len(cells) - 1 > cfg.limit("max_rows"):
+        raise InputError([Problem(rel, f"has {len(cells) - 1:,} rows below the header, more than the {cfg.limit('max_rows'):,} "
+                                       "a raw file may hold; it was not read further",
+                                  "one file holds the figures of one publication: split it by publication, or delete rows that are "
+                                  "not published figures; the limit is limits.max_rows in config/settings.yaml (行数过多)",
+                                  sheet=sheet)])
+    found = cell_problems(cells, rel, sheet, cfg.limit("max_cell_chars"), _column_index(cfg), cfg.limit("max_text_chars"))
+    if found:         # before normalise_text, which would turn some control characters into spaces
+        raise InputError(problems + found)
     cells = [[normalise_text(c) for c in row] for row in cells]
     numbered = [(i + 1, row) for i, row in enumerate(cells) if any(row)]   # blank rows are skipped
     if not numbered:
@@ -293,6 +376,9 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
         growth = parse_growth(cells.get("growth_pct", ""))
     except CellError as e:
         bad("growth_pct", e.message, e.fix)
+    if growth is not None and growth <= -100 and ind is not None and cfg.must_be_positive(ind.id):
+        bad("growth_pct", f"is {growth:g}%: a fall of 100% or more leaves no positive level of {ind.name_zh}, which must be above 0",
+            "check the sign and the digits (a fall of 10% is -10); growth_pct holds the year-on-year change in percent; 请检查增长率")
 
     value = None
     unit_printed = cells.get("unit", "")
@@ -314,8 +400,17 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
                     value = float(Decimal(number_text) * factor)
                 except InvalidOperation:
                     bad("value", "is not a number", "write the figure in digits")
+                if value is not None and not math.isfinite(value):
+                    bad("value", "is too large to be a figure (beyond what a number can hold)",
+                        "write the figure as the source prints it, in the unit column's unit; 请检查数值")
+                    value = None
                 if value is not None and value < 0 and ind.non_negative:
                     bad("value", f"is negative, but {ind.name_zh} cannot be", "check the sign; a fall is written in growth_pct, not as a negative level")
+                elif value is not None and value <= 0 and cfg.must_be_positive(ind.id):
+                    bad("value", f"is {'0' if value == 0 else 'negative'}, but a level of {ind.name_zh} ({ind.id}) must be above 0 "
+                                 "(its targets compare growth, and growth from 0 is undefined)",
+                        "check the figure: write the level as printed (e.g. 521); if the source gives only a growth rate, "
+                        "leave value empty and fill growth_pct; if no figure is published, delete the row; 数值必须大于0")
     elif growth is None:
         bad("value", "is empty and so is growth_pct", "give the figure as printed, or the printed growth rate, or both")
 
@@ -361,7 +456,7 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
         return None
     published = _assumed_publication(period, stated, cfg.settings["publication_lag_days"]) if not (stated and stated.exact) else stated.earliest
     return {
-        "obs_id": f"{Path(table.file).name}:{number}", "file": table.file, "row": number,
+        "obs_id": f"{os.path.basename(table.file)}:{number}", "file": table.file, "row": number,
         "indicator": ind.id, "indicator_printed": cells.get("indicator", ""), "region": region,
         "year": period.year, "period_kind": period.kind, "month_to": period.month_to, "period": period.label,
         "period_end": period.end, "value": value, "unit": ind.unit,
@@ -379,7 +474,8 @@ def _cross_row_problems(obs: pd.DataFrame, sheets: dict[str, str | None] | None 
     problems = []
     sheets = sheets or {}
     key = ["source_url", "indicator", "region", "period"]
-    for _, group in obs.groupby(key, sort=False):
+    repeated = obs[obs.duplicated(key, keep=False)]     # groupby over every row took seconds on a big file
+    for _, group in repeated.groupby(key, sort=False):
         if len(group) < 2:
             continue
         first = group.iloc[0]

@@ -9,9 +9,11 @@ methods produce into their ASCII forms.
 from __future__ import annotations
 
 import calendar
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 
 
@@ -30,12 +32,21 @@ _DASHES = dict.fromkeys(map(ord, "\u2212\u2013\u2014\u2015\uff0d\u301c~"), "-")
 _DASHES.update(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None))
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def normalise_text(text: object) -> str:
     """NFKC, unify dashes and minus signs, trim and collapse inner white space."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(text)).translate(_DASHES)
-    return re.sub(r"\s+", " ", s).strip()
+    return _normalise_str(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalise_str(text: str) -> str:
+    """Cached: a big file repeats the same few words (region, status, unit) in every row."""
+    s = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return _SPACES.sub(" ", s).strip()
 
 
 def norm_key(text: object) -> str:
@@ -50,6 +61,8 @@ _APPROX_SUFFIX = ("左右",)
 _LOWER_WORDS = ("突破", "超过", "超", "逾")
 _LOWER_SUFFIX = ("以上", "余")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_EXPONENT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+")
+_NOT_FINITE = {"inf", "infinity", "nan", "∞", "#num!", "#div/0!"}
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -70,6 +83,15 @@ def parse_number_text(raw: object) -> tuple[str, str, str]:
         for w in suffix:
             if s.endswith(w):
                 s, qualifier = s[: -len(w)], code
+    if s.casefold().lstrip("+-") in _NOT_FINITE:
+        raise CellError("is not a finite number (inf / nan is what a program writes for a missing or broken result)",
+                        "write the figure as the source prints it, in digits (e.g. 521); leave the cell empty if the source "
+                        "gives no figure; 请填写原文数字")
+    if _EXPONENT.match(s):
+        raise CellError("is written in scientific notation (1e5 = 100000; Excel shows a long number as 1.2E+11 in a narrow "
+                        "column and saves only the digits shown)",
+                        "write the figure in digits as the source prints it (e.g. 1352.37); in Excel, widen the column or "
+                        "format the cell as Number before saving; 请按原文写出全部数字，不用科学计数法")
     m = re.match(r"^([+-]?[\d.,]+)(.*)$", s)
     if not m:
         raise CellError(
@@ -99,7 +121,10 @@ def parse_growth(raw: object) -> float | None:
         if s.startswith(word):
             s, sign = s[len(word):], sgn
     s = s.removesuffix("%").removesuffix("个百分点")
-    if not _NUMBER.match(s):
+    if _EXPONENT.match(s) or s.casefold().lstrip("+-") in _NOT_FINITE:
+        raise CellError("is not a growth rate written in digits (scientific notation, inf or nan)",
+                        "write the printed growth in percent as a number, e.g. 3.1 or -2.5")
+    if not _NUMBER.match(s) or not math.isfinite(float(s)):
         raise CellError(
             "is not a growth rate",
             "write the printed year-on-year growth in percent as a number, e.g. 3.1 or -2.5 (a % sign is fine)",

@@ -56,7 +56,9 @@ def _decode(data: bytes, rel: str) -> str:
     if data.startswith(b"PK\x03\x04") and b"xl/" in data[:65536]:
         raise InputError([Problem(rel, "is an Excel workbook (.xlsx) named .csv",
                                   "rename it to .xlsx (or save it from Excel as 'CSV UTF-8'); 请将扩展名改为 .xlsx")])
-    if b"\x00" in data[:4096] or data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+    # A few NUL bytes in a text file are reported cell by cell (cell_problems, with the position); many
+    # are a binary file or UTF-16 without its byte-order mark.
+    if data[:4096].count(b"\x00") > max(16, len(data[:4096]) // 20) or data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise InputError([Problem(rel, "is not a text table (it looks like a binary file: PDF, Word, Excel or an image)",
                                   "export the figures to CSV (UTF-8) with the columns in data/raw/README.md, or save the workbook as .xlsx")])
     try:
@@ -105,13 +107,153 @@ def _delimiter(text: str, known: dict[str, str] | None) -> tuple[str, str]:
     return ",", text
 
 
-def _cells_from_csv(text: str, rel: str, known: dict[str, str] | None = None) -> list[list[str]]:
+def _open_quote(line: str, sep: str) -> tuple[int, int] | None:
+    """(column index, character offset) of the quote left open in one physical line, or None if all close."""
+    column, start, quoted, i = 0, None, False, 0
+    while i < len(line):
+        ch = line[i]
+        if quoted:
+            if ch == '"':
+                if line[i + 1:i + 2] == '"':
+                    i += 1
+                else:
+                    quoted = False
+        elif ch == '"':
+            quoted, start = True, i
+        elif ch == sep:
+            column += 1
+        i += 1
+    return (line[:start].count(sep) if start is not None else column, start) if quoted and start is not None else None
+
+
+def _cells_from_csv(text: str, rel: str, known: dict[str, str] | None = None, max_cell: int = 1_000_000,
+                    max_rows: int | None = None) -> list[list[str]]:
+    """The rows of a CSV text; a broken quote is reported with the row (and line) where it opened.
+
+    The csv module's field limit (131,072 characters by default) is raised to
+    max_cell: a long note is legitimate, and cell_problems reports a cell over
+    the limit by its row and column. Rows are read one at a time so that an
+    error names the record it happened in, not just "unexpected end of data".
+    """
+    original = text
     sep, text = _delimiter(text, known)
+    skipped = 0 if text is original else 1          # Excel's "sep=;" line, dropped before reading
+    csv.field_size_limit(max(csv.field_size_limit(), max_cell + 1))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    rows: list[list[str]] = []
+    line_done = 0
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)]
+        for row in reader:
+            rows.append(row)
+            line_done = reader.line_num
+            if max_rows is not None and len(rows) > max_rows + 1:      # stop reading: 20 MB of line breaks is millions of rows
+                raise InputError([Problem(rel, f"has more than the {max_rows:,} rows below the header a raw file may hold; "
+                                               "it was not read further",
+                                          "one file holds the figures of one publication: split it by publication, or delete "
+                                          "rows that are not published figures (empty rows count too); the limit is "
+                                          "limits.max_rows in config/settings.yaml (行数过多)")])
     except csv.Error as exc:
-        raise InputError([Problem(rel, f"is not a readable CSV table ({exc})",
-                                  "check the quotes: a cell that contains a comma or a line break must be in double quotes")]) from None
+        record, line = len(rows) + 1, line_done + 1 + skipped
+        lines = text.split("\n")
+        first = lines[line_done].rstrip("\r") if line_done < len(lines) else ""
+        opened = _open_quote(first, sep)
+        header = rows[0] if rows else []
+        column = None
+        if opened is not None:
+            index, offset = opened
+            column = header[index] if index < len(header) and header[index] else f"column {index + 1}"
+            value = first[offset:offset + 60]
+            raise InputError([Problem(rel, f"a double quote opens a cell on line {line} and is never closed, so the rest of the file "
+                                           f"would be read as one cell ({exc})",
+                                      'close the quote, or delete it: a cell that holds a comma or a line break is written "like, this"; '
+                                      'a quote inside a quoted cell is doubled ("")；请检查该行的引号是否成对',
+                                      row=record, column=column, value=value)]) from None
+        if "field larger than field limit" in str(exc):
+            raise InputError([Problem(rel, f"has a cell longer than the {max_cell:,} characters a cell may hold (line {line})",
+                                      "shorten it (a long text belongs in the document cited by source_url); if a quote opens "
+                                      "the cell, check that it is closed; the limit is limits.max_cell_chars in config/settings.yaml",
+                                      row=record, value=first[:60])]) from None
+        raise InputError([Problem(rel, f"is not a readable CSV table at line {line} ({exc})",
+                                  'check the quotes on that row: a cell that contains a comma or a line break must be in double '
+                                  'quotes, and nothing may follow the closing quote; 请检查该行的引号',
+                                  row=record, value=first[:60])]) from None
+    return rows
+
+
+# Control characters: never in a figure, a title or a note typed by a person; a NUL byte or an escape
+# sequence in a cell is a broken export or an attack on whoever reads our outputs. Tab, line feed and
+# carriage return are ordinary (a line break inside a cell).
+# Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) are invisible and reorder the text
+# around them as a reader sees it ("Trojan source"): a title would show something other than it holds.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_MESSAGE = "holds a control character"
+
+
+# The one column of long free text: the rest (titles, publishers, URLs, confirmed reasons) are printed in
+# the briefings, the validation report and figures.csv, and have the shorter limit max_text_chars.
+LONG_TEXT_COLUMNS = {"notes"}
+
+
+def cell_problems(cells: list[list[str]], rel: str, sheet: str | None, max_cell: int,
+                  known: dict[str, str], max_text: int | None = None) -> list[Problem]:
+    """Cells no figure, title or note can hold: control characters (NUL, ESC, ...) and text over the limit.
+
+    Notes may hold max_cell characters, every other cell max_text (when given). Named by row,
+    column (the header's column name), cell and the character's position, before any
+    normalisation, so that what is reported is what the file holds.
+    """
+    short = min(max_cell, max_text) if max_text else max_cell
+    problems: list[Problem] = []
+    header: list[str] = []
+
+    def column_name(c: int) -> str:
+        name = header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c)
+        return known.get(header_key(name), name)
+
+    for r, row in enumerate(cells, start=1):
+        for c, cell in enumerate(row, start=1):
+            if not isinstance(cell, str) or not cell or (len(cell) <= short and not _CONTROL.search(cell)):
+                continue
+            column = column_name(c)
+            limit = max_cell if column in LONG_TEXT_COLUMNS else short
+            where = dict(row=r, column=column, sheet=sheet, cell=f"{_column_letter(c)}{r}")
+            m = _CONTROL.search(cell)
+            if m:
+                code = ord(m.group())
+                label = {0: "NUL", 0x1b: "ESC", 0x7f: "DEL"}.get(code, "bidirectional override" if code > 0x2000 else "")
+                problems.append(Problem(rel, f"{_CONTROL_MESSAGE} U+{code:04X}{' (' + label + ')' if label else ''} "
+                                             f"at character {m.start() + 1} of the cell",
+                                        "delete the character (retype the cell; it is often left by a broken export or a copy "
+                                        "from a terminal), then save as CSV UTF-8 or .xlsx; 请删除单元格中的控制字符",
+                                        value=cell, **where))
+            if len(cell) > limit:
+                setting = "max_cell_chars" if limit == max_cell else "max_text_chars"
+                problems.append(Problem(rel, f"is {len(cell):,} characters long, more than the {limit:,} a"
+                                             f"{' notes' if column in LONG_TEXT_COLUMNS else ''} cell may hold",
+                                        ("shorten it" if column in LONG_TEXT_COLUMNS else
+                                         "shorten it: a title, publisher, address or reason is printed in the briefing; "
+                                         "longer explanations go in the notes column")
+                                        + f" (a long text belongs in the document cited by source_url); the limit is "
+                                          f"limits.{setting} in config/settings.yaml; 内容过长",
+                                        value=cell, **where))
+        if not header and any(row):
+            header = [h if isinstance(h, str) else "" for h in row]
+    return problems
+
+
+def _check_unpacked_size(data: bytes, rel: str, max_mb: int) -> None:
+    """An .xlsx whose unpacked content exceeds max_mb (a zip bomb, or a workbook of millions of cells) is refused unread."""
+    import zipfile
+
+    try:
+        size = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return                          # load_workbook reports a broken file with its own message
+    if size > max_mb * 2**20:
+        raise InputError([Problem(rel, f"unpacks to {size / 2**20:,.0f} MB, more than the {max_mb} MB a workbook may hold; it was not read",
+                                  "keep only the data sheet with the figures of one publication (delete other sheets, images and "
+                                  "empty formatted rows), or export the sheet to CSV UTF-8; the limit is limits.max_xlsx_unpacked_mb "
+                                  "in config/settings.yaml")])
 
 
 def _decimal(value: float | int) -> Decimal:
@@ -163,6 +305,21 @@ def _looks_like_header(cells: list[object], known: dict[str, str], required: lis
     return any(known.get(header_key(c)) in required for c in cells if c is not None)
 
 
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula element (<f>); True when unsure."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(_FORMULA_TAG.search(z.read(name)) for name in z.namelist()
+                       if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+    except Exception:  # noqa: BLE001 - a broken file is reported by load_workbook with its own message
+        return True
+
+
 def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]], str, list[Problem]]:
     """The data sheet of a workbook as text cells, with the problems a spreadsheet can hide.
 
@@ -177,7 +334,9 @@ def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]]
 
     try:
         wb = load_workbook(path, data_only=True)
-        wb_formulas = load_workbook(path, data_only=False)
+        # the second read (formulas) only where a sheet holds one: loading a workbook is most of the time a
+        # big file takes (50,000 rows: about a minute per load)
+        wb_formulas = load_workbook(path, data_only=False) if _has_formulas(path) else wb
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise InputError([Problem(rel, f"is not a readable .xlsx workbook ({type(exc).__name__})",
                                   "open it in Excel or WPS and save it again as .xlsx, or export the sheet to CSV UTF-8")]) from None

@@ -13,6 +13,7 @@ Excel shows the Chinese text.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -53,8 +54,8 @@ def not_writable(path: Path, exc: OSError) -> InputError:
 
     shown = paths.relative(path)
     why = exc.strerror or str(exc)
-    return InputError([Problem(shown, f"cannot write here: {why} / 无法写入该目录",
-                               f"make {shown} writable (chmod u+w, or chattr -i if it is immutable) "
+    return InputError([Problem(shown, f"cannot write here: {why} / 无法写入",
+                               f"make {shown} writable (chmod u+w, or chattr -i / chattr -a if it is immutable or append-only) "
                                "or choose another folder; nothing was changed / 未作任何改动")],
                       note="a folder cannot be written; nothing was changed (the previous outputs are as they were) / 目录无法写入，未作任何改动:")
 
@@ -94,8 +95,8 @@ def clean_leftovers(folder: Path) -> list[str]:
             else:
                 shutil.rmtree(entry)
                 done.append(f"removed {entry.name}")
-        except OSError as exc:
-            raise not_writable(folder, exc) from None
+        except OSError as exc:      # the leftover itself is named: it is what must be made deletable
+            raise not_writable(entry, exc) from None
     return done
 
 
@@ -126,6 +127,11 @@ def new_staging_dir(target: Path) -> Path:
 def swap_in(tmp: Path, target: Path) -> None:
     """Replace target by the finished folder tmp (two renames; clean_leftovers repairs a crash between them)."""
     tmp, target = Path(tmp), Path(target)
+    try:
+        _refuse_undeletable(target)
+    except InputError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     make_readable(tmp)
     old = _staging_name(target, "old")
     try:
@@ -143,6 +149,56 @@ def swap_in(tmp: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+_FS_IOC_GETFLAGS = 0x80086601          # Linux: read a file's attribute flags (lsattr)
+_IMMUTABLE_OR_APPEND = 0x00000010 | 0x00000020
+
+
+def _pinned(path: Path) -> bool:
+    """Whether path is immutable or append-only (chattr +i / +a): it can then be neither renamed nor deleted.
+
+    Linux only (an ioctl); elsewhere, or where the file system keeps no such flags, False.
+    """
+    try:
+        import fcntl
+        import struct
+
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except (ImportError, OSError):
+        return False
+    try:
+        flags = struct.unpack("l", fcntl.ioctl(fd, _FS_IOC_GETFLAGS, struct.pack("l", 0)))[0]
+        return bool(flags & _IMMUTABLE_OR_APPEND)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def undeletable(folder: Path) -> Path | None:
+    """The first entry below folder that a run could not delete (immutable, or in a folder it may not write), or None.
+
+    A published folder is replaced by renaming it aside and deleting it; an immutable file inside
+    used to let the swap succeed and leave data/.clean-old-* behind for ever. Checked before the swap.
+    """
+    folder = Path(folder)
+    if not folder.is_dir() or folder.is_symlink():
+        return None
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        if _pinned(here) or ((dirs or files) and not os.access(here, os.W_OK | os.X_OK)):
+            return here
+        for name in files + [d for d in dirs if (here / d).is_symlink()]:
+            if _pinned(here / name):
+                return here / name
+    return None
+
+
+def _refuse_undeletable(target: Path) -> None:
+    blocked = undeletable(target)
+    if blocked is not None:
+        raise not_writable(blocked, PermissionError(errno.EPERM, "it cannot be deleted or replaced (immutable or read-only)"))
+
+
 def check_writable(target: Path) -> None:
     """Fail early, before minutes of work, when target or its parent cannot be changed (read-only, immutable)."""
     target = Path(target)
@@ -154,6 +210,7 @@ def check_writable(target: Path) -> None:
             probe.rmdir()
         except OSError as exc:
             raise not_writable(folder, exc) from None
+    _refuse_undeletable(target)
 
 
 @contextmanager
@@ -252,7 +309,7 @@ def tree_hashes(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
     """SHA-256 of every file below folder (POSIX paths relative to it), top-level names in skip left out."""
     folder = Path(folder)
     return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.relative_to(folder).parts[0] not in skip}
+            if p.is_file() and not p.is_symlink() and p.relative_to(folder).parts[0] not in skip}   # a link is never read
 
 
 def _json_default(obj: object) -> str:
@@ -282,12 +339,19 @@ def read_table(out_dir: Path, name: str) -> pd.DataFrame:
 def write_table_atomic(folder: Path, name: str, frame: pd.DataFrame) -> None:
     """Add or replace one table (parquet + csv) in an existing folder, each file swapped in whole."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     for suffix, write in ((".parquet", lambda p: frame.to_parquet(p, index=False)),
                           (".csv", lambda p: write_csv(frame, p))):
         tmp = folder / f".{name}{suffix}.tmp-{os.getpid()}"   # clean_leftovers removes it if the run dies
-        write(tmp)
-        os.replace(tmp, folder / f"{name}{suffix}")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            write(tmp)
+            os.replace(tmp, folder / f"{name}{suffix}")
+        except OSError as exc:      # a read-only or immutable folder (a notebook run by hand): a message, not a traceback
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+            raise not_writable(folder, exc) from None
 
 
 # ------------------------------------------------------ formula injection --
