@@ -50,8 +50,11 @@ def _clean(run_cli, raw: Path, out: Path) -> tuple[int, str]:
 
 
 def test_every_hostile_file_is_synthetic_and_present():
-    assert sorted(p.name for p in HOSTILE_DIR.iterdir()) == sorted(CASES)
-    assert all("synthetic" in name for name in CASES)
+    """The refused-input cases are all there; every file of the shared corpus folder says it is synthetic
+    (the folder also holds the escaping corpus of tests/test_escaping.py, files that must be read and shown)."""
+    names = {p.name for p in HOSTILE_DIR.iterdir() if p.suffix in (".csv", ".xlsx")}
+    assert set(CASES) <= names
+    assert all("synthetic" in name for name in names)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
