@@ -113,3 +113,16 @@ def test_broken_xlsx_is_reported(tmp_path, run_cli):
     (raw / "synthetic_broken.xlsx").write_bytes(b"PK\x03\x04 this is not really a workbook")
     code, _, stderr = run_cli("clean", "--as-of", "2025Q2", "--raw", str(raw), "--out", str(tmp_path / "out"))
     assert code == 2 and "synthetic_broken.xlsx" in stderr and ".xlsx" in stderr and "Traceback" not in stderr
+
+
+def test_free_text_is_kept_as_typed_while_names_and_units_are_normalised(tmp_path, cfg):
+    """A synthetic title with full-width brackets and a ~ keeps them (NFKC would rewrite both); the full-width
+    unit and region still match after normalisation."""
+    from analysis.ingest import ingest
+    from conftest import synthetic_row, write_release
+
+    title = "SYNTHETIC 海门区统计公报（修订版）~第2版"
+    write_release(tmp_path / "raw", "synthetic_free_text.csv",
+                  [synthetic_row(source_title=title, publisher="SYNTHETIC 统计局（海门）", unit="亿元")])
+    obs, _ = ingest(tmp_path / "raw", cfg)
+    assert obs.loc[0, "source_title"] == title and obs.loc[0, "publisher"] == "SYNTHETIC 统计局（海门）"

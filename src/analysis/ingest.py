@@ -137,6 +137,24 @@ def file_sha256(path: Path) -> str:
         return ""
 
 
+FREE_TEXT_COLUMNS = {"source_title", "publisher", "notes", "confirmed"}
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _keep_free_text_as_typed(body: list[tuple[int, list[str]]], columns: list[str], as_typed: list[list[object]]) -> None:
+    """Titles, publishers, notes and reasons are shown to readers: keep them as typed (white space collapsed only).
+
+    normalise_text (NFKC, dashes unified) is right for what is looked up or
+    parsed (names, units, periods, numbers), but it would change what a
+    publication's title says (full-width brackets, a ~ turned into -).
+    """
+    free = [j for j, c in enumerate(columns) if c in FREE_TEXT_COLUMNS]
+    for n, row in body:
+        for j in free:
+            if j < len(row) and row[j]:
+                row[j] = _WHITESPACE.sub(" ", str(as_typed[n - 1][j])).strip()
+
+
 def read_table(path: Path, cfg: Config) -> RawTable:
     """Read one raw file into canonical columns; raise InputError for problems with the file as a whole."""
     path = Path(path)
@@ -170,6 +188,7 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     found = cell_problems(cells, rel, sheet, cfg.limit("max_cell_chars"), _column_index(cfg), cfg.limit("max_text_chars"))
     if found:         # before normalise_text, which would turn some control characters into spaces
         raise InputError(problems + found)
+    as_typed = cells
     cells = [[normalise_text(c) for c in row] for row in cells]
     numbered = [(i + 1, row) for i, row in enumerate(cells) if any(row)]   # blank rows are skipped
     if not numbered:
@@ -193,6 +212,7 @@ def read_table(path: Path, cfg: Config) -> RawTable:
             "start the file with the header row of data/templates/raw_release_template.csv "
             "(indicator, region, year, period, value, unit, ...), comma-separated",
             row=header_row, sheet=sheet)])
+    _keep_free_text_as_typed(body, columns, as_typed)
     problems += _header_problems(rel, header, columns, header_row, body, known, sheet, required)
     for name in required:
         if name not in columns:
