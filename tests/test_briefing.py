@@ -40,7 +40,9 @@ def test_key_message_for_an_unverified_figure_does_not_contradict_itself(shipped
 def test_key_message_says_plainly_when_there_is_no_data(shipped, cfg):
     _, table = shipped
     row = table.set_index("target").loc["key_service_revenue_growth"].copy()
-    assert "暂无足够的海门公开数据" in key_message(row, cfg, "zh")
+    # one status, said one way: 数据不足 (some data) is never followed by 暂无公开数据 (none)
+    zh = key_message(row, cfg, "zh")
+    assert "海门公开数据不足" in zh and "暂无" not in zh
     assert "Too few published Haimen figures" in key_message(row, cfg, "en")
 
 
@@ -48,17 +50,23 @@ def test_status_tables_cover_every_target_once(shipped, cfg):
     _, table = shipped
     detailed = status_table(table[has_figures(table)], cfg, "zh")
     compact = compact_status_table(table[~has_figures(table)], cfg, "zh")
-    shown = list(detailed["目标"]) + [t for t in list(compact["目标"]) + list(compact["目标 "]) if t]
+    named = [t for t in list(compact["目标（条款）"]) + list(compact["目标（条款） "]) if t]
+    shown = list(detailed["目标"]) + [t.rsplit("（", 1)[0] for t in named]
     assert sorted(shown) == sorted(table["name_zh"])
     assert detailed["研判"].str.contains("{=typst}").all()        # coloured in the PDF
 
 
 def test_data_notes_name_the_gaps_and_unverified_figures(shipped, cfg):
     result, table = shipped
-    notes = data_notes(table, {"checks": [{"success": False, "title_zh": "核心指标缺失年份", "title_en": "missing years",
-                                           "rows_failing": 10}]}, result.observations, "zh")
+    validation = {"checks": [{"check": "headline.missing_years", "success": False, "title_zh": "核心指标缺失年份",
+                              "title_en": "missing years", "rows_failing": 2}],
+                  "failing_rows": {"headline.missing_years": [{"indicator": "retail_sales", "year": 2023},
+                                                              {"indicator": "retail_sales", "year": 2024}]}}
+    notes = data_notes(table, validation, result.observations, "zh", names={"retail_sales": "社会消费品零售总额"})
     text = " ".join(notes)
-    assert "53项量化目标和5项节点任务" in text and "无海门公开数据" in text and "未经核实" in text and "预计数" in text and "核心指标缺失年份" in text
+    assert "53项量化目标和5项节点任务" in text and "无海门公开数据" in text and "未经核实" in text and "预计数" in text
+    # findings from the failing rows, not the check's title
+    assert "社会消费品零售总额 2023\\-2024" in text and "核心指标缺失年份" not in text and "as_of" not in text
 
 
 def test_pandemic_years_can_be_masked(shipped, cfg):

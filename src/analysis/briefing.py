@@ -44,9 +44,14 @@ def amount(v: float | None, unit: str, lang: str) -> str:
 
 
 def fmt_value(v: float | None, unit: str = "") -> str:
+    """A number as a reader takes it in: three significant figures at most below 1,000 (72.9亿元, 7.29 billion yuan),
+    whole numbers with thousands separators above (1,235), never more digits than the sources can carry."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
-    text = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}" if abs(v) >= 1 else f"{v:.3g}"
+    a = abs(v)
+    text = (f"{v:,.0f}" if a >= 100 else f"{v:.1f}" if a >= 10 else f"{v:.2f}" if a >= 1 else f"{v:.3g}")
+    if "." in text and a < 100:
+        text = text.rstrip("0").rstrip(".")    # 52.0 -> 52, 7.10 -> 7.1: no trailing zeros a reader has to skip
     return f"{text}{unit}"
 
 
@@ -58,6 +63,62 @@ def fmt_p(p: float | None) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "—"
     return "<1%" if p < 0.01 else ">99%" if p > 0.99 else f"{p:.0%}"
+
+
+_CN_NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
+_SECTION = re.compile(r"^([一二三四五六七八九十]+)(?:\.(\d+))?$")
+
+
+def clause_text(clause: object, lang: str) -> str:
+    """The plan's clause reference: 二.1/26 in Chinese, "Sec. 2.1 / item 26" in English.
+
+    Clauses are stored as the plan prints them (config/targets.yaml: a section like 二.1 and/or a numbered
+    item); an English reader cannot read 二, so sections become Arabic and items are named as items.
+    """
+    text = str(clause)
+    if lang == "zh":
+        return text
+    parts = []
+    for part in text.split("/"):
+        part = part.strip()
+        m = _SECTION.match(part)
+        if m:
+            head = m.group(1)
+            num = _CN_NUMERALS[head] if len(head) == 1 else (10 + _CN_NUMERALS.get(head[-1], 0) if head[0] == "十" else 0)
+            parts.append(f"Sec. {num}" + (f".{m.group(2)}" if m.group(2) else ""))
+        elif part.isdigit():
+            parts.append(f"item {part}")
+        elif part:
+            parts.append(part)
+    return " / ".join(parts)
+
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_PERIOD = re.compile(r"^\s*(\d{4})\s*年?\s*(?:(\d{1,2})\s*-\s*(\d{1,2})\s*月|(\d{1,2})\s*月|(全年|年末|年底))?\s*$")
+
+
+def period_words(period: object, lang: str, year: object = None) -> str:
+    """A period as the reader's language writes it: 2023年 / 2025年1-9月 in Chinese, "2023" / "Jan-Sep 2025" in English.
+
+    Raw files write periods as the source prints them (2025年1-9月, 1-6月 with the year in its own column, 全年);
+    English text must not carry 年 or 月, so the common shapes are translated and anything else is kept as typed.
+    """
+    text = period_text(period)
+    if lang == "zh":
+        return text
+    if year is not None and re.fullmatch(r"\s*(\d{1,2}\s*-\s*\d{1,2}\s*月|\d{1,2}\s*月|全年|年末|年底)\s*", text):
+        text = f"{period_text(year)}年{text}"
+    m = _PERIOD.match(text)
+    if not m:
+        return text
+    y, a, b, single, whole = m.groups()
+    if a and b and 1 <= int(a) <= 12 and 1 <= int(b) <= 12:
+        return f"{_MONTHS[int(a) - 1]}-{_MONTHS[int(b) - 1]} {y}"
+    if single and 1 <= int(single) <= 12:
+        return f"{_MONTHS[int(single) - 1]} {y}"
+    if whole in ("年末", "年底"):
+        return f"end of {y}"
+    return y
 
 
 def _get(row: pd.Series, key: str):
@@ -125,7 +186,7 @@ def evidence_text(row: pd.Series, cfg: Config, lang: str) -> str:
         status = status_words(row.get("latest_status", ""), lang)
         if row.get("latest_derived"):
             status += L(lang, "、推算", ", derived")
-    return L(lang, f"{period}年{value}（{status}）", f"{value} ({period}, {status})") + cite(row, fv is not None)
+    return L(lang, f"{period}年{value}（{status}）", f"{value} ({period_words(period, lang)}, {status})") + cite(row, fv is not None)
 
 
 def cite(row: pd.Series, figure: bool = True) -> str:
@@ -151,8 +212,9 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
     ind = cfg.indicators.get(row["indicator"])
     unit = _unit(row, cfg)
     name = (ind.name_zh if lang == "zh" else ind.name_en) if ind else row["target"]
-    parts = [f"{target_name(row, lang)}：{verdict_text(row, lang)}" if lang == "zh" else
-             f"{target_name(row, lang)}: {verdict_text(row, lang)}"]
+    # the headline sentence ends with its own stop, so the next sentence never runs on ("insufficient data Too few")
+    parts = [f"{target_name(row, lang)}：{verdict_text(row, lang)}。" if lang == "zh" else
+             f"{target_name(row, lang)}: {verdict_text(row, lang)}."]
     key, family = row.get("verdict_key", row["verdict"]), row["verdict"]
     year = int(row["target_year"])
     if family in ("achieved", "not_achieved"):
@@ -169,7 +231,7 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
     elif key == "pending_publication":
         parts.append(L(lang, f"规划期已于{year}年底结束，{year}年数据尚未公布。", f"The plan period ended in {year}; the {year} figure is not yet published."))
     elif family in ("insufficient_data", "no_public_data"):
-        parts.append(L(lang, f"{name}暂无足够的海门公开数据，无法研判。", f"Too few published Haimen figures on {name} to judge it."))
+        parts.append(L(lang, "海门公开数据不足，无法研判。" if family == "insufficient_data" else "暂无海门公开数据，无法研判。", "Too few published Haimen figures to judge it." if family == "insufficient_data" else "No published Haimen figure."))
     if _get(row, "p_met") is not None and family not in ("achieved", "not_achieved"):
         parts.append(L(lang, f"模型估计达标概率{p_phrase(row, lang)}。", f"The models put the chance of meeting it at {p_phrase(row, lang)}."))
     if family not in ("achieved", "not_achieved") and key != "pending_unverified" and _get(row, "latest_value") is not None:
@@ -235,7 +297,7 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
         p = _get(r, "p_met")
         p_txt = fmt_p(p) + ("*" if p is not None and _get(r, "confidence") in (None, "low") else "")
         rows.append({
-            L(lang, "条款", "Clause"): r["clause"] + ("†" if _get(r, "note") else ""),
+            L(lang, "条款", "Clause"): clause_text(r["clause"], lang) + ("†" if _get(r, "note") else ""),
             L(lang, "目标", "Target"): target_name(r, lang),
             L(lang, "依据", "Evidence"): evidence_text(r, cfg, lang),
             L(lang, "进度/序时", "Progress / expected"): progress_text(r),
@@ -263,12 +325,94 @@ def indicator_names(cfg: Config, lang: str) -> dict[str, str]:
     return {i: (ind.name_zh if lang == "zh" else ind.name_en) for i, ind in cfg.indicators.items()}
 
 
+def _n(count: int, one: str, many: str) -> str:
+    """An English count with its noun in the right number (1 figure, 5 figures)."""
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _years(values) -> str:
+    """Years as a short list: 2021, 2022 and 2023 -> 2021-2023."""
+    ys = sorted({int(v) for v in values})
+    runs, start = [], None
+    for i, y in enumerate(ys):
+        start = y if start is None else start
+        if i + 1 == len(ys) or ys[i + 1] != y + 1:
+            runs.append(str(y) if start == y else f"{start}-{y}")
+            start = None
+    return ", ".join(runs)
+
+
+def validation_findings(validation: dict | None, lang: str, names: dict[str, str] | None = None) -> list[str]:
+    """The failed validation checks as findings a reader understands ("5 figures have no publication date").
+
+    Written from the failing rows each time, so a finding disappears when the data behind it is fixed; check ids
+    and titles (the validation report's language) never reach the briefing. A check without a sentence of its own
+    is counted in one closing pointer to the validation report.
+    """
+    if not validation:
+        return []
+    names = names or {}
+    rows = validation.get("failing_rows", {})
+    notes, other = [], 0
+    for c in validation["checks"]:
+        cid = c.get("check", "")
+        if c["success"] or cid == "plausible.confirmed":      # confirmed figures have their own note
+            continue
+        n, failing = int(c["rows_failing"]), rows.get(cid, [])
+        if cid == "raw.published":
+            notes.append(L(lang, f"{n}项数据未注明发布日期，按时期结束后的通常发布滞后推定。",
+                           f"{_n(n, 'figure has', 'figures have')} no publication date; the usual delay after the period is assumed."))
+        elif cid == "raw.unverified":
+            notes.append(L(lang, f"原始文件中共{n}项数据来自未经核实的来源（含其他地区和年份），均不进入模型。",
+                           f"In all, {_n(n, 'figure', 'figures')} in the raw files (all regions and years) "
+                           f"{'comes' if n == 1 else 'come'} from unverified sources; none enters the models."))
+        elif cid == "raw.period_range":
+            years = [r["period"] for r in failing if r.get("period")]
+            shown = "、".join(map(str, years)) if lang == "zh" else ", ".join(period_words(y, lang) for y in years)
+            notes.append(L(lang, f"{n}项数据年代较早（{shown}），仅作长期参照。",
+                           f"{_n(n, 'figure is', 'figures are')} from long ago ({shown}) and only {'serves' if n == 1 else 'serve'} as a long-run anchor."))
+        elif cid == "growth.consistent":
+            items = [f"{names.get(r['indicator'], r['indicator'])} {period_words(r['period'], lang)}"
+                     + L(lang, f"（公布{r['printed_growth_pct']:.1f}%，按水平值{r['implied_growth_pct']:.1f}%）",
+                         f" (printed {r['printed_growth_pct']:.1f}%, from the levels {r['implied_growth_pct']:.1f}%)")
+                     for r in failing]
+            notes.append(L(lang, f"{n}项公布增速与前后两年水平值之比不一致，可能为可比口径：" + "；".join(items) + "。",
+                           f"{_n(n, 'printed growth rate differs', 'printed growth rates differ')} from the ratio of the "
+                           "printed levels, perhaps on a comparable basis: " + "; ".join(items) + "."))
+        elif cid == "headline.base_and_later":
+            items = [names.get(r["indicator"], r["indicator"]) for r in failing]
+            notes.append(L(lang, f"{n}项核心指标缺少基期或此后年份的海门数据：" + "、".join(items) + "。",
+                           f"{_n(n, 'headline indicator lacks', 'headline indicators lack')} a Haimen figure for the base "
+                           "year or a later year: " + "; ".join(items) + "."))
+        elif cid == "headline.missing_years":
+            by = {}
+            for r in failing:
+                by.setdefault(names.get(r["indicator"], r["indicator"]), []).append(r["year"])
+            items = [f"{k} {_years(v)}" for k, v in by.items()]
+            notes.append(L(lang, "核心指标缺少以下年份的数据：" + "；".join(items) + "。",
+                           "Headline indicators have no figure for: " + "; ".join(items) + "."))
+        else:
+            other += 1
+    if other:
+        notes.append(L(lang, f"另有{other}项数据检查提示问题，详见验证报告。",
+                       f"{_n(other, 'other data check flags', 'other data checks flag')} problems: see the validation report."))
+    return notes
+
+
+def status_legend(lang: str) -> str:
+    """One line that tells 数据不足 from 无公开数据 (Markdown, escaped once)."""
+    return md_text(L(lang, "数据不足：有相关公开数据，但不足以研判（如缺少基期或某一年份）；无公开数据：没有任何海门公开数据（多需部门台账）。",
+                     "Insufficient data (数据不足): some published figures, too few to judge (e.g. no base year); "
+                     "no public data (无公开数据): no published Haimen figure at all (most need department returns)."))
+
+
 def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.DataFrame, lang: str,
                region: str = "海门", since: int = 2021, names: dict[str, str] | None = None) -> list[str]:
-    """Plain statements of the gaps, the unverified and estimated figures, and the validation warnings (Markdown).
+    """Findings about the data, for a reader: the gaps, the unverified and estimated figures, the validation findings.
 
-    Each note is written as plain text (names, periods, printed values and confirmation reasons come from the
-    raw files) and escaped once, at the end, with md_text.
+    Every sentence is counted from the data in hand (never a fixed sentence that goes stale when a source is
+    added). Each note is written as plain text (names, periods, printed values and confirmation reasons come from
+    the raw files) and escaped once, at the end, with md_text.
 
     Unverified and estimated figures are those of the home region for the plan's base year and later:
     the ones a reader of this briefing leans on.
@@ -280,36 +424,31 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
     targets = table[table["type"] != "milestone"]
     no_data = targets[targets["verdict"] == "no_public_data"]
     thin = targets[targets["verdict"] == "insufficient_data"]
-    notes.append(L(lang, f"规划共{len(targets)}项量化目标和{len(milestones)}项节点任务。量化目标中，{len(no_data)}项无海门公开数据"
-                         f"（统计公报不发布此类数据，需部门台账），{len(thin)}项数据不足（有相关数据，但不足以按目标规则研判，如缺少基期或某一年份）。"
-                         "缺失即为缺失，本简报不作插补。",
-                   f"The plan sets {len(targets)} quantitative targets and {len(milestones)} milestones. Of the targets, {len(no_data)} have "
-                   f"no published Haimen figure (bulletins do not publish them; they need department returns) and {len(thin)} have "
-                   "insufficient data (some figures, but not enough for the target's rule, e.g. no base year or a missing year). "
-                   "Missing stays missing: nothing is interpolated."))
+    notes.append(L(lang, f"规划共{len(targets)}项量化目标和{len(milestones)}项节点任务。量化目标中，{len(no_data)}项无海门公开数据，"
+                         f"{len(thin)}项数据不足。缺失即为缺失，本简报不作插补。",
+                   f"The plan sets {_n(len(targets), 'quantitative target', 'quantitative targets')} and "
+                   f"{_n(len(milestones), 'milestone', 'milestones')}. Of the targets, {len(no_data)} have no published "
+                   f"Haimen figure and {len(thin)} have too few figures to judge. Missing stays missing: nothing is interpolated."))
     excluded = observations[observations["role"] == "excluded"]
     if len(excluded):
-        items = "; ".join(f"{names.get(r.indicator, r.indicator)} {r.period} {amount(r.value, r.unit, lang)}" for r in excluded.itertuples())
+        items = "; ".join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)} {amount(r.value, r.unit, lang)}"
+                          for r in excluded.itertuples())
         notes.append(L(lang, f"以下{len(excluded)}项数据来源未经核实，未用于模型：{items}。",
-                       f"{len(excluded)} figures come from unverified sources and are not used by the models: {items}."))
+                       f"{_n(len(excluded), 'figure comes', 'figures come')} from unverified sources and "
+                       f"{'is' if len(excluded) == 1 else 'are'} not used by the models: {items}."))
     estimates = observations[(observations["role"] == "selected") & (observations["status"] == "estimate")]
     if len(estimates):
-        items = "; ".join(f"{names.get(r.indicator, r.indicator)} {r.period}" for r in estimates.itertuples())
+        items = "; ".join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)}" for r in estimates.itertuples())
         notes.append(L(lang, f"以下数据为预计数（统计数据发布前的估计）：{items}。",
                        f"These figures are estimates published before the year's statistics: {items}."))
     confirmed = (validation or {}).get("failing_rows", {}).get("plausible.confirmed", [])
     if confirmed:
         # figures that looked implausible but the raw file says why they are right: quote the reason
-        items = "; ".join(f"{names.get(r['indicator'], r['indicator'])} {r['period']} {r['value_printed']}"
+        items = "; ".join(f"{names.get(r['indicator'], r['indicator'])} {period_words(r['period'], lang)} {r['value_printed']}"
                           f" ({r['confirmed']})" for r in confirmed)
         notes.append(L(lang, f"以下数值看似异常，原始文件已注明核实理由：{items}。",
                        f"These figures look implausible but the raw file states why they are right: {items}."))
-    if validation:
-        failed = [c for c in validation["checks"] if not c["success"]]
-        if failed:
-            notes.append(L(lang, "数据验证提示（详见验证报告）：" + "；".join(f"{c['title_zh']}（{c['rows_failing']}行）" for c in failed) + "。",
-                           "Validation warnings (see the validation report): "
-                           + "; ".join(f"{c['title_en']} ({c['rows_failing']} rows)" for c in failed) + "."))
+    notes += validation_findings(validation, lang, names)
     return [md_text(n) for n in notes]
 
 
@@ -367,14 +506,18 @@ def benchmark_sentence(lang: str) -> str:
 
 
 def compact_status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False) -> pd.DataFrame:
-    """Targets without figures to show, two per row: clause, target, status (keeps the briefing short)."""
-    cells = [(r["clause"], target_name(r, lang), status_cell(r, cfg, lang, html))
-             for _, r in table.iterrows()]
+    """Targets without figures to show, two per row: target with its clause in brackets, status.
+
+    The clause sits in the target's cell rather than a column of its own: "Sec. 2.1 / item 26" as a column,
+    twice per row, squeezed the names into four-line cells and pushed the English briefing onto a fifth page.
+    """
+    cells = [(f"{target_name(r, lang)}" + L(lang, f"（{clause_text(r['clause'], lang)}）", f" ({clause_text(r['clause'], lang)})"),
+              status_cell(r, cfg, lang, html)) for _, r in table.iterrows()]
     rows = []
     for i in range(0, len(cells), 2):
-        left, right = cells[i], cells[i + 1] if i + 1 < len(cells) else ("", "", "")
-        rows.append(dict(zip([L(lang, "条款", "Clause"), L(lang, "目标", "Target"), L(lang, "研判", "Status"),
-                              L(lang, "条款 ", "Clause "), L(lang, "目标 ", "Target "), L(lang, "研判 ", "Status ")],
+        left, right = cells[i], cells[i + 1] if i + 1 < len(cells) else ("", "")
+        rows.append(dict(zip([L(lang, "目标（条款）", "Target (clause)"), L(lang, "研判", "Status"),
+                              L(lang, "目标（条款） ", "Target (clause) "), L(lang, "研判 ", "Status ")],
                              [*left, *right])))
     return pd.DataFrame(rows)
 

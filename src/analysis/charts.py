@@ -9,6 +9,7 @@ from functools import lru_cache
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import font_manager
+from matplotlib.ticker import FuncFormatter
 
 from .assess import IndicatorData
 from .config import Target
@@ -101,13 +102,37 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
     if not plotted and (bands is None or not len(bands)):
         ax.text(0.5, 0.5, "暂无海门公开数据" if zh else "no published Haimen figure", transform=ax.transAxes,
                 ha="center", va="center", color="#6b7280", fontsize=11)
-    ax.set_ylabel(plot_text(unit))
+    ax.set_ylabel(plot_text(axis_unit(unit, lang)))
+    if not zh:
+        # the data stay in the registry's unit; only the tick labels are in English magnitudes (52.1 billion yuan)
+        factor = english_unit(unit)[0]
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * factor:,.{_decimals(ax, factor)}f}"))
     ax.grid(alpha=0.25, lw=0.5)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(fontsize=7, frameon=False, loc="upper left", ncol=2)
     ax.xaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
     return fig
+
+
+def english_unit(unit: str) -> tuple[float, str]:
+    """The factor and English name of a Chinese unit (亿元 -> 0.1, billion yuan); the unit itself if unknown."""
+    from .briefing import EN_UNITS       # one table of units for text, tables and charts
+    return EN_UNITS.get(unit, (1, unit))
+
+
+def axis_unit(unit: str, lang: str) -> str:
+    """The y-axis label: the unit as the reader's language names it (亿元 / billion yuan, 万人次 / million visits)."""
+    if lang == "zh" or not unit:
+        return unit
+    return english_unit(unit)[1] or unit
+
+
+def _decimals(ax, factor: float) -> int:
+    """Enough decimals for the scaled tick step (0.5 billion needs one), never more than two."""
+    ticks = ax.get_yticks()
+    step = abs(ticks[1] - ticks[0]) * factor if len(ticks) > 1 else 1
+    return 0 if step >= 1 else 1 if step >= 0.1 else 2
 
 
 def _target_path(t: Target, data: IndicatorData | None):

@@ -47,6 +47,16 @@ PANDOC_FORMAT = "markdown" + "".join(f"-{ext}" for ext in (
     "mark", "abbreviations", "alerts", "wikilinks_title_after_pipe", "wikilinks_title_before_pipe"))
 
 
+# Per-language Typst rules after look.typ. In English, quotes and apostrophes would otherwise come from the CJK font,
+# whose ’ and “” are full-width glyphs ("plan’ s" shows a gap): they are taken from a Latin font, and the text
+# language is English (Latin line breaking and quotes).
+LANG_RULES = {
+    "en": '#set text(lang: "en", region: none)\n'
+          '#show regex("[\\u{2018}\\u{2019}\\u{201C}\\u{201D}]"): set text(font: ("DejaVu Sans", "Noto Sans CJK SC"))\n'
+          '#show smartquote: set text(font: ("DejaVu Sans", "Noto Sans CJK SC"))\n',
+}
+
+
 class RenderError(InputError):
     """The PDF could not be made; says what is missing and how to get it."""
 
@@ -109,6 +119,9 @@ def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | N
         # --columns: no Markdown line counts as "long", so Pandoc leaves table widths to Typst (auto)
         args = ["--standalone", "--columns=100000", f"--include-in-header={LOOK}", "-V", "papersize=a4", "-V", f"lang={lang}",
                 "-V", "page-numbering=1", "-V", f"mainfont={CJK_FAMILIES[0]}"]
+        # look.typ sets Chinese conventions; an English document gets its language and Latin quotes (below)
+        (tmp / "lang.typ").write_text(LANG_RULES.get(lang, ""), encoding="utf-8")
+        args += [f"--include-in-header={tmp / 'lang.typ'}"]
         if title:
             # the PDF's title (metadata, not printed): written into Typst by us, so escaped as a Typst string
             (tmp / "title.typ").write_text(f"#set document(title: {typst_string(title)})\n", encoding="utf-8")

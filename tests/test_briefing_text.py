@@ -1,0 +1,128 @@
+"""The English briefing as a reader copies it out of the PDF: English words, whole numbers, no code words.
+
+One quarter (2025Q2, shipped data) is rendered once for the module, in English only, and its text extracted
+with pdftotext: what the reader sees and pastes into Excel is what is tested, not the Markdown behind it.
+The number-formatting functions are tested on known answers below.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analysis.briefing import amount, clause_text, fmt_p, fmt_value, period_words, validation_findings
+from analysis.present import breakable
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Chinese is allowed only in parentheses (an official name where it helps) and in the page footer (the product's
+# bilingual name); anything else in Chinese is a string that was not translated
+FOOTER = "海门区现代服务业三年行动计划监测"
+
+
+@pytest.fixture(scope="module")
+def english_text(tmp_path_factory) -> str:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    from analysis.pipeline import run_quarter
+    base = tmp_path_factory.mktemp("brief")
+    folder = run_quarter("2025Q2", langs=("en",), reports_dir=base / "reports", clean_dir=base / "clean",
+                         progress=lambda *_: None)
+    pdf = Path(folder) / "briefing.en.pdf"
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _outside_parentheses(text: str) -> str:
+    """text without what stands in parentheses (full-width or Latin, one level deep per line)."""
+    return re.sub(r"[(（][^()（）]*[)）]", "", text)
+
+
+def test_no_chinese_outside_parentheses(english_text):
+    # the whitelist: source titles (names of Chinese publications, quoted as published so they can be found)
+    body = english_text.split("Sources of the headline figures")[0]
+    stray = [line for line in body.splitlines()
+             if CJK.search(_outside_parentheses(line).replace(FOOTER, ""))]
+    assert not stray, stray[:10]
+
+
+def test_no_invisible_characters(english_text):
+    found = INVISIBLE.findall(english_text)
+    assert not found, f"{len(found)} invisible characters, e.g. {[hex(ord(c)) for c in found[:5]]}"
+
+
+def test_numbers_parse(english_text):
+    """Every number token (52.1, 1,234, 7.29) parses as a number once thousands separators are dropped; a number
+    broken by an invisible character or a stray space inside it would leave a fragment like '52.' behind."""
+    for token in re.findall(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])", english_text):
+        float(token.replace(",", ""))
+    assert not re.search(r"\d\.\s+\d", english_text), "a decimal point followed by a space"
+    assert not re.search(r"\d\.\d{4,}", english_text), "more than three decimals: spurious precision"
+
+
+def test_no_code_words_or_chinese_dates(english_text):
+    assert "as_of" not in english_text
+    assert not re.search(r"\d\s*年", english_text)
+    assert not re.search(r"\b(raw|headline|growth|visible|clean|plausible)\.[a-z_]+", english_text)
+    assert "insufficient data No" not in english_text and "1 points" not in english_text
+
+
+def test_quotes_have_no_gap(english_text):
+    assert not re.search(r"\w[’'] \w", english_text), re.findall(r".{10}\w[’'] \w.{5}", english_text)[:5]
+
+
+def test_clauses_are_english(english_text):
+    assert "Sec. 2.1 / item" in english_text
+
+
+# --- the formatting functions, on known answers ---------------------------------------------------------------
+
+@pytest.mark.parametrize("value, unit, lang, text", [
+    (72.89, "亿元", "en", "7.29 billion yuan"),
+    (72.89, "亿元", "zh", "72.9亿元"),
+    (521.0, "亿元", "en", "52.1 billion yuan"),
+    (521.0, "亿元", "zh", "521亿元"),
+    (1729.4, "亿元", "zh", "1,729亿元"),
+    (714.0, "万人次", "en", "7.14 million visits"),
+    (12345.0, "人", "en", "12,345 persons"),
+])
+def test_amount(value, unit, lang, text):
+    assert amount(value, unit, lang) == text
+
+
+def test_fmt_value_has_three_significant_figures_at_most():
+    assert fmt_value(7.289) == "7.29" and fmt_value(0.15623) == "0.156" and fmt_value(52.0) == "52"
+    assert fmt_value(99.96) == "100" and fmt_value(1234567) == "1,234,567" and fmt_value(None) == "—"
+
+
+def test_p_is_in_whole_per_cent():
+    assert fmt_p(0.1562) == "16%" and fmt_p(0.004) == "<1%" and fmt_p(0.999) == ">99%"
+
+
+def test_clause_and_period_words():
+    assert clause_text("二.1/16", "en") == "Sec. 2.1 / item 16" and clause_text("二.1/16", "zh") == "二.1/16"
+    assert clause_text("19", "en") == "item 19"
+    assert period_words("2023年", "en") == "2023" and period_words("2025年1-9月", "en") == "Jan-Sep 2025"
+    assert period_words("1-6月", "en", 2024) == "Jan-Jun 2024" and period_words("2022-2024", "en") == "2022-2024"
+    assert period_words("2023年", "zh") == "2023年"
+
+
+def test_breakable_never_touches_numbers():
+    cell = "52.1 billion yuan (2024, published, unverified source) [Fk4q7zm]"
+    assert breakable(cell) == cell
+    assert "\u200b" in breakable("data/raw/2022-01-05_nantong_stats_bureau.csv")
+    assert not re.search(r"\d\u200b\d", breakable("https://example.org/2022/01.05/a_b_c_long_path.html"))
+
+
+def test_validation_findings_are_sentences_from_the_data():
+    validation = {"checks": [{"check": "raw.published", "success": False, "rows_failing": 5,
+                              "title_en": "Every row gives a publication date or year"}],
+                  "failing_rows": {}}
+    en, zh = validation_findings(validation, "en"), validation_findings(validation, "zh")
+    assert en == ["5 figures have no publication date; the usual delay after the period is assumed."]
+    assert "5项数据未注明发布日期" in zh[0] and "as_of" not in zh[0]
+    validation["checks"][0]["success"] = True
+    assert validation_findings(validation, "en") == []      # fixed data: the finding is gone
