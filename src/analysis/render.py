@@ -49,9 +49,10 @@ PANDOC_FORMAT = "markdown" + "".join(f"-{ext}" for ext in (
 
 # Per-language Typst rules after look.typ. In English, quotes and apostrophes would otherwise come from the CJK font,
 # whose ’ and “” are full-width glyphs ("plan’ s" shows a gap): they are taken from a Latin font, and the text
-# language is English (Latin line breaking and quotes).
+# language is English (Latin line breaking and quotes). No hyphenation: a soft hyphen copied out of the PDF
+# ("unver\u00adified") is an invisible character in the reader's text.
 LANG_RULES = {
-    "en": '#set text(lang: "en", region: none)\n'
+    "en": '#set text(lang: "en", region: none, hyphenate: false)\n'
           '#show regex("[\\u{2018}\\u{2019}\\u{201C}\\u{201D}]"): set text(font: ("DejaVu Sans", "Noto Sans CJK SC"))\n'
           '#show smartquote: set text(font: ("DejaVu Sans", "Noto Sans CJK SC"))\n',
 }
