@@ -209,9 +209,7 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
     The sentences are assembled as plain text (names and figures come from the registry and the raw files) and
     each is escaped once at the end; only the bold of the first one is our markup.
     """
-    ind = cfg.indicators.get(row["indicator"])
     unit = _unit(row, cfg)
-    name = (ind.name_zh if lang == "zh" else ind.name_en) if ind else row["target"]
     # the headline sentence ends with its own stop, so the next sentence never runs on ("insufficient data Too few")
     parts = [f"{target_name(row, lang)}：{verdict_text(row, lang)}。" if lang == "zh" else
              f"{target_name(row, lang)}: {verdict_text(row, lang)}."]
@@ -431,14 +429,14 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
                    f"Haimen figure and {len(thin)} have too few figures to judge. Missing stays missing: nothing is interpolated."))
     excluded = observations[observations["role"] == "excluded"]
     if len(excluded):
-        items = "; ".join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)} {amount(r.value, r.unit, lang)}"
+        items = L(lang, "；", "; ").join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)} {amount(r.value, r.unit, lang)}"
                           for r in excluded.itertuples())
         notes.append(L(lang, f"以下{len(excluded)}项数据来源未经核实，未用于模型：{items}。",
                        f"{_n(len(excluded), 'figure comes', 'figures come')} from unverified sources and "
                        f"{'is' if len(excluded) == 1 else 'are'} not used by the models: {items}."))
     estimates = observations[(observations["role"] == "selected") & (observations["status"] == "estimate")]
     if len(estimates):
-        items = "; ".join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)}" for r in estimates.itertuples())
+        items = L(lang, "；", "; ").join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)}" for r in estimates.itertuples())
         notes.append(L(lang, f"以下数据为预计数（统计数据发布前的估计）：{items}。",
                        f"These figures are estimates published before the year's statistics: {items}."))
     confirmed = (validation or {}).get("failing_rows", {}).get("plausible.confirmed", [])
