@@ -177,7 +177,8 @@ def test_the_briefing_quotes_the_confirmation(tmp_path):
     table = pd.DataFrame(columns=["type", "verdict"])
     notes = data_notes(table, results, obs, "en")
     quoted = [n for n in notes if "states why they are right" in n]
-    assert quoted and "2023年 5480 亿元" in quoted[0] and r"\*see\*" in quoted[0]   # escaped for Markdown
+    assert quoted and "2023 5480 亿元" in quoted[0] and r"\*see\*" in quoted[0]   # escaped for Markdown
+    assert quoted[0].count("5480") == 1                      # one figure, quoted once
 
 
 def test_data_docs_name_the_typo_by_file_and_row_and_mark_its_suite_failed(tmp_path):

@@ -442,8 +442,9 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
     confirmed = (validation or {}).get("failing_rows", {}).get("plausible.confirmed", [])
     if confirmed:
         # figures that looked implausible but the raw file says why they are right: quote the reason
-        items = "; ".join(f"{names.get(r['indicator'], r['indicator'])} {period_words(r['period'], lang)} {r['value_printed']}"
-                          f" ({r['confirmed']})" for r in confirmed)
+        items = "; ".join(dict.fromkeys(        # one figure may pass several checks: quoted once
+            f"{names.get(r['indicator'], r['indicator'])} {period_words(r['period'], lang)} {r['value_printed']}"
+            f" ({r['confirmed']})" for r in confirmed))
         notes.append(L(lang, f"以下数值看似异常，原始文件已注明核实理由：{items}。",
                        f"These figures look implausible but the raw file states why they are right: {items}."))
     notes += validation_findings(validation, lang, names)
@@ -549,6 +550,14 @@ def period_line(table: pd.DataFrame, lang: str) -> str:
     return L(lang, f"规划期（至{end}年底）时间进度{share:.0%}。", f"Plan period (to the end of {end}): {share:.0%} of the time elapsed.")
 
 
+SOURCE_TITLE_CHARS = 60     # a title longer than this is cut with … in the briefing (whole in figures.csv, validation.pdf)
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut with …: the page budget holds however long a publication's title is."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def sources_line(used: pd.DataFrame, names: dict[str, str], lang: str) -> str:
     """Each source of the headline figures once, and where to trace any number: its [id] in figures.csv.
 
@@ -558,7 +567,7 @@ def sources_line(used: pd.DataFrame, names: dict[str, str], lang: str) -> str:
     """
     # the short title (trailing remarks in brackets dropped: the full one is in figures.csv); data, so shown as text
     short = (re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", str(t)).strip() or str(t) for t in used["source_title"])
-    titles = "; ".join(md_text(t) for t in dict.fromkeys(short))
+    titles = "; ".join(md_text(_clip(t, SOURCE_TITLE_CHARS)) for t in dict.fromkeys(short))
     return L(lang, "**核心指标数据来源**（[ ]内为数据编号，来源、网址、原始行见figures.csv）：",
              "**Sources of the headline figures** (the bracketed ids are rows of figures.csv in the report folder: source, "
              "URL, raw file and row): ") + titles
