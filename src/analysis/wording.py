@@ -1,0 +1,152 @@
+"""How numbers, units, periods, clause numbers and status words are said in Chinese and in English.
+
+Split from briefing.py: the same wording serves the briefing, changes.py and
+the charts, so a number or a period reads the same everywhere it is shown.
+Plain text only (no Markdown): callers escape where they assemble a sentence.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+
+def L(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+# English readers get English magnitudes (52.1 billion yuan); the Chinese text keeps 521亿元 as printed
+EN_UNITS = {"亿元": (0.1, "billion yuan"), "万元": (10, "thousand yuan"), "亿美元": (0.1, "billion US dollars"),
+            "万人次": (0.01, "million visits"), "万人": (0.01, "million persons"), "人": (1, "persons"),
+            "人次": (1, "person-times"), "家": (1, "firms"), "个": (1, ""), "项": (1, "projects"), "幢": (1, "buildings"),
+            "场": (1, "events"), "万标箱": (0.01, "million TEU"), "万吨": (0.01, "million tonnes")}
+
+
+def amount(v: float | None, unit: str, lang: str) -> str:
+    """A value with its unit, in Chinese conventions (521亿元) or English ones (52.1 billion yuan)."""
+    if lang == "zh" or not unit or unit == "%":
+        return fmt_value(v, unit)
+    factor, name = EN_UNITS.get(unit, (1, unit))
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return fmt_value(v * factor, f" {name}" if name else "")
+
+
+def fmt_value(v: float | None, unit: str = "") -> str:
+    """A number as a reader takes it in: three significant figures at most below 1,000 (72.9亿元, 7.29 billion yuan),
+    whole numbers with thousands separators above (1,235), never more digits than the sources can carry."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    a = abs(v)
+    text = (f"{v:,.0f}" if a >= 100 else f"{v:.1f}" if a >= 10 else f"{v:.2f}" if a >= 1 else f"{v:.3g}")
+    if "." in text and a < 100:
+        text = text.rstrip("0").rstrip(".")    # 52.0 -> 52, 7.10 -> 7.1: no trailing zeros a reader has to skip
+    return f"{text}{unit}"
+
+
+def fmt_pct(v: float | None) -> str:
+    return "—" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1f}%"
+
+
+def fmt_p(p: float | None) -> str:
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "—"
+    return "<1%" if p < 0.01 else ">99%" if p > 0.99 else f"{p:.0%}"
+
+
+_CN_NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
+_SECTION = re.compile(r"^([一二三四五六七八九十]+)(?:\.(\d+))?$")
+
+
+def clause_text(clause: object, lang: str) -> str:
+    """The plan's clause reference: 二.1/26 in Chinese, "Sec. 2.1 / item 26" in English.
+
+    Clauses are stored as the plan prints them (config/targets.yaml: a section like 二.1 and/or a numbered
+    item); an English reader cannot read 二, so sections become Arabic and items are named as items.
+    """
+    text = str(clause)
+    if lang == "zh":
+        return text
+    parts = []
+    for part in text.split("/"):
+        part = part.strip()
+        m = _SECTION.match(part)
+        if m:
+            head = m.group(1)
+            num = _CN_NUMERALS[head] if len(head) == 1 else (10 + _CN_NUMERALS.get(head[-1], 0) if head[0] == "十" else 0)
+            parts.append(f"Sec. {num}" + (f".{m.group(2)}" if m.group(2) else ""))
+        elif part.isdigit():
+            parts.append(f"item {part}")
+        elif part:
+            parts.append(part)
+    return " / ".join(parts)
+
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_PERIOD = re.compile(r"^\s*(\d{4})\s*年?\s*(?:(\d{1,2})\s*-\s*(\d{1,2})\s*月|(\d{1,2})\s*月|(全年|年末|年底))?\s*$")
+
+
+def period_text(value) -> str:
+    """A period label as written (2024, 2022-2024), also when a CSV round trip made 2024 a float."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def period_words(period: object, lang: str, year: object = None) -> str:
+    """A period as the reader's language writes it: 2023年 / 2025年1-9月 in Chinese, "2023" / "Jan-Sep 2025" in English.
+
+    Raw files write periods as the source prints them (2025年1-9月, 1-6月 with the year in its own column, 全年);
+    English text must not carry 年 or 月, so the common shapes are translated and anything else is kept as typed.
+    """
+    text = period_text(period)
+    if lang == "zh":
+        return text
+    if year is not None and re.fullmatch(r"\s*(\d{1,2}\s*-\s*\d{1,2}\s*月|\d{1,2}\s*月|全年|年末|年底)\s*", text):
+        text = f"{period_text(year)}年{text}"
+    m = _PERIOD.match(text)
+    if not m:
+        return text
+    y, a, b, single, whole = m.groups()
+    if a and b and 1 <= int(a) <= 12 and 1 <= int(b) <= 12:
+        return f"{_MONTHS[int(a) - 1]}-{_MONTHS[int(b) - 1]} {y}"
+    if single and 1 <= int(single) <= 12:
+        return f"{_MONTHS[int(single) - 1]} {y}"
+    if whole in ("年末", "年底"):
+        return f"end of {y}"
+    return y
+
+
+def _get(row: pd.Series, key: str):
+    v = row.get(key)
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
+STATUS_WORDS = {"estimate": ("预计数", "estimate"), "reported": ("公布数", "published"), "final": ("最终核实数", "final"),
+                "preliminary": ("初步核算数", "preliminary"), "unverified": ("来源未核实", "unverified source"),
+                "printed growth": ("公布增速", "printed growth"), "approximate": ("约数", "approximate"),
+                "lower bound": ("下限", "lower bound"), "department": ("部门台账", "department return"),
+                "derived": ("推算", "derived")}
+
+
+def status_words(status: str, lang: str) -> str:
+    parts = [STATUS_WORDS.get(s.strip(), (s.strip(), s.strip())) for s in str(status).split(",") if s.strip()]
+    return "、".join(p[0] for p in parts) if lang == "zh" else ", ".join(p[1] for p in parts)
+
+
+def _n(count: int, one: str, many: str) -> str:
+    """An English count with its noun in the right number (1 figure, 5 figures)."""
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _years(values) -> str:
+    """Years as a short list: 2021, 2022 and 2023 -> 2021-2023."""
+    ys = sorted({int(v) for v in values})
+    runs, start = [], None
+    for i, y in enumerate(ys):
+        start = y if start is None else start
+        if i + 1 == len(ys) or ys[i + 1] != y + 1:
+            runs.append(str(y) if start == y else f"{start}-{y}")
+            start = None
+    return ", ".join(runs)
