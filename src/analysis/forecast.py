@@ -33,6 +33,10 @@ Honest uncertainty for short series (issue 9):
   every member, from the previous year's simulated level when that year is unknown.
 - Seeds by indicator and member name, so running a subset of members leaves
   the others' paths unchanged.
+- Interval width by history length and horizon (calibrate_width, settings
+  forecast.width_calibration): each member's spread about its median is
+  stretched or shrunk by an out-of-sample factor, because members treat the
+  drift as fixed (too wide one or two years ahead, too narrow five or six).
 - Warnings raised while fitting are recorded in Forecast.notes; a member whose
   fit is degenerate is dropped with its reason in Forecast.dropped.
 

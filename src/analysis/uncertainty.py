@@ -12,8 +12,9 @@ the posterior given the series' own sample variance on nu degrees of freedom
 (chi^2 likelihood) is computed on a grid of log sigma, and each path draws
 its own sigma from it. With no degrees of freedom the paths' sigmas follow
 the prior (the bands are as wide as the reference set's series move); with
-many, the series' own estimate dominates. Bands widen smoothly as data thin
-and never collapse; there is no cap and no floor.
+many, the series' own estimate dominates (its degrees of freedom discounted
+by own_weight: volatility moves). Bands widen smoothly as data thin and never
+collapse; there is no cap and no floor.
 The drift gets the conjugate normal treatment given each path's sigma: the
 series' drift estimate (precision span / sigma^2) is averaged with a normal
 prior N(m0, tau^2), so a drift read off two points is shrunk towards the
