@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,14 +25,18 @@ from . import paths, storage
 from .errors import OPTION_NOTE, InputError, Problem
 from .quarters import Quarter
 
+if TYPE_CHECKING:
+    from .kernels import KernelPool
+
 # The kernel's own log says "Kernel is running over TCP without encryption" at every start (five
 # times a run) and "KeyboardInterrupt caught in kernel" when it is shut down; kernels here are local
 # and short-lived, and a failing cell reaches us through papermill, so the kernel's log stays quiet.
 KERNEL_ARGS = ["--Application.log_level=CRITICAL"]
 
 
-def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path | None = None) -> None:
-    """Run notebooks/<name> in a fresh kernel with papermill; a failure becomes a clear InputError.
+def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path | None = None,
+                     pool: "KernelPool | None" = None) -> None:
+    """Run notebooks/<name> with papermill, in a warm kernel from pool (else a fresh one); a failure becomes a clear InputError.
 
     shown_as is where the executed copy will be when the user reads the message (the staging
     folder is gone by then: a failed run's copy lives in reports/<quarter>.failed/).
@@ -39,9 +44,16 @@ def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path |
     import papermill as pm
 
     try:
-        pm.execute_notebook(str(paths.NOTEBOOKS_DIR / name), str(output), parameters=parameters,
-                            cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False, kernel_name="python3",
-                            extra_arguments=KERNEL_ARGS)
+        if pool is None:
+            pm.execute_notebook(str(paths.NOTEBOOKS_DIR / name), str(output), parameters=parameters,
+                                cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False, kernel_name="python3",
+                                extra_arguments=KERNEL_ARGS)
+        else:
+            from .kernels import ENGINE
+            with pool.kernel(name) as km:
+                pm.execute_notebook(str(paths.NOTEBOOKS_DIR / name), str(output), parameters=parameters,
+                                    cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False, kernel_name="python3",
+                                    engine_name=ENGINE, km=km)
     except pm.PapermillExecutionError as exc:
         raise InputError([Problem(f"notebooks/{name}", f"stopped in cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
                                   f"open the executed copy {paths.relative(shown_as or output)} to see where")]) from None
@@ -113,12 +125,13 @@ def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir
                 shutil.rmtree(folder, ignore_errors=True)
 
 
-def validation_report(notebook: Path, out_dir: Path, engine: str, parameters: dict, shown_as: Path | None = None) -> dict:
+def validation_report(notebook: Path, out_dir: Path, engine: str, parameters: dict, shown_as: Path | None = None,
+                      pool: "KernelPool | None" = None) -> dict:
     """Run 02_validate into out_dir (Data Docs, results.json), render validation.pdf there; return the results."""
     from .render import render_notebook
 
     Path(notebook).parent.mkdir(parents=True, exist_ok=True)
-    execute_notebook("02_validate.ipynb", notebook, {**parameters, "out_dir": str(out_dir)}, shown_as=shown_as)
+    execute_notebook("02_validate.ipynb", notebook, {**parameters, "out_dir": str(out_dir)}, shown_as=shown_as, pool=pool)
     render_notebook(notebook, Path(out_dir) / "validation.pdf", lang="zh", engine=engine,
                     title="数据验证报告 Data validation report")
     return json.loads((Path(out_dir) / "results.json").read_text(encoding="utf-8"))
@@ -150,14 +163,22 @@ def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, la
 
 def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"), engine: str = "auto",
                 reports_dir: Path = paths.REPORTS_DIR, clean_dir: Path = paths.CLEAN_DIR, raw_dir: Path = paths.RAW_DIR,
-                progress=print) -> Path:
+                progress=print, pool: "KernelPool | None" = None) -> Path:
     """Raw files to reports/<as_of>/ for one quarter; the folder and data/clean change only when everything succeeded.
 
     Steps: read the raw files (stops here with the clear message if one is bad), 01 clean, 02 validate (+ PDF;
     an error-severity check stops the run), 03 forecast, 04 briefing per language (+ PDF), manifest.json.
     Any failure leaves the run's folder in reports/<as_of>.failed/ and nothing else changed. Success
     keeps the version it replaces in reports/<as_of>/history/<timestamp>/.
+    The notebooks run in warm kernels (kernels.py): from pool when given (a replay worker keeps one for
+    all its quarters), else from a pool of this run, started here while the raw files are read.
     """
+    if pool is None:
+        from .kernels import KernelPool
+        with KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS) as own:
+            return run_quarter(as_of, langs, engine, reports_dir, clean_dir, raw_dir, progress, pool=own)
+    for name in ("01_clean.ipynb", "02_validate.ipynb", "03_forecast.ipynb"):
+        pool.ensure(name)
     from .clean import resolve_as_of
     from .config import load_config
     from .ingest import ingest
@@ -184,7 +205,7 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     clean_stage = storage.new_staging_dir(clean_dir)
     tmp = storage.new_staging_dir(target)
     try:
-        _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step, reports_dir)
+        _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step, reports_dir, pool)
         storage.write_json(tmp / "manifest.json", _manifest(
             quarter, hashes, started, engine, list(langs), steps, version=next_version(target, datetime.now()),
             out_dir=tmp, raw_dir=raw_dir))
@@ -214,7 +235,7 @@ def _publish(quarter: Quarter, tmp: Path, target: Path, clean_stage: Path, clean
 
 
 def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_dir: Path, langs: tuple[str, ...],
-                engine: str, step, reports_dir: Path) -> None:
+                engine: str, step, reports_dir: Path, pool: "KernelPool") -> None:
     """Notebooks 01-04 and the PDFs, all written into tmp (the report) and clean_dir (the staged clean data)."""
     from .render import render_notebook
     from .validate import raise_on_errors
@@ -224,29 +245,32 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
     nbs.mkdir()
 
     def nb(name: str, out: str, parameters: dict) -> None:
-        execute_notebook(name, nbs / out, parameters, shown_as=failed / "notebooks" / out)
+        execute_notebook(name, nbs / out, parameters, shown_as=failed / "notebooks" / out, pool=pool)
 
     step("01 clean", nb, "01_clean.ipynb", "01_clean.ipynb",
          {"as_of": quarter.label, "raw_dir": str(raw_dir), "out_dir": str(clean_dir)})
+    pool.ensure("04_briefing.ipynb")       # warms while 02 and 03 run
     # 02 and 03 both read only what 01 wrote: run them side by side (each in its own kernel)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        forecast = pool.submit(step, "03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb",
+    with ThreadPoolExecutor(max_workers=2) as side:
+        forecast = side.submit(step, "03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb",
                                {**common, "out_dir": str(tmp)})
         results = step("02 validate + validation.pdf", validation_report, nbs / "02_validate.ipynb", tmp / "validation",
-                       engine, common, failed / "notebooks" / "02_validate.ipynb")
+                       engine, common, failed / "notebooks" / "02_validate.ipynb", pool)
         forecast.result()
     raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
     from .changes import write_changes      # against the published reports_dir/<earlier quarter>/, never a staging folder
     step("what changed (changes.csv)", write_changes, tmp, Path(reports_dir), quarter)
 
-    def brief(lang: str) -> None:
-        step(f"04 briefing ({lang})", nb, "04_briefing.ipynb", f"04_briefing.{lang}.ipynb",
-             {**common, "lang": lang, "report_dir": str(tmp)})
-        step(f"04 briefing.{lang}.pdf", render_notebook, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.pdf",
-             lang, engine, "目标监测简报" if lang == "zh" else "Target briefing")
-
-    with ThreadPoolExecutor(max_workers=2) as pool:        # the languages are independent
-        for future in [pool.submit(brief, lang) for lang in langs]:
+    # the languages one after the other in one warm kernel (a second kernel would cost more CPU than the
+    # notebook itself); each PDF renders while the next language's notebook runs
+    with ThreadPoolExecutor(max_workers=2) as renders:
+        pdfs = []
+        for lang in langs:
+            step(f"04 briefing ({lang})", nb, "04_briefing.ipynb", f"04_briefing.{lang}.ipynb",
+                 {**common, "lang": lang, "report_dir": str(tmp)})
+            pdfs.append(renders.submit(step, f"04 briefing.{lang}.pdf", render_notebook, nbs / f"04_briefing.{lang}.ipynb",
+                                       tmp / f"briefing.{lang}.pdf", lang, engine, "目标监测简报" if lang == "zh" else "Target briefing"))
+        for future in pdfs:
             future.result()
 
 

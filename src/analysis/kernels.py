@@ -1,0 +1,181 @@
+"""Warm Jupyter kernels for the pipeline's notebooks: start-up paid once per run, not once per notebook.
+
+A fresh kernel costs about 2 s of CPU before a notebook's first line runs (Python, IPython, pandas,
+matplotlib, our package; Great Expectations adds more), and a quarter runs five notebooks; a replay
+of 14 quarters ran seventy. A KernelPool starts a notebook's kernel in the background while earlier
+steps run, imports there what the notebook imports (its own import statements, read from the
+notebook), and hands the kernel over when the step starts. After a notebook finished without error,
+its kernel is reset and kept for the next run of the *same* notebook only (the other language of the
+briefing, the next quarter of a replay): the namespace, In/Out and the execution counter are reset
+(`InteractiveShell.reset(new_session=True)`, so cells are numbered from 1 again), figures closed and
+the warning registries cleared (so a warning is shown in every executed copy, as in a fresh kernel).
+What a notebook sets globally (pandas display options) it sets again identically on the next run of
+the same notebook. A kernel whose notebook failed is shut down, never reused. Every kernel dies with
+its pool (`close`), at the end of the run or replay worker that made it.
+
+Executed notebooks are the same as from a fresh kernel (a test compares them cell by cell); modules
+imported ahead of time are what the notebook would import anyway.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.log import logger
+from papermill.utils import merge_kwargs, remove_args
+
+ENGINE = "haimen_pooled"
+# imports a notebook needs that its own import statements do not show (analysis.validate imports GE lazily)
+EXTRA_IMPORTS = {"02_validate.ipynb": "import great_expectations\nimport great_expectations.expectations\n"}
+RESET = """
+get_ipython().reset(new_session=True)
+import sys as _sys, warnings as _warnings
+for _m in list(_sys.modules.values()):
+    _d = getattr(_m, "__dict__", None)
+    if isinstance(_d, dict):
+        _d.pop("__warningregistry__", None)
+_warnings.onceregistry.clear()
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+get_ipython().reset(new_session=True)
+"""
+
+
+def notebook_imports(path: Path) -> str:
+    """The top-level import statements of a notebook's code cells (parameters cell aside), as source."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    lines = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code" or "parameters" in cell.get("metadata", {}).get("tags", []):
+            continue
+        try:
+            tree = ast.parse("".join(cell["source"]))
+        except SyntaxError:
+            continue
+        lines += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return "\n".join(dict.fromkeys(lines)) + "\n"
+
+
+class PooledEngine(NBClientEngine):
+    """papermill's nbclient engine, run on a kernel the pool started (km=...), closing its client afterwards."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=60, execution_timeout=None, **kwargs):
+        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+        client = PapermillNotebookClient(nb_man, **merge_kwargs(
+            kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+            log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file))
+        try:
+            return client.execute()
+        finally:
+            if client.kc is not None:          # the kernel stays for the pool; its client's sockets do not
+                client.kc.stop_channels()
+
+
+papermill_engines.register(ENGINE, PooledEngine)
+
+
+class KernelPool:
+    """Kernels started ahead of need, one per notebook name, reused for later runs of the same notebook."""
+
+    def __init__(self, notebooks_dir: Path, extra_arguments: list[str] | None = None, kernel_name: str = "python3"):
+        self.notebooks_dir = Path(notebooks_dir)
+        self.extra_arguments = [*(extra_arguments or []), "--HistoryManager.hist_file=:memory:"]
+        self.kernel_name = kernel_name
+        self._idle: dict[str, list[Future]] = {}
+        self._all: list[Future] = []
+        self._lock = threading.Lock()
+        self._starter = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kernel-start")
+        self.started = 0            # kernels started (for the benchmark: reuse means fewer than notebooks run)
+
+    def __enter__(self) -> "KernelPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def warm(self, notebook: str) -> None:
+        """Start a kernel for notebook in the background and import what it imports."""
+        future = self._starter.submit(self._start, notebook)
+        with self._lock:
+            self._idle.setdefault(notebook, []).append(future)
+            self._all.append(future)
+            self.started += 1
+
+    def ensure(self, notebook: str) -> None:
+        """Warm a kernel for notebook unless one is idle or starting already."""
+        with self._lock:
+            if self._idle.get(notebook):
+                return
+        self.warm(notebook)
+
+    def _start(self, notebook: str):
+        from jupyter_client import KernelManager
+
+        km = KernelManager(kernel_name=self.kernel_name, client_class="jupyter_client.asynchronous.AsyncKernelClient")
+        km.start_kernel(cwd=str(self.notebooks_dir), extra_arguments=self.extra_arguments)
+        code = notebook_imports(self.notebooks_dir / notebook) + EXTRA_IMPORTS.get(notebook, "")
+        self._run(km, code)     # an import that fails here fails again, visibly, in the notebook itself
+        return km
+
+    @staticmethod
+    def _run(km, code: str) -> None:
+        kc = km.blocking_client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=120)
+            kc.execute_interactive(code, silent=True, store_history=False, timeout=600, output_hook=lambda msg: None)
+        finally:
+            kc.stop_channels()
+
+    @contextmanager
+    def kernel(self, notebook: str) -> Iterator[object]:
+        """A warm kernel manager for notebook; kept for the next run of it when the run succeeds."""
+        with self._lock:
+            idle = self._idle.get(notebook)
+            future = idle.pop(0) if idle else None
+        if future is None:
+            self.warm(notebook)
+            with self._lock:
+                future = self._idle[notebook].pop(0)
+        km = future.result()
+        try:
+            yield km
+        except BaseException:
+            self._shutdown(km)
+            raise
+        try:
+            self._run(km, RESET)
+        except Exception:        # noqa: BLE001 - a kernel that cannot be reset is not reused
+            self._shutdown(km)
+            return
+        done: Future = Future()
+        done.set_result(km)
+        with self._lock:
+            self._idle.setdefault(notebook, []).append(done)
+            self._all.append(done)
+
+    @staticmethod
+    def _shutdown(km) -> None:
+        try:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+        except Exception:        # noqa: BLE001 - already gone
+            pass
+
+    def close(self) -> None:
+        """Shut every kernel of the pool down (those still starting too)."""
+        self._starter.shutdown(wait=True)
+        with self._lock:
+            futures, self._all, self._idle = self._all, [], {}
+        for future in futures:
+            if future.done() and future.exception() is None:
+                self._shutdown(future.result())
