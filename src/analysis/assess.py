@@ -216,14 +216,27 @@ OPTIONAL_COLUMNS = (
 )
 
 
-def assess(result: CleanResult, cfg: Config) -> Assessment:
-    """Every target of the registry judged at result.as_of."""
+def assess(result: CleanResult, cfg: Config, cache_dir: Path | None = None) -> Assessment:
+    """Every target of the registry judged at result.as_of.
+
+    With cache_dir, the fitted forecasts of a quarter with the same clean tables and the same last
+    projected years are reused (cache.py); the judgements, which depend on as_of, are always made here.
+    """
     by_indicator: dict[str, list[Target]] = {}
     for t in cfg.targets:
         if t.indicator:
             by_indicator.setdefault(t.indicator, []).append(t)
-    models = {ind: model_indicator(result, cfg, ind, max(max(t.target_year for t in ts), result.as_of.year))
-              for ind, ts in by_indicator.items()}
+    last_years = {ind: max(max(t.target_year for t in ts), result.as_of.year) for ind, ts in by_indicator.items()}
+    models, key = None, None
+    if cache_dir is not None:
+        from . import cache
+
+        key = cache.forecast_key(result, last_years)
+        models = cache.load(cache_dir, "forecasts", key)
+    if models is None:
+        models = {ind: model_indicator(result, cfg, ind, last) for ind, last in last_years.items()}
+        if key is not None:
+            cache.store(cache_dir, "forecasts", key, models)
     judgements = {t.id: judge_target(t, cfg, result, models.get(t.indicator)) for t in cfg.targets}
     forecasts = {ind: m.forecast for ind, m in models.items() if m.forecast is not None and not m.index_only}
     table = pd.DataFrame([j.row for j in judgements.values()])
@@ -260,8 +273,10 @@ def _verdict_colours(cfg: Config) -> dict[str, str]:
 
 
 def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLEAN_DIR,
-                   raw_dir: Path = paths.RAW_DIR) -> tuple[Assessment, CleanResult]:
-    """The forecast stage as the notebook runs it: assessment.csv and figures.csv into out_dir, forecasts into data/clean."""
+                   raw_dir: Path = paths.RAW_DIR, cache_dir: Path | None = None) -> tuple[Assessment, CleanResult]:
+    """The forecast stage as the notebook runs it: assessment.csv and figures.csv into out_dir, forecasts into data/clean.
+
+    cache_dir (None: off): reuse fitted forecasts of a quarter with the same clean data (cache.py)."""
     from . import storage
     from .clean import load_or_run_clean
     from .config import load_config
@@ -270,7 +285,7 @@ def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLE
 
     result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
     cfg = load_config()
-    a = assess(result, cfg)
+    a = assess(result, cfg, cache_dir=Path(cache_dir) if cache_dir else None)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     storage.write_csv(a.table, Path(out_dir) / "assessment.csv")
     # figures.csv travels with assessment.csv: every id the assessment cites is a row there (file, row, URL)

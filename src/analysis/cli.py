@@ -124,7 +124,8 @@ def cmd_replay(args: argparse.Namespace) -> None:
     quarters = quarter_range(args.first, args.last)
     start = time.perf_counter()
     print(f"Replaying {quarters[0]} to {quarters[-1]} ({len(quarters)} quarters, Chinese briefings):")
-    out = replay(quarters[0], quarters[-1], workers=args.workers, engine=args.engine)
+    out = replay(quarters[0], quarters[-1], workers=args.workers, engine=args.engine,
+                 cache_dir=None if args.no_cache else paths.CACHE_DIR)
     print(f"Done in {time.perf_counter() - start:.0f} s: {paths.relative(out)}/evolution.pdf, evolution.csv, "
           f"and one folder per quarter in {paths.relative(out)}/")
 
@@ -183,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--workers", type=workers_count, default=None,
                     help="quarters run at once, 1 or more (default: one per core)")
     rp.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
+    rp.add_argument("--no-cache", action="store_true",
+                    help="recompute every quarter's clean data and forecasts (default: reuse those of a quarter "
+                         "that saw the same inputs, kept in data/cache/; the outputs are the same)")
     rp.set_defaults(as_of=None)
     return parser
 

@@ -163,7 +163,8 @@ def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, la
 
 def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"), engine: str = "auto",
                 reports_dir: Path = paths.REPORTS_DIR, clean_dir: Path = paths.CLEAN_DIR, raw_dir: Path = paths.RAW_DIR,
-                progress=print, pool: "KernelPool | None" = None) -> Path:
+                progress=print, pool: "KernelPool | None" = None, cache_dir: Path | None = None,
+                before_changes=None) -> Path:
     """Raw files to reports/<as_of>/ for one quarter; the folder and data/clean change only when everything succeeded.
 
     Steps: read the raw files (stops here with the clear message if one is bad), 01 clean, 02 validate (+ PDF;
@@ -172,11 +173,15 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     keeps the version it replaces in reports/<as_of>/history/<timestamp>/.
     The notebooks run in warm kernels (kernels.py): from pool when given (a replay worker keeps one for
     all its quarters), else from a pool of this run, started here while the raw files are read.
+    cache_dir (None: off): reuse clean data and forecasts of a quarter that saw the same inputs (cache.py).
+    before_changes: called before comparing with the last published report (a replay waits there for
+    the previous quarter, so that what changed is always against it).
     """
     if pool is None:
         from .kernels import KernelPool
         with KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS) as own:
-            return run_quarter(as_of, langs, engine, reports_dir, clean_dir, raw_dir, progress, pool=own)
+            return run_quarter(as_of, langs, engine, reports_dir, clean_dir, raw_dir, progress, pool=own,
+                               cache_dir=cache_dir, before_changes=before_changes)
     for name in ("01_clean.ipynb", "02_validate.ipynb", "03_forecast.ipynb"):
         pool.ensure(name)
     from .clean import resolve_as_of
@@ -205,7 +210,8 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     clean_stage = storage.new_staging_dir(clean_dir)
     tmp = storage.new_staging_dir(target)
     try:
-        _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step, reports_dir, pool)
+        _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step, reports_dir, pool,
+                    {} if cache_dir is None else {"cache_dir": str(cache_dir)}, before_changes)
         storage.write_json(tmp / "manifest.json", _manifest(
             quarter, hashes, started, engine, list(langs), steps, version=next_version(target, datetime.now()),
             out_dir=tmp, raw_dir=raw_dir))
@@ -235,7 +241,7 @@ def _publish(quarter: Quarter, tmp: Path, target: Path, clean_stage: Path, clean
 
 
 def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_dir: Path, langs: tuple[str, ...],
-                engine: str, step, reports_dir: Path, pool: "KernelPool") -> None:
+                engine: str, step, reports_dir: Path, pool: "KernelPool", cache: dict, before_changes) -> None:
     """Notebooks 01-04 and the PDFs, all written into tmp (the report) and clean_dir (the staged clean data)."""
     from .render import render_notebook
     from .validate import raise_on_errors
@@ -248,17 +254,19 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
         execute_notebook(name, nbs / out, parameters, shown_as=failed / "notebooks" / out, pool=pool)
 
     step("01 clean", nb, "01_clean.ipynb", "01_clean.ipynb",
-         {"as_of": quarter.label, "raw_dir": str(raw_dir), "out_dir": str(clean_dir)})
+         {"as_of": quarter.label, "raw_dir": str(raw_dir), "out_dir": str(clean_dir), **cache})
     pool.ensure("04_briefing.ipynb")       # warms while 02 and 03 run
     # 02 and 03 both read only what 01 wrote: run them side by side (each in its own kernel)
     with ThreadPoolExecutor(max_workers=2) as side:
         forecast = side.submit(step, "03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb",
-                               {**common, "out_dir": str(tmp)})
+                               {**common, "out_dir": str(tmp), **cache})
         results = step("02 validate + validation.pdf", validation_report, nbs / "02_validate.ipynb", tmp / "validation",
                        engine, common, failed / "notebooks" / "02_validate.ipynb", pool)
         forecast.result()
     raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
     from .changes import write_changes      # against the published reports_dir/<earlier quarter>/, never a staging folder
+    if before_changes is not None:
+        before_changes()
     step("what changed (changes.csv)", write_changes, tmp, Path(reports_dir), quarter)
 
     # the languages one after the other in one warm kernel (a second kernel would cost more CPU than the
@@ -274,15 +282,45 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
             future.result()
 
 
+_WORKER_POOL: "KernelPool | None" = None
+
+
+def _worker_pool() -> "KernelPool":
+    """The replay worker's kernels, kept for all the quarters it runs and shut down when the worker exits."""
+    global _WORKER_POOL
+    if _WORKER_POOL is None:
+        from multiprocessing import util
+
+        from .kernels import KernelPool
+        _WORKER_POOL = KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS)
+        util.Finalize(_WORKER_POOL, _WORKER_POOL.close, exitpriority=10)
+    return _WORKER_POOL
+
+
+def _wait_for(marker: Path) -> None:
+    while not marker.exists():
+        time.sleep(0.1)
+
+
 def _replay_one(args: tuple) -> tuple[str, str, float]:
-    label, reports_dir, work_dir, raw_dir, engine = args
+    """One quarter of a replay, in a worker process. Jobs start in quarter order, so the previous quarter has
+    always started (on another worker) or finished: waiting for its done-marker cannot deadlock."""
+    label, reports_dir, work_dir, raw_dir, engine, previous, cache_dir = args
     t0 = time.perf_counter()
+    done = Path(work_dir) / "done"
+    wait = (lambda: _wait_for(done / previous)) if previous else None
     try:
         run_quarter(label, langs=("zh",), engine=engine, reports_dir=Path(reports_dir),
-                    clean_dir=Path(work_dir) / label / "clean", raw_dir=Path(raw_dir), progress=lambda *_: None)
+                    clean_dir=Path(work_dir) / label / "clean", raw_dir=Path(raw_dir), progress=lambda *_: None,
+                    pool=_worker_pool(), cache_dir=Path(cache_dir) if cache_dir else None, before_changes=wait)
         return label, "ok", time.perf_counter() - t0
     except InputError as exc:
         return label, str(exc), time.perf_counter() - t0
+    finally:
+        if wait is not None:
+            wait()              # even a failed quarter: the next one compares with what was published before
+        done.mkdir(exist_ok=True)
+        (done / label).touch()
 
 
 def quarter_range(first: str, last: str) -> list[str]:
@@ -299,7 +337,8 @@ def quarter_range(first: str, last: str) -> list[str]:
 
 
 def replay(first: str, last: str, workers: int | None = None, engine: str = "auto",
-           reports_dir: Path = paths.REPORTS_DIR, raw_dir: Path = paths.RAW_DIR, progress=print) -> Path:
+           reports_dir: Path = paths.REPORTS_DIR, raw_dir: Path = paths.RAW_DIR, progress=print,
+           cache_dir: Path | None = paths.CACHE_DIR) -> Path:
     """Every quarter first..last as it would have been briefed then, in parallel; then the evolution pages.
 
     Each quarter gets its own clean folder (data/clean is left alone) and its own folder
@@ -307,6 +346,12 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     reports/<quarter>/ folders are left alone). The evolution of P(target met) and of the projection for
     each headline target goes to reports/replay_<first>_<last>/evolution.pdf. One progress line per
     quarter as it finishes: a replay takes minutes.
+
+    Each worker process keeps its warm kernels for all its quarters (kernels.py). Quarters start in order;
+    each compares with the previous quarter of the range ("what changed": changes.csv and the briefing's
+    paragraph), waiting for it if needed, so the outputs do not depend on which worker finished first.
+    cache_dir (default data/cache/; None: off): a quarter that sees the same inputs as one run before
+    reuses its clean data and fitted forecasts (cache.py); the outputs are identical either way.
     """
     import multiprocessing
     import os
@@ -321,7 +366,8 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     prepare_folders(out)
     work = storage.new_staging_dir(reports_dir / "replay-work")     # removed at the end, or at the next start
     runs = work / "reports"
-    jobs = [(label, str(runs), str(work), str(raw_dir), engine) for label in quarters]
+    jobs = [(label, str(runs), str(work), str(raw_dir), engine, previous, str(cache_dir) if cache_dir else None)
+            for previous, label in zip([None, *quarters], quarters)]
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
     from .charts import evolution_pages
 
