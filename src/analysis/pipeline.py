@@ -338,7 +338,7 @@ def quarter_range(first: str, last: str) -> list[str]:
 
 def replay(first: str, last: str, workers: int | None = None, engine: str = "auto",
            reports_dir: Path = paths.REPORTS_DIR, raw_dir: Path = paths.RAW_DIR, progress=print,
-           cache_dir: Path | None = paths.CACHE_DIR) -> Path:
+           cache_dir: Path | None = None) -> Path:
     """Every quarter first..last as it would have been briefed then, in parallel; then the evolution pages.
 
     Each quarter gets its own clean folder (data/clean is left alone) and its own folder
@@ -350,7 +350,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     Each worker process keeps its warm kernels for all its quarters (kernels.py). Quarters start in order;
     each compares with the previous quarter of the range ("what changed": changes.csv and the briefing's
     paragraph), waiting for it if needed, so the outputs do not depend on which worker finished first.
-    cache_dir (default data/cache/; None: off): a quarter that sees the same inputs as one run before
+    cache_dir (the command line passes data/cache/; None: off): a quarter that sees the same inputs as one run before
     reuses its clean data and fitted forecasts (cache.py); the outputs are identical either way.
     """
     import multiprocessing

@@ -1,0 +1,143 @@
+"""Speed work must not change results: the replay cache, warm kernels, the in-memory GE context."""
+import json
+import re
+import shutil
+from pathlib import Path
+
+import papermill as pm
+import pytest
+
+from analysis import cache, paths
+from analysis.assess import assess
+from analysis.clean import clean
+from analysis.ingest import ingest
+from analysis.kernels import ENGINE, KernelPool
+from analysis.pipeline import replay
+from analysis.quarters import Quarter
+from conftest import synthetic_row, write_release
+
+# 2024Q1 and 2024Q2 see the same raw rows (nothing in data/raw was published between their cut-offs)
+SAME_INPUTS = ("2024Q1", "2024Q2")
+
+
+def entries(cache_dir: Path, kind: str) -> list[Path]:
+    return sorted((cache_dir / kind).glob("*.pkl")) if (cache_dir / kind).is_dir() else []
+
+
+def test_quarters_with_the_same_visible_rows_share_clean_data_and_forecasts(cfg, tmp_path):
+    obs, hashes = ingest(paths.RAW_DIR, cfg)
+    store = tmp_path / "cache"
+    for label in SAME_INPUTS:
+        quarter = Quarter.parse(label)
+        cached, fresh = clean(obs, cfg, quarter, hashes, cache_dir=store), clean(obs, cfg, quarter, hashes)
+        assert cached.as_of == quarter
+        assert cached.observations.equals(fresh.observations) and cached.best.equals(fresh.best)
+        a_cached, a_fresh = assess(cached, cfg, cache_dir=store), assess(fresh, cfg)
+        assert a_cached.table.equals(a_fresh.table)            # the judgement is made at each as_of
+        assert a_cached.forecasts.equals(a_fresh.forecasts)
+    assert len(entries(store, "clean")) == 1                 # the second quarter reused the first one's tables
+    assert len(entries(store, "forecasts")) == 1
+
+
+def test_a_change_to_a_visible_input_or_the_config_makes_a_new_key(cfg, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.RAW_DIR, raw)
+    quarter = Quarter.parse(SAME_INPUTS[0])
+    cutoff = int(cfg.settings["reporting_cutoff_days_after_quarter_end"])
+
+    def key(raw_dir: Path, config_dir: Path = paths.CONFIG_DIR) -> str:
+        from analysis.clean import mark_visibility
+        obs, hashes = ingest(raw_dir, cfg)
+        return cache.visible_key(mark_visibility(obs, quarter, cutoff), hashes, False, config_dir)
+
+    before = key(raw)
+    assert key(raw) == before
+    # a synthetic figure published before the quarter's cut-off: visible, so the key changes
+    write_release(raw, "synthetic_visible_release.csv", [synthetic_row(year="2022", published="2023-03-01")])
+    visible = key(raw)
+    assert visible != before
+    config = tmp_path / "config"
+    shutil.copytree(paths.CONFIG_DIR, config)
+    (config / "settings.yaml").write_text((config / "settings.yaml").read_text(encoding="utf-8") + "\n# edited\n",
+                                          encoding="utf-8")
+    assert key(raw, config) != visible
+
+    # and the clean step no longer returns the old tables: the new figure is in them
+    obs, hashes = ingest(raw, cfg)
+    store = tmp_path / "cache"
+    clean(ingest(paths.RAW_DIR, cfg)[0], cfg, quarter, ingest(paths.RAW_DIR, cfg)[1], cache_dir=store)
+    changed = clean(obs, cfg, quarter, hashes, cache_dir=store)
+    assert changed.observations["file"].str.contains("synthetic_visible_release").any()
+    assert len(entries(store, "clean")) == 2
+
+
+def data_outputs(folder: Path) -> dict[str, bytes]:
+    """Every CSV and JSON output of a replay (PDFs, notebooks, Data Docs and manifests carry times)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.suffix in (".csv", ".json") and p.name != "manifest.json" and "data_docs" not in p.parts}
+
+
+def test_replay_outputs_are_byte_identical_with_the_cache_on_and_off(tmp_path):
+    store = tmp_path / "cache"
+    # one worker: the second quarter starts after the first has filled the cache, so it really reuses it
+    on = replay(*SAME_INPUTS, workers=1, reports_dir=tmp_path / "on", cache_dir=store, progress=lambda *_: None)
+    assert len(entries(store, "clean")) == 1 and len(entries(store, "forecasts")) == 1
+    off = replay(*SAME_INPUTS, reports_dir=tmp_path / "off", cache_dir=None, progress=lambda *_: None)
+    with_cache, without = data_outputs(on), data_outputs(off)
+    assert json.loads(with_cache["outcomes.json"]) == {q: "ok" for q in SAME_INPUTS}
+    assert {f"{q}/assessment.csv" for q in SAME_INPUTS} | {f"{q}/changes.csv" for q in SAME_INPUTS} <= set(with_cache)
+    assert with_cache.keys() == without.keys()
+    assert [k for k in with_cache if with_cache[k] != without[k]] == []
+
+
+def write_notebook(folder: Path) -> Path:
+    """A synthetic notebook that would show leftovers of an earlier run: state, warnings, cell numbers."""
+    cells = [
+        ("x = 1  # synthetic parameters", ["parameters"]),
+        ("import warnings\nwarnings.warn('synthetic warning, shown in every run')", []),
+        ("print(globals().get('leftover', 'fresh namespace'), x + 0)\nleftover = 'stale'", []),
+    ]
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {"tags": tags}, "outputs": [],
+                     "source": src, "id": f"synthetic-{i}"} for i, (src, tags) in enumerate(cells)],
+          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    path = folder / "synthetic_state.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
+
+
+def outputs(path: Path) -> list:
+    """Cell numbers and outputs; the name IPython gives a cell's code (kernel pid, hash) differs in every run."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return [(c.get("execution_count"), re.sub(r"ipykernel_\d+/\d+\.py", "<cell>", json.dumps(c["outputs"])))
+            for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def test_a_reused_kernel_runs_a_notebook_as_a_fresh_one_does(tmp_path):
+    source = write_notebook(tmp_path)
+    fresh = tmp_path / "fresh.ipynb"
+    pm.execute_notebook(str(source), str(fresh), parameters={"x": 2}, progress_bar=False, kernel_name="python3")
+    with KernelPool(tmp_path) as pool:
+        runs = []
+        for i in range(2):
+            out = tmp_path / f"pooled{i}.ipynb"
+            with pool.kernel(source.name) as km:
+                pm.execute_notebook(str(source), str(out), parameters={"x": 2}, progress_bar=False,
+                                    kernel_name="python3", engine_name=ENGINE, km=km)
+            runs.append(outputs(out))
+        assert pool.started == 1                      # the second run reused the first run's kernel
+    expected = outputs(fresh)
+    assert "fresh namespace 2" in json.dumps(expected) and "synthetic warning" in json.dumps(expected)
+    assert runs == [expected, expected]
+
+
+def test_a_kernel_whose_notebook_failed_is_not_reused(tmp_path):
+    source = write_notebook(tmp_path)
+    with KernelPool(tmp_path) as pool:
+        with pytest.raises(pm.PapermillExecutionError):
+            with pool.kernel(source.name) as km:
+                pm.execute_notebook(str(source), str(tmp_path / "bad.ipynb"), parameters={"x": "text"},
+                                    progress_bar=False, kernel_name="python3", engine_name=ENGINE, km=km)
+        assert not km.is_alive()
+        with pool.kernel(source.name) as km2:
+            assert km2 is not km
