@@ -178,6 +178,9 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     cfg = load_config()
     obs, hashes = step("read and check raw files", ingest, raw_dir, cfg)
     quarter = resolve_as_of(as_of, obs, cfg)
+    if paths.RETURNS_DIR.is_dir():       # department returns: a mistyped one stops the run here too (returns.py)
+        from .returns import read_returns
+        step("read and check department returns", read_returns, paths.RETURNS_DIR, cfg, quarter)
     target = reports_dir / quarter.label
     failed = reports_dir / f"{quarter.label}.failed"
     prepare_folders(clean_dir, target)
