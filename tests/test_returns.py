@@ -130,7 +130,8 @@ def test_a_filled_return_turns_no_public_data_into_a_verdict_marked_department(a
     assert after.loc["tech_service_firms", "verdict_key"] == "achieved_department"          # 38 >= 35
     assert after.loc["tech_service_firms_100m", "verdict_key"] == "not_achieved_department"  # 4 < 5
     assert after.loc["tech_service_firms", "verdict_zh"] == "已完成（部门报送）"
-    assert "department" in after.loc["tech_service_firms", "figure_status"]
+    assert after.loc["tech_service_firms", "figure_status"] == "department"                # 台账数
+    assert after.loc["tech_service_revenue", "figure_status"] == "estimate, department"    # 预计数
     assert after.loc["culture_projects_2022", "verdict_key"] == "achieved_department"      # done 2022-12-20
     assert after.loc["culture_projects_2023", "verdict_key"] == "not_achieved_department"  # still 推进中 after 2023
     # targets no return covers are judged exactly as before
@@ -158,3 +159,21 @@ def test_chase_list_names_units_that_did_not_return_or_left_rows_empty(assessed,
     assert (chase.drop(index="区文广旅局")["state"] == "missing").all()
     status = unit_status(table, cfg).set_index("unit")
     assert status.loc["区科技局", "on_return"] == 6 and status.loc["区科技局", "achieved"] == 5
+
+
+def test_no_returns_leave_the_assessment_exactly_as_it_was(assessed, cfg):
+    plain, _, _ = assessed
+    assert apply_returns(plain, read_returns(Path("/nonexistent"), cfg, Q), cfg, Q) is plain
+
+
+def test_annex_and_briefing_line_name_the_units_to_chase_in_both_languages(assessed, cfg, tmp_path):
+    from analysis.annex import chase_line, chase_note, sections, write_annex
+    _, table, returns = assessed
+    zh, en = chase_line(returns, cfg, Q, "zh"), chase_line(returns, cfg, Q, "en")
+    assert "区金融监管局（未报送）" in zh and "区文广旅局（未填完）" in zh and "区科技局" not in zh
+    assert "District Financial Supervision Bureau (missing)" in en and "Science and Technology" not in en
+    assert chase_note(cfg, Q, "zh", tmp_path / "no_returns_yet") == ""          # the shipped state: no line at all
+    text = "\n".join(sections(table, returns, cfg, Q, "en"))
+    assert "## Chase list" in text and "## Milestones" in text and "achieved (department return)" in text
+    [pdf] = write_annex(tmp_path, table, returns, cfg, Q, ("zh",), "typst")
+    assert pdf.name == "departments.zh.pdf" and pdf.read_bytes().startswith(b"%PDF")

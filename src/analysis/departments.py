@@ -70,8 +70,9 @@ def judge_return(t: Target, r: pd.Series, cfg: Config, as_of: Quarter) -> tuple[
     as_at: date = r["as_at"]
     fig = Figure(float(r["value"]), str(as_at.year), status=r["status"] or "reported", reliability="department",
                  obs_ids=(r["obs_id"],))
-    cols = {"figure_value": fig.value, "figure_period": fig.period, "figure_status": fig.status_label,
-            "figure_obs_ids": r["obs_id"]}
+    # shown as 部门报送 / department return (an estimate says so too): never as a published figure (公布数)
+    cols = {"figure_value": fig.value, "figure_period": fig.period,
+            "figure_status": "estimate, department" if fig.status == "estimate" else "department", "figure_obs_ids": r["obs_id"]}
     basis = f"{fig.value:g} {t.unit or ''} as at {as_at.isoformat()}, {where}".replace("  ", " ")
     if as_at >= _year_end(t.target_year) or bool(meets(fig.value, t)):
         key = settle(fig, t, cfg)

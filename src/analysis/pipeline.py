@@ -139,13 +139,16 @@ def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, la
     """What the quarter's report was made from and of: every raw file, config file and output with its SHA-256."""
     from . import provenance
 
-    return {"as_of": quarter.label, "version": version, "started": started.isoformat(timespec="seconds"),
+    manifest = {"as_of": quarter.label, "version": version, "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now().isoformat(timespec="seconds"), "git_commit": provenance.git_commit(),
             "rendering_engine": engine, "languages": langs, "input_files": hashes,
             "raw_files": {paths.relative(Path(raw_dir) / k): v for k, v in storage.tree_hashes(raw_dir).items()},
             "config_files": {paths.relative(p): storage.sha256(p) for p in sorted(Path(config_dir).glob("*.yaml"))},
             "outputs": storage.tree_hashes(out_dir, skip=(storage.HISTORY, "manifest.json")) if out_dir else {},
             "packages": provenance.package_versions(), "steps": [{"step": s, "seconds": round(t, 2)} for s, t in steps]}
+    if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): what the annex and its verdicts rest on
+        manifest["return_files"] = {paths.relative(paths.RETURNS_DIR / k): v for k, v in storage.tree_hashes(paths.RETURNS_DIR).items()}
+    return manifest
 
 
 def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"), engine: str = "auto",
@@ -251,6 +254,11 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
     with ThreadPoolExecutor(max_workers=2) as pool:        # the languages are independent
         for future in [pool.submit(brief, lang) for lang in langs]:
             future.result()
+    if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): the annex, only when a round has started
+        from .annex import annex_for_report
+        from .config import load_config
+        step("department annex (departments.<lang>.pdf)", annex_for_report, tmp, paths.RETURNS_DIR, load_config(), quarter,
+             langs, engine)
 
 
 def _replay_one(args: tuple) -> tuple[str, str, float]:
