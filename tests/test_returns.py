@@ -30,7 +30,7 @@ def forms(tmp_path_factory, cfg):
     out = tmp_path_factory.mktemp("forms")
     previous = pd.DataFrame([{"target": "tech_service_firms", "value": 20.0, "as_at": "2024-06-30",
                               "status_word": "=HYPERLINK(\"http://x\")", "completed": None}])
-    return write_forms(cfg, Q, out, previous)
+    return write_forms(cfg, Q, out, previous, {"tech_service_firms": "无公开数据"})
 
 
 def test_forms_command_writes_one_workbook_per_lead_unit(run_cli, tmp_path, monkeypatch):
@@ -57,6 +57,7 @@ def test_form_has_chinese_instructions_first_and_its_targets_prefilled(forms, cf
     assert row2[2] == "累计培育规模以上科技服务业企业35家" and row2[5] == "不少于35家（2024年）"
     assert row2[6] == 20 and row2[7] == "2024-06-30"              # the last value the unit reported
     assert row2[8].startswith("'=")                               # text from a return never runs as a formula
+    assert row2[9] == "无公开数据"                                  # what the last published briefing said
 
 
 def test_form_protects_prefilled_cells_and_offers_drop_downs(forms):
@@ -96,11 +97,11 @@ def test_a_return_with_mistakes_names_file_sheet_row_column_value_and_fix_and_ch
     problems = exc.value.problems
     assert all(p.file.endswith("synthetic_台账_2025Q4_区金融监管局.xlsx") for p in problems)
     by_cell = {p.cell: p for p in problems}
-    assert set(by_cell) == {"J2", "K3", "L4", "K5"}
-    assert by_cell["J2"].value == "约3" and by_cell["J2"].column == "本期数值 value" and "digits only" in by_cell["J2"].fix
-    assert by_cell["K3"].value == "2026-03-31" and "after the end of the quarter" in by_cell["K3"].message
-    assert by_cell["L4"].value == "正式数" and "台账数" in by_cell["L4"].fix
-    assert by_cell["K5"].row == 5 and by_cell["K5"].sheet == TARGET_SHEET
+    assert set(by_cell) == {"K2", "L3", "M4", "L5"}
+    assert by_cell["K2"].value == "约3" and by_cell["K2"].column == "本期数值 value" and "digits only" in by_cell["K2"].fix
+    assert by_cell["L3"].value == "2026-03-31" and "after the end of the quarter" in by_cell["L3"].message
+    assert by_cell["M4"].value == "正式数" and "台账数" in by_cell["M4"].fix
+    assert by_cell["L5"].row == 5 and by_cell["L5"].sheet == TARGET_SHEET
     assert "Fix:" in str(exc.value)
     assert tree_digest(folder) == before
 
@@ -177,3 +178,21 @@ def test_annex_and_briefing_line_name_the_units_to_chase_in_both_languages(asses
     assert "## Chase list" in text and "## Milestones" in text and "achieved (department return)" in text
     [pdf] = write_annex(tmp_path, table, returns, cfg, Q, ("zh",), "typst")
     assert pdf.name == "departments.zh.pdf" and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_folder_holding_only_the_forms_is_not_a_published_version(tmp_path):
+    from analysis import storage
+    (tmp_path / "2025Q4" / "forms").mkdir(parents=True)
+    assert storage.current_version(tmp_path / "2025Q4") is None
+    (tmp_path / "2025Q4" / "briefing.zh.pdf").write_bytes(b"%PDF")
+    assert storage.current_version(tmp_path / "2025Q4")["number"] == 1
+
+
+def test_last_verdicts_come_from_the_latest_published_assessment_up_to_the_quarter(tmp_path):
+    from analysis.forms import last_verdicts
+    for label, verdict in (("2025Q3", "无公开数据"), ("2025Q4", "已完成（部门报送）"), ("2026Q1", "later")):
+        (tmp_path / label).mkdir()
+        pd.DataFrame({"target": ["tech_core_zone"], "verdict_zh": [verdict]}).to_csv(
+            tmp_path / label / "assessment.csv", index=False, encoding="utf-8-sig")
+    assert last_verdicts(tmp_path, Q) == {"tech_core_zone": "已完成（部门报送）"}
+    assert last_verdicts(tmp_path / "none", Q) == {}

@@ -110,7 +110,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 def cmd_forms(args: argparse.Namespace) -> None:
     from .config import load_config
-    from .forms import form_due, write_forms
+    from .forms import form_due, last_verdicts, write_forms
     from .quarters import Quarter
     from .returns import read_returns
 
@@ -119,7 +119,7 @@ def cmd_forms(args: argparse.Namespace) -> None:
     # last values come from the returns of earlier quarters (a mistyped return stops here, with its message)
     previous = read_returns(paths.RETURNS_DIR, cfg, quarter.previous())
     out_dir = paths.REPORTS_DIR / quarter.label / "forms"
-    written = write_forms(cfg, quarter, out_dir, previous)
+    written = write_forms(cfg, quarter, out_dir, previous, last_verdicts(paths.REPORTS_DIR, quarter))
     print(f"Return forms for {quarter.label} (due {form_due(cfg, quarter).isoformat()}): {len(written)} workbooks in "
           f"{paths.relative(out_dir)}/")
     for path in written:

@@ -38,14 +38,14 @@ TARGET_COLUMNS = [
     ("target", "目标编号 target", False), ("clause", "条款 clause", False), ("statement", "规划目标 statement", False),
     ("unit", "单位 unit", False), ("base", "基期 base", False), ("goal", "目标值 target", False),
     ("last_value", "上次报送值 last value", False), ("last_period", "上次截至日期 last as at", False),
-    ("last_status", "上次状态 last status", False),
+    ("last_status", "上次状态 last status", False), ("last_verdict", "上次研判 last verdict", False),
     ("value", "本期数值 value", True), ("as_at", "截至日期 as at", True), ("status", "数据状态 status", True),
     ("evidence", "依据或文号 evidence", True), ("contact", "联系人及电话 contact", True), ("comment", "备注 comment", True),
 ]
 MILESTONE_COLUMNS = [
     ("target", "目标编号 target", False), ("clause", "条款 clause", False), ("statement", "规划任务 statement", False),
     ("due", "完成时限 due", False), ("last_status", "上次状态 last status", False),
-    ("last_date", "上次完成日期 last completed", False),
+    ("last_date", "上次完成日期 last completed", False), ("last_verdict", "上次研判 last verdict", False),
     ("progress", "进展状态 progress", True), ("completed", "完成日期 completed on", True),
     ("evidence", "依据或文号 evidence", True), ("contact", "联系人及电话 contact", True), ("comment", "备注 comment", True),
 ]
@@ -155,8 +155,13 @@ def _date_rule(title: str) -> dict:
 
 
 def write_form(path: Path, unit: str, targets: list[Target], cfg: Config, quarter: Quarter,
-               previous: pd.DataFrame | None = None) -> Path:
-    """One unit's workbook at path (written to a temporary name, then renamed: never half written)."""
+               previous: pd.DataFrame | None = None, verdicts: dict[str, str] | None = None) -> Path:
+    """One unit's workbook at path (written to a temporary name, then renamed: never half written).
+
+    `previous`: the returns of earlier quarters (the last value and status the unit reported); `verdicts`:
+    target -> the verdict of the latest published assessment (what the briefing last said about it).
+    """
+    verdicts = verdicts or {}
     from openpyxl import Workbook
 
     resp = responsibilities(cfg)
@@ -170,7 +175,8 @@ def write_form(path: Path, unit: str, targets: list[Target], cfg: Config, quarte
         last = _last(previous, t.id)
         rows.append({"target": t.id, "clause": "/".join(t.clause), "statement": t.statement, "unit": t.unit,
                      "base": f"{t.base_year}年", "goal": goal_text(t), "last_value": last.get("value"),
-                     "last_period": str(last.get("as_at") or "")[:10] or None, "last_status": last.get("status_word")})
+                     "last_period": str(last.get("as_at") or "")[:10] or None, "last_status": last.get("status_word"),
+                     "last_verdict": verdicts.get(t.id)})
     status_list = ",".join(FIGURE_STATUS)
     _table_sheet(wb.create_sheet(TARGET_SHEET), TARGET_COLUMNS, rows, {
         "value": dict(type="decimal", operator="greaterThanOrEqual", formula1="0", errorTitle="本期数值",
@@ -183,7 +189,7 @@ def write_form(path: Path, unit: str, targets: list[Target], cfg: Config, quarte
         last = _last(previous, t.id)
         rows.append({"target": t.id, "clause": "/".join(t.clause), "statement": t.statement,
                      "due": f"{t.target_year}-12-31", "last_status": last.get("status_word"),
-                     "last_date": str(last.get("completed") or "")[:10] or None})
+                     "last_date": str(last.get("completed") or "")[:10] or None, "last_verdict": verdicts.get(t.id)})
     progress_list = ",".join(MILESTONE_STATUS)
     _table_sheet(wb.create_sheet(MILESTONE_SHEET), MILESTONE_COLUMNS, rows, {
         "progress": dict(type="list", formula1=f'"{progress_list}"', errorTitle="进展状态",
@@ -197,7 +203,8 @@ def write_form(path: Path, unit: str, targets: list[Target], cfg: Config, quarte
     return path
 
 
-def write_forms(cfg: Config, quarter: Quarter, out_dir: Path, previous: pd.DataFrame | None = None) -> list[Path]:
+def write_forms(cfg: Config, quarter: Quarter, out_dir: Path, previous: pd.DataFrame | None = None,
+                verdicts: dict[str, str] | None = None) -> list[Path]:
     """A workbook per lead unit into out_dir (reports/<q>/forms/); returns the paths written, in plan order."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -205,10 +212,23 @@ def write_forms(cfg: Config, quarter: Quarter, out_dir: Path, previous: pd.DataF
     written = []
     for unit in lead_units(cfg):
         mine = [t for t in cfg.targets if resp[t.id].lead == unit and asked(t)]
-        written.append(write_form(out_dir / form_name(quarter, unit), unit, mine, cfg, quarter, previous))
+        written.append(write_form(out_dir / form_name(quarter, unit), unit, mine, cfg, quarter, previous, verdicts))
     return written
 
 
 def form_due(cfg: Config, quarter: Quarter) -> date:
     """When a quarter's returns are due (quarter end + departments.return_due_days)."""
     return quarter.end + timedelta(days=int((cfg.settings.get("departments") or {}).get("return_due_days", 15)))
+
+
+def last_verdicts(reports_dir: Path, quarter: Quarter) -> dict[str, str]:
+    """Target -> verdict (Chinese) of the latest published reports/<q>/assessment.csv with q up to quarter ({} if none)."""
+    published = []
+    for folder in Path(reports_dir).glob("[12][0-9][0-9][0-9][Qq][1-4]"):
+        q = Quarter.from_label(folder.name)
+        if (q.year, q.q) <= (quarter.year, quarter.q) and (folder / "assessment.csv").is_file():
+            published.append((q.year, q.q, folder))
+    if not published:
+        return {}
+    table = pd.read_csv(max(published)[2] / "assessment.csv", encoding="utf-8-sig", usecols=["target", "verdict_zh"])
+    return dict(zip(table["target"], table["verdict_zh"].astype(str)))

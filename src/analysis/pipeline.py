@@ -191,6 +191,8 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     tmp = storage.new_staging_dir(target)
     try:
         _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step, reports_dir)
+        if (target / "forms").is_dir():      # the return forms sent for this quarter stay with its report (forms.py)
+            shutil.copytree(target / "forms", tmp / "forms")
         storage.write_json(tmp / "manifest.json", _manifest(
             quarter, hashes, started, engine, list(langs), steps, version=next_version(target, datetime.now()),
             out_dir=tmp, raw_dir=raw_dir))
