@@ -196,3 +196,26 @@ def test_last_verdicts_come_from_the_latest_published_assessment_up_to_the_quart
             tmp_path / label / "assessment.csv", index=False, encoding="utf-8-sig")
     assert last_verdicts(tmp_path, Q) == {"tech_core_zone": "已完成（部门报送）"}
     assert last_verdicts(tmp_path / "none", Q) == {}
+
+
+def test_a_return_is_checked_like_a_raw_workbook_hidden_rows_merged_cells_stray_files(cfg, tmp_path):
+    folder = tmp_path / "returns" / "2025Q4"
+    folder.mkdir(parents=True)
+    src = SYN / "good" / "2025Q4" / "synthetic_台账_2025Q4_区科技局.xlsx"
+    wb = load_workbook(src)
+    ws = wb[TARGET_SHEET]
+    ws.row_dimensions[3].hidden = True
+    ws.merge_cells("N6:O6")
+    wb.save(folder / "synthetic_tampered.xlsx")
+    (tmp_path / "returns" / "stray.xlsx").write_bytes(b"")
+    with pytest.raises(InputError) as exc:
+        read_returns(tmp_path / "returns", cfg, Q)
+    messages = [(p.file.rsplit("/", 1)[-1], p.row, p.message) for p in exc.value.problems]
+    assert ("stray.xlsx", None, "is not a quarter folder: returns are kept in data/returns/<quarter>/") in messages
+    (tmp_path / "returns" / "stray.xlsx").unlink()
+    with pytest.raises(InputError) as exc:
+        read_returns(tmp_path / "returns", cfg, Q)
+    found = {(p.row, p.sheet) for p in exc.value.problems}
+    assert (3, TARGET_SHEET) in found and (6, TARGET_SHEET) in found
+    assert any("hidden row" in p.message for p in exc.value.problems)
+    assert any("merged cells" in p.message for p in exc.value.problems)
