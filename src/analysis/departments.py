@@ -19,6 +19,10 @@ The rules, as a planner would apply them:
   later, cancelled, or not completed when its year is over, not achieved;
   while its year runs, 推进中 is on track and 未启动 at risk.
 The latest quarter's return for a target wins; earlier ones are history.
+A target every quarter or year must reach (per: quarter / year, e.g. 每季度
+组织1-2场) is asked for and shown, but one value cannot settle it: it keeps
+its public verdict until the returns of every period can be read together
+(not built yet).
 """
 from __future__ import annotations
 
@@ -104,7 +108,7 @@ def apply_returns(table: pd.DataFrame, returns: pd.DataFrame, cfg: Config, as_of
         if tid not in latest.index or row.get("verdict_key") not in OPEN_VERDICTS:
             continue
         t, r = targets[tid], latest.loc[tid]
-        if t.type == "avg_growth" or (t.type != "milestone" and (r["value"] is None or pd.isna(r["value"]))):
+        if t.type == "avg_growth" or t.per or (t.type != "milestone" and (r["value"] is None or pd.isna(r["value"]))):
             continue
         key, basis, cols = judge_return(t, r, cfg, as_of)
         v = verdicts[key]
