@@ -219,3 +219,12 @@ def test_a_return_is_checked_like_a_raw_workbook_hidden_rows_merged_cells_stray_
     assert (3, TARGET_SHEET) in found and (6, TARGET_SHEET) in found
     assert any("hidden row" in p.message for p in exc.value.problems)
     assert any("merged cells" in p.message for p in exc.value.problems)
+
+
+def test_one_return_never_settles_a_target_every_quarter_must_reach(assessed, cfg):
+    plain, _, returns = assessed
+    every_quarter = next(t.id for t in cfg.targets if t.per == "quarter")
+    fake = returns[returns["kind"] == "target"].iloc[[0]].assign(target=every_quarter, value=99.0)
+    after = apply_returns(plain, fake, cfg, Q).set_index("target")
+    assert after.loc[every_quarter, "verdict_key"] == plain.set_index("target").loc[every_quarter, "verdict_key"]
+    assert pd.isna(after.loc[every_quarter, "return_obs_id"])
