@@ -104,6 +104,10 @@ def cmd_run(args: argparse.Namespace) -> None:
                        ("changes.csv", "what changed since the last report / 本季度变化"),
                        ("manifest.json", "version, hashes of inputs, config and outputs"), ("notebooks/", "executed notebooks")]:
         print(f"  {name:34s} {what}")
+    for name, what in [(", ".join(f"departments.{lang}.pdf" for lang in langs), "department returns annex / 部门台账附件"),
+                       ("returns.csv", "every department return read / 部门报送数据"), ("forms/", "return forms sent / 台账填报表")]:
+        if (folder / name.split(",")[0]).exists():     # only once a round of department returns has started
+            print(f"  {name:34s} {what}")
     from .changes import report_summary
     print(report_summary(folder))
 
