@@ -172,10 +172,10 @@ class KernelPool:
             pass
 
     def close(self) -> None:
-        """Shut every kernel of the pool down (those still starting too)."""
-        self._starter.shutdown(wait=True)
+        """Shut every kernel of the pool down (those still starting too; those not started yet never start)."""
+        self._starter.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             futures, self._all, self._idle = self._all, [], {}
         for future in futures:
-            if future.done() and future.exception() is None:
+            if future.done() and not future.cancelled() and future.exception() is None:
                 self._shutdown(future.result())
