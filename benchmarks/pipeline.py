@@ -89,7 +89,9 @@ def measure(cmd: list[str], env: dict) -> dict:
 
 
 def row(what: str, m: dict) -> str:
-    return f"| {what} | {m['wall']:.1f} | {m['cpu']:.1f} | {m['max_rss']:.0f} | {m['tree_rss']:.0f} |"
+    line = f"| {what} | {m['wall']:.1f} | {m['cpu']:.1f} | {m['max_rss']:.0f} | {m['tree_rss']:.0f} |"
+    print(line, flush=True)          # progress: the whole benchmark takes minutes
+    return line
 
 
 def load() -> str:
