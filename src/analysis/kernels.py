@@ -117,22 +117,44 @@ class KernelPool:
                 return
         self.warm(notebook)
 
-    def _start(self, notebook: str):
+    def _start(self, notebook: str, attempts: int = 2):
+        """A started kernel that has imported what notebook imports; a kernel that dies meanwhile is replaced once."""
         from jupyter_client import KernelManager
 
-        km = KernelManager(kernel_name=self.kernel_name, client_class="jupyter_client.asynchronous.AsyncKernelClient")
-        km.start_kernel(cwd=str(self.notebooks_dir), extra_arguments=self.extra_arguments)
         code = notebook_imports(self.notebooks_dir / notebook) + EXTRA_IMPORTS.get(notebook, "")
-        self._run(km, code)     # an import that fails here fails again, visibly, in the notebook itself
-        return km
+        for attempt in range(attempts):
+            km = KernelManager(kernel_name=self.kernel_name, client_class="jupyter_client.asynchronous.AsyncKernelClient")
+            km.start_kernel(cwd=str(self.notebooks_dir), extra_arguments=self.extra_arguments)
+            try:
+                self._run(km, code)     # an import that fails here fails again, visibly, in the notebook itself
+                return km
+            except RuntimeError:
+                self._shutdown(km)
+                if attempt == attempts - 1:
+                    raise
 
     @staticmethod
-    def _run(km, code: str) -> None:
+    def _run(km, code: str, timeout: float = 600) -> None:
+        """Run code silently (no output, no cell number); RuntimeError when the kernel dies or does not answer."""
+        import queue
+        import time
+
         kc = km.blocking_client()
         kc.start_channels()
         try:
             kc.wait_for_ready(timeout=120)
-            kc.execute_interactive(code, silent=True, store_history=False, timeout=600, output_hook=lambda msg: None)
+            msg_id = kc.execute(code, silent=True, store_history=False)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                try:
+                    reply = kc.get_shell_msg(timeout=0.5)
+                except queue.Empty:
+                    if not km.is_alive():
+                        raise RuntimeError("the kernel died while warming up") from None
+                    continue
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return
+            raise RuntimeError(f"the kernel did not answer within {timeout:.0f} s")
         finally:
             kc.stop_channels()
 
