@@ -102,6 +102,7 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the 14-quarter replays")
+    parser.add_argument("--cold-only", action="store_true", help="each replay once, with the cache cold")
     parser.add_argument("--replay-from", default="2022Q1")
     parser.add_argument("--replay-to", default="2025Q2")
     parser.add_argument("--short-from", default="2024Q3", help="first quarter of the short replay (4 quarters)")
@@ -130,7 +131,7 @@ def main() -> None:
         ranges = [(args.short_from, args.replay_to)] + ([] if args.quick else [(args.replay_from, args.replay_to)])
         for first_q, last_q in ranges:
             shutil.rmtree(root / "data" / "cache", ignore_errors=True)
-            for label in ("cache cold", "cache warm"):
+            for label in ("cache cold",) if args.cold_only else ("cache cold", "cache warm"):
                 m = measure(py + ["-m", "analysis", "replay", "--from", first_q, "--to", last_q], env)
                 n = len(json.loads((root / "reports" / f"replay_{first_q}_{last_q}" / "outcomes.json").read_text()))
                 rows.append(row(f"`replay --from {first_q} --to {last_q}` ({n} quarters, {label})", m))
@@ -140,7 +141,7 @@ def main() -> None:
     table = "\n".join(rows)
     text = f"""# Pipeline benchmark
 
-Command: `.venv/bin/python benchmarks/pipeline.py{' --quick' if args.quick else ''}`
+Command: `.venv/bin/python benchmarks/pipeline.py{' --quick' if args.quick else ''}{' --cold-only' if args.cold_only else ''}`
 Run: {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, PDF engine {manifest['rendering_engine']};
 load average {load_before} before, {load()} after (2 on this machine means both cores were
 already busy with other work: wall times are then inflated, CPU seconds much less so).
