@@ -72,13 +72,25 @@ def test_a_broken_raw_file_fails_clearly_and_keeps_the_last_reports(quarter, tmp
     assert tree_digest(folder) == before
 
 
-def test_replay_makes_one_folder_per_quarter_and_the_evolution_page(tmp_path):
+def test_replay_makes_one_folder_per_quarter_and_the_evolution_reports(tmp_path):
+    import pandas as pd
     out = replay("2024Q4", "2025Q1", workers=2, reports_dir=tmp_path / "reports", progress=lambda *_: None)
     assert (out / "2024Q4" / "briefing.zh.pdf").exists() and (out / "2025Q1" / "briefing.zh.pdf").exists()
-    text, reader = pdf_text(out / "evolution.pdf")
-    assert len(reader.pages) == 3                # one page per headline target
-    squashed = text.replace("\n", "")
-    assert "2024Q4" in squashed and "2025Q1" in squashed
+    history = pd.read_csv(out / "evolution.csv", encoding="utf-8-sig")
+    drawn = history[["p_met", "projection_q50", "latest_value", "figure_value"]].notna().any(axis=1)
+    with_data = set(history.loc[drawn, "target"])
+    without = history[~history["target"].isin(with_data)].drop_duplicates("target")
+    assert with_data and len(without)              # the shipped data have both kinds of target
+    for lang, name in (("zh", "name_zh"), ("en", "name_en")):
+        text, reader = pdf_text(out / f"evolution.{lang}.pdf")
+        assert len(reader.pages) == 1 + len(with_data)          # the P(met) heatmap, then one page per target with data
+        pages = [p.extract_text().replace("\n", " ") for p in reader.pages]
+        for page in pages:
+            assert "2024Q4" in page and "2025Q1" in page
+        titles = " ".join(pages[1:])
+        assert all(n in titles for n in history.loc[history["target"].isin(with_data), name].unique())
+        assert not any(n in titles for n in without[name])
+    assert (out / "arrivals.csv").exists()
     assert not (tmp_path / "reports" / "2024Q4").exists()     # regular quarter folders are left alone
 
 

@@ -125,8 +125,8 @@ def cmd_replay(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     print(f"Replaying {quarters[0]} to {quarters[-1]} ({len(quarters)} quarters, Chinese briefings):")
     out = replay(quarters[0], quarters[-1], workers=args.workers, engine=args.engine)
-    print(f"Done in {time.perf_counter() - start:.0f} s: {paths.relative(out)}/evolution.pdf, evolution.csv, "
-          f"and one folder per quarter in {paths.relative(out)}/")
+    print(f"Done in {time.perf_counter() - start:.0f} s: {paths.relative(out)}/evolution.zh.pdf and evolution.en.pdf, "
+          f"evolution.csv, arrivals.csv, and one folder per quarter in {paths.relative(out)}/")
 
 
 AS_OF_HELP = "quarter such as 2025Q2 or 2025q2, one that has ended (default: the latest ended quarter with data)"
@@ -146,7 +146,8 @@ COMMANDS = {
     "briefing": ("the same as run (what `make briefing` calls)", None),
     "replay": ("rerun past quarters and chart how the verdicts evolved",
                "Runs every quarter from --from to --to as it would have been briefed then (Chinese briefing only) "
-               "and writes reports/replay_<from>_<to>/: one folder per quarter, evolution.pdf, evolution.csv, "
+               "and writes reports/replay_<from>_<to>/: one folder per quarter, evolution.zh.pdf and evolution.en.pdf "
+               "(P(target met), verdict and projection quarter by quarter), evolution.csv, arrivals.csv, "
                "outcomes.json. data/clean/ and reports/<quarter>/ are left alone."),
 }
 

@@ -280,9 +280,10 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
 
     Each quarter gets its own clean folder (data/clean is left alone) and its own folder
     reports/replay_<first>_<last>/<quarter>/ (Chinese briefing only, to save time; the regular
-    reports/<quarter>/ folders are left alone). The evolution of P(target met) and of the projection for
-    each headline target goes to reports/replay_<first>_<last>/evolution.pdf. One progress line per
-    quarter as it finishes: a replay takes minutes.
+    reports/<quarter>/ folders are left alone). The evolution of the verdicts, P(target met) and the
+    projection of every target with data goes to reports/replay_<first>_<last>/evolution.zh.pdf and
+    evolution.en.pdf (evolution.py), the figures each quarter newly saw to arrivals.csv. One progress
+    line per quarter as it finishes: a replay takes minutes.
     """
     import multiprocessing
     import os
@@ -299,7 +300,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     runs = work / "reports"
     jobs = [(label, str(runs), str(work), str(raw_dir), engine) for label in quarters]
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
-    from .charts import evolution_pages
+    from .evolution import write_evolution
 
     try:
         outcomes: dict[str, str] = {}
@@ -321,7 +322,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
                 if (runs / label).exists():
                     shutil.move(str(runs / label), tmp / label)
             storage.write_csv(history, tmp / "evolution.csv")
-            evolution_pages(history, tmp / "evolution.pdf")
+            write_evolution(history, quarters, Path(raw_dir), tmp)
             storage.write_json(tmp / "outcomes.json", outcomes)
     finally:
         shutil.rmtree(work, ignore_errors=True)
