@@ -83,3 +83,14 @@ def test_english_labels_are_english():
              *(t.get_text() for t in fig.legends[0].get_texts())]
     assert texts[1] == "Synthetic indicator A" and "official" in texts
     assert not any("\u4e00" <= ch <= "\u9fff" for text in texts for ch in text), texts
+
+
+def test_a_heatmap_restores_the_house_style_after_a_reset():
+    """A notebook may reset matplotlib; every figure function sets the house font and rcParams again."""
+    import matplotlib
+
+    matplotlib.rcdefaults()
+    m = coverage_matrix(synthetic_observations(), synthetic_best(), ["ind_a"], "海门", [2020])
+    coverage_heatmap(m, {"ind_a": ("合成指标甲", "Synthetic indicator A")}, lang="zh")
+    assert "CJK" in matplotlib.rcParams["font.sans-serif"][0]
+    assert matplotlib.rcParams["axes.spines.top"] is False and matplotlib.rcParams["axes.unicode_minus"] is False

@@ -1,6 +1,7 @@
 """Charts for the notebooks and PDFs: fan charts with the target line, in a CJK font.
 
-Colours and marker meanings are fixed here so every chart reads the same way.
+Marker meanings are fixed here and colours, font and rcParams in style.py (the house style the heatmaps
+and the evolution report share), so every chart reads the same way.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from matplotlib.ticker import FuncFormatter
 from .assess import IndicatorData
 from .config import Target
 from .escape import plot_text
-from .style import BAND_COLOUR, TARGET_COLOUR, house_style, use_cjk_font  # noqa: F401 - use_cjk_font: kept importable here
+from .style import BAND_COLOUR, TARGET_COLOUR, house_style, use_cjk_font  # noqa: F401 (use_cjk_font: still importable)
 import pandas as pd
 
 MARKERS = {  # figure kind -> (marker, face colour, label zh, label en)

@@ -70,7 +70,8 @@ def read_arrivals(raw_dir: Path, cfg: Config, quarters: list[str]) -> pd.DataFra
     from .ingest import ingest
 
     obs, _ = ingest(Path(raw_dir), cfg)
-    marked = mark_visibility(obs, Quarter.from_label(quarters[-1]), int(cfg.settings["reporting_cutoff_days_after_quarter_end"]))
+    cutoff_days = int(cfg.settings["reporting_cutoff_days_after_quarter_end"])
+    marked = mark_visibility(obs, Quarter.from_label(quarters[-1]), cutoff_days)
     return arrivals(marked, quarters, cfg.settings["home_region"])
 
 

@@ -46,8 +46,6 @@ HOUSE_RC = {
     "grid.alpha": GRID_ALPHA,
     "grid.linewidth": GRID_WIDTH,
     "figure.dpi": 150,
-    "savefig.dpi": 150,
-    "pdf.compression": 9,
 }
 
 
