@@ -90,14 +90,15 @@ def _overview(history: pd.DataFrame, chosen: list[str], quarters: list[str], cfg
     left_out = history["target"].nunique() - len(chosen)
     on, off = (round(100 * float(cfg.settings["assessment"][k])) for k in ("p_on_track", "p_off_track"))
     note = L(lang,
-             f"格内为当季估计的达标概率 P（整数百分比）：{on}% 及以上为有望完成，低于 {off}% 为明显滞后。没有 P 的格写研判结论："
+             f"格内为当季估计的达标概率P（整数百分比）：{on}%及以上为有望完成，低于{off}%为明显滞后。没有P的格写研判结论："
              f"已完成、未完成（目标年数据已公布）、待定、数据不足；“—”为该季度回放未得出结果。"
-             f"另有 {left_out} 个目标在各季度均无可用数据，未列出。",
+             f"另有{left_out}个目标在各季度均无可用数据，未列出。",
              f"Each cell is P(target met) as estimated that quarter, in whole per cent: {on}% or more is on track, below "
              f"{off}% off track. Cells without P give the verdict: achieved or not achieved (the target-year figure is "
              f"out), pending, insufficient data; “—” means the quarter's run gave no result. {left_out} targets had no usable "
              f"figure in any quarter and are left out.")
-    fig.text(0.05, top - height - 0.03, textwrap.fill(note, 62 if lang == "zh" else 120), fontsize=8,
+    # Chinese has no spaces to break at: its lines are cut by characters (break_long_words)
+    fig.text(0.05, top - height - 0.03, textwrap.fill(note, 52 if lang == "zh" else 120), fontsize=8,
              color=MUTED_COLOUR, va="top", linespacing=1.5)
     return fig
 
