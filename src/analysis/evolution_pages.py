@@ -111,6 +111,9 @@ def _cell_word(verdict: object, lang: str) -> str:
 
 
 def _target_page(g: pd.DataFrame, quarters: list[str], arrived: pd.DataFrame, cfg: Config, lang: str):
+    """One target's A4 page. The x axis is the replay's quarter range itself (positions 0..n-1), never the
+    quarters that happen to have a finite value: a quarter without P or projection (the figure is out, the
+    run failed) is still a column, which is what stopped the old chart at 2024Q4."""
     first = g.dropna(subset=["statement"]).iloc[-1]
     n = len(quarters)
     x = np.arange(n)
