@@ -220,8 +220,9 @@ def _value_panel(ax, g: pd.DataFrame, x: np.ndarray, row: pd.Series, lang: str) 
                                 fontsize=6.5, color=MUTED_COLOUR)
                     shown = year
     if pd.notna(row["target_value"]):
+        year = f"{int(row['target_year'])}" if pd.notna(row.get("target_year")) else ""
         ax.axhline(float(row["target_value"]) * factor, color=TARGET_COLOUR, ls="--", lw=1.1,
-                   label=L(lang, f"目标（{int(row['target_year'])}年）", f"target ({int(row['target_year'])})"))
+                   label=L(lang, f"目标（{year}年）" if year else "目标", f"target ({year})" if year else "target"))
     ax.set_ylabel(plot_text(axis_unit(unit, lang) if unit else ""), fontsize=8.5)
     what = {"avg_growth": ("规划期年均增速", "Average annual growth over the plan"),
             "cumulative": ("规划期累计数", "Total over the plan period")}.get(row["type"], ("目标年数值", "Target-year value"))
