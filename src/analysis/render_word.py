@@ -43,8 +43,8 @@ def render_docx(nb_path: Path, docx: Path, lang: str = "zh") -> Path:
         for name, data in images.items():
             (tmp / name).write_bytes(data)
         (tmp / "report.md").write_text(body, encoding="utf-8")
-        # --columns: no Markdown line counts as "long", so Pandoc sets no column widths and Word fits them
-        args = ["--standalone", "--columns=100000", f"--reference-doc={REFERENCE_DOCX}", f"--lua-filter={DOCX_FILTER}",
+        # column widths come from the cells' text (docx.lua), not from the Markdown source's dashes
+        args = ["--standalone", f"--reference-doc={REFERENCE_DOCX}", f"--lua-filter={DOCX_FILTER}",
                 f"--resource-path={tmp}"]
         if lang == "en":
             # proofing language of the Latin text; Chinese text is already zh-CN in the reference document
