@@ -97,6 +97,7 @@ def cmd_run(args: argparse.Namespace) -> None:
           + (f"; version {replaced['number']} kept in {paths.relative(folder)}/{replaced['kept_in']}" if replaced else "")
           + "):")
     for name, what in [*((f"briefing.{lang}.pdf", "briefing / 简报") for lang in langs),
+                       *((f"briefing.{lang}.docx", "editable briefing (Word) / 可编辑简报") for lang in langs),
                        ("validation/validation.pdf", "data validation / 数据验证"),
                        ("validation/data_docs/index.html", "Great Expectations Data Docs"),
                        ("assessment.csv, assessment.xlsx", "every target's verdict / 各目标判断"),
@@ -164,7 +165,7 @@ COMMANDS = {
                  "Passing: the report goes to reports/scratch/<as_of>/validation/ and the clean data to data/clean/. "
                  "Failing: the report goes to reports/<as_of>.failed/validation/ and nothing else changes. "
                  "Published reports/<as_of>/ folders are never touched."),
-    "run": ("the whole quarterly pipeline: raw files to PDF briefings",
+    "run": ("the whole quarterly pipeline: raw files to PDF and Word briefings",
             "Publishes reports/<as_of>/ (briefings, validation/, assessment.csv, manifest.json, notebooks/) and "
             "data/clean/, only when every step succeeded; the version it replaces moves to "
             "reports/<as_of>/history/<timestamp>/. A failed run changes nothing but reports/<as_of>.failed/."),

@@ -157,7 +157,7 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     """Raw files to reports/<as_of>/ for one quarter; the folder and data/clean change only when everything succeeded.
 
     Steps: read the raw files (stops here with the clear message if one is bad), 01 clean, 02 validate (+ PDF;
-    an error-severity check stops the run), 03 forecast, 04 briefing per language (+ PDF), manifest.json.
+    an error-severity check stops the run), 03 forecast, 04 briefing per language (+ PDF and .docx), manifest.json.
     Any failure leaves the run's folder in reports/<as_of>.failed/ and nothing else changed. Success
     keeps the version it replaces in reports/<as_of>/history/<timestamp>/.
     """
@@ -252,6 +252,8 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
              {**common, "lang": lang, "report_dir": str(tmp)})
         step(f"04 briefing.{lang}.pdf", render_notebook, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.pdf",
              lang, engine, "目标监测简报" if lang == "zh" else "Target briefing")
+        from .render_word import render_docx       # the same Markdown as the PDF, as an editable Word file
+        step(f"04 briefing.{lang}.docx", render_docx, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.docx", lang)
 
     with ThreadPoolExecutor(max_workers=2) as pool:        # the languages are independent
         for future in [pool.submit(brief, lang) for lang in langs]:
