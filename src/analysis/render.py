@@ -25,6 +25,7 @@ import nbformat
 from . import paths
 from .errors import InputError, Problem
 from .escape import typst_string
+from .synthetic import WATERMARK_TYPST, notebook_is_synthetic
 
 LOOK = Path(__file__).parent / "templates" / "look.typ"
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK JP")
@@ -121,7 +122,9 @@ def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | N
         args = ["--standalone", "--columns=100000", f"--include-in-header={LOOK}", "-V", "papersize=a4", "-V", f"lang={lang}",
                 "-V", "page-numbering=1", "-V", f"mainfont={CJK_FAMILIES[0]}"]
         # look.typ sets Chinese conventions; an English document gets its language and Latin quotes (below)
-        (tmp / "lang.typ").write_text(LANG_RULES.get(lang, ""), encoding="utf-8")
+        # a run on made-up data says so on every page (synthetic.py: the rule and why)
+        mark = WATERMARK_TYPST if notebook_is_synthetic(nb) else ""
+        (tmp / "lang.typ").write_text(LANG_RULES.get(lang, "") + mark, encoding="utf-8")
         args += [f"--include-in-header={tmp / 'lang.typ'}"]
         if title:
             # the PDF's title (metadata, not printed): written into Typst by us, so escaped as a Typst string
@@ -138,9 +141,11 @@ def _quarto_route(nb_path: Path, pdf: Path, lang: str) -> None:
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
         tmp = Path(tmp)
         work = tmp / nb_path.name
-        nbformat.write(reader_view(nbformat.read(nb_path, as_version=4)), work)
+        nb = nbformat.read(nb_path, as_version=4)
+        nbformat.write(reader_view(nb), work)
         shutil.copy(paths.ROOT / "_quarto.yml", tmp / "_quarto.yml")
-        shutil.copy(LOOK, tmp / "look.typ")
+        mark = WATERMARK_TYPST if notebook_is_synthetic(nb) else ""
+        (tmp / "look.typ").write_text(LOOK.read_text(encoding="utf-8") + mark, encoding="utf-8")
         subprocess.run(["quarto", "render", str(work), "--to", "typst", "-M", f"lang:{lang}"],
                        cwd=tmp, check=True, capture_output=True, text=True, timeout=600)
         shutil.move(str(work.with_suffix(".pdf")), pdf)
