@@ -25,7 +25,7 @@ import nbformat
 from . import paths
 from .errors import InputError, Problem
 from .escape import typst_string
-from .synthetic import WATERMARK_TYPST, notebook_is_synthetic
+from .synthetic import notebook_is_synthetic, watermark_typst
 
 LOOK = Path(__file__).parent / "templates" / "look.typ"
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK JP")
@@ -123,7 +123,7 @@ def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | N
                 "-V", "page-numbering=1", "-V", f"mainfont={CJK_FAMILIES[0]}"]
         # look.typ sets Chinese conventions; an English document gets its language and Latin quotes (below)
         # a run on made-up data says so on every page (synthetic.py: the rule and why)
-        mark = WATERMARK_TYPST if notebook_is_synthetic(nb) else ""
+        mark = watermark_typst(tmp) if notebook_is_synthetic(nb) else ""
         (tmp / "lang.typ").write_text(LANG_RULES.get(lang, "") + mark, encoding="utf-8")
         args += [f"--include-in-header={tmp / 'lang.typ'}"]
         if title:
@@ -144,7 +144,7 @@ def _quarto_route(nb_path: Path, pdf: Path, lang: str) -> None:
         nb = nbformat.read(nb_path, as_version=4)
         nbformat.write(reader_view(nb), work)
         shutil.copy(paths.ROOT / "_quarto.yml", tmp / "_quarto.yml")
-        mark = WATERMARK_TYPST if notebook_is_synthetic(nb) else ""
+        mark = watermark_typst(tmp) if notebook_is_synthetic(nb) else ""
         (tmp / "look.typ").write_text(LOOK.read_text(encoding="utf-8") + mark, encoding="utf-8")
         subprocess.run(["quarto", "render", str(work), "--to", "typst", "-M", f"lang:{lang}"],
                        cwd=tmp, check=True, capture_output=True, text=True, timeout=600)

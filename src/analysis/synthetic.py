@@ -19,17 +19,41 @@ from . import paths
 
 WATERMARK_ZH, WATERMARK_EN = "示例数据", "synthetic example"
 
-# Typst, after look.typ: a header line on every page (searchable text) and a large faint diagonal mark behind the
-# text. The diagonal mark is drawn at 22 pt: readable across the page, yet below the 25 pt the escaping tests use
-# to catch injected oversized text.
-WATERMARK_TYPST = f"""
-#let synthetic-mark = rotate(-35deg, reflow: false, box(width: 16cm, align(center,
-  text(size: 22pt, fill: rgb(180, 35, 24, 38), weight: "bold")[{WATERMARK_ZH} · {WATERMARK_EN}])))
+MARK_FILE = "synthetic_watermark.png"
+
+
+def watermark_typst(folder: Path) -> str:
+    """Typst rules (after look.typ) for the mark, with its image written into folder (the render's working folder).
+
+    Two parts: a header line on every page, as text (searchable, and what the tests read), and a large faint
+    diagonal mark behind the text. The diagonal mark is a picture, not text: as text it would be extracted
+    letter by letter into the middle of the page's sentences when a reader copies them, and its size would
+    trip the escaping tests' guard against injected oversized text.
+    """
+    _mark_image(Path(folder) / MARK_FILE)
+    return f"""
+#let synthetic-mark = image("{MARK_FILE}", width: 15cm)
 #set page(
   header: align(center, text(size: 8pt, fill: rgb("#b42318"), weight: "bold")[{WATERMARK_ZH} · {WATERMARK_EN}: made-up figures, not Haimen statistics / 虚构数据，非海门统计数据]),
-  background: [#place(center + horizon, dy: -6cm, synthetic-mark)#place(center + horizon, dy: 6cm, synthetic-mark)],
+  background: [#place(center + horizon, dy: -6.5cm, synthetic-mark)#place(center + horizon, dy: 6.5cm, synthetic-mark)],
 )
 """
+
+
+def _mark_image(path: Path) -> None:
+    """The diagonal 示例数据 · synthetic example as a transparent PNG (matplotlib, the CJK font the PDFs use)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.font_manager import FontProperties
+
+    from .render import find_cjk_font
+
+    fig = plt.figure(figsize=(6, 2.6), dpi=150)
+    fig.text(0.5, 0.5, f"{WATERMARK_ZH} · {WATERMARK_EN}", rotation=25, ha="center", va="center", fontsize=26,
+             fontweight="bold", color=(0.71, 0.14, 0.09, 0.16), fontproperties=FontProperties(fname=str(find_cjk_font()), size=26))
+    fig.savefig(path, transparent=True)
+    plt.close(fig)
 
 
 def is_synthetic(raw_dir: Path | str | None) -> bool:
