@@ -130,8 +130,8 @@ def _no_data_groups(table: pd.DataFrame, lang: str) -> list[tuple[str, list[tupl
     return out
 
 
-def no_data_block(table: pd.DataFrame, lang: str, html: bool = True) -> pd.DataFrame:
-    """Targets without figures to show, one row per plan section: "无公开数据：a；b。数据不足：c。" (HTML twin).
+def no_data_block(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Targets without figures to show, one row per plan section: "无公开数据：a；b 数据不足：c" (the HTML form, for JupyterLab).
 
     One text column rather than a column per status: at full data most of these are 无公开数据, and a column that
     stays empty still takes its width. The legend (briefing.status_legend) says what the two words mean.
