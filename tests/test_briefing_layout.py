@@ -222,3 +222,30 @@ def test_typst_table_cells_stay_text(tmp_path):
     text = page_text(tmp_path / "t.pdf")
     assert squash(hostile) in squash(text) and squash("section ] #x") in squash(text)
     assert "after" in text and text.count("\f") == 1                  # one page: no pagebreak ran
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_grouped_tables_list_every_target_once_in_the_plan_s_order(fulldata, cfg, lang):
+    from analysis.briefing import has_figures, target_name
+    from analysis.sections import section_order
+    from analysis.summary import grouped_status_table, no_data_block
+
+    table = pd.read_csv(fulldata / "assessment.csv", encoding="utf-8-sig")
+    shown, rest = table[has_figures(table)], table[~has_figures(table)]
+    grouped = grouped_status_table(shown, cfg, lang)
+    first = grouped.columns[0]
+    data_rows = grouped[grouped.iloc[:, 1] != ""]                 # section rows have nothing but their name
+    names = {target_name(r, lang): r["clause"] for _, r in table.iterrows()}
+    listed = [str(cell).rsplit("（" if lang == "zh" else " (", 1)[0] for cell in data_rows[first]]   # name (clause)
+    assert sorted(listed) == sorted(target_name(r, lang) for _, r in shown.iterrows())
+    orders = [section_order(names[n]) for n in listed]
+    assert orders == sorted(orders)                                  # sections in the plan's order
+    block = " ".join(str(c) for c in no_data_block(rest, lang).iloc[:, 1])
+    for _, r in rest.iterrows():
+        assert block.count(html_escape(target_name(r, lang))) >= 1, target_name(r, lang)
+    assert len(rest) + len(shown) == len(table)
+
+
+def html_escape(text: str) -> str:
+    import html
+    return html.escape(text, quote=True)

@@ -55,7 +55,7 @@ def test_briefing_pdf_reads_as_a_briefing(quarter, lang):
     assert any(w.replace(" ", "") in squashed for w in STATUS_WORDS[lang])
     images = sum(len([x for x in p["/Resources"].get("/XObject", {}).values() if x.get_object()["/Subtype"] == "/Image"])
                  for p in reader.pages)
-    assert images >= 2                       # the fan charts are embedded
+    assert images >= 1                       # the fan charts are embedded (one figure: a panel per headline target)
     for code in ("import ", "def ", "cfg =", "show(", "pd.read_csv"):
         assert code not in text
 
