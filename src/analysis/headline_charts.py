@@ -17,7 +17,7 @@ from .charts import fan_chart, use_cjk_font
 from .config import Config
 from .escape import plot_text
 
-WIDTH_IN, HEIGHT_IN = 7.0, 2.35      # the text width of an A4 page with 1.8 cm margins is about 6.85 in
+WIDTH_IN, HEIGHT_IN = 7.0, 2.2      # the text width of an A4 page with 1.8 cm margins is about 6.85 in
 
 
 def headline_figure(cfg: Config, result, bands: pd.DataFrame, lang: str):
@@ -43,7 +43,8 @@ def headline_figure(cfg: Config, result, bands: pd.DataFrame, lang: str):
         ax.yaxis.label.set_fontsize(7)
         for h, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, h)
-    fig.legend(list(handles.values()), [plot_text(k) for k in handles], loc="lower center", ncol=min(len(handles), 6),
-               fontsize=6.5, frameon=False, handletextpad=0.3, columnspacing=1.0)
-    fig.tight_layout(rect=(0, 0.1 if len(handles) <= 6 else 0.16, 1, 1), w_pad=1.2)
+    # one row of legend entries under the panels (up to ten: every marker kind, bands, median, target)
+    fig.legend(list(handles.values()), [plot_text(k) for k in handles], loc="lower center", ncol=max(1, min(len(handles), 10)),
+               fontsize=6, frameon=False, handletextpad=0.3, columnspacing=0.9)
+    fig.tight_layout(rect=(0, 0.09, 1, 1), w_pad=1.2)
     return fig
