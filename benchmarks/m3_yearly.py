@@ -12,42 +12,26 @@ Only benchmarks read ../shared/; the product never does.
 """
 from __future__ import annotations
 
+import argparse
 import os
-
-# one BLAS thread per worker process: the workers already use every core
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
-import argparse  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
+import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+from m3_common import H, MEMBER_NAMES, ROOT, THRESHOLDS, mase, smape  # noqa: F401  (sets BLAS threads first)
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from analysis.config import load_config  # noqa: E402
 from analysis.forecast import ForecastSettings, SeriesData, forecast_series, random_walk_drift  # noqa: E402
 
-H = 6
-THRESHOLDS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5)
-MEMBER_NAMES = ("log_linear", "random_walk_drift", "damped_trend", "theta")
 
-
-def smape(y: np.ndarray, f: np.ndarray) -> float:
-    """200·|y−f|/(|y|+|f|), averaged over horizons (the competition's definition)."""
-    return float(np.mean(200 * np.abs(y - f) / (np.abs(y) + np.abs(f))))
-
-
-def mase(y: np.ndarray, f: np.ndarray, train: np.ndarray) -> float:
-    """Mean absolute error scaled by the in-sample one-step naive MAE (non-seasonal)."""
-    scale = np.mean(np.abs(np.diff(train)))
-    return float(np.mean(np.abs(y - f)) / scale) if scale > 0 else np.nan
+def mean_smape(y: np.ndarray, f: np.ndarray) -> float:
+    """The competition's sMAPE: averaged over horizons."""
+    return float(np.mean(smape(y, f)))
 
 
 def run_one(args: tuple[str, np.ndarray, np.ndarray, np.ndarray, ForecastSettings]) -> dict:
@@ -58,7 +42,7 @@ def run_one(args: tuple[str, np.ndarray, np.ndarray, np.ndarray, ForecastSetting
     for name, paths in [("ensemble", fc.paths), *fc.members.items()]:
         q = np.quantile(paths, [0.025, 0.10, 0.5, 0.90, 0.975], axis=0)
         out[name] = {
-            "smape": smape(test, q[2]), "mase": mase(test, q[2], train),
+            "smape": mean_smape(test, q[2]), "mase": mase(test, q[2], train),
             "cov80": float(np.mean((test >= q[1]) & (test <= q[3]))),
             "cov95": float(np.mean((test >= q[0]) & (test <= q[4]))),
             "p": [float(np.mean(paths[:, -1] >= c * train[-1])) for c in THRESHOLDS],
@@ -66,7 +50,7 @@ def run_one(args: tuple[str, np.ndarray, np.ndarray, np.ndarray, ForecastSetting
     rng = np.random.default_rng(7)
     ref = np.exp(random_walk_drift(d, H, settings.n_paths, rng, replace(settings, trend_damping=1.0)))
     out["rwd_reference"] = {"p": [float(np.mean(ref[:, -1] >= c * train[-1])) for c in THRESHOLDS],
-                            "smape": smape(test, np.median(ref, axis=0)), "mase": mase(test, np.median(ref, axis=0), train),
+                            "smape": mean_smape(test, np.median(ref, axis=0)), "mase": mase(test, np.median(ref, axis=0), train),
                             "cov80": float(np.mean((test >= np.quantile(ref, .1, 0)) & (test <= np.quantile(ref, .9, 0)))),
                             "cov95": float(np.mean((test >= np.quantile(ref, .025, 0)) & (test <= np.quantile(ref, .975, 0))))}
     out["outcome"] = [float(test[-1] >= c * train[-1]) for c in THRESHOLDS]
@@ -100,7 +84,7 @@ def entrants(bench: Path, data: pd.DataFrame) -> pd.DataFrame:
         s, m = [], []
         for sid, gg in g.groupby("series_id"):
             f = gg.sort_values("h")["forecast"].to_numpy()
-            s.append(smape(y[sid], f))
+            s.append(mean_smape(y[sid], f))
             m.append(mase(y[sid], f, tr[sid]))
         rows.append({"method": method, "sMAPE": np.mean(s), "MASE": np.nanmean(m), "series": len(s)})
     return pd.DataFrame(rows).sort_values("sMAPE")

@@ -25,31 +25,23 @@ Writes benchmarks/results/sparse.md and benchmarks/results/sparse_summary.json
 """
 from __future__ import annotations
 
+import argparse
 import os
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
-from dataclasses import replace  # noqa: E402
-from pathlib import Path  # noqa: E402
+from m3_common import H, MEMBER_NAMES, ROOT, THRESHOLDS, smape  # noqa: F401  (sets BLAS threads first)
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-
 from analysis.config import load_config  # noqa: E402
 from analysis.forecast import ForecastSettings, InsufficientData, SeriesData, forecast_series, random_walk_drift  # noqa: E402
 
-H = 6
-THRESHOLDS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5)
-MEMBER_NAMES = ("log_linear", "random_walk_drift", "damped_trend", "theta")
 LEVELS = {"50": (0.25, 0.75), "80": (0.10, 0.90), "95": (0.025, 0.975)}
 PATTERNS: dict[str, tuple[str, object]] = {
     "full": ("all", None),
@@ -72,11 +64,6 @@ def cut_as(years: np.ndarray, values: np.ndarray, kind: str, arg) -> tuple[np.nd
         return (years[-arg:], values[-arg:]) if len(years) >= arg else None
     idx = [len(years) - 1 + o for o in arg]
     return (years[idx], values[idx]) if min(idx) >= 0 else None
-
-
-def smape(y: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """200·|y−f|/(|y|+|f|) per horizon (the M3 definition)."""
-    return 200 * np.abs(y - f) / (np.abs(y) + np.abs(f))
 
 
 def run_one(args: tuple) -> dict[str, dict]:

@@ -30,24 +30,21 @@ forecast.width_calibration and writes benchmarks/results/width_calibration.md.
 """
 from __future__ import annotations
 
-import os
+import sys
+from pathlib import Path
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import m3_common  # noqa: E402,F401  (one BLAS thread per worker, set before numpy is imported)
 import argparse  # noqa: E402
-import sys  # noqa: E402
+import os  # noqa: E402
 import time  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from dataclasses import replace  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+ROOT = m3_common.ROOT
 
 from analysis.config import load_config  # noqa: E402
 from analysis.forecast import ForecastSettings, InsufficientData, SeriesData, forecast_series  # noqa: E402

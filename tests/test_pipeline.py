@@ -33,7 +33,7 @@ def pdf_text(path) -> tuple[str, PdfReader]:
 
 def test_the_quarter_folder_has_every_output(quarter):
     folder, _ = quarter
-    for name in ("briefing.zh.pdf", "briefing.en.pdf", "validation/validation.pdf", "validation/data_docs/index.html",
+    for name in ("briefing.zh.pdf", "briefing.en.pdf", "briefing.zh.docx", "briefing.en.docx", "validation/validation.pdf", "validation/data_docs/index.html",
                  "assessment.csv", "manifest.json", "notebooks/01_clean.ipynb", "notebooks/02_validate.ipynb",
                  "notebooks/03_forecast.ipynb", "notebooks/04_briefing.zh.ipynb", "notebooks/04_briefing.en.ipynb"):
         assert (folder / name).exists(), name
@@ -57,6 +57,37 @@ def test_briefing_pdf_reads_as_a_briefing(quarter, lang):
                  for p in reader.pages)
     assert images >= 1                       # the fan charts are embedded (one figure: a panel per headline target)
     for code in ("import ", "def ", "cfg =", "show(", "pd.read_csv"):
+        assert code not in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_briefing_docx_is_editable_word_with_targets_table_and_charts(quarter, lang):
+    """briefing.<lang>.docx (issue 15) opens in python-docx: headline targets as text, the status table as a Word
+    table with a repeated header row and coloured verdict words, the fan charts as inline pictures."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    folder, _ = quarter
+    doc = Document(str(folder / f"briefing.{lang}.docx"))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    text = "".join(p.text for p in doc.paragraphs) + "".join(cells)
+    squashed = text.replace(" ", "")
+    for name in HEADLINE_NAMES[lang]:
+        assert name.replace(" ", "") in squashed, name
+    header = {"zh": ("条款", "目标", "研判"), "en": ("Clause", "Target", "Status")}[lang]
+    status = next(t for t in doc.tables if all(h in [c.text for c in t.rows[0].cells] for h in header))
+    assert status.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None      # a header row Word repeats
+    verdicts = [c.text for row in status.rows[1:] for c in row.cells if c.text in STATUS_WORDS[lang]
+                or any(c.text.startswith(w) for w in STATUS_WORDS[lang])]
+    assert len(verdicts) >= 2                                             # the raw-Typst cells became words
+    coloured = [r for row in status.rows[1:] for c in row.cells for p in c.paragraphs for r in p.runs
+                if r.font.color is not None and r.font.color.rgb is not None and r.bold]
+    assert coloured
+    assert len(doc.inline_shapes) >= 2                                     # the fan charts
+    page = doc.sections[0]                                                 # A4, GB/T 9704 margins (twips: whole mm)
+    assert [round(x.mm) for x in (page.page_width, page.page_height, page.top_margin, page.bottom_margin,
+                                  page.left_margin, page.right_margin)] == [210, 297, 37, 35, 28, 26]
+    for code in ("import ", "def ", "cfg =", "show(", "{=typst}", "#text("):
         assert code not in text
 
 

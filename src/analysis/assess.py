@@ -216,8 +216,9 @@ OPTIONAL_COLUMNS = (
 )
 
 
-def assess(result: CleanResult, cfg: Config) -> Assessment:
-    """Every target of the registry judged at result.as_of."""
+def assess(result: CleanResult, cfg: Config, returns: pd.DataFrame | None = None) -> Assessment:
+    """Every target of the registry judged at result.as_of; department returns (returns.py) judge only what
+    nothing published could (departments.apply_returns; none or an empty table: no change)."""
     by_indicator: dict[str, list[Target]] = {}
     for t in cfg.targets:
         if t.indicator:
@@ -232,6 +233,9 @@ def assess(result: CleanResult, cfg: Config) -> Assessment:
     for col in OPTIONAL_COLUMNS:
         if col not in table:
             table[col] = np.nan
+    if returns is not None and len(returns):
+        from .departments import apply_returns
+        table = apply_returns(table, returns, cfg, result.as_of)
     return Assessment(table, forecast_table(forecasts, cfg), judgements, forecasts)
 
 
@@ -260,8 +264,12 @@ def _verdict_colours(cfg: Config) -> dict[str, str]:
 
 
 def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLEAN_DIR,
-                   raw_dir: Path = paths.RAW_DIR) -> tuple[Assessment, CleanResult]:
-    """The forecast stage as the notebook runs it: assessment.csv and figures.csv into out_dir, forecasts into data/clean."""
+                   raw_dir: Path = paths.RAW_DIR, returns_dir: Path = paths.RETURNS_DIR) -> tuple[Assessment, CleanResult]:
+    """The forecast stage as the notebook runs it: assessment.csv and figures.csv into out_dir, forecasts into data/clean.
+
+    Department returns in returns_dir (data/returns/<quarter>/, up to as_of) join the assessment and are written
+    to out_dir/returns.csv; without any, nothing differs from a run before returns existed.
+    """
     from . import storage
     from .clean import load_or_run_clean
     from .config import load_config
@@ -270,8 +278,12 @@ def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLE
 
     result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
     cfg = load_config()
-    a = assess(result, cfg)
+    from .returns import read_returns
+    returns = read_returns(returns_dir, cfg, result.as_of)
+    a = assess(result, cfg, returns)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
+    if len(returns):
+        storage.write_csv(returns, Path(out_dir) / "returns.csv")
     storage.write_csv(a.table, Path(out_dir) / "assessment.csv")
     # figures.csv travels with assessment.csv: every id the assessment cites is a row there (file, row, URL)
     write_figures(Path(out_dir), result.observations, result.best,

@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from . import paths, storage
@@ -96,6 +97,7 @@ def cmd_run(args: argparse.Namespace) -> None:
           + (f"; version {replaced['number']} kept in {paths.relative(folder)}/{replaced['kept_in']}" if replaced else "")
           + "):")
     for name, what in [*((f"briefing.{lang}.pdf", "briefing / 简报") for lang in langs),
+                       *((f"briefing.{lang}.docx", "editable briefing (Word) / 可编辑简报") for lang in langs),
                        ("validation/validation.pdf", "data validation / 数据验证"),
                        ("validation/data_docs/index.html", "Great Expectations Data Docs"),
                        ("assessment.csv, assessment.xlsx", "every target's verdict / 各目标判断"),
@@ -103,8 +105,32 @@ def cmd_run(args: argparse.Namespace) -> None:
                        ("changes.csv", "what changed since the last report / 本季度变化"),
                        ("manifest.json", "version, hashes of inputs, config and outputs"), ("notebooks/", "executed notebooks")]:
         print(f"  {name:34s} {what}")
+    for name, what in [(", ".join(f"departments.{lang}.pdf" for lang in langs), "department returns annex / 部门台账附件"),
+                       ("returns.csv", "every department return read / 部门报送数据"), ("forms/", "return forms sent / 台账填报表")]:
+        if (folder / name.split(",")[0]).exists():     # only once a round of department returns has started
+            print(f"  {name:34s} {what}")
     from .changes import report_summary
     print(report_summary(folder))
+
+
+def cmd_forms(args: argparse.Namespace) -> None:
+    from .config import load_config
+    from .forms import form_due, last_verdicts, write_forms
+    from .quarters import Quarter
+    from .returns import read_returns
+
+    cfg = load_config()
+    quarter = Quarter.from_label(args.as_of) if args.as_of else Quarter.containing(date.today()).previous()
+    # last values come from the returns of earlier quarters (a mistyped return stops here, with its message)
+    previous = read_returns(paths.RETURNS_DIR, cfg, quarter.previous())
+    out_dir = paths.REPORTS_DIR / quarter.label / "forms"
+    written = write_forms(cfg, quarter, out_dir, previous, last_verdicts(paths.REPORTS_DIR, quarter))
+    print(f"Return forms for {quarter.label} (due {form_due(cfg, quarter).isoformat()}): {len(written)} workbooks in "
+          f"{paths.relative(out_dir)}/")
+    for path in written:
+        print(f"  {path.name}")
+    print(f"Filled returns go, unchanged, into {paths.relative(paths.RETURNS_DIR / quarter.label)}/; then run "
+          f"`python -m analysis run --as-of {quarter.label}`.")
 
 
 def workers_count(text: str) -> int:
@@ -139,11 +165,14 @@ COMMANDS = {
                  "Passing: the report goes to reports/scratch/<as_of>/validation/ and the clean data to data/clean/. "
                  "Failing: the report goes to reports/<as_of>.failed/validation/ and nothing else changes. "
                  "Published reports/<as_of>/ folders are never touched."),
-    "run": ("the whole quarterly pipeline: raw files to PDF briefings",
+    "run": ("the whole quarterly pipeline: raw files to PDF and Word briefings",
             "Publishes reports/<as_of>/ (briefings, validation/, assessment.csv, manifest.json, notebooks/) and "
             "data/clean/, only when every step succeeded; the version it replaces moves to "
             "reports/<as_of>/history/<timestamp>/. A failed run changes nothing but reports/<as_of>.failed/."),
     "briefing": ("the same as run (what `make briefing` calls)", None),
+    "forms": ("write the quarterly return forms (台账), one workbook per lead unit",
+              "Writes reports/<as_of>/forms/: one .xlsx per lead unit named by the plan, its targets and milestones "
+              "pre-filled and protected, the cells to fill unlocked, instructions in Chinese on the first sheet."),
     "replay": ("rerun past quarters and chart how the verdicts evolved",
                "Runs every quarter from --from to --to as it would have been briefed then (Chinese briefing only) "
                "and writes reports/replay_<from>_<to>/: one folder per quarter, evolution.pdf, evolution.csv, "
@@ -177,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--as-of", help=AS_OF_HELP)
         p.add_argument("--lang", default="zh,en", help="briefing languages: zh, en or zh,en (default)")
         p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
+    p = command("forms", cmd_forms)
+    p.add_argument("--as-of", help="the quarter the returns report on, e.g. 2025Q4 (default: the last ended quarter)")
     rp = command("replay", cmd_replay)
     rp.add_argument("--from", dest="first", required=True, help="first quarter, e.g. 2022Q1")
     rp.add_argument("--to", dest="last", required=True, help="last quarter (ended), e.g. 2025Q2")

@@ -13,6 +13,7 @@ CONFIG_DIR = ROOT / "config"
 DATA_DIR = ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 CLEAN_DIR = DATA_DIR / "clean"
+RETURNS_DIR = DATA_DIR / "returns"      # department returns (台账), one folder per quarter (returns.py)
 PLAN_TEXT = RAW_DIR / "plan" / "haimen_modern_service_plan_2022_2024.txt"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 REPORTS_DIR = ROOT / "reports"

@@ -139,13 +139,16 @@ def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, la
     """What the quarter's report was made from and of: every raw file, config file and output with its SHA-256."""
     from . import provenance
 
-    return {"as_of": quarter.label, "version": version, "started": started.isoformat(timespec="seconds"),
+    manifest = {"as_of": quarter.label, "version": version, "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now().isoformat(timespec="seconds"), "git_commit": provenance.git_commit(),
             "rendering_engine": engine, "languages": langs, "input_files": hashes,
             "raw_files": {paths.relative(Path(raw_dir) / k): v for k, v in storage.tree_hashes(raw_dir).items()},
             "config_files": {paths.relative(p): storage.sha256(p) for p in sorted(Path(config_dir).glob("*.yaml"))},
             "outputs": storage.tree_hashes(out_dir, skip=(storage.HISTORY, "manifest.json")) if out_dir else {},
             "packages": provenance.package_versions(), "steps": [{"step": s, "seconds": round(t, 2)} for s, t in steps]}
+    if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): what the annex and its verdicts rest on
+        manifest["return_files"] = {paths.relative(paths.RETURNS_DIR / k): v for k, v in storage.tree_hashes(paths.RETURNS_DIR).items()}
+    return manifest
 
 
 def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"), engine: str = "auto",
@@ -154,7 +157,7 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     """Raw files to reports/<as_of>/ for one quarter; the folder and data/clean change only when everything succeeded.
 
     Steps: read the raw files (stops here with the clear message if one is bad), 01 clean, 02 validate (+ PDF;
-    an error-severity check stops the run), 03 forecast, 04 briefing per language (+ PDF), manifest.json.
+    an error-severity check stops the run), 03 forecast, 04 briefing per language (+ PDF and .docx), manifest.json.
     Any failure leaves the run's folder in reports/<as_of>.failed/ and nothing else changed. Success
     keeps the version it replaces in reports/<as_of>/history/<timestamp>/.
     """
@@ -178,6 +181,9 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     cfg = load_config()
     obs, hashes = step("read and check raw files", ingest, raw_dir, cfg)
     quarter = resolve_as_of(as_of, obs, cfg)
+    if paths.RETURNS_DIR.is_dir():       # department returns: a mistyped one stops the run here too (returns.py)
+        from .returns import read_returns
+        step("read and check department returns", read_returns, paths.RETURNS_DIR, cfg, quarter)
     target = reports_dir / quarter.label
     failed = reports_dir / f"{quarter.label}.failed"
     prepare_folders(clean_dir, target)
@@ -185,6 +191,8 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     tmp = storage.new_staging_dir(target)
     try:
         _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step, reports_dir)
+        if (target / "forms").is_dir():      # the return forms sent for this quarter stay with its report (forms.py)
+            shutil.copytree(target / "forms", tmp / "forms")
         storage.write_json(tmp / "manifest.json", _manifest(
             quarter, hashes, started, engine, list(langs), steps, version=next_version(target, datetime.now()),
             out_dir=tmp, raw_dir=raw_dir))
@@ -244,10 +252,17 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
              {**common, "lang": lang, "report_dir": str(tmp)})
         step(f"04 briefing.{lang}.pdf", render_notebook, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.pdf",
              lang, engine, "目标监测简报" if lang == "zh" else "Target briefing")
+        from .render_word import render_docx       # the same Markdown as the PDF, as an editable Word file
+        step(f"04 briefing.{lang}.docx", render_docx, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.docx", lang)
 
     with ThreadPoolExecutor(max_workers=2) as pool:        # the languages are independent
         for future in [pool.submit(brief, lang) for lang in langs]:
             future.result()
+    if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): the annex, only when a round has started
+        from .annex import annex_for_report
+        from .config import load_config
+        step("department annex (departments.<lang>.pdf)", annex_for_report, tmp, paths.RETURNS_DIR, load_config(), quarter,
+             langs, engine)
 
 
 def _replay_one(args: tuple) -> tuple[str, str, float]:

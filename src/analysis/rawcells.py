@@ -372,7 +372,22 @@ def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]]
                                 "unhide it (Excel/WPS: right-click a sheet tab > Unhide / 取消隐藏) and check what it holds, then save",
                                 sheet=name))
 
-    ws_f = wb_formulas[name]
+    rows, found = sheet_cells(sheet, wb_formulas[name], rel)
+    problems += found
+    wb.close()
+    wb_formulas.close()
+    return rows, name, problems
+
+
+def sheet_cells(sheet, ws_f, rel: str) -> tuple[list[list[str]], list[Problem]]:
+    """One worksheet as text cells (as shown), with what a spreadsheet can hide reported, never read silently.
+
+    `sheet` is the worksheet loaded with cached values, `ws_f` the same sheet
+    with formulas (the same object when the workbook holds none). Used for the
+    raw-data sheet and for the sheets of department returns (returns.py).
+    """
+    name = sheet.title
+    problems: list[Problem] = []
     # Read up to the last cell that holds something: a format applied to whole columns (or a stray
     # styled cell at XFD1048576) must not make us walk a million empty rows.
     filled = [(c.row, c.column) for ws in (sheet, ws_f) for c in ws._cells.values() if c.value not in (None, "")]
@@ -419,6 +434,4 @@ def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]]
         problems.append(Problem(rel, f"has merged cells ({merged.coord}): only the first cell of a merged block holds the value",
                                 "unmerge them (Merge & Center off / 取消合并) and type the value into every row it applies to",
                                 row=merged.min_row, sheet=name, cell=merged.coord))
-    wb.close()
-    wb_formulas.close()
-    return rows, name, problems
+    return rows, problems

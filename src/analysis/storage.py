@@ -248,6 +248,8 @@ def current_version(target: Path) -> dict | None:
     target = Path(target)
     if not target.is_dir():
         return None
+    if not (target / "manifest.json").exists() and {p.name for p in target.iterdir()} <= {"forms"}:
+        return None          # only the return forms sent before the quarter's first run (forms.py): nothing published yet
     manifest = {}
     try:
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))

@@ -1,0 +1,230 @@
+"""Department returns (issue 13): forms out, returns in, their own rung of the evidence ladder, the chase list.
+
+The returns are SYNTHETIC (tests/synthetic_returns/, made by make_synthetic_returns.py from the forms):
+区科技局 complete, 区文广旅局 incomplete (good/), 区金融监管局 with typical slips (mistakes/).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from analysis.clean import run_clean
+from analysis.departments import apply_returns, chase_list, unit_status
+from analysis.errors import InputError
+from analysis.forms import HELP_SHEET, MILESTONE_SHEET, TARGET_SHEET, write_forms
+from analysis.quarters import Quarter
+from analysis.returns import read_returns
+from conftest import tree_digest
+
+SYN = Path(__file__).parent / "synthetic_returns"
+Q = Quarter(2025, 4)
+LEADS = {"区发改委", "区商务局", "区科技局", "区金融监管局", "区交通局", "区文广旅局", "区投资服务中心"}
+
+
+@pytest.fixture(scope="module")
+def forms(tmp_path_factory, cfg):
+    out = tmp_path_factory.mktemp("forms")
+    previous = pd.DataFrame([{"target": "tech_service_firms", "value": 20.0, "as_at": "2024-06-30",
+                              "status_word": "=HYPERLINK(\"http://x\")", "completed": None}])
+    return write_forms(cfg, Q, out, previous, {"tech_service_firms": "无公开数据"})
+
+
+def test_forms_command_writes_one_workbook_per_lead_unit(run_cli, tmp_path, monkeypatch):
+    from analysis import paths
+    monkeypatch.setattr(paths, "REPORTS_DIR", tmp_path / "reports")
+    monkeypatch.setattr(paths, "RETURNS_DIR", tmp_path / "returns")          # none yet: the first round
+    code, out, err = run_cli("forms", "--as-of", "2025Q4")
+    assert code == 0, err
+    written = sorted((tmp_path / "reports" / "2025Q4" / "forms").glob("*.xlsx"))
+    assert {p.stem.split("_")[-1] for p in written} == LEADS
+    assert "7 workbooks" in out
+
+
+def test_form_has_chinese_instructions_first_and_its_targets_prefilled(forms, cfg):
+    wb = load_workbook(next(p for p in forms if p.stem.endswith("区科技局")))
+    assert wb.sheetnames == [HELP_SHEET, TARGET_SHEET, MILESTONE_SHEET]
+    help_text = "\n".join(str(c.value) for c in wb[HELP_SHEET]["A"] if c.value)
+    assert "填报单位（牵头单位）：区科技局" in help_text and "未启动 / 推进中 / 已完成 / 已取消" in help_text
+    ws = wb[TARGET_SHEET]
+    ids = [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)]
+    assert ids == ["tech_service_firms", "tech_service_firms_100m", "tech_service_revenue",
+                   "external_tech_service_projects", "tech_core_zone", "incubation_clusters"]
+    row2 = [c.value for c in ws[2]]
+    assert row2[2] == "累计培育规模以上科技服务业企业35家" and row2[5] == "不少于35家（2024年）"
+    assert row2[6] == 20 and row2[7] == "2024-06-30"              # the last value the unit reported
+    assert row2[8].startswith("'=")                               # text from a return never runs as a formula
+    assert row2[9] == "无公开数据"                                  # what the last published briefing said
+
+
+def test_form_protects_prefilled_cells_and_offers_drop_downs(forms):
+    wb = load_workbook(next(p for p in forms if p.stem.endswith("区文广旅局")))
+    for name in (TARGET_SHEET, MILESTONE_SHEET):
+        ws = wb[name]
+        assert ws.protection.sheet
+        header = [c.value for c in ws[1]]
+        locked = {h: ws.cell(2, j + 1).protection.locked for j, h in enumerate(header)}
+        inputs = {"本期数值 value", "截至日期 as at", "数据状态 status", "进展状态 progress", "完成日期 completed on",
+                  "依据或文号 evidence", "联系人及电话 contact", "备注 comment"}
+        assert {h for h, is_locked in locked.items() if not is_locked} == inputs & set(header)
+        assert locked["目标编号 target"] and locked["条款 clause"] and locked["上次状态 last status"]
+    lists = [dv.formula1 for dv in wb[MILESTONE_SHEET].data_validations.dataValidation if dv.type == "list"]
+    assert lists == ['"未启动,推进中,已完成,已取消"']
+    ws = wb[MILESTONE_SHEET]
+    assert [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)] == [
+        "culture_projects_2022", "culture_projects_2023", "culture_projects_2024", "culture_tourism_consumption_city"]
+
+
+def test_good_returns_become_department_observations(cfg):
+    ret = read_returns(SYN / "good", cfg, Q)
+    assert set(ret["unit"]) == {"区科技局", "区文广旅局"}
+    assert (ret["reliability"] == "department").all()
+    row = ret.set_index("target").loc["tech_service_firms"]
+    assert row["value"] == 38 and str(row["as_at"]) == "2024-12-31" and row["status"] == "reported"
+    assert ret.set_index("target").loc["culture_projects_2022", "progress"] == "completed"
+
+
+def test_a_return_with_mistakes_names_file_sheet_row_column_value_and_fix_and_changes_nothing(cfg, tmp_path):
+    folder = tmp_path / "returns"
+    for part in ("good", "mistakes"):
+        shutil.copytree(SYN / part, folder, dirs_exist_ok=True)
+    before = tree_digest(folder)
+    with pytest.raises(InputError) as exc:
+        read_returns(folder, cfg, Q)
+    problems = exc.value.problems
+    assert all(p.file.endswith("synthetic_台账_2025Q4_区金融监管局.xlsx") for p in problems)
+    by_cell = {p.cell: p for p in problems}
+    assert set(by_cell) == {"K2", "L3", "M4", "L5"}
+    assert by_cell["K2"].value == "约3" and by_cell["K2"].column == "本期数值 value" and "digits only" in by_cell["K2"].fix
+    assert by_cell["L3"].value == "2026-03-31" and "after the end of the quarter" in by_cell["L3"].message
+    assert by_cell["M4"].value == "正式数" and "台账数" in by_cell["M4"].fix
+    assert by_cell["L5"].row == 5 and by_cell["L5"].sheet == TARGET_SHEET
+    assert "Fix:" in str(exc.value)
+    assert tree_digest(folder) == before
+
+
+def test_no_returns_folder_gives_an_empty_table(cfg, tmp_path):
+    assert read_returns(tmp_path / "absent", cfg, Q).empty
+
+
+@pytest.fixture(scope="module")
+def clean_2025q4(tmp_path_factory):
+    return run_clean("2025Q4", out_dir=tmp_path_factory.mktemp("clean"))
+
+
+@pytest.fixture(scope="module")
+def assessed(clean_2025q4, cfg):
+    from analysis.assess import assess
+    plain = assess(clean_2025q4, cfg).table
+    returns = read_returns(SYN / "good", cfg, Q)
+    return plain, assess(clean_2025q4, cfg, returns).table, returns
+
+
+def test_a_filled_return_turns_no_public_data_into_a_verdict_marked_department(assessed):
+    plain, with_returns, _ = assessed
+    before, after = plain.set_index("target"), with_returns.set_index("target")
+    for tid in ("tech_service_firms", "tech_service_firms_100m", "tech_core_zone", "culture_projects_2022"):
+        assert before.loc[tid, "verdict_key"] == "no_public_data"
+    assert after.loc["tech_service_firms", "verdict_key"] == "achieved_department"          # 38 >= 35
+    assert after.loc["tech_service_firms_100m", "verdict_key"] == "not_achieved_department"  # 4 < 5
+    assert after.loc["tech_service_firms", "verdict_zh"] == "已完成（部门报送）"
+    assert after.loc["tech_service_firms", "figure_status"] == "department"                # 台账数
+    assert after.loc["tech_service_revenue", "figure_status"] == "estimate, department"    # 预计数
+    assert after.loc["culture_projects_2022", "verdict_key"] == "achieved_department"      # done 2022-12-20
+    assert after.loc["culture_projects_2023", "verdict_key"] == "not_achieved_department"  # still 推进中 after 2023
+    # targets no return covers are judged exactly as before
+    untouched = after["return_obs_id"].isna()
+    cols = ["verdict_key", "basis"]
+    assert after.loc[untouched, cols].equals(before.loc[untouched[untouched].index, cols])
+
+
+def test_a_return_never_overrides_a_published_statistic(clean_2025q4, cfg):
+    from analysis.assess import assess
+    plain = assess(clean_2025q4, cfg).table.set_index("target")
+    published = plain[~plain["verdict_key"].isin(["no_public_data", "insufficient_data"])].index
+    tid = published[0]
+    fake = read_returns(SYN / "good", cfg, Q).iloc[[0]].assign(target=tid, value=1e9)
+    after = assess(clean_2025q4, cfg, fake).table.set_index("target")
+    assert after.loc[tid, "verdict_key"] == plain.loc[tid, "verdict_key"]
+    assert after.loc[tid, "basis"] == plain.loc[tid, "basis"]
+
+
+def test_chase_list_names_units_that_did_not_return_or_left_rows_empty(assessed, cfg):
+    _, table, returns = assessed
+    chase = chase_list(returns, cfg, Q).set_index("unit")
+    assert set(chase.index) == LEADS - {"区科技局"}
+    assert chase.loc["区文广旅局", "state"] == "incomplete"
+    assert (chase.drop(index="区文广旅局")["state"] == "missing").all()
+    status = unit_status(table, cfg).set_index("unit")
+    assert status.loc["区科技局", "on_return"] == 6 and status.loc["区科技局", "achieved"] == 5
+
+
+def test_no_returns_leave_the_assessment_exactly_as_it_was(assessed, cfg):
+    plain, _, _ = assessed
+    assert apply_returns(plain, read_returns(Path("/nonexistent"), cfg, Q), cfg, Q) is plain
+
+
+def test_annex_and_briefing_line_name_the_units_to_chase_in_both_languages(assessed, cfg, tmp_path):
+    from analysis.annex import chase_line, chase_note, sections, write_annex
+    _, table, returns = assessed
+    zh, en = chase_line(returns, cfg, Q, "zh"), chase_line(returns, cfg, Q, "en")
+    assert "区金融监管局（未报送）" in zh and "区文广旅局（未填完）" in zh and "区科技局" not in zh
+    assert "District Financial Supervision Bureau (missing)" in en and "Science and Technology" not in en
+    assert chase_note(cfg, Q, "zh", tmp_path / "no_returns_yet") == ""          # the shipped state: no line at all
+    text = "\n".join(sections(table, returns, cfg, Q, "en"))
+    assert "## Chase list" in text and "## Milestones" in text and "achieved (department return)" in text
+    [pdf] = write_annex(tmp_path, table, returns, cfg, Q, ("zh",), "typst")
+    assert pdf.name == "departments.zh.pdf" and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_folder_holding_only_the_forms_is_not_a_published_version(tmp_path):
+    from analysis import storage
+    (tmp_path / "2025Q4" / "forms").mkdir(parents=True)
+    assert storage.current_version(tmp_path / "2025Q4") is None
+    (tmp_path / "2025Q4" / "briefing.zh.pdf").write_bytes(b"%PDF")
+    assert storage.current_version(tmp_path / "2025Q4")["number"] == 1
+
+
+def test_last_verdicts_come_from_the_latest_published_assessment_up_to_the_quarter(tmp_path):
+    from analysis.forms import last_verdicts
+    for label, verdict in (("2025Q3", "无公开数据"), ("2025Q4", "已完成（部门报送）"), ("2026Q1", "later")):
+        (tmp_path / label).mkdir()
+        pd.DataFrame({"target": ["tech_core_zone"], "verdict_zh": [verdict]}).to_csv(
+            tmp_path / label / "assessment.csv", index=False, encoding="utf-8-sig")
+    assert last_verdicts(tmp_path, Q) == {"tech_core_zone": "已完成（部门报送）"}
+    assert last_verdicts(tmp_path / "none", Q) == {}
+
+
+def test_a_return_is_checked_like_a_raw_workbook_hidden_rows_merged_cells_stray_files(cfg, tmp_path):
+    folder = tmp_path / "returns" / "2025Q4"
+    folder.mkdir(parents=True)
+    src = SYN / "good" / "2025Q4" / "synthetic_台账_2025Q4_区科技局.xlsx"
+    wb = load_workbook(src)
+    ws = wb[TARGET_SHEET]
+    ws.row_dimensions[3].hidden = True
+    ws.merge_cells("N6:O6")
+    wb.save(folder / "synthetic_tampered.xlsx")
+    (tmp_path / "returns" / "stray.xlsx").write_bytes(b"")
+    with pytest.raises(InputError) as exc:
+        read_returns(tmp_path / "returns", cfg, Q)
+    messages = [(p.file.rsplit("/", 1)[-1], p.row, p.message) for p in exc.value.problems]
+    assert ("stray.xlsx", None, "is not a quarter folder: returns are kept in data/returns/<quarter>/") in messages
+    (tmp_path / "returns" / "stray.xlsx").unlink()
+    with pytest.raises(InputError) as exc:
+        read_returns(tmp_path / "returns", cfg, Q)
+    found = {(p.row, p.sheet) for p in exc.value.problems}
+    assert (3, TARGET_SHEET) in found and (6, TARGET_SHEET) in found
+    assert any("hidden row" in p.message for p in exc.value.problems)
+    assert any("merged cells" in p.message for p in exc.value.problems)
+
+
+def test_one_return_never_settles_a_target_every_quarter_must_reach(assessed, cfg):
+    plain, _, returns = assessed
+    every_quarter = next(t.id for t in cfg.targets if t.per == "quarter")
+    fake = returns[returns["kind"] == "target"].iloc[[0]].assign(target=every_quarter, value=99.0)
+    after = apply_returns(plain, fake, cfg, Q).set_index("target")
+    assert after.loc[every_quarter, "verdict_key"] == plain.set_index("target").loc[every_quarter, "verdict_key"]
+    assert pd.isna(after.loc[every_quarter, "return_obs_id"])
