@@ -81,6 +81,27 @@ def find_cjk_font() -> Path:
                                "Fedora: sudo dnf install google-noto-sans-cjk-fonts; macOS: brew install --cask font-noto-sans-cjk")])
 
 
+def portable_view(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook for writers other than Typst: an output's portable Markdown (present.show_both) replaces its
+    Markdown, which holds raw Typst those writers drop; an output whose portable form is empty is left out."""
+    from .present import PORTABLE_MIME
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if PORTABLE_MIME in data:
+                if not data[PORTABLE_MIME]:
+                    continue
+                data["text/markdown"] = data[PORTABLE_MIME]
+            kept.append(out)
+        cell["outputs"] = kept
+    return nb
+
+
 def reader_view(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook as a reader sees it: Markdown cells, and code outputs that are Markdown or images."""
     nb = copy.deepcopy(nb)

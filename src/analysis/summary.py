@@ -130,17 +130,20 @@ def _no_data_groups(table: pd.DataFrame, lang: str) -> list[tuple[str, list[tupl
     return out
 
 
-def no_data_block(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Targets without figures to show, one row per plan section: "无公开数据：a；b 数据不足：c" (the HTML form, for JupyterLab).
+def no_data_block(table: pd.DataFrame, lang: str, html: bool = True) -> pd.DataFrame:
+    """Targets without figures to show, one row per plan section: "无公开数据：a；b 数据不足：c".
 
-    One text column rather than a column per status: at full data most of these are 无公开数据, and a column that
-    stays empty still takes its width. The legend (briefing.status_legend) says what the two words mean.
+    html: the status words bold in HTML (JupyterLab); False gives plain text cells (md_table escapes them: the
+    Word route).
     """
     sep, colon = L(lang, "；", "; "), L(lang, "：", ": ")
     rows = []
     for label, parts in _no_data_groups(table, lang):
-        cell = " ".join(f"<b>{html_text(word)}</b>{colon}{html_text(sep.join(names))}" for word, names in parts)
-        rows.append({L(lang, "规划章节", "Plan section"): label, L(lang, "目标（条款）", "Targets (clause)"): RawMarkup(cell)})
+        if html:
+            cell = RawMarkup(" ".join(f"<b>{html_text(word)}</b>{colon}{html_text(sep.join(names))}" for word, names in parts))
+        else:
+            cell = " ".join(f"{word}{colon}{sep.join(names)}" for word, names in parts)
+        rows.append({L(lang, "规划章节", "Plan section"): label, L(lang, "目标（条款）", "Targets (clause)"): cell})
     return pd.DataFrame(rows)
 
 

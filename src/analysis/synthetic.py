@@ -68,3 +68,14 @@ def notebook_is_synthetic(nb: nbformat.NotebookNode) -> bool:
     """Whether an executed notebook was run on a synthetic raw folder (its papermill parameter raw_dir)."""
     params = nb.get("metadata", {}).get("papermill", {}).get("parameters", {}) or {}
     return is_synthetic(params.get("raw_dir"))
+
+
+def word_banner(raw_dir: Path | str | None, lang: str) -> str:
+    """The Word briefing's first line for a synthetic run (Markdown; "" otherwise): Word has no page background here.
+
+    Shown only on the Word route (present.show_both's portable form): the PDF already carries the mark on every page.
+    """
+    if not is_synthetic(raw_dir):
+        return ""
+    return (f"**{WATERMARK_ZH} · {WATERMARK_EN}**" + ("：虚构数据，非海门统计数据" if lang == "zh" else
+                                                     ": made-up figures, not Haimen statistics"))
