@@ -35,15 +35,18 @@ def _kind(info_row) -> str:
 
 
 def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None, unit: str, lang: str = "zh",
-              title: str | None = None, first_year: int = 2012):
+              title: str | None = None, first_year: int = 2012, ax=None):
     """Observed figures by status, the ensemble's 50/80/95 % bands and median, and the target.
 
     bands: the ensemble's path quantiles by future year (Forecast.quantiles() or data/clean/forecasts.parquet).
+    ax: draw into this axes (a panel of a larger figure, headline_charts.py: the caller lays out and adds one
+    legend); None makes a figure of its own.
     """
     house_style()
     zh = lang == "zh"
-    fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=150)
-    ax.set_title(plot_text(title or (t.statement if zh else t.name_en)), fontsize=10, loc="left")
+    own = ax is None
+    fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=150) if own else (ax.figure, ax)
+    ax.set_title(plot_text(title or (t.statement if zh else t.name_en)), fontsize=10 if own else 8, loc="left")
     plotted = set()
     if data is not None and len(data.levels):
         for year, value in data.levels.items():
@@ -75,7 +78,7 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
         ax.scatter([goal[0][-1]], [goal[1][-1]], color=TARGET_COLOUR, marker="*", s=70, zorder=6)
     if not plotted and (bands is None or not len(bands)):
         ax.text(0.5, 0.5, "暂无海门公开数据" if zh else "no published Haimen figure", transform=ax.transAxes,
-                ha="center", va="center", color="#6b7280", fontsize=11)
+                ha="center", va="center", color="#6b7280", fontsize=11 if own else 8)
     ax.set_ylabel(plot_text(axis_unit(unit, lang)))
     if not zh:
         # the data stay in the registry's unit; only the tick labels are in English magnitudes (52.1 billion yuan)
@@ -83,9 +86,10 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v * factor:,.{_decimals(ax, factor)}f}"))
     ax.grid(alpha=0.25, lw=0.5)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(fontsize=7, frameon=False, loc="upper left", ncol=2)
     ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.tight_layout()
+    if own:
+        ax.legend(fontsize=7, frameon=False, loc="upper left", ncol=2)
+        fig.tight_layout()
     return fig
 
 

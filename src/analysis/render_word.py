@@ -13,7 +13,9 @@ so the PDF and the .docx cannot say different things; Pandoc (pypandoc-binary) w
 
 No font is needed on the machine that writes the file (Word picks the faces where it is opened), so this
 route never stops for a missing CJK font. Not written: a document title in File > Properties (Pandoc
-would also print it as a title paragraph; the notebook prints its own) and a watermark. The Word route is
+would also print it as a title paragraph; the notebook prints its own) and a watermark (a run on
+synthetic data opens with a line saying so instead: synthetic.py). Outputs whose Markdown is raw Typst (the
+briefing's Typst tables, set rules) carry a plain-Markdown twin that is used here (render.portable_view). The Word route is
 the same whether or not Quarto is installed.
 """
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from .render import PANDOC_FORMAT, _markdown
+from .render import PANDOC_FORMAT, _markdown, portable_view
 
 TEMPLATES = Path(__file__).parent / "templates"
 REFERENCE_DOCX = TEMPLATES / "reference.docx"
@@ -39,7 +41,7 @@ def render_docx(nb_path: Path, docx: Path, lang: str = "zh") -> Path:
     nb = nbformat.read(nb_path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="render-docx-") as tmp:
         tmp = Path(tmp)
-        body, images = _markdown(nb)
+        body, images = _markdown(portable_view(nb))      # pipe tables where the PDF has Typst ones
         for name, data in images.items():
             (tmp / name).write_bytes(data)
         (tmp / "report.md").write_text(body, encoding="utf-8")
