@@ -129,6 +129,7 @@ def section(report, cfg: Config, as_of: Quarter, returns_dir: Path | None = None
         return md_text("无部门台账（data/returns/ 不存在），未读取、未检查。 "
                        "No department returns: data/returns/ does not exist, so none were read or checked.")
     files = files_read(returns, Path(returns_dir or paths.RETURNS_DIR))
+    shown = files.assign(sha256=[h[:32] + " " + h[32:] for h in files["sha256"]])     # two lines: fits the page
     units = units_returned(returns, cfg, as_of)
     got = units[units["rows"] > 0]
     parts = [md_text(f"读取报送文件{len(files)}个、数据{len(returns)}行；{len(units)}个牵头单位中{len(got)}个报送了{as_of.label}台账。"
@@ -136,14 +137,14 @@ def section(report, cfg: Config, as_of: Quarter, returns_dir: Path | None = None
                      f"returned their {as_of.label} form. Each row is a row of figures.csv (its R... figure id) and of "
                      "returns.csv. A malformed return stops the run before this report (returns.py): these checks re-check "
                      "the table the assessment uses."),
-             md_table(files, {"quarter": "季度 Quarter", "file": "文件 File", "unit": "报送单位 Unit",
+             md_table(shown, {"quarter": "季度 Quarter", "file": "文件 File", "unit": "报送单位 Unit",
                               "targets": "目标行 Targets", "milestones": "节点行 Milestones", "sha256": "SHA-256"},
                       empty="（无报送文件 no files returned yet）"),
              md_table(units, {"unit": "牵头单位 Lead unit", "rows": f"{as_of.label}报送行数 Rows returned"})]
     checks = report.results[report.results["table"] == TABLE]
-    shown = checks.assign(check=checks["title_zh"] + " / " + checks["title_en"],
+    outcome = checks.assign(check=checks["title_zh"] + " / " + checks["title_en"],
                           result=["通过 pass" if ok else ("错误 ERROR" if sev == "error" else "警告 warning")
                                   for ok, sev in zip(checks["success"], checks["severity"])])
-    parts.append(md_table(shown, {"check": "检查 Check", "rows_checked": "检查行数 Rows", "rows_failing": "未通过 Failing",
+    parts.append(md_table(outcome, {"check": "检查 Check", "rows_checked": "检查行数 Rows", "rows_failing": "未通过 Failing",
                                   "result": "结果 Result"}))
     return "\n\n".join(parts)
