@@ -157,7 +157,7 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     """Raw files to reports/<as_of>/ for one quarter; the folder and data/clean change only when everything succeeded.
 
     Steps: read the raw files (stops here with the clear message if one is bad), 01 clean, 02 validate (+ PDF;
-    an error-severity check stops the run), 03 forecast, 04 briefing per language (+ PDF), manifest.json.
+    an error-severity check stops the run), 03 forecast, 04 briefing per language (+ PDF and .docx), manifest.json.
     Any failure leaves the run's folder in reports/<as_of>.failed/ and nothing else changed. Success
     keeps the version it replaces in reports/<as_of>/history/<timestamp>/.
     """
@@ -252,6 +252,8 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
              {**common, "lang": lang, "report_dir": str(tmp)})
         step(f"04 briefing.{lang}.pdf", render_notebook, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.pdf",
              lang, engine, "目标监测简报" if lang == "zh" else "Target briefing")
+        from .render_word import render_docx       # the same Markdown as the PDF, as an editable Word file
+        step(f"04 briefing.{lang}.docx", render_docx, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.docx", lang)
 
     with ThreadPoolExecutor(max_workers=2) as pool:        # the languages are independent
         for future in [pool.submit(brief, lang) for lang in langs]:
@@ -293,9 +295,10 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
 
     Each quarter gets its own clean folder (data/clean is left alone) and its own folder
     reports/replay_<first>_<last>/<quarter>/ (Chinese briefing only, to save time; the regular
-    reports/<quarter>/ folders are left alone). The evolution of P(target met) and of the projection for
-    each headline target goes to reports/replay_<first>_<last>/evolution.pdf. One progress line per
-    quarter as it finishes: a replay takes minutes.
+    reports/<quarter>/ folders are left alone). The evolution of the verdicts, P(target met) and the
+    projection of every target with data goes to reports/replay_<first>_<last>/evolution.zh.pdf and
+    evolution.en.pdf (evolution.py), the figures each quarter newly saw to arrivals.csv. One progress
+    line per quarter as it finishes: a replay takes minutes.
     """
     import multiprocessing
     import os
@@ -312,7 +315,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     runs = work / "reports"
     jobs = [(label, str(runs), str(work), str(raw_dir), engine) for label in quarters]
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
-    from .charts import evolution_pages
+    from .evolution import write_evolution
 
     try:
         outcomes: dict[str, str] = {}
@@ -334,7 +337,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
                 if (runs / label).exists():
                     shutil.move(str(runs / label), tmp / label)
             storage.write_csv(history, tmp / "evolution.csv")
-            evolution_pages(history, tmp / "evolution.pdf")
+            write_evolution(history, quarters, Path(raw_dir), tmp)
             storage.write_json(tmp / "outcomes.json", outcomes)
     finally:
         shutil.rmtree(work, ignore_errors=True)
