@@ -129,7 +129,8 @@ def section(report, cfg: Config, as_of: Quarter, returns_dir: Path | None = None
         return md_text("无部门台账（data/returns/ 不存在），未读取、未检查。 "
                        "No department returns: data/returns/ does not exist, so none were read or checked.")
     files = files_read(returns, Path(returns_dir or paths.RETURNS_DIR))
-    shown = files.assign(sha256=[h[:32] + " " + h[32:] for h in files["sha256"]])     # two lines: fits the page
+    # in groups of 16 hex digits: the PDF table wraps the digest at the spaces and keeps within the page
+    shown = files.assign(sha256=[" ".join(h[i:i + 16] for i in range(0, len(h), 16)) for h in files["sha256"]])
     units = units_returned(returns, cfg, as_of)
     got = units[units["rows"] > 0]
     parts = [md_text(f"读取报送文件{len(files)}个、数据{len(returns)}行；{len(units)}个牵头单位中{len(got)}个报送了{as_of.label}台账。"
@@ -138,7 +139,7 @@ def section(report, cfg: Config, as_of: Quarter, returns_dir: Path | None = None
                      "returns.csv. A malformed return stops the run before this report (returns.py): these checks re-check "
                      "the table the assessment uses."),
              md_table(shown, {"quarter": "季度 Quarter", "file": "文件 File", "unit": "报送单位 Unit",
-                              "targets": "目标行 Targets", "milestones": "节点行 Milestones", "sha256": "SHA-256"},
+                              "targets": "目标 Targets", "milestones": "节点 Milestones", "sha256": "SHA-256"},
                       empty="（无报送文件 no files returned yet）"),
              md_table(units, {"unit": "牵头单位 Lead unit", "rows": f"{as_of.label}报送行数 Rows returned"})]
     checks = report.results[report.results["table"] == TABLE]
