@@ -48,7 +48,7 @@ def test_each_help_lists_only_its_options_and_says_where_outputs_go(helps, comma
 
 def test_replay_has_a_description(helps):
     text = helps("replay")
-    assert "rerun past quarters" in text and "evolution.pdf" in text
+    assert "rerun past quarters" in text and "evolution.zh.pdf" in text and "evolution.en.pdf" in text
 
 
 @pytest.mark.parametrize("text", ["2025q2", "2025Q2", " 2025q2 "])

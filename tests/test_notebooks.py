@@ -18,6 +18,22 @@ def test_committed_without_outputs_and_with_a_parameters_cell(nb):
     assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in cells)
 
 
+def _no_duplicate_keys(pairs: list) -> dict:
+    keys = [k for k, _ in pairs]
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    assert not dup, f"duplicate JSON keys {dup} in {dict(pairs).get('id', '?')}"
+    return dict(pairs)
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_json_has_no_duplicate_keys_and_unique_cell_ids(nb):
+    """Hand edits of notebook JSON once left a cell with two "id" keys: Jupyter keeps one silently, nbformat
+    rewrites drop it, and a cell can then lose the id that links it to reviews and tests."""
+    cells = json.loads(nb.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicate_keys)["cells"]
+    ids = [c.get("id") for c in cells]
+    assert all(ids) and len(set(ids)) == len(ids)
+
+
 def test_clean_notebook_runs_in_a_fresh_kernel(tmp_path):
     out = tmp_path / "clean"
     executed = tmp_path / "01_clean.ipynb"

@@ -33,7 +33,7 @@ def pdf_text(path) -> tuple[str, PdfReader]:
 
 def test_the_quarter_folder_has_every_output(quarter):
     folder, _ = quarter
-    for name in ("briefing.zh.pdf", "briefing.en.pdf", "validation/validation.pdf", "validation/data_docs/index.html",
+    for name in ("briefing.zh.pdf", "briefing.en.pdf", "briefing.zh.docx", "briefing.en.docx", "validation/validation.pdf", "validation/data_docs/index.html",
                  "assessment.csv", "manifest.json", "notebooks/01_clean.ipynb", "notebooks/02_validate.ipynb",
                  "notebooks/03_forecast.ipynb", "notebooks/04_briefing.zh.ipynb", "notebooks/04_briefing.en.ipynb"):
         assert (folder / name).exists(), name
@@ -55,8 +55,39 @@ def test_briefing_pdf_reads_as_a_briefing(quarter, lang):
     assert any(w.replace(" ", "") in squashed for w in STATUS_WORDS[lang])
     images = sum(len([x for x in p["/Resources"].get("/XObject", {}).values() if x.get_object()["/Subtype"] == "/Image"])
                  for p in reader.pages)
-    assert images >= 2                       # the fan charts are embedded
+    assert images >= 1                       # the fan charts are embedded (one figure: a panel per headline target)
     for code in ("import ", "def ", "cfg =", "show(", "pd.read_csv"):
+        assert code not in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_briefing_docx_is_editable_word_with_targets_table_and_charts(quarter, lang):
+    """briefing.<lang>.docx (issue 15) opens in python-docx: headline targets as text, the status table as a Word
+    table with a repeated header row and coloured verdict words, the fan charts as inline pictures."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    folder, _ = quarter
+    doc = Document(str(folder / f"briefing.{lang}.docx"))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    text = "".join(p.text for p in doc.paragraphs) + "".join(cells)
+    squashed = text.replace(" ", "")
+    for name in HEADLINE_NAMES[lang]:
+        assert name.replace(" ", "") in squashed, name
+    header = {"zh": ("目标（条款）", "依据", "研判"), "en": ("Target (clause)", "Evidence", "Status")}[lang]
+    status = next(t for t in doc.tables if all(h in [c.text for c in t.rows[0].cells] for h in header))
+    assert status.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None      # a header row Word repeats
+    verdicts = [c.text for row in status.rows[1:] for c in row.cells if c.text in STATUS_WORDS[lang]
+                or any(c.text.startswith(w) for w in STATUS_WORDS[lang])]
+    assert len(verdicts) >= 2                                             # the raw-Typst cells became words
+    coloured = [r for row in status.rows[1:] for c in row.cells for p in c.paragraphs for r in p.runs
+                if r.font.color is not None and r.font.color.rgb is not None and r.bold]
+    assert coloured
+    assert len(doc.inline_shapes) >= 1                                     # the fan charts (one figure, a panel each)
+    page = doc.sections[0]                                                 # A4, GB/T 9704 margins (twips: whole mm)
+    assert [round(x.mm) for x in (page.page_width, page.page_height, page.top_margin, page.bottom_margin,
+                                  page.left_margin, page.right_margin)] == [210, 297, 37, 35, 28, 26]
+    for code in ("import ", "def ", "cfg =", "show(", "{=typst}", "#text("):
         assert code not in text
 
 
@@ -72,13 +103,25 @@ def test_a_broken_raw_file_fails_clearly_and_keeps_the_last_reports(quarter, tmp
     assert tree_digest(folder) == before
 
 
-def test_replay_makes_one_folder_per_quarter_and_the_evolution_page(tmp_path):
+def test_replay_makes_one_folder_per_quarter_and_the_evolution_reports(tmp_path):
+    import pandas as pd
     out = replay("2024Q4", "2025Q1", workers=2, reports_dir=tmp_path / "reports", progress=lambda *_: None)
     assert (out / "2024Q4" / "briefing.zh.pdf").exists() and (out / "2025Q1" / "briefing.zh.pdf").exists()
-    text, reader = pdf_text(out / "evolution.pdf")
-    assert len(reader.pages) == 3                # one page per headline target
-    squashed = text.replace("\n", "")
-    assert "2024Q4" in squashed and "2025Q1" in squashed
+    history = pd.read_csv(out / "evolution.csv", encoding="utf-8-sig")
+    drawn = history[["p_met", "projection_q50", "latest_value", "figure_value"]].notna().any(axis=1)
+    with_data = set(history.loc[drawn, "target"])
+    without = history[~history["target"].isin(with_data)].drop_duplicates("target")
+    assert with_data and len(without)              # the shipped data have both kinds of target
+    for lang, name in (("zh", "name_zh"), ("en", "name_en")):
+        text, reader = pdf_text(out / f"evolution.{lang}.pdf")
+        assert len(reader.pages) == 1 + len(with_data)          # the P(met) heatmap, then one page per target with data
+        pages = [p.extract_text().replace("\n", " ") for p in reader.pages]
+        for page in pages:
+            assert "2024Q4" in page and "2025Q1" in page
+        titles = " ".join(pages[1:])
+        assert all(n in titles for n in history.loc[history["target"].isin(with_data), name].unique())
+        assert not any(n in titles for n in without[name])
+    assert (out / "arrivals.csv").exists()
     assert not (tmp_path / "reports" / "2024Q4").exists()     # regular quarter folders are left alone
 
 

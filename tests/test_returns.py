@@ -228,3 +228,52 @@ def test_one_return_never_settles_a_target_every_quarter_must_reach(assessed, cf
     after = apply_returns(plain, fake, cfg, Q).set_index("target")
     assert after.loc[every_quarter, "verdict_key"] == plain.set_index("target").loc[every_quarter, "verdict_key"]
     assert pd.isna(after.loc[every_quarter, "return_obs_id"])
+
+
+# ------------------------------------------------ provenance: return figures have ids like published ones --
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """run_assessment (the forecast notebook's step) with the synthetic returns: assessment.csv, figures.csv, returns.csv."""
+    from analysis.assess import run_assessment
+    out, clean = tmp_path_factory.mktemp("report"), tmp_path_factory.mktemp("clean_ra")
+    run_assessment("2025Q4", out, clean_dir=clean, returns_dir=SYN / "good")
+    read = {n: pd.read_csv(out / f"{n}.csv", encoding="utf-8-sig") for n in ("assessment", "figures", "returns")}
+    return read["assessment"], read["figures"], read["returns"]
+
+
+def test_every_return_read_is_a_row_of_figures_csv_with_an_r_id_file_sheet_row_unit_evidence_contact(written):
+    _, figures, returns = written
+    rows = figures[figures["reliability"] == "department"].set_index("figure_id")
+    assert len(rows) == len(returns) == 10
+    assert rows.index.str.fullmatch(r"R[a-z2-7]{6}").all()
+    assert not figures["figure_id"].duplicated().any()
+    assert not figures.loc[figures["reliability"] != "department", "figure_id"].str.startswith("R").any()
+    for r in returns.itertuples():          # the same id in returns.csv and figures.csv, and the same row behind it
+        f = rows.loc[r.figure_id]
+        assert (f["raw_file"], f["raw_sheet"], int(f["raw_row"]), f["return_unit"], f["target"]) == (r.file, r.sheet, r.row, r.unit, r.target)
+        assert (f["evidence"], f["contact"]) == ("SYNTHETIC test data", "synthetic contact")
+    firms = rows[rows["target"] == "tech_service_firms"].iloc[0]
+    assert (firms["value"], firms["unit"], firms["period"], firms["role"]) == (38.0, "家", "2024-12-31", "department")
+    done = rows[rows["target"] == "culture_projects_2022"].iloc[0]
+    assert done["status"] == "completed" and pd.isna(done["value"]) and done["period"].startswith("2022-")
+
+
+def test_a_verdict_resting_on_a_return_cites_its_r_id_in_assessment_briefing_and_annex(written, cfg):
+    from analysis.annex import sections
+    from analysis.briefing import evidence_text, has_figures, status_table
+    from analysis.figures import cited_ids
+    table, figures, returns = written
+    on_return = table[table["return_obs_id"].notna()].set_index("target")
+    assert len(on_return) == len(returns) == 10     # every synthetic return judges a target nothing published could
+    rid = returns.set_index("target")["figure_id"]
+    for tid, r in on_return.iterrows():
+        assert r["figure_ids"] == rid[tid] and f"[{rid[tid]}]" in r["basis"]
+    assert cited_ids(table) <= set(figures["figure_id"])              # every id the assessment cites resolves
+    firms = on_return.loc["tech_service_firms"].copy()
+    firms["target"] = "tech_service_firms"
+    assert evidence_text(firms, cfg, "zh").endswith(f"[{rid['tech_service_firms']}]")
+    evidence = status_table(table[has_figures(table)], cfg, "en")["Evidence"]
+    assert evidence.str.contains(rf"\[{rid['tech_service_revenue']}\]").any()
+    for lang in ("zh", "en"):
+        annex = "\n".join(sections(table, read_returns(SYN / "good", cfg, Q), cfg, Q, lang))
+        assert rid["tech_service_firms"] in annex and rid["culture_projects_2022"] in annex and "figures.csv" in annex

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import Config
-from .departments import chase_list, latest_returns, unit_status
+from .departments import chase_list, latest_returns, return_id, unit_status
 from .escape import md_text
 from .forms import form_due
 from .present import md_table
@@ -86,23 +86,27 @@ def sections(table: pd.DataFrame, returns: pd.DataFrame, cfg: Config, as_of: Qua
         rows.append({"name": _name(r, lang), "unit": _unit(cfg, resp[r["target"]].lead, lang), "due": int(r["target_year"]),
                      "progress": (ret["status_word"] if lang == "zh" else ret["progress"].replace("_", " ")) if ret is not None
                      else L(lang, "未报送", "not returned"),
-                     "done": done.isoformat() if done else "", "verdict": r["verdict_zh"] if lang == "zh" else r["verdict_en"]})
+                     "done": done.isoformat() if done else "", "verdict": r["verdict_zh"] if lang == "zh" else r["verdict_en"],
+                     "id": return_id(ret) if ret is not None else ""})
     out.append(md_table(pd.DataFrame(rows), {"name": L(lang, "任务", "Milestone"), "unit": L(lang, "牵头单位", "Lead unit"),
                                              "due": L(lang, "时限", "Due"), "progress": L(lang, "报送状态", "Reported"),
-                                             "done": L(lang, "完成日期", "Completed"), "verdict": L(lang, "结论", "Verdict")}))
+                                             "done": L(lang, "完成日期", "Completed"), "verdict": L(lang, "结论", "Verdict"),
+                                             "id": L(lang, "数据编号", "Figure id")}))
     out.append(L(lang, "## 以部门报送为依据的目标", "## Targets resting on a department return"))
     rows = []
     on_return = table[table["return_obs_id"].notna() & (table["type"] != "milestone")] if "return_obs_id" in table else table.iloc[0:0]
     for _, r in on_return.iterrows():
         rows.append({"name": _name(r, lang), "unit": _unit(cfg, r["return_unit"], lang),
                      "value": amount(float(r["figure_value"]), str(r["unit"]), lang), "as_at": r["return_as_at"],
-                     "verdict": r["verdict_zh"] if lang == "zh" else r["verdict_en"], "id": r["return_obs_id"]})
+                     "verdict": r["verdict_zh"] if lang == "zh" else r["verdict_en"], "id": r["figure_ids"]})
     out.append(md_table(pd.DataFrame(rows), {"name": L(lang, "目标", "Target"), "unit": L(lang, "报送单位", "Unit"),
                                              "value": L(lang, "报送值", "Value"), "as_at": L(lang, "截至", "As at"),
-                                             "verdict": L(lang, "结论", "Verdict"), "id": L(lang, "记录号", "Return id")}
+                                             "verdict": L(lang, "结论", "Verdict"), "id": L(lang, "数据编号", "Figure id")}
                         if rows else None, empty=L(lang, "（无）", "(none)")))
-    out.append(md_text(L(lang, "记录号对应本季度 returns.csv 中的一行（文件、工作表、行号）。",
-                         "A return id is a row of this quarter's returns.csv (file, sheet, row).")))
+    out.append(md_text(L(lang, "数据编号（R开头）为报告文件夹中 figures.csv 的一行：报送单位、文件、工作表、行号、佐证材料（文号）和联系人；"
+                               "returns.csv 中同一编号为该行报送数据。",
+                         "A figure id (R...) is a row of figures.csv in the report folder: the unit that returned it, file, "
+                         "sheet, row, evidence (document number) and contact; returns.csv has the same id on the row read.")))
     return out
 
 

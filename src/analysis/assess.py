@@ -302,8 +302,11 @@ def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLE
         storage.write_csv(returns, Path(out_dir) / "returns.csv")
     storage.write_csv(a.table, Path(out_dir) / "assessment.csv")
     # figures.csv travels with assessment.csv: every id the assessment cites is a row there (file, row, URL)
+    # and every department return read (R... ids), which verdicts resting on a return cite like published figures
+    from .figures import return_rows
     write_figures(Path(out_dir), result.observations, result.best,
-                  {i: (ind.name_zh, ind.name_en) for i, ind in cfg.indicators.items()})
+                  {i: (ind.name_zh, ind.name_en) for i, ind in cfg.indicators.items()},
+                  return_rows(returns, {t.id: t for t in cfg.targets}, cfg.settings["home_region"]))
     storage.write_table_atomic(clean_dir, "forecasts", a.forecasts)
     write_assessment_xlsx(a.table, Path(out_dir) / "assessment.xlsx", _verdict_colours(cfg))
     return a, result

@@ -97,6 +97,7 @@ def cmd_run(args: argparse.Namespace) -> None:
           + (f"; version {replaced['number']} kept in {paths.relative(folder)}/{replaced['kept_in']}" if replaced else "")
           + "):")
     for name, what in [*((f"briefing.{lang}.pdf", "briefing / 简报") for lang in langs),
+                       *((f"briefing.{lang}.docx", "editable briefing (Word) / 可编辑简报") for lang in langs),
                        ("validation/validation.pdf", "data validation / 数据验证"),
                        ("validation/data_docs/index.html", "Great Expectations Data Docs"),
                        ("assessment.csv, assessment.xlsx", "every target's verdict / 各目标判断"),
@@ -151,8 +152,8 @@ def cmd_replay(args: argparse.Namespace) -> None:
     print(f"Replaying {quarters[0]} to {quarters[-1]} ({len(quarters)} quarters, Chinese briefings):")
     out = replay(quarters[0], quarters[-1], workers=args.workers, engine=args.engine,
                  cache_dir=None if args.no_cache else paths.CACHE_DIR)
-    print(f"Done in {time.perf_counter() - start:.0f} s: {paths.relative(out)}/evolution.pdf, evolution.csv, "
-          f"and one folder per quarter in {paths.relative(out)}/")
+    print(f"Done in {time.perf_counter() - start:.0f} s: {paths.relative(out)}/evolution.zh.pdf and evolution.en.pdf, "
+          f"evolution.csv, arrivals.csv, and one folder per quarter in {paths.relative(out)}/")
 
 
 AS_OF_HELP = "quarter such as 2025Q2 or 2025q2, one that has ended (default: the latest ended quarter with data)"
@@ -165,7 +166,7 @@ COMMANDS = {
                  "Passing: the report goes to reports/scratch/<as_of>/validation/ and the clean data to data/clean/. "
                  "Failing: the report goes to reports/<as_of>.failed/validation/ and nothing else changes. "
                  "Published reports/<as_of>/ folders are never touched."),
-    "run": ("the whole quarterly pipeline: raw files to PDF briefings",
+    "run": ("the whole quarterly pipeline: raw files to PDF and Word briefings",
             "Publishes reports/<as_of>/ (briefings, validation/, assessment.csv, manifest.json, notebooks/) and "
             "data/clean/, only when every step succeeded; the version it replaces moves to "
             "reports/<as_of>/history/<timestamp>/. A failed run changes nothing but reports/<as_of>.failed/."),
@@ -175,7 +176,8 @@ COMMANDS = {
               "pre-filled and protected, the cells to fill unlocked, instructions in Chinese on the first sheet."),
     "replay": ("rerun past quarters and chart how the verdicts evolved",
                "Runs every quarter from --from to --to as it would have been briefed then (Chinese briefing only) "
-               "and writes reports/replay_<from>_<to>/: one folder per quarter, evolution.pdf, evolution.csv, "
+               "and writes reports/replay_<from>_<to>/: one folder per quarter, evolution.zh.pdf and evolution.en.pdf "
+               "(P(target met), verdict and projection quarter by quarter), evolution.csv, arrivals.csv, "
                "outcomes.json. data/clean/ and reports/<quarter>/ are left alone."),
 }
 

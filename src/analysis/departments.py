@@ -51,6 +51,14 @@ def latest_returns(returns: pd.DataFrame) -> pd.DataFrame:
     return order.groupby("target", sort=False).tail(1).drop(columns="_q").set_index("target", drop=False)
 
 
+def return_id(r: pd.Series) -> str:
+    """The return's figure id (returns.csv has it; computed for a table read before the column existed)."""
+    from .figures import return_figure_id
+
+    rid = r.get("figure_id")
+    return rid if isinstance(rid, str) and rid else return_figure_id(r["obs_id"])
+
+
 def _year_end(year: int) -> date:
     return date(year, 12, 31)
 
@@ -58,10 +66,14 @@ def _year_end(year: int) -> date:
 def judge_return(t: Target, r: pd.Series, cfg: Config, as_of: Quarter) -> tuple[str, str, dict]:
     """(verdict key, basis, figure columns) for a target from its department return."""
     ended = as_of.year > t.target_year
-    where = f"department return of {r['unit']} ({r['file']}, sheet {r['sheet']}, row {int(r['row'])})"
+    # the return's figure id (R..., a row of figures.csv) travels in figure_ids like a published figure's: the
+    # briefing cites it ([Rk4q7zm]) where it quotes the figure, and the basis names it for assessment.csv readers
+    rid = return_id(r)
+    where = f"department return of {r['unit']} ({r['file']}, sheet {r['sheet']}, row {int(r['row'])}) [{rid}]"
+    ids = {"figure_obs_ids": r["obs_id"], "figure_ids": rid}
     if t.type == "milestone":
         progress, done = r["progress"], r["completed"]
-        fig = {"figure_status": "department", "figure_period": str(done.year) if isinstance(done, date) else ""}
+        fig = {"figure_status": "department", "figure_period": str(done.year) if isinstance(done, date) else "", **ids}
         if progress == "completed" and done <= _year_end(t.target_year):
             return "achieved_department", f"completed on {done.isoformat()}: {where}", fig
         if progress == "completed":
@@ -73,10 +85,10 @@ def judge_return(t: Target, r: pd.Series, cfg: Config, as_of: Quarter) -> tuple[
         return ("on_track" if progress == "in_progress" else "at_risk"), f"{r['status_word']}: {where}", fig
     as_at: date = r["as_at"]
     fig = Figure(float(r["value"]), str(as_at.year), status=r["status"] or "reported", reliability="department",
-                 obs_ids=(r["obs_id"],))
+                 obs_ids=(r["obs_id"],), figure_ids=(rid,))
     # shown as 部门报送 / department return (an estimate says so too): never as a published figure (公布数)
     cols = {"figure_value": fig.value, "figure_period": fig.period,
-            "figure_status": "estimate, department" if fig.status == "estimate" else "department", "figure_obs_ids": r["obs_id"]}
+            "figure_status": "estimate, department" if fig.status == "estimate" else "department", **ids}
     basis = f"{fig.value:g} {t.unit or ''} as at {as_at.isoformat()}, {where}".replace("  ", " ")
     if as_at >= _year_end(t.target_year) or bool(meets(fig.value, t)):
         key = settle(fig, t, cfg)

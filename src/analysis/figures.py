@@ -8,7 +8,12 @@ never from a row position in a table, so it is the same in every quarter and
 every rerun for as long as the raw row stays where it is. A level derived
 from printed growth (clean.derive_levels) gets its own id (D...) from its
 source row and its period, because it is a different number from the one
-printed in that row.
+printed in that row. A department return (returns.py, reliability
+`department`) gets an id of its own prefix (R...) from its quarter, file
+name, sheet and row, and its row of figures.csv names the lead unit that
+returned it, the sheet, the evidence (document number) and the contact:
+an auditor traces a verdict resting on a return the way one resting on a
+published figure is traced.
 """
 from __future__ import annotations
 
@@ -25,6 +30,9 @@ FIGURE_COLUMNS = [
     "figure_id", "indicator", "indicator_zh", "indicator_en", "region", "period", "value", "unit", "growth_pct",
     "status", "reliability", "qualifier", "role", "role_note", "derivation", "source_title", "source_url",
     "published_date", "raw_file", "raw_row", "obs_id",
+    # department returns only (R... ids): the sheet of the returned form, the unit that returned it, the target it
+    # answers, the evidence or document number and the contact it gives (appended: older readers keep their columns)
+    "raw_sheet", "return_unit", "target", "evidence", "contact",
 ]
 
 
@@ -41,12 +49,54 @@ def figure_id(obs_id: object, derived_period: str | None = None) -> str:
     return prefix + base64.b32encode(hashlib.sha1(key.encode("utf-8")).digest()).decode("ascii")[:6].lower()
 
 
+def return_figure_id(obs_id: object) -> str:
+    """The public id of a department return's row (Rk4q7zm): R + a hash of its id (quarter/file:sheet:row)."""
+    if not isinstance(obs_id, str) or not obs_id:
+        return ""
+    return "R" + base64.b32encode(hashlib.sha1(obs_id.encode("utf-8")).digest()).decode("ascii")[:6].lower()
+
+
 def _text(v: object) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
-def figures_table(observations: pd.DataFrame, best: pd.DataFrame, names: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
-    """figures.csv: every raw row visible at the quarter (with its role in the best-value choice) and every derived level.
+def return_rows(returns: pd.DataFrame | None, targets: dict[str, object] | None = None, region: str = "") -> list[dict]:
+    """figures.csv rows for department returns (returns.read_returns), one per filled row of a returned form.
+
+    targets maps target id -> config.Target (for the indicator a count belongs to, if any). The period is the
+    as-at date (a milestone: its completion date); the status is the data status (台账数 reported / 预计数
+    estimate) or the milestone's progress. The latest quarter's return of a target has role `department`
+    (what a verdict may rest on, departments.latest_returns); an earlier one `department_superseded`.
+    """
+    if returns is None or returns.empty:
+        return []
+    from .departments import latest_returns
+
+    targets = targets or {}
+    latest = set(latest_returns(returns)["obs_id"])
+    rows = []
+    for r in returns.itertuples(index=False):
+        t = targets.get(r.target)
+        day = r.as_at if r.kind == "target" else r.completed
+        title = f"部门台账 department return · {r.unit} · {r.quarter}"
+        rows.append({
+            "figure_id": return_figure_id(r.obs_id), "indicator": (getattr(t, "indicator", None) or ""), "region": region,
+            "period": day.isoformat() if hasattr(day, "isoformat") else "",
+            "value": r.value if r.kind == "target" else float("nan"), "unit": _text(r.target_unit),
+            "growth_pct": float("nan"), "status": _text(r.status or r.progress), "reliability": "department",
+            "qualifier": "", "role": "department" if r.obs_id in latest else "department_superseded",
+            "role_note": _text(r.status_word) + ("" if r.obs_id in latest else "; a later return of this target is used"),
+            "derivation": "", "source_title": title, "source_url": "", "published_date": "", "raw_file": r.file,
+            "raw_row": int(r.row), "obs_id": r.obs_id, "raw_sheet": r.sheet, "return_unit": r.unit, "target": r.target,
+            "evidence": _text(r.evidence), "contact": _text(r.contact),
+        })
+    return rows
+
+
+def figures_table(observations: pd.DataFrame, best: pd.DataFrame, names: dict[str, tuple[str, str]] | None = None,
+                  returns: list[dict] | None = None) -> pd.DataFrame:
+    """figures.csv: every raw row visible at the quarter (with its role in the best-value choice), every derived
+    level, and every department return read up to the quarter (returns: rows made by return_rows).
 
     observations and best are CleanResult.observations / .best; names maps
     indicator -> (Chinese name, English name). Rows a quarter cannot see yet
@@ -82,16 +132,22 @@ def figures_table(observations: pd.DataFrame, best: pd.DataFrame, names: dict[st
     out = pd.DataFrame.from_records(rows, columns=FIGURE_COLUMNS)
     out["indicator_zh"] = out["indicator"].map(lambda i: names.get(i, ("", ""))[0])
     out["indicator_en"] = out["indicator"].map(lambda i: names.get(i, ("", ""))[1])
+    out = out.sort_values(["indicator", "region", "period", "role", "figure_id"], ignore_index=True)
+    if returns:         # after the published figures, in the order they were read (quarter, file, sheet, row)
+        ret = pd.DataFrame.from_records(returns, columns=FIGURE_COLUMNS)
+        ret["indicator_zh"] = ret["indicator"].map(lambda i: names.get(i, ("", ""))[0])
+        ret["indicator_en"] = ret["indicator"].map(lambda i: names.get(i, ("", ""))[1])
+        out = pd.concat([out, ret], ignore_index=True) if len(out) else ret
     clash = out["figure_id"][out["figure_id"].duplicated()]
     if len(clash):      # two raw rows hashing alike: never expected, but a silent clash would mis-cite a figure
         raise ValueError(f"figure id clash in figures.csv: {sorted(set(clash))}")
-    return out.sort_values(["indicator", "region", "period", "role", "figure_id"], ignore_index=True)
+    return out
 
 
 def write_figures(folder: Path, observations: pd.DataFrame, best: pd.DataFrame,
-                  names: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
+                  names: dict[str, tuple[str, str]] | None = None, returns: list[dict] | None = None) -> pd.DataFrame:
     """Write folder/figures.csv (UTF-8 with BOM, like the other CSVs, so Excel shows the Chinese)."""
-    table = figures_table(observations, best, names)
+    table = figures_table(observations, best, names, returns)
     storage.write_csv(table, Path(folder) / "figures.csv")
     return table
 

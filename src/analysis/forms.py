@@ -15,6 +15,7 @@ what returns.py reads back; both take it from this module.
 """
 from __future__ import annotations
 
+import math
 import os
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import Config, Target
-from .excel import _cell_value, _width
+from .excel import _cell_value
 from .quarters import Quarter
 from .responsible import Responsibility, lead_units, responsibilities
 
@@ -50,6 +51,13 @@ MILESTONE_COLUMNS = [
     ("evidence", "依据或文号 evidence", True), ("contact", "联系人及电话 contact", True), ("comment", "备注 comment", True),
 ]
 COMPARISON_WORDS = {">": "超过", ">=": "不少于", "about": "左右"}
+# Column widths (characters; a Chinese character counts two), chosen so that a sheet printed on A4 landscape fits
+# one page width at about 70 % (8 pt) and stays legible: every cell wraps, and the cells to fill, empty when sent,
+# leave room for what a unit types or writes by hand (a date, a document number, a name and telephone, a sentence).
+WIDTHS = {"target": 20, "clause": 7, "statement": 30, "unit": 6, "base": 7, "goal": 20, "last_value": 10,
+          "last_period": 11, "last_status": 9, "last_verdict": 12, "value": 11, "as_at": 12, "status": 9,
+          "evidence": 20, "contact": 14, "comment": 20, "due": 11, "last_date": 11, "progress": 9, "completed": 12}
+LINE_PT = 15              # the height of one wrapped line of 11 pt text
 
 
 def asked(t: Target) -> bool:
@@ -106,30 +114,52 @@ def _instructions(ws, unit: str, units: list[Responsibility], quarter: Quarter, 
     ]
     for i, (text, bold) in enumerate((x for x in lines if x[0]), start=1):
         cell = ws.cell(i, 1, _cell_value(text))
-        cell.font = Font(bold=bold, size=13 if i == 1 else 11)
+        cell.font = Font(name="Calibri", bold=bold, size=13 if i == 1 else 11)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 110
+    _print_setup(ws, f"台账 {quarter.label} · {unit}", repeat_header=False)
     ws.protection.sheet = True
 
 
-def _table_sheet(ws, columns: list[tuple[str, str, bool]], rows: list[dict], validations: dict) -> None:
+def _print_setup(ws, title: str, repeat_header: bool = True) -> None:
+    """Print as a form a person can read and fill by hand: A4 landscape, every column on one page width (fit to
+    width, as many pages down as needed), the header row on every page, the unit and quarter on top, page numbers."""
+    from openpyxl.worksheet.page import PageMargins
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.6, header=0.3, footer=0.3)
+    ws.oddHeader.center.text = title.replace("&", "&&")
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    if repeat_header:
+        ws.print_title_rows = "1:1"
+
+
+def _table_sheet(ws, columns: list[tuple[str, str, bool]], rows: list[dict], validations: dict, title: str = "") -> None:
     """Header, pre-filled rows, unlocked input cells with drop-downs, protection on."""
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    thin = Side(style="thin", color="A6A6A6")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)      # printed, the cells to fill are visible boxes
     ws.append([h for _, h, _ in columns])
     for cell in ws[1]:
-        cell.font = Font(bold=True)
+        cell.font = Font(name="Calibri", bold=True)       # the workbook's font: a nameless bold prints in a serif face
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.border = box
     grey = PatternFill("solid", fgColor="EDEDED")
     for row in rows:
         ws.append([_cell_value(row.get(key)) for key, _, _ in columns])
         r = ws.max_row
         for j, (key, _, fill) in enumerate(columns, start=1):
             cell = ws.cell(r, j)
-            cell.alignment = Alignment(wrap_text=key in ("statement", "comment", "evidence"), vertical="top")
+            cell.border = box
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
             if fill:
                 cell.protection = Protection(locked=False)
                 if key in ("as_at", "completed"):
@@ -139,14 +169,40 @@ def _table_sheet(ws, columns: list[tuple[str, str, bool]], rows: list[dict], val
     last = max(ws.max_row, 2)
     for j, (key, header, _) in enumerate(columns, start=1):
         letter = get_column_letter(j)
-        ws.column_dimensions[letter].width = min(_width([r.get(key) for r in rows], header), 45)
+        ws.column_dimensions[letter].width = WIDTHS[key]
         if key in validations:
             dv = DataValidation(**validations[key], allow_blank=True, showErrorMessage=True)
             dv.add(f"{letter}2:{letter}{last}")
             ws.add_data_validation(dv)
+    # wrapped text needs its rows' heights set (Excel and LibreOffice keep a stored height): the header on two
+    # lines, each row as high as its longest text, and at least two lines, room to write by hand on a printout
+    ws.row_dimensions[1].height = max(2, *(_text_width(h.split(" ", 1)[0]) // (WIDTHS[k] - 1) + 1 + _wrapped_lines(
+        h.split(" ", 1)[-1], WIDTHS[k] - 1) for k, h, _ in columns)) * LINE_PT + 2
+    for r, row in enumerate(rows, start=2):
+        lines = max(math.ceil(_text_width(row.get(key)) / (WIDTHS[key] - 1)) for key, _, _ in columns)
+        ws.row_dimensions[r].height = max(2, lines) * LINE_PT + 2
     ws.freeze_panes = "D2"
+    _print_setup(ws, title)
     ws.protection.sheet = True
     ws.protection.formatColumns = False          # widths may be changed: it helps reading, changes no value
+
+
+def _text_width(value: object) -> int:
+    """Shown width of a cell's text in characters (a Chinese character counts two), as column widths count."""
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _wrapped_lines(text: str, width: int) -> int:
+    """Lines a text of words takes in a column of width characters (wrapped at spaces, as Excel does)."""
+    lines, used = 1, 0
+    for word in text.split():
+        need = _text_width(word) + (1 if used else 0)
+        if used and used + need > width:
+            lines, used = lines + 1, _text_width(word)
+        else:
+            used += need
+    return lines
 
 
 def _date_rule(title: str) -> dict:
@@ -183,7 +239,7 @@ def write_form(path: Path, unit: str, targets: list[Target], cfg: Config, quarte
                       error="请填写不小于 0 的数字（不带单位）"),
         "as_at": _date_rule("截至日期"),
         "status": dict(type="list", formula1=f'"{status_list}"', errorTitle="数据状态", error=f"请从下拉列表选择：{status_list}"),
-    })
+    }, f"台账 {quarter.label} · {unit} · 量化目标")
     rows = []
     for t in milestones:
         last = _last(previous, t.id)
@@ -195,7 +251,7 @@ def write_form(path: Path, unit: str, targets: list[Target], cfg: Config, quarte
         "progress": dict(type="list", formula1=f'"{progress_list}"', errorTitle="进展状态",
                          error=f"请从下拉列表选择：{progress_list}"),
         "completed": _date_rule("完成日期"),
-    })
+    }, f"台账 {quarter.label} · {unit} · 节点任务")
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     wb.save(tmp)

@@ -171,7 +171,7 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     """Raw files to reports/<as_of>/ for one quarter; the folder and data/clean change only when everything succeeded.
 
     Steps: read the raw files (stops here with the clear message if one is bad), 01 clean, 02 validate (+ PDF;
-    an error-severity check stops the run), 03 forecast, 04 briefing per language (+ PDF), manifest.json.
+    an error-severity check stops the run), 03 forecast, 04 briefing per language (+ PDF and .docx), manifest.json.
     Any failure leaves the run's folder in reports/<as_of>.failed/ and nothing else changed. Success
     keeps the version it replaces in reports/<as_of>/history/<timestamp>/.
     The notebooks run in warm kernels (kernels.py): from pool when given (a replay worker keeps one for
@@ -278,14 +278,19 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
     step("what changed (changes.csv)", write_changes, tmp, Path(reports_dir), quarter)
 
     # the languages one after the other in one warm kernel (a second kernel would cost more CPU than the
-    # notebook itself); each PDF renders while the next language's notebook runs
+    # notebook itself); each language's PDF and Word file render while the next language's notebook runs
+    def render(lang: str) -> None:
+        step(f"04 briefing.{lang}.pdf", render_notebook, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.pdf",
+             lang, engine, "目标监测简报" if lang == "zh" else "Target briefing")
+        from .render_word import render_docx       # the same Markdown as the PDF, as an editable Word file
+        step(f"04 briefing.{lang}.docx", render_docx, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.docx", lang)
+
     with ThreadPoolExecutor(max_workers=2) as renders:
         pdfs = []
         for lang in langs:
             step(f"04 briefing ({lang})", nb, "04_briefing.ipynb", f"04_briefing.{lang}.ipynb",
                  {**common, "lang": lang, "report_dir": str(tmp)})
-            pdfs.append(renders.submit(step, f"04 briefing.{lang}.pdf", render_notebook, nbs / f"04_briefing.{lang}.ipynb",
-                                       tmp / f"briefing.{lang}.pdf", lang, engine, "目标监测简报" if lang == "zh" else "Target briefing"))
+            pdfs.append(renders.submit(render, lang))
         for future in pdfs:
             future.result()
     if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): the annex, only when a round has started
@@ -371,9 +376,10 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
 
     Each quarter gets its own clean folder (data/clean is left alone) and its own folder
     reports/replay_<first>_<last>/<quarter>/ (Chinese briefing only, to save time; the regular
-    reports/<quarter>/ folders are left alone). The evolution of P(target met) and of the projection for
-    each headline target goes to reports/replay_<first>_<last>/evolution.pdf. One progress line per
-    quarter as it finishes: a replay takes minutes.
+    reports/<quarter>/ folders are left alone). The evolution of the verdicts, P(target met) and the
+    projection of every target with data goes to reports/replay_<first>_<last>/evolution.zh.pdf and
+    evolution.en.pdf (evolution.py), the figures each quarter newly saw to arrivals.csv. One progress
+    line per quarter as it finishes: a replay takes minutes.
 
     Each worker process keeps its warm kernels for all its quarters (kernels.py). Quarters start in order;
     each compares with the previous quarter of the range ("what changed": changes.csv and the briefing's
@@ -397,7 +403,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     jobs = [(label, str(runs), str(work), str(raw_dir), engine, previous, str(cache_dir) if cache_dir else None)
             for previous, label in zip([None, *quarters], quarters)]
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
-    from .charts import evolution_pages
+    from .evolution import write_evolution
 
     try:
         outcomes: dict[str, str] = {}
@@ -419,7 +425,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
                 if (runs / label).exists():
                     shutil.move(str(runs / label), tmp / label)
             storage.write_csv(history, tmp / "evolution.csv")
-            evolution_pages(history, tmp / "evolution.pdf")
+            write_evolution(history, quarters, Path(raw_dir), tmp)
             storage.write_json(tmp / "outcomes.json", outcomes)
     finally:
         shutil.rmtree(work, ignore_errors=True)

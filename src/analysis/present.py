@@ -68,12 +68,21 @@ def show_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty
     show(md_table(frame, columns, empty))
 
 
-def show_both(markdown: str, html: str) -> None:
+# Markdown for writers other than Typst (the Word route): the form of an output whose text/markdown holds raw Typst
+PORTABLE_MIME = "text/x-portable-markdown"
+
+
+def show_both(markdown: str, html: str, portable: str | None = None) -> None:
     """One output with a Markdown form (for the PDF route) and an HTML form (for JupyterLab).
 
     Both must already be escaped: markdown from md_table, html from escape.html_table (never to_html(escape=False)).
+    portable: where markdown holds raw Typst (a Typst table, a set rule), the same content as plain Markdown for
+    the Word route (render.portable_view); "" when it has nothing to show there.
     """
-    display({"text/markdown": markdown, "text/html": html}, raw=True)
+    data = {"text/markdown": markdown, "text/html": html}
+    if portable is not None:
+        data[PORTABLE_MIME] = portable
+    display(data, raw=True)
 
 
 def show_tables(frame_md: pd.DataFrame, frame_html: pd.DataFrame) -> None:

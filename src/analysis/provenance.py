@@ -7,7 +7,7 @@ import subprocess
 
 from . import paths
 
-REPORTED_PACKAGES = ("pandas", "numpy", "great_expectations", "statsmodels", "scipy", "matplotlib",
+REPORTED_PACKAGES = ("pandas", "numpy", "great_expectations", "statsmodels", "scipy", "matplotlib", "seaborn",
                      "papermill", "nbconvert", "pypandoc-binary", "typst", "pyarrow", "openpyxl", "pyyaml")
 
 

@@ -25,6 +25,7 @@ import nbformat
 from . import paths
 from .errors import InputError, Problem
 from .escape import typst_string
+from .synthetic import notebook_is_synthetic, watermark_typst
 
 LOOK = Path(__file__).parent / "templates" / "look.typ"
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Noto Sans CJK JP")
@@ -80,6 +81,27 @@ def find_cjk_font() -> Path:
                                "Fedora: sudo dnf install google-noto-sans-cjk-fonts; macOS: brew install --cask font-noto-sans-cjk")])
 
 
+def portable_view(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook for writers other than Typst: an output's portable Markdown (present.show_both) replaces its
+    Markdown, which holds raw Typst those writers drop; an output whose portable form is empty is left out."""
+    from .present import PORTABLE_MIME
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if PORTABLE_MIME in data:
+                if not data[PORTABLE_MIME]:
+                    continue
+                data["text/markdown"] = data[PORTABLE_MIME]
+            kept.append(out)
+        cell["outputs"] = kept
+    return nb
+
+
 def reader_view(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook as a reader sees it: Markdown cells, and code outputs that are Markdown or images."""
     nb = copy.deepcopy(nb)
@@ -121,7 +143,9 @@ def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | N
         args = ["--standalone", "--columns=100000", f"--include-in-header={LOOK}", "-V", "papersize=a4", "-V", f"lang={lang}",
                 "-V", "page-numbering=1", "-V", f"mainfont={CJK_FAMILIES[0]}"]
         # look.typ sets Chinese conventions; an English document gets its language and Latin quotes (below)
-        (tmp / "lang.typ").write_text(LANG_RULES.get(lang, ""), encoding="utf-8")
+        # a run on made-up data says so on every page (synthetic.py: the rule and why)
+        mark = watermark_typst(tmp) if notebook_is_synthetic(nb) else ""
+        (tmp / "lang.typ").write_text(LANG_RULES.get(lang, "") + mark, encoding="utf-8")
         args += [f"--include-in-header={tmp / 'lang.typ'}"]
         if title:
             # the PDF's title (metadata, not printed): written into Typst by us, so escaped as a Typst string
@@ -138,9 +162,11 @@ def _quarto_route(nb_path: Path, pdf: Path, lang: str) -> None:
     with tempfile.TemporaryDirectory(prefix="render-") as tmp:
         tmp = Path(tmp)
         work = tmp / nb_path.name
-        nbformat.write(reader_view(nbformat.read(nb_path, as_version=4)), work)
+        nb = nbformat.read(nb_path, as_version=4)
+        nbformat.write(reader_view(nb), work)
         shutil.copy(paths.ROOT / "_quarto.yml", tmp / "_quarto.yml")
-        shutil.copy(LOOK, tmp / "look.typ")
+        mark = watermark_typst(tmp) if notebook_is_synthetic(nb) else ""
+        (tmp / "look.typ").write_text(LOOK.read_text(encoding="utf-8") + mark, encoding="utf-8")
         subprocess.run(["quarto", "render", str(work), "--to", "typst", "-M", f"lang:{lang}"],
                        cwd=tmp, check=True, capture_output=True, text=True, timeout=600)
         shutil.move(str(work.with_suffix(".pdf")), pdf)

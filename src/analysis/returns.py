@@ -16,7 +16,6 @@ return a file is comes from its rows: every target belongs to one lead unit
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -25,13 +24,14 @@ import pandas as pd
 from . import paths
 from .config import Config
 from .errors import InputError, Problem
+from .figures import return_figure_id
 from .forms import FIGURE_STATUS, MILESTONE_COLUMNS, MILESTONE_SHEET, MILESTONE_STATUS, TARGET_COLUMNS, TARGET_SHEET
 from .parse import CellError, norm_key, normalise_text, parse_date, parse_number_text
 from .quarters import Quarter
 from .rawcells import _CONTROL, _check_unpacked_size, _check_xlsx_bytes, _column_letter, _has_formulas, sheet_cells
 from .responsible import responsibilities
 
-RETURN_COLUMNS = ["obs_id", "quarter", "file", "sheet", "row", "unit", "target", "kind", "value", "target_unit", "as_at",
+RETURN_COLUMNS = ["figure_id", "obs_id", "quarter", "file", "sheet", "row", "unit", "target", "kind", "value", "target_unit", "as_at",
                   "status", "status_word", "progress", "completed", "evidence", "contact", "comment", "reliability"]
 FILLED = {"target": ("value", "as_at", "status"), "milestone": ("progress",)}
 
@@ -60,8 +60,12 @@ def return_folders(returns_dir: Path, as_of: Quarter) -> list[tuple[Quarter, Pat
     return out
 
 
-def _obs_id(rel: str, sheet: str, row: int) -> str:
-    return "R" + hashlib.sha1(f"{rel}|{sheet}|{row}".encode()).hexdigest()[:7]
+def _obs_id(quarter: Quarter, path: Path, sheet: str, row: int) -> str:
+    """A return row's id, like a raw row's (file:row): quarter/file:sheet:row, the same wherever the folder lives.
+
+    Its public figure id (R..., figures.return_figure_id) is derived from it; both are in returns.csv.
+    """
+    return f"{quarter.label}/{Path(path).name}:{sheet}:{row}"
 
 
 def _header(cells: list[str], columns: list[tuple[str, str, bool]], rel: str, sheet: str) -> tuple[dict[str, int], list[Problem]]:
@@ -220,7 +224,9 @@ def read_return(path: Path, cfg: Config, quarter: Quarter) -> tuple[list[dict], 
             obs, found = _row(kind, row, cfg, rel, sheet_name, r, letters, quarter)
             problems += found
             if obs is not None:
-                obs.update(obs_id=_obs_id(rel, sheet_name, r), quarter=quarter.label, file=rel, sheet=sheet_name, row=r)
+                obs_id = _obs_id(quarter, path, sheet_name, r)
+                obs.update(obs_id=obs_id, figure_id=return_figure_id(obs_id), quarter=quarter.label, file=rel,
+                           sheet=sheet_name, row=r)
                 rows.append(obs)
     units = sorted({o["unit"] for o in rows})
     if len(units) > 1:

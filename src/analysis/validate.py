@@ -55,6 +55,7 @@ class ValidationReport:
     as_of: str
     results: pd.DataFrame                       # one row per check
     failures: dict[str, pd.DataFrame] = field(default_factory=dict)   # check id -> failing rows
+    returns: pd.DataFrame | None = None         # the department returns checked (None: no data/returns/)
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -122,6 +123,8 @@ def with_where(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         frame["where"] = pd.Series(dtype=object)
     elif name in ("raw", "visible") or name.startswith("plaus_"):
         frame["where"] = frame["obs_id"].astype(str) + (" " + frame["rule"].astype(str) if "rule" in frame else "")
+    elif name == "returns":           # department returns: the figure id and quarter/file:sheet:row
+        frame["where"] = frame["figure_id"].astype(str) + " " + frame["obs_id"].astype(str)
     elif name == "clean":
         frame["where"] = [f"{o or 'derived'} ({i} {r} {p})" for o, i, r, p in
                           zip(frame["obs_id"], frame["indicator"], frame["region"], frame["period"])]
@@ -379,12 +382,24 @@ def summary(report: ValidationReport) -> dict[str, int]:
             "warnings": int(len(report.warnings)), "errors": int(len(report.errors))}
 
 
-def validate(result: CleanResult, cfg: Config, docs_dir: Path | None = None) -> ValidationReport:
-    """Pure entry point apart from Data Docs: clean result in, report out."""
+def validate(result: CleanResult, cfg: Config, docs_dir: Path | None = None,
+             returns: pd.DataFrame | None = None) -> ValidationReport:
+    """Pure entry point apart from Data Docs: clean result in, report out.
+
+    returns: the department returns read (returns.read_returns), checked by their own small suite
+    (validate_returns.py); None (no data/returns/) adds nothing.
+    """
     as_of = result.as_of
     cutoff_days = int(cfg.settings["reporting_cutoff_days_after_quarter_end"])
     checks = define_checks(cfg, pd.Timestamp(as_of.end), pd.Timestamp(as_of.cutoff(cutoff_days)), as_of.year)
-    return run_checks(prepare_tables(result, cfg), checks, as_of.label, docs_dir)
+    tables = prepare_tables(result, cfg)
+    if returns is not None:
+        from .validate_returns import TABLE, define_return_checks, returns_table
+        checks += define_return_checks(cfg, as_of)
+        tables[TABLE] = with_where(TABLE, returns_table(returns))
+    report = run_checks(tables, checks, as_of.label, docs_dir)
+    report.returns = returns
+    return report
 
 
 def raise_on_errors(results: dict, report_path: str) -> None:
@@ -413,14 +428,19 @@ def write_results(report: ValidationReport, path: Path) -> None:
 
 
 def run_validation(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLEAN_DIR,
-                   raw_dir: Path = paths.RAW_DIR) -> tuple[ValidationReport, "CleanResult"]:
-    """The validation stage as the notebook runs it: clean data in, Data Docs and results.json out."""
+                   raw_dir: Path = paths.RAW_DIR, returns_dir: Path | None = None) -> tuple[ValidationReport, "CleanResult"]:
+    """The validation stage as the notebook runs it: clean data in, Data Docs and results.json out.
+
+    Department returns (returns_dir, default data/returns/) join with their own suite when the folder exists.
+    """
     from .clean import load_or_run_clean
     from .config import load_config
+    from .validate_returns import load_returns
 
     result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report = validate(result, load_config(), docs_dir=out_dir / "data_docs")
+    cfg = load_config()
+    report = validate(result, cfg, docs_dir=out_dir / "data_docs", returns=load_returns(cfg, result.as_of, returns_dir))
     write_results(report, out_dir / "results.json")
     return report, result
