@@ -104,3 +104,20 @@ def test_committed_reference_document_is_what_the_script_builds(tmp_path):
     assert built.namelist() == committed.namelist()
     for name in built.namelist():
         assert built.read(name) == committed.read(name), f"{name} differs: rerun scripts/make_reference_docx.py"
+
+
+def test_rendering_never_changes_the_process_working_directory(tmp_path, monkeypatch):
+    """The pipeline renders one language's PDF and Word file while the next language's notebook runs in another
+    thread; a renderer that changed the process's directory (pypandoc.convert_file does, for Pandoc's run) could
+    leave that thread in a temporary folder deleted a moment later (seen: FileNotFoundError from os.getcwd)."""
+    import os
+
+    from analysis.render import render_notebook
+
+    moves = []
+    monkeypatch.setattr(os, "chdir", lambda path: moves.append(path))
+    nb = _notebook(tmp_path, "已完成")
+    render_docx(nb, tmp_path / "b.docx", "zh")
+    render_notebook(nb, tmp_path / "b.pdf", "zh", engine="typst")
+    assert (tmp_path / "b.docx").stat().st_size > 0 and (tmp_path / "b.pdf").stat().st_size > 0
+    assert moves == []

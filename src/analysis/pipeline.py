@@ -50,10 +50,11 @@ def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path |
                                 extra_arguments=KERNEL_ARGS)
         else:
             from .kernels import ENGINE
+            # no cwd= here: papermill would chdir the whole process, and these run in threads; the pooled
+            # kernel was started in notebooks/ already (kernels.py)
             with pool.kernel(name) as km:
                 pm.execute_notebook(str(paths.NOTEBOOKS_DIR / name), str(output), parameters=parameters,
-                                    cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False, kernel_name="python3",
-                                    engine_name=ENGINE, km=km)
+                                    progress_bar=False, kernel_name="python3", engine_name=ENGINE, km=km)
     except pm.PapermillExecutionError as exc:
         raise InputError([Problem(f"notebooks/{name}", f"stopped in cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
                                   f"open the executed copy {paths.relative(shown_as or output)} to see where")]) from None

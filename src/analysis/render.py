@@ -81,42 +81,41 @@ def find_cjk_font() -> Path:
                                "Fedora: sudo dnf install google-noto-sans-cjk-fonts; macOS: brew install --cask font-noto-sans-cjk")])
 
 
+def _map_outputs(nb: nbformat.NotebookNode, change) -> nbformat.NotebookNode:
+    """A copy of nb whose code cells keep change(output) for each output; an output mapped to None is left out."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell["outputs"] = [o for o in map(change, cell.get("outputs", [])) if o is not None]
+    return nb
+
+
 def portable_view(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook for writers other than Typst: an output's portable Markdown (present.show_both) replaces its
     Markdown, which holds raw Typst those writers drop; an output whose portable form is empty is left out."""
     from .present import PORTABLE_MIME
 
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        kept = []
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if PORTABLE_MIME in data:
-                if not data[PORTABLE_MIME]:
-                    continue
-                data["text/markdown"] = data[PORTABLE_MIME]
-            kept.append(out)
-        cell["outputs"] = kept
-    return nb
+    def portable(out):
+        data = out.get("data", {})
+        if PORTABLE_MIME in data:
+            if not data[PORTABLE_MIME]:
+                return None
+            data["text/markdown"] = data[PORTABLE_MIME]
+        return out
+    return _map_outputs(nb, portable)
 
 
 def reader_view(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The notebook as a reader sees it: Markdown cells, and code outputs that are Markdown or images."""
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        kept = []
-        for out in cell.get("outputs", []):
-            if out.get("output_type") in ("display_data", "execute_result"):
-                data = {k: v for k, v in out.get("data", {}).items() if k in KEEP_MIME}
-                if data:
-                    out["data"] = data
-                    kept.append(out)
-        cell["outputs"] = kept
-    return nb
+    def shown(out):
+        if out.get("output_type") not in ("display_data", "execute_result"):
+            return None
+        data = {k: v for k, v in out.get("data", {}).items() if k in KEEP_MIME}
+        if not data:
+            return None
+        out["data"] = data
+        return out
+    return _map_outputs(nb, shown)
 
 
 def _markdown(nb: nbformat.NotebookNode) -> tuple[str, dict[str, bytes]]:
@@ -128,8 +127,23 @@ def _markdown(nb: nbformat.NotebookNode) -> tuple[str, dict[str, bytes]]:
     return body, resources.get("outputs", {})
 
 
-def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | None) -> None:
+def run_pandoc(source: Path, to: str, output: Path, args: list[str]) -> None:
+    """Pandoc (the pypandoc-binary executable) from source's folder, as a child process.
+
+    Not pypandoc.convert_file: it changes the whole process's working directory while Pandoc runs, and the
+    pipeline renders one language while the next one's notebook runs in another thread (papermill also saves
+    relative to the working directory), so the two could leave the process in a deleted temporary folder.
+    """
     import pypandoc
+
+    done = subprocess.run([pypandoc.get_pandoc_path(), str(source), "--from", PANDOC_FORMAT, "--to", to,
+                           "--output", str(output), *args], cwd=source.parent, capture_output=True, text=True,
+                          timeout=600)
+    if done.returncode:
+        raise RuntimeError(f"Pandoc failed ({done.returncode}) on {source.name} -> {to}: {done.stderr.strip()}")
+
+
+def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | None) -> None:
     import typst
 
     font = find_cjk_font()
@@ -151,8 +165,7 @@ def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | N
             # the PDF's title (metadata, not printed): written into Typst by us, so escaped as a Typst string
             (tmp / "title.typ").write_text(f"#set document(title: {typst_string(title)})\n", encoding="utf-8")
             args += [f"--include-after-body={tmp / 'title.typ'}"]
-        pypandoc.convert_file(str(tmp / "report.md"), "typst", format=PANDOC_FORMAT,
-                              outputfile=str(tmp / "report.typ"), extra_args=args)
+        run_pandoc(tmp / "report.md", "typst", tmp / "report.typ", args)
         out = tmp / "report.pdf"
         typst.compile(str(tmp / "report.typ"), output=str(out), root=str(tmp), font_paths=[str(font.parent)])
         shutil.move(str(out), pdf)

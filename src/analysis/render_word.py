@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from .render import PANDOC_FORMAT, _markdown, portable_view
+from .render import _markdown, portable_view, run_pandoc
 
 TEMPLATES = Path(__file__).parent / "templates"
 REFERENCE_DOCX = TEMPLATES / "reference.docx"
@@ -34,8 +34,6 @@ DOCX_FILTER = TEMPLATES / "docx.lua"
 
 def render_docx(nb_path: Path, docx: Path, lang: str = "zh") -> Path:
     """Write the reader's view of an executed notebook to docx (Word), styled by templates/reference.docx."""
-    import pypandoc
-
     docx = Path(docx)
     docx.parent.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(nb_path, as_version=4)
@@ -52,6 +50,5 @@ def render_docx(nb_path: Path, docx: Path, lang: str = "zh") -> Path:
             # proofing language of the Latin text; Chinese text is already zh-CN in the reference document
             # (Pandoc has no Chinese translation file and would warn on every run for lang=zh-CN)
             args += ["-M", "lang=en-GB"]
-        pypandoc.convert_file(str(tmp / "report.md"), "docx", format=PANDOC_FORMAT, outputfile=str(docx),
-                              extra_args=args, cworkdir=str(tmp))
+        run_pandoc(tmp / "report.md", "docx", docx.resolve(), args)
     return docx
