@@ -180,3 +180,21 @@ def test_registry_types_cultivated_firms_as_additions(cfg):
         assert by_id[tid].type == "cumulative", tid
     assert by_id["key_service_projects"].per == "year"
     assert cfg.indicators["key_service_revenue"].panel and not cfg.indicators["retail_sales"].panel
+
+
+def test_no_progress_ratio_when_the_base_is_already_past_the_goal(tmp_path, cfg):
+    # a share of 95 % in the base year against "over 90 %": progress from base to goal is undefined (the ratio
+    # would be (93 - 95) / (90 - 95) = 40 % for a fall); the verdict rests on the latest figure alone
+    result = series_result(tmp_path, {2021: 95, 2022: 94, 2023: 93}, indicator="rural_logistics_coverage", unit="%",
+                           as_of=ENDED)
+    row = run_judge(cfg, result, target(type="share", value=90, comparison=">", unit="%",
+                                        indicator="rural_logistics_coverage")).row
+    assert not np.isfinite(row.get("progress_ratio", np.nan))
+    from analysis.briefing import progress_text
+    import pandas as pd
+    assert progress_text(pd.Series(row)) == "—"
+    short = series_result(tmp_path / "b", {2021: 80, 2022: 84, 2023: 86}, indicator="rural_logistics_coverage",
+                          unit="%", as_of=ENDED)
+    row = run_judge(cfg, short, target(type="share", value=90, comparison=">", unit="%",
+                                       indicator="rural_logistics_coverage")).row
+    assert row["progress_ratio"] == pytest.approx(6 / 10)                # (86 - 80) / (90 - 80)

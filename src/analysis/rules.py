@@ -151,7 +151,11 @@ def deterministic(t: Target, data, cfg: Config) -> dict:
         if t.target_year > t_last:
             row["remaining_required_growth_pct"] = avg_growth_pct(goal / latest, t.target_year - t_last)
         if t_last > t.base_year:
-            _progress(row, t, required, t_last, (latest - base) / (goal - base) if goal != base else np.nan,
+            # progress from base to goal means something only when the base is short of the goal in the
+            # target's direction; a base already past it (a share of 93 % against "over 90 %") would give
+            # -900 %: no progress ratio then, the verdict rests on the figure itself
+            toward = goal - base if t.comparison not in ("<", "<=") else base - goal
+            _progress(row, t, required, t_last, (latest - base) / (goal - base) if toward > 0 else np.nan,
                       avg_growth_pct(latest / base, t_last - t.base_year))
     elif t.type in ("level", "share") and "latest_year" in row and t.target_year > row["latest_year"]:
         row["remaining_required_growth_pct"] = avg_growth_pct(float(t.value) / row["latest_value"],
