@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import paths, pipeline, quarters
+from analysis import paths, pipeline, quarters, replay
 from analysis.cli import build_parser
 from analysis.quarters import Quarter
 from conftest import SYNTHETIC_DIR
@@ -79,7 +79,7 @@ def no_pipeline(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("the pipeline must not start when an option is wrong")
     monkeypatch.setattr(pipeline, "run_quarter", forbidden)
-    monkeypatch.setattr(pipeline, "replay", forbidden)
+    monkeypatch.setattr(replay, "replay", forbidden)
 
 
 @pytest.mark.parametrize("lang, needle", [("", "no language given"), (",", "no language given"),
@@ -98,7 +98,7 @@ def test_a_reversed_replay_range_is_refused(no_pipeline, run_cli, tmp_path):
 def test_replay_refuses_a_reversed_range_before_writing(tmp_path):
     from analysis.errors import InputError
     with pytest.raises(InputError):
-        pipeline.replay("2025Q2", "2024Q4", reports_dir=tmp_path / "reports")
+        replay.replay("2025Q2", "2024Q4", reports_dir=tmp_path / "reports")
     assert not (tmp_path / "reports").exists()
 
 

@@ -10,7 +10,8 @@ from pypdf import PdfReader
 
 from analysis import paths
 from analysis.errors import InputError
-from analysis.pipeline import replay, run_quarter
+from analysis.pipeline import run_quarter
+from analysis.replay import replay
 from conftest import SYNTHETIC_DIR, tree_digest
 
 HEADLINE_NAMES = {"zh": ("社会消费品零售", "规模以上服务业重点行业营业收入", "接待游客"),

@@ -12,7 +12,7 @@ from analysis.assess import assess
 from analysis.clean import clean
 from analysis.ingest import ingest
 from analysis.kernels import ENGINE, KernelPool
-from analysis.pipeline import replay
+from analysis.replay import replay
 from analysis.quarters import Quarter
 from conftest import synthetic_row, write_release
 

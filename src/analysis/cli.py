@@ -145,7 +145,7 @@ def workers_count(text: str) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> None:
-    from .pipeline import quarter_range, replay
+    from .replay import quarter_range, replay
 
     quarters = quarter_range(args.first, args.last)
     start = time.perf_counter()
