@@ -78,6 +78,9 @@ def coverage_matrix(observations: pd.DataFrame, best: pd.DataFrame, indicators: 
 def coverage_for(result, cfg, first_year: int = 2017, region: str | None = None) -> pd.DataFrame:
     """coverage_matrix for a CleanResult: every registry indicator, the home region, first_year to the last full year.
 
+    first_year 2017: five years before the plan's base year 2021, the history the forecasts lean on; older
+    figures (Haimen has a few from 2006-2015, used as long-run anchors) would add mostly empty columns, and
+    every one of them is still listed in the validation report's selected-values table and in figures.csv.
     The last full year is the as_of year only when as_of is its fourth quarter: before that no full-year
     figure can exist, and a column that is empty by construction would read as a gap in the data.
     """
