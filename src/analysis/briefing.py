@@ -365,23 +365,6 @@ def benchmark_sentence(lang: str) -> str:
              f"the naive forecast{'' if naive >= 0 else ' (except on some cuts)'}. ")
 
 
-def compact_status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False) -> pd.DataFrame:
-    """Targets without figures to show, two per row: target with its clause in brackets, status.
-
-    The clause sits in the target's cell rather than a column of its own: "Sec. 2.1 / item 26" as a column,
-    twice per row, squeezed the names into four-line cells and pushed the English briefing onto a fifth page.
-    """
-    cells = [(f"{target_name(r, lang)}" + L(lang, f"（{clause_text(r['clause'], lang)}）", f" ({clause_text(r['clause'], lang)})"),
-              status_cell(r, cfg, lang, html)) for _, r in table.iterrows()]
-    rows = []
-    for i in range(0, len(cells), 2):
-        left, right = cells[i], cells[i + 1] if i + 1 < len(cells) else ("", "")
-        rows.append(dict(zip([L(lang, "目标（条款）", "Target (clause)"), L(lang, "研判", "Status"),
-                              L(lang, "目标（条款） ", "Target (clause) "), L(lang, "研判 ", "Status ")],
-                             [*left, *right])))
-    return pd.DataFrame(rows)
-
-
 def has_figures(table: pd.DataFrame) -> pd.Series:
     """Targets with a published figure or a forecast to show in the detailed table."""
     shown = table["latest_value"].notna() | table["p_met"].notna()
