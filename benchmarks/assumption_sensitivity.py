@@ -53,8 +53,10 @@ WIDTH_ONE = {k: [1.0] * 6 for k in (2, 3, 6, 10)}
 VARIANTS = [
     ("forecast.trend_damping 0.8 -> 1.0 (no damping)", "settings", ("forecast.trend_damping", 1.0), False),
     ("forecast.trend_damping 0.8 -> 0.6", "settings", ("forecast.trend_damping", 0.6), False),
-    ("forecast.prior.own_weight 0.55 -> 1.0", "settings", ("forecast.prior.own_weight", 1.0), False),
-    ("forecast.prior.own_weight 0.55 -> 0.25", "settings", ("forecast.prior.own_weight", 0.25), False),
+    ("forecast.prior.own_weight 0.8 -> 1.0", "settings", ("forecast.prior.own_weight", 1.0), False),
+    ("forecast.prior.own_weight 0.8 -> 0.4", "settings", ("forecast.prior.own_weight", 0.4), False),
+    ("forecast.prior.decay 0.8 -> 1 (no decay)", "settings", ("forecast.prior.decay", 1.0), False),
+    ("forecast.prior.persistence 0.3 -> 0 (none)", "settings", ("forecast.prior.persistence", 0.0), False),
     ("forecast.prior.log_sd 0.0648 -> 0.13 (x2)", "settings", ("forecast.prior.log_sd", 0.1296), False),
     ("forecast.prior.drift_mean 0.0404 -> 0", "settings", ("forecast.prior.drift_mean", 0.0), False),
     ("forecast.width_calibration.scale all 1 (off)", "settings", ("forecast.width_calibration.scale", WIDTH_ONE), False),

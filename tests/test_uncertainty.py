@@ -6,7 +6,7 @@ import pytest
 
 from analysis import forecast as F
 from analysis.forecast import ForecastSettings, SeriesData, forecast_series, nowcast_with_ytd
-from analysis.uncertainty import VolatilityPrior, measurement_sd, ytd_error_sd
+from analysis.uncertainty import VolatilityPrior, change_ages, measurement_sd, ytd_error_sd
 
 S = ForecastSettings(n_paths=4000)
 
@@ -219,3 +219,60 @@ def test_own_weight_discounts_the_series_evidence():
     full, half = VolatilityPrior(0.08, 0.9, own_weight=1.0), VolatilityPrior(0.08, 0.9, own_weight=0.5)
     assert half.posterior_sd(0.02 ** 2, 8) == pytest.approx(full.posterior_sd(0.02 ** 2, 4))
     assert full.posterior_sd(0.02 ** 2, 8) < half.posterior_sd(0.02 ** 2, 8) < 0.08
+
+
+def test_recent_evidence_without_decay_or_persistence_is_the_plain_sample_variance():
+    x = np.array([0.05, 0.12, -0.03, 0.08, 0.02])
+    s2, dof = VolatilityPrior().recent_evidence(x - x.mean(), np.ones(5), np.arange(5)[::-1], 4)
+    assert s2 == pytest.approx(np.var(x, ddof=1))
+    assert dof == 4
+
+
+def test_change_ages_count_from_the_middle_of_each_change():
+    np.testing.assert_allclose(change_ages(np.array([2005, 2013, 2017, 2022])), [12.5, 6.5, 2.0])
+    np.testing.assert_allclose(change_ages(np.array([2020, 2021, 2022])), [1.0, 0.0])
+
+
+def test_persistence_scales_a_k_year_residual_by_its_expected_variance():
+    """A k-year change varies k (1 + kappa (k - 1)) sigma^2 about the drift: a residual of exactly that size
+    reads as sigma^2 (here sigma^2 = 1), whatever k."""
+    p = VolatilityPrior(persistence=0.3)
+    for k in (1, 4, 8):
+        r = np.sqrt(k * (1 + 0.3 * (k - 1)))
+        s2, dof = p.recent_evidence(np.array([r, r]), np.array([k, k]), np.array([0.0, 0.0]), 2)
+        assert s2 == pytest.approx(1.0) and dof == 2
+
+
+def test_persistence_calms_a_gappy_history_and_leaves_a_yearly_one_alone():
+    """On simulated series whose growth runs in spells (a persistent AR(1) drift plus yearly shocks), residuals of
+    5-8-year changes about the long-run drift overstate the yearly shock variance; with persistence fitted to
+    such series the gappy estimate is pulled back towards it, while one-year changes are unaffected."""
+    rng = np.random.default_rng(7)
+    plain, persist = VolatilityPrior(), VolatilityPrior(persistence=0.3)
+    ratio_plain, ratio_persist, yearly = [], [], []
+    for _ in range(400):
+        drift = np.zeros(18)
+        for t in range(1, 18):
+            drift[t] = 0.8 * drift[t - 1] + rng.normal(0, 0.02)
+        y = np.concatenate([[0.0], np.cumsum(drift + rng.normal(0, 0.05, 18))])
+        one = np.diff(y)
+        idx = np.array([0, 8, 12, 17])                    # a gappy history: 17, 9, 5 and 0 years back
+        k, dy = np.diff(idx).astype(float), np.diff(y[idx])
+        mu = dy.sum() / k.sum()
+        args = (dy - mu * k, k, np.zeros(3), 2)
+        ratio_plain.append(plain.recent_evidence(*args)[0] / np.var(one, ddof=1))
+        ratio_persist.append(persist.recent_evidence(*args)[0] / np.var(one, ddof=1))
+        yearly.append(persist.recent_evidence(one - one.mean(), np.ones(18), np.zeros(18), 17)[0]
+                      / np.var(one, ddof=1))
+    assert np.mean(ratio_plain) > 1.3                  # the plain estimate reads the spells as volatility
+    assert np.mean(ratio_persist) < np.mean(ratio_plain) / 1.3
+    np.testing.assert_allclose(yearly, 1.0)            # one-year changes: no correction
+
+
+def test_decay_lets_recent_changes_speak_louder_and_counts_fewer_degrees_of_freedom():
+    p = VolatilityPrior(decay=0.5)
+    resid, gaps = np.array([0.3, 0.01]), np.ones(2)               # a big old change, a small recent one
+    s2_recent, dof = p.recent_evidence(resid, gaps, np.array([3.0, 0.0]), 1)
+    s2_flat, dof_flat = VolatilityPrior().recent_evidence(resid, gaps, np.array([3.0, 0.0]), 1)
+    assert s2_recent < s2_flat / 3
+    assert dof == pytest.approx((0.125 + 1) / 2) and dof_flat == 1

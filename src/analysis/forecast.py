@@ -56,7 +56,7 @@ import pandas as pd
 
 from .forecast_members import (Degenerate, damped_sum, damped_trend, growth_rates, log_linear,  # noqa: F401
                                random_walk_drift, simulate_state_space, theta)
-from .uncertainty import VolatilityPrior, measurement_sd, seed_for, ytd_error_sd  # noqa: F401  (public API)
+from .uncertainty import VolatilityPrior, change_ages, measurement_sd, seed_for, ytd_error_sd  # noqa: F401  (public API)
 
 log = logging.getLogger(__name__)
 
@@ -178,10 +178,12 @@ class SeriesData:
         if obs.n >= 3:
             k, dy = np.diff(obs.years).astype(float), np.diff(np.log(obs.values))
             mu = dy.sum() / k.sum()
-            return prior.posterior_sd(float(np.sum((dy - mu * k) ** 2 / k) / (len(dy) - 1)), len(dy) - 1)
+            return prior.posterior_sd(*prior.recent_evidence(dy - mu * k, k, change_ages(obs.years),
+                                                             len(dy) - 1))
         g = np.log1p(self.growth_pct / 100.0)
         if len(g) >= 2:
-            return prior.posterior_sd(float(np.var(g, ddof=1)), len(g) - 1)
+            ages = self.years[-1] - self.growth_years
+            return prior.posterior_sd(*prior.recent_evidence(g - g.mean(), np.ones(len(g)), ages, len(g) - 1))
         return prior.posterior_sd(0.0, 0)
 
 

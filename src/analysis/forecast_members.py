@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .uncertainty import change_ages
+
 if TYPE_CHECKING:  # the data classes live in forecast.py, which imports this module
     from .forecast import ForecastSettings, SeriesData
 
@@ -50,8 +52,7 @@ def log_linear(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "Fo
         raise Degenerate(f"{len(y)} points in the window leave no degree of freedom for the trend")
     beta, *_ = np.linalg.lstsq(X, y, rcond=None)
     k, dy = np.diff(t), np.diff(y)
-    nu = len(dy) - 1
-    s2 = float(np.sum((dy - beta[1] * k) ** 2 / k) / nu) if nu > 0 else 0.0
+    s2, nu = s.prior.recent_evidence(dy - beta[1] * k, k, change_ages(t), len(dy) - 1)
     sig = s.prior.sigma_draws(s2, nu, n, rng)
     slope = s.prior.drift_draws(float(beta[1]), 1.0 / float(np.linalg.inv(X.T @ X)[1, 1]), sig, rng)
     steps = rng.standard_normal((n, h)) * sig[:, None]
@@ -65,8 +66,7 @@ def random_walk_drift(d: "SeriesData", h: int, n: int, rng: np.random.Generator,
     dy = np.diff(y)
     span = float(d.years[-1] - d.years[0])
     mu = (y[-1] - y[0]) / span
-    nu = len(dy) - 1
-    s2 = float(np.sum((dy - mu * k) ** 2 / k) / nu) if nu > 0 else 0.0
+    s2, nu = s.prior.recent_evidence(dy - mu * k, k, change_ages(d.years), len(dy) - 1)
     sig = s.prior.sigma_draws(s2, nu, n, rng)
     mus = s.prior.drift_draws(mu, span, sig, rng)
     steps = rng.standard_normal((n, h)) * sig[:, None]
@@ -111,6 +111,8 @@ def damped_trend(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "
         raise Degenerate(f"standard errors of AR/MA {coef_se.round(3).tolist()} are not finite or exceed {s.max_coef_se}")
     sigma2 = float(params["sigma2"])
     nu = int(np.isfinite(grid.to_numpy()).sum()) - 1 - 2      # differences less the two ARMA coefficients
+    # the MLE weighs every innovation alike; older ones count less as evidence (ages 0, 1, ... from the end)
+    _, nu = s.prior.recent_evidence(np.ones(max(nu, 0)), np.ones(max(nu, 0)), np.arange(max(nu, 0))[::-1], nu)
     sig = s.prior.sigma_draws(sigma2, nu, n, rng)
     return simulate_state_space(res, h, n, rng, shock_scale=sig / np.sqrt(sigma2))
 
@@ -175,7 +177,10 @@ def theta(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "Forecas
     for obs in y[1:]:                         # one-step SES errors give sigma
         errs.append(obs - level - b0 / 2)
         level += alpha * (obs - level)
-    sig = s.prior.sigma_draws(float(np.var(errs, ddof=1)), len(errs) - 1, n, rng)
+    errs = np.asarray(errs)
+    s2, nu = s.prior.recent_evidence(errs - errs.mean(), np.ones(len(errs)), np.arange(len(errs))[::-1],
+                                    len(errs) - 1)
+    sig = s.prior.sigma_draws(s2, nu, n, rng)
     e = rng.standard_normal((n, h)) * sig[:, None]
     level_moves = np.concatenate([np.zeros((n, 1)), alpha * np.cumsum(e, axis=1)[:, :-1]], axis=1)
     drift_draw = (rng.standard_normal(n) * se_b0 / 2)[:, None] * np.arange(1, h + 1)[None, :]
@@ -189,8 +194,8 @@ def growth_rates(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "
     place derived levels' information enters the forecast.
     """
     g = np.log1p(d.growth_pct / 100.0)
-    nu = len(g) - 1
-    s2 = float(np.var(g, ddof=1)) if nu > 0 else 0.0
+    # the growth of year y is the change from y - 1 to y: age (origin - y) years
+    s2, nu = s.prior.recent_evidence(g - g.mean(), np.ones(len(g)), d.years[-1] - d.growth_years, len(g) - 1)
     sig = s.prior.sigma_draws(s2, nu, n, rng)
     ms = s.prior.drift_draws(float(np.mean(g)), float(len(g)), sig, rng)
     weights = s.trend_damping ** np.arange(1, h + 1)
