@@ -213,6 +213,10 @@ def test_data_docs_name_rows_and_run_and_do_not_fail_warning_suites(shipped_repo
     assert "2025-06-28_chaxiaohao_qa_unverified.csv:2" in raw_page       # file:row, not an index number
     assert all("2025Q2" in p.parts for p in (site / "validations").rglob("*.html"))   # run name = as_of
     assert "'run_name': '2025Q2'" in pages["index.html"] and "__none__" not in pages["index.html"]
+    # the index row of the warning-only raw suite says so too, not 'Success' with a green tick
+    row = re.search(r"\{'validation_success':(?:(?!\{'validation_success').)*?haimen-raw\.html'.*?\}",
+                    pages["index.html"], flags=re.S).group(0)
+    assert "Passed with warnings" in row and "text-success" not in row
     for name, html in pages.items():
         assert "newsletter" not in html.lower(), name
         assert not re.search(r'(href|src)="https?://', html), name

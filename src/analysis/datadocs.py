@@ -66,7 +66,28 @@ def offline_copy(site: Path, target: Path, warning_pages: set[str] = frozenset()
         html = re.sub(r'src="https://great-expectations-web-assets[^"]*logo-long\.png[^"]*"',
                       f'src="{"../" * depth}static/images/logo-long.png"', html)
         html = without_external_links(html, page.name in warning_pages)
+        if page.name == "index.html" and depth == 0:
+            html = index_with_warnings(html, warning_pages)
         page.write_text(html, encoding="utf-8")
+
+
+WARNING_TEXT = "Passed with warnings 通过（有警告）"
+
+
+def index_with_warnings(html: str, warning_pages: set[str]) -> str:
+    """The index table's row of a warning-only validation says "passed with warnings", as its page does.
+
+    GE writes the index rows as a JavaScript list of objects, one per validation, with a green tick and
+    the status text 'Success' for every stored result marked successful; the row links to its page."""
+    def mark(m: re.Match) -> str:
+        row = m.group(0)
+        link = re.search(r"'_table_row_link_path': '([^']*)'", row)
+        if not link or link.group(1).rsplit("/", 1)[-1] not in warning_pages:
+            return row
+        return (row.replace("fas fa-check-circle text-success ge-success-icon",
+                            "fas fa-exclamation-triangle text-warning")
+                .replace("'_validation_success_text': 'Success'", f"'_validation_success_text': '{WARNING_TEXT}'"))
+    return re.sub(r"\{'validation_success':.*?'asset_name': '[^']*'\}", mark, html, flags=re.S)
 
 
 def without_external_links(html: str, warnings_only: bool = False) -> str:
@@ -82,7 +103,7 @@ def without_external_links(html: str, warnings_only: bool = False) -> str:
     if warnings_only:
         html = re.sub(r'<i class="fas fa-check-circle text-success" aria-hidden="true"></i>\s*Succeeded',
                       '<i class="fas fa-exclamation-triangle text-warning" aria-hidden="true"></i> '
-                      "Passed with warnings 通过（有警告）", html)
+                      + WARNING_TEXT, html)
     return html
 
 
