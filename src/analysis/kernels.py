@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.log import logger
@@ -47,7 +48,10 @@ EXTRA_IMPORTS = {"02_validate.ipynb": "import great_expectations\nimport great_e
 # notebooks that share a kernel (one after the other); a notebook not named here runs in the "main" lane
 LANES = {"02_validate.ipynb": "validate"}
 # run silently once a kernel is warm: what a fresh kernel's process-wide settings are, for RESET to restore
-# (kept in a module of its own, since the user namespace is cleared by every reset)
+# (kept in a module of its own, since the user namespace is cleared by every reset). Then gc.freeze(): the
+# objects alive now (the imported stack, Great Expectations' especially) are left out of every later garbage
+# collection; IPython's reset runs a full collection, which took 1-2 s per notebook in 02's kernel otherwise,
+# and pandas' work triggers collections too. They live as long as the kernel anyway.
 SNAPSHOT = """
 import sys as _sys, os as _os, types as _types, warnings as _warnings
 _state = _sys.modules.setdefault("_haimen_fresh_state", _types.ModuleType("_haimen_fresh_state"))
@@ -61,9 +65,9 @@ with _warnings.catch_warnings():
     if "matplotlib" in _sys.modules:
         _state.rc = _sys.modules["matplotlib"].rcParams.copy()
 get_ipython().reset(new_session=True)    # the notebook starts in an empty namespace, as in a fresh kernel
+__import__("gc").freeze()
 """
 RESET = """
-get_ipython().reset(new_session=True)
 import sys as _sys, os as _os, warnings as _warnings
 for _m in list(_sys.modules.values()):
     _d = getattr(_m, "__dict__", None)
@@ -89,7 +93,8 @@ _os.chdir(_state.cwd)
 _os.environ.clear()
 _os.environ.update(_state.environ)
 _sys.path[:] = _state.path
-get_ipython().reset(new_session=True)
+get_ipython().reset(new_session=True)    # last: it clears the names above too
+__import__("gc").freeze()
 """
 
 
@@ -111,6 +116,41 @@ def notebook_imports(path: Path) -> str:
             continue
         lines += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
     return "\n".join(dict.fromkeys(lines)) + "\n"
+
+
+class WarmKernelClient(AsyncKernelClient):
+    """The client nbclient gets for a pooled kernel: the handshake of wait_for_ready without its last step.
+
+    jupyter_client's wait_for_ready ends by reading IOPub until it has been silent for 0.2 s. A pooled
+    kernel is warm and idle, and nbclient ignores IOPub messages that answer other requests, so that
+    wait only added 0.2 s before each notebook (five a quarter). What is kept: a kernel_info reply on
+    the shell channel, and a message on IOPub, which shows the subscription is live (a cell's output
+    published before it would be lost).
+    """
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        import time
+        from queue import Empty
+
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                msg = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                msg = None
+            if msg is not None and msg["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    pass
+                else:
+                    self._handle_kernel_info_reply(msg)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
 
 class PooledEngine(NBClientEngine):
@@ -176,10 +216,10 @@ class KernelPool:
 
         code = notebook_imports(self.notebooks_dir / notebook) + EXTRA_IMPORTS.get(notebook, "")
         for attempt in range(attempts):
-            km = KernelManager(kernel_name=self.kernel_name, client_class="jupyter_client.asynchronous.AsyncKernelClient")
+            km = KernelManager(kernel_name=self.kernel_name, client_class=f"{__name__}.WarmKernelClient")
             km.start_kernel(cwd=str(self.notebooks_dir), extra_arguments=self.extra_arguments)
             try:
-                self._run(km, code)     # an import that fails here fails again, visibly, in the notebook itself
+                self._run(km, code, ready=False)   # an import that fails here fails again, visibly, in the notebook
                 self._run(km, SNAPSHOT, check=True)
                 return km
             except RuntimeError:
@@ -188,16 +228,20 @@ class KernelPool:
                     raise
 
     @staticmethod
-    def _run(km, code: str, timeout: float = 600, check: bool = False) -> None:
+    def _run(km, code: str, timeout: float = 600, check: bool = False, ready: bool = True) -> None:
         """Run code silently (no output, no cell number); RuntimeError when the kernel dies or does not answer,
-        or (check) when the code raised: a kernel whose reset failed must not be reused."""
+        or (check) when the code raised: a kernel whose reset failed must not be reused.
+
+        ready: the kernel has answered before, so jupyter_client's wait_for_ready (at least 0.2 s, waiting for
+        IOPub to fall silent) is skipped; only the shell reply is read, and requests queue until connected."""
         import queue
         import time
 
         kc = km.blocking_client()
         kc.start_channels()
         try:
-            kc.wait_for_ready(timeout=120)
+            if not ready:
+                kc.wait_for_ready(timeout=120)
             msg_id = kc.execute(code, silent=True, store_history=False)
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:

@@ -50,10 +50,13 @@ def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path |
         else:
             from .kernels import ENGINE
             # no cwd= here: papermill would chdir the whole process, and these run in threads; the pooled
-            # kernel was started in notebooks/ already (kernels.py)
+            # kernel was started in notebooks/ already (kernels.py). The executed copy is written once at the
+            # end (and when a cell fails), not twice per cell: nobody reads a staging folder while it runs,
+            # and re-encoding a notebook with its charts after every cell cost about 1 s of CPU a quarter
             with pool.kernel(name) as km:
                 pm.execute_notebook(str(paths.NOTEBOOKS_DIR / name), str(output), parameters=parameters,
-                                    progress_bar=False, kernel_name="python3", engine_name=ENGINE, km=km)
+                                    progress_bar=False, kernel_name="python3", engine_name=ENGINE, km=km,
+                                    request_save_on_cell_execute=False)
     except pm.PapermillExecutionError as exc:
         raise InputError([Problem(f"notebooks/{name}", f"stopped in cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
                                   f"open the executed copy {paths.relative(shown_as or output)} to see where")]) from None
