@@ -11,8 +11,9 @@ one after the other in the "main" kernel, so the stack is imported once for them
 sys.modules); 02 validate has its own kernel, because it runs beside 03 and imports Great
 Expectations, which the other notebooks do not need (imported while 01 runs, off the critical path).
 
-After a notebook finished without error, its kernel is reset and kept for the next notebook of its
-lane: the namespace, In/Out and the execution counter are reset (`InteractiveShell.reset(new_session=
+After a notebook finished without error, its kernel is reset in the background (the step ends at
+once) and kept for the next notebook of its lane; after its first notebook it also imports what the
+lane's other notebooks import (`KernelPool._recycle`). The reset: the namespace, In/Out and the execution counter are reset (`InteractiveShell.reset(new_session=
 True)`, so cells are numbered from 1 again), figures closed, the warning registries cleared (so a
 warning is shown in every executed copy, as in a fresh kernel), and the process-wide settings a
 notebook can change are put back as they were when the kernel was warm (SNAPSHOT, RESET): pandas
@@ -184,7 +185,8 @@ class KernelPool:
         self.extra_arguments = [*(extra_arguments or []), "--HistoryManager.hist_file=:memory:"]
         self.kernel_name = kernel_name
         self._idle: dict[str, list[Future]] = {}
-        self._all: list[Future] = []
+        self._managers: list = []   # every kernel started, for close (a recycle cancelled by close holds one too)
+        self._lane_imported: set[int] = set()
         self._lock = threading.Lock()
         self._starter = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kernel-start")
         self.started = 0            # kernels started (for the benchmark: reuse means fewer than notebooks run)
@@ -200,7 +202,6 @@ class KernelPool:
         future = self._starter.submit(self._start, notebook)
         with self._lock:
             self._idle.setdefault(lane(notebook), []).append(future)
-            self._all.append(future)
             self.started += 1
 
     def ensure(self, notebook: str) -> None:
@@ -217,6 +218,8 @@ class KernelPool:
         code = notebook_imports(self.notebooks_dir / notebook) + EXTRA_IMPORTS.get(notebook, "")
         for attempt in range(attempts):
             km = KernelManager(kernel_name=self.kernel_name, client_class=f"{__name__}.WarmKernelClient")
+            with self._lock:
+                self._managers.append(km)
             km.start_kernel(cwd=str(self.notebooks_dir), extra_arguments=self.extra_arguments)
             try:
                 self._run(km, code, ready=False)   # an import that fails here fails again, visibly, in the notebook
@@ -276,16 +279,35 @@ class KernelPool:
         except BaseException:
             self._shutdown(km)
             raise
+        # reset in the background: the step that ran notebook ends now, the next notebook of the lane waits
+        recycled = self._starter.submit(self._recycle, km, notebook)
+        with self._lock:
+            self._idle.setdefault(key, []).append(recycled)
+
+    def _recycle(self, km, notebook: str):
+        """km reset for the next notebook of its lane; a kernel that cannot be reset is replaced by a fresh one.
+
+        After the first notebook a kernel ran, it also imports what the other notebooks of its lane import
+        (03's and the briefings' after 01: while 02 runs, not in the briefing's first cell) and the settings
+        are taken again (SNAPSHOT), so that what those imports set (warning filters of scipy, statsmodels,
+        urllib3) is there in every later notebook, as it would be in a fresh kernel that imports them.
+        """
         try:
             self._run(km, RESET, check=True)
+            if id(km) not in self._lane_imported:
+                self._lane_imported.add(id(km))
+                self._run(km, self.lane_imports(lane(notebook)))
+                self._run(km, SNAPSHOT, check=True)
+            return km
         except Exception:        # noqa: BLE001 - a kernel that cannot be reset is not reused
             self._shutdown(km)
-            return
-        done: Future = Future()
-        done.set_result(km)
-        with self._lock:
-            self._idle.setdefault(key, []).append(done)
-            self._all.append(done)
+            return self._start(notebook)
+
+    def lane_imports(self, key: str) -> str:
+        """What the notebooks of lane key import (their own statements and EXTRA_IMPORTS), as source."""
+        names = sorted(p.name for p in self.notebooks_dir.glob("*.ipynb") if lane(p.name) == key)
+        lines = "".join(notebook_imports(self.notebooks_dir / n) + EXTRA_IMPORTS.get(n, "") for n in names).splitlines()
+        return "\n".join(dict.fromkeys(line for line in lines if line)) + "\n"
 
     @staticmethod
     def _shutdown(km) -> None:
@@ -299,7 +321,6 @@ class KernelPool:
         """Shut every kernel of the pool down (those still starting too; those not started yet never start)."""
         self._starter.shutdown(wait=True, cancel_futures=True)
         with self._lock:
-            futures, self._all, self._idle = self._all, [], {}
-        for future in futures:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self._shutdown(future.result())
+            managers, self._managers, self._idle = self._managers, [], {}
+        for km in managers:
+            self._shutdown(km)
