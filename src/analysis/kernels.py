@@ -52,7 +52,8 @@ LANES = {"02_validate.ipynb": "validate"}
 # (kept in a module of its own, since the user namespace is cleared by every reset). Then gc.freeze(): the
 # objects alive now (the imported stack, Great Expectations' especially) are left out of every later garbage
 # collection; IPython's reset runs a full collection, which took 1-2 s per notebook in 02's kernel otherwise,
-# and pandas' work triggers collections too. They live as long as the kernel anyway.
+# and pandas' work triggers collections too. They live as long as the kernel anyway. What notebooks leave
+# behind is not frozen (RESET does not freeze), so a replay's kernels collect it as usual.
 SNAPSHOT = """
 import sys as _sys, os as _os, types as _types, warnings as _warnings
 _state = _sys.modules.setdefault("_haimen_fresh_state", _types.ModuleType("_haimen_fresh_state"))
@@ -95,7 +96,6 @@ _os.environ.clear()
 _os.environ.update(_state.environ)
 _sys.path[:] = _state.path
 get_ipython().reset(new_session=True)    # last: it clears the names above too
-__import__("gc").freeze()
 """
 
 
