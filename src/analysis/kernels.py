@@ -241,7 +241,11 @@ class KernelPool:
         import time
 
         kc = km.blocking_client()
-        kc.start_channels()
+        # a warm kernel is only asked to run code: the shell channel, no heartbeat or IOPub threads
+        if ready:
+            kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
+        else:
+            kc.start_channels()
         try:
             if not ready:
                 kc.wait_for_ready(timeout=120)
