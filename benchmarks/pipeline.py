@@ -161,9 +161,10 @@ Aims (issue 14): a quarter in 10 s warm, the 14-quarter replay in 60 s, on 2 cor
 |---|---|
 {steps}
 
-02 and 03 run side by side; the two briefings run one after the other in one warm kernel while the
-previous language's PDF renders. Kernels are started ahead of need and a replay worker keeps its
-kernels for all its quarters (src/analysis/kernels.py); see README "Speed" for the replay cache.
+02 and 03 run side by side; validation.pdf and each briefing language's PDF render while the next
+notebook runs. Two kernels a quarter, started ahead of need: 01, 03 and both briefings in one, 02 in
+the other; a replay worker keeps them for all its quarters (src/analysis/kernels.py); see README
+"Speed" for the replay cache.
 """
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)

@@ -131,6 +131,56 @@ def test_a_reused_kernel_runs_a_notebook_as_a_fresh_one_does(tmp_path):
     assert runs == [expected, expected]
 
 
+def write_notebooks_that_change_settings(folder: Path) -> tuple[Path, Path]:
+    """Two synthetic notebooks: the first changes process-wide settings, the second shows them."""
+    def notebook(name: str, sources: list[str]) -> Path:
+        nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src,
+                         "id": f"synthetic-{i}"} for i, src in enumerate(sources)],
+              "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+              "nbformat": 4, "nbformat_minor": 5}
+        path = folder / name
+        path.write_text(json.dumps(nb), encoding="utf-8")
+        return path
+
+    changer = notebook("synthetic_changer.ipynb", [
+        "import os, sys, warnings\nimport pandas as pd\nimport matplotlib\nimport matplotlib.pyplot as plt",
+        "pd.set_option('display.max_colwidth', 7)\nmatplotlib.rcParams['axes.titlelocation'] = 'right'\n"
+        "warnings.simplefilter('ignore')\nos.environ['SYNTHETIC_LEFTOVER'] = '1'\nsys.path.append('/synthetic')\n"
+        "os.chdir('/')\nleftover = 'stale'\nfig = plt.figure()",
+    ])
+    shower = notebook("synthetic_shower.ipynb", [
+        "import os, sys, warnings\nimport pandas as pd\nimport matplotlib\nimport matplotlib.pyplot as plt",
+        "print(pd.get_option('display.max_colwidth'), matplotlib.rcParams['axes.titlelocation'], "
+        "os.environ.get('SYNTHETIC_LEFTOVER'), '/synthetic' in sys.path, os.path.basename(os.getcwd()), "
+        "globals().get('leftover', 'fresh namespace'), plt.get_fignums())",
+        "pd.DataFrame({'text': ['a synthetic long text to truncate']})",
+        "warnings.warn('synthetic warning, shown in every run')",
+    ])
+    return changer, shower
+
+
+def test_a_kernel_reused_by_another_notebook_runs_it_as_a_fresh_one_does(tmp_path):
+    changer, shower = write_notebooks_that_change_settings(tmp_path)
+    fresh = tmp_path / "fresh.ipynb"
+    pm.execute_notebook(str(shower), str(fresh), progress_bar=False, kernel_name="python3", cwd=str(tmp_path))
+    with KernelPool(tmp_path) as pool:
+        for source in (changer, shower):
+            with pool.kernel(source.name) as km:
+                pm.execute_notebook(str(source), str(tmp_path / f"pooled_{source.name}"), progress_bar=False,
+                                    kernel_name="python3", engine_name=ENGINE, km=km)
+        assert pool.started == 1                      # the shower ran in the changer's kernel
+    expected = outputs(fresh)
+    assert "50 center None False" in json.dumps(expected) and "synthetic warning" in json.dumps(expected)
+    assert outputs(tmp_path / f"pooled_{shower.name}") == expected
+
+
+def test_the_pipeline_notebooks_share_kernels_by_lane():
+    from analysis.kernels import lane
+
+    assert lane("01_clean.ipynb") == lane("03_forecast.ipynb") == lane("04_briefing.ipynb")
+    assert lane("02_validate.ipynb") != lane("01_clean.ipynb")     # runs beside 03, imports Great Expectations
+
+
 def test_a_kernel_whose_notebook_failed_is_not_reused(tmp_path):
     source = write_notebook(tmp_path)
     with KernelPool(tmp_path) as pool:

@@ -50,10 +50,13 @@ def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path |
         else:
             from .kernels import ENGINE
             # no cwd= here: papermill would chdir the whole process, and these run in threads; the pooled
-            # kernel was started in notebooks/ already (kernels.py)
+            # kernel was started in notebooks/ already (kernels.py). The executed copy is written once at the
+            # end (and when a cell fails), not twice per cell: nobody reads a staging folder while it runs,
+            # and re-encoding a notebook with its charts after every cell cost about 1 s of CPU a quarter
             with pool.kernel(name) as km:
                 pm.execute_notebook(str(paths.NOTEBOOKS_DIR / name), str(output), parameters=parameters,
-                                    progress_bar=False, kernel_name="python3", engine_name=ENGINE, km=km)
+                                    progress_bar=False, kernel_name="python3", engine_name=ENGINE, km=km,
+                                    request_save_on_cell_execute=False)
     except pm.PapermillExecutionError as exc:
         raise InputError([Problem(f"notebooks/{name}", f"stopped in cell {exc.exec_count}: {exc.ename}: {exc.evalue}",
                                   f"open the executed copy {paths.relative(shown_as or output)} to see where")]) from None
@@ -128,13 +131,25 @@ def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir
 def validation_report(notebook: Path, out_dir: Path, engine: str, parameters: dict, shown_as: Path | None = None,
                       pool: "KernelPool | None" = None) -> dict:
     """Run 02_validate into out_dir (Data Docs, results.json), render validation.pdf there; return the results."""
-    from .render import render_notebook
+    results = validation_notebook(notebook, out_dir, parameters, shown_as, pool)
+    validation_pdf(notebook, out_dir, engine)
+    return results
 
+
+def validation_notebook(notebook: Path, out_dir: Path, parameters: dict, shown_as: Path | None = None,
+                        pool: "KernelPool | None" = None) -> dict:
+    """Run 02_validate into out_dir (Data Docs, results.json); return the results."""
     Path(notebook).parent.mkdir(parents=True, exist_ok=True)
     execute_notebook("02_validate.ipynb", notebook, {**parameters, "out_dir": str(out_dir)}, shown_as=shown_as, pool=pool)
+    return json.loads((Path(out_dir) / "results.json").read_text(encoding="utf-8"))
+
+
+def validation_pdf(notebook: Path, out_dir: Path, engine: str) -> None:
+    """Render the executed 02_validate to out_dir/validation.pdf."""
+    from .render import render_notebook
+
     render_notebook(notebook, Path(out_dir) / "validation.pdf", lang="zh", engine=engine,
                     title="数据验证报告 Data validation report")
-    return json.loads((Path(out_dir) / "results.json").read_text(encoding="utf-8"))
 
 
 def next_version(target: Path, now: datetime) -> dict:
@@ -185,8 +200,7 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
         with KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS) as own:
             return run_quarter(as_of, langs, engine, reports_dir, clean_dir, raw_dir, progress, pool=own,
                                cache_dir=cache_dir, before_changes=before_changes)
-    for name in ("01_clean.ipynb", "02_validate.ipynb", "03_forecast.ipynb"):
-        pool.ensure(name)
+    pool.ensure("01_clean.ipynb")     # 03 and the briefings run in the same kernel after it (kernels.LANES)
     from .clean import resolve_as_of
     from .config import load_config
     from .ingest import ingest
@@ -206,6 +220,9 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
 
     cfg = load_config()
     obs, hashes = step("read and check raw files", ingest, raw_dir, cfg)
+    # 02's kernel (Great Expectations, about 6 s of CPU) starts once the raw files are read: started with 01's,
+    # the two halve the cores between them and 01, which everything waits for, starts seconds later
+    pool.ensure("02_validate.ipynb")
     quarter = resolve_as_of(as_of, obs, cfg)
     if paths.RETURNS_DIR.is_dir():       # department returns: a mistyped one stops the run here too (returns.py)
         from .returns import read_returns
@@ -251,7 +268,6 @@ def _publish(quarter: Quarter, tmp: Path, target: Path, clean_stage: Path, clean
 def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_dir: Path, langs: tuple[str, ...],
                 engine: str, step, reports_dir: Path, pool: "KernelPool", cache: dict, before_changes) -> None:
     """Notebooks 01-04 and the PDFs, all written into tmp (the report) and clean_dir (the staged clean data)."""
-    from .render import render_notebook
     from .validate import raise_on_errors
 
     common = {"as_of": quarter.label, "clean_dir": str(clean_dir), "raw_dir": str(raw_dir)}
@@ -263,19 +279,41 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
 
     step("01 clean", nb, "01_clean.ipynb", "01_clean.ipynb",
          {"as_of": quarter.label, "raw_dir": str(raw_dir), "out_dir": str(clean_dir), **cache})
-    pool.ensure("04_briefing.ipynb")       # warms while 02 and 03 run
-    # 02 and 03 both read only what 01 wrote: run them side by side (each in its own kernel)
-    with ThreadPoolExecutor(max_workers=2) as side:
-        forecast = side.submit(step, "03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb",
-                               {**common, "out_dir": str(tmp), **cache})
-        results = step("02 validate + validation.pdf", validation_report, nbs / "02_validate.ipynb", tmp / "validation",
-                       engine, common, failed / "notebooks" / "02_validate.ipynb", pool)
-        forecast.result()
-    raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
+    # 02 and 03 both read only what 01 wrote: run them side by side (each in its own kernel); validation.pdf
+    # renders while the briefings run (they need results.json, not the PDF), unless a check stops the run
+    renders = ThreadPoolExecutor(max_workers=2)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as side:
+            forecast = side.submit(step, "03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb",
+                                   {**common, "out_dir": str(tmp), **cache})
+            results = step("02 validate", validation_notebook, nbs / "02_validate.ipynb", tmp / "validation", common,
+                           failed / "notebooks" / "02_validate.ipynb", pool)
+            pdfs = [renders.submit(step, "02 validation.pdf", validation_pdf, nbs / "02_validate.ipynb", tmp / "validation",
+                                   engine)]
+            forecast.result()
+        try:
+            raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
+        except InputError:
+            pdfs[0].result()            # the message names validation.pdf: it is there when the run stops
+            raise
+        _briefings(quarter, tmp, nbs, common, langs, engine, step, reports_dir, renders, pdfs, nb, before_changes)
+    finally:
+        renders.shutdown(wait=True)
+    if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): the annex, only when a round has started
+        from .annex import annex_for_report
+        from .config import load_config
+        step("department annex (departments.<lang>.pdf)", annex_for_report, tmp, paths.RETURNS_DIR, load_config(), quarter,
+             langs, engine)
+
+
+def _briefings(quarter: Quarter, tmp: Path, nbs: Path, common: dict, langs: tuple[str, ...], engine: str, step,
+               reports_dir: Path, renders: ThreadPoolExecutor, pdfs: list, nb, before_changes) -> None:
+    """What changed, then 04 per language, each language's PDF and Word file rendered in renders; waits for pdfs too."""
     from .changes import write_changes      # against the published reports_dir/<earlier quarter>/, never a staging folder
     if before_changes is not None:
         before_changes()
     step("what changed (changes.csv)", write_changes, tmp, Path(reports_dir), quarter)
+    from .render import render_notebook
 
     # the languages one after the other in one warm kernel (a second kernel would cost more CPU than the
     # notebook itself); each language's PDF and Word file render while the next language's notebook runs
@@ -285,16 +323,9 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
         from .render_word import render_docx       # the same Markdown as the PDF, as an editable Word file
         step(f"04 briefing.{lang}.docx", render_docx, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.docx", lang)
 
-    with ThreadPoolExecutor(max_workers=2) as renders:
-        pdfs = []
-        for lang in langs:
-            step(f"04 briefing ({lang})", nb, "04_briefing.ipynb", f"04_briefing.{lang}.ipynb",
-                 {**common, "lang": lang, "report_dir": str(tmp)})
-            pdfs.append(renders.submit(render, lang))
-        for future in pdfs:
-            future.result()
-    if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): the annex, only when a round has started
-        from .annex import annex_for_report
-        from .config import load_config
-        step("department annex (departments.<lang>.pdf)", annex_for_report, tmp, paths.RETURNS_DIR, load_config(), quarter,
-             langs, engine)
+    for lang in langs:
+        step(f"04 briefing ({lang})", nb, "04_briefing.ipynb", f"04_briefing.{lang}.ipynb",
+             {**common, "lang": lang, "report_dir": str(tmp)})
+        pdfs.append(renders.submit(render, lang))
+    for future in pdfs:
+        future.result()
