@@ -191,3 +191,23 @@ def test_a_kernel_whose_notebook_failed_is_not_reused(tmp_path):
         assert not km.is_alive()
         with pool.kernel(source.name) as km2:
             assert km2 is not km
+
+
+def test_a_warm_up_that_never_finishes_does_not_hold_the_run(tmp_path, monkeypatch):
+    """A warm kernel that is neither ready nor dead (a hang seen once in the ready check) is abandoned after
+    WARM_TIMEOUT for a kernel started on the spot; the run goes on with that one."""
+    from concurrent.futures import Future
+
+    from analysis import kernels
+
+    monkeypatch.setattr(kernels, "WARM_TIMEOUT", 0.2)
+    pool = KernelPool(tmp_path)
+    stuck: Future = Future()                            # never completes
+    pool._idle["x"] = [stuck]
+    fresh = object()
+    monkeypatch.setattr(kernels, "lane", lambda notebook: "x")
+    monkeypatch.setattr(pool, "_start", lambda notebook: fresh)
+    monkeypatch.setattr(pool, "_recycle", lambda km, notebook: km)
+    with pool.kernel("01_clean.ipynb") as km:
+        assert km is fresh
+    pool._starter.shutdown(wait=True)

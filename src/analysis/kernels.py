@@ -33,6 +33,7 @@ import atexit
 import json
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -177,6 +178,9 @@ class PooledEngine(NBClientEngine):
 papermill_engines.register(ENGINE, PooledEngine)
 
 
+WARM_TIMEOUT = 180   # seconds a notebook waits for its warm kernel (a warm-up takes 2-10 s) before starting its own
+
+
 class KernelPool:
     """Kernels started ahead of need, one per lane (LANES), reused for the later notebooks of that lane."""
 
@@ -277,7 +281,13 @@ class KernelPool:
             self.warm(notebook)
             with self._lock:
                 future = self._idle[key].pop(0)
-        km = future.result()
+        try:
+            km = future.result(timeout=WARM_TIMEOUT)
+        except FutureTimeout:
+            # a kernel that is neither ready nor dead after this long (seen once: the run hung in the ready
+            # check) is abandoned for a fresh one started here, so a run is never held by a lost warm-up
+            future.add_done_callback(lambda f: f.exception() is None and self._shutdown(f.result()))
+            km = self._start(notebook)
         try:
             yield km
         except BaseException:
