@@ -65,8 +65,21 @@ def raw_files(raw_dir: Path) -> list[Path]:
                                   "give the folder that holds the raw release files (data/raw/), and check that it exists "
                                   "and can be read; 请检查原始数据目录")]) from None
     return sorted(p for p in entries
-                  if p.suffix.lower() in TABLE_SUFFIXES | CONVERT_SUFFIXES
+                  if (p.suffix.lower() in TABLE_SUFFIXES | CONVERT_SUFFIXES or misnamed_table(p))
                   and not p.name.startswith(("~$", "_", ".")))
+
+
+def misnamed_table(path: Path) -> bool:
+    """A table whose name does not end in .csv / .xlsx: "x.csv " (a trailing space or dot), "x.csv.txt", "x.xlsx.bak".
+
+    Such a file used to be skipped without a word (a planner saw the run pass and their figures missing);
+    it is listed and refused by read_table with the fix (rename it, or start its name with _ to keep it unread).
+    """
+    name = Path(path).name.lower()
+    if Path(name).suffix in TABLE_SUFFIXES | CONVERT_SUFFIXES:
+        return False
+    return (Path(name.rstrip(" .")).suffix in TABLE_SUFFIXES
+            or any(part in TABLE_SUFFIXES for part in Path(name).suffixes[:-1]))
 
 
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
@@ -143,6 +156,10 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     path = Path(path)
     rel = paths.relative(path)
     suffix = path.suffix.lower()
+    if misnamed_table(path):
+        raise InputError([Problem(rel, f'has a name that does not end in .csv or .xlsx ("{path.name}"), so it would not be read',
+                                  "rename it to end exactly in .csv or .xlsx (no trailing space, dot or extra extension); "
+                                  "to keep a file in data/raw/ unread, start its name with _; 请将文件名改为以 .csv 或 .xlsx 结尾")])
     if suffix in CONVERT_SUFFIXES:
         raise InputError([Problem(rel, f"is a {suffix} file, which this suite does not read",
                                   "save it as .xlsx or as CSV UTF-8 in data/raw/")])

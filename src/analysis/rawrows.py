@@ -104,7 +104,7 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
     try:
         period = parse_period(cells.get("period", ""), cells.get("year", ""))
     except CellError as e:
-        bad("period", e.message, e.fix)
+        bad(e.column or "period", e.message, e.fix)      # a bad year is named in the year column
 
     growth = None
     try:
