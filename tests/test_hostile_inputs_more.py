@@ -38,6 +38,17 @@ def _mixed() -> bytes:
     return _csv([R()]) + _csv([R(year="2021", notes="合成数据")], encoding="gbk").split(b"\r\n", 1)[1]
 
 
+def _docx() -> bytes:
+    """A Word document's zip layout (synthetic, nearly empty)."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
 # case -> (file name, bytes, what the message must contain)
 REFUSED: dict[str, tuple[str, bytes, list[str]]] = {
     "superscript footnote in value": ("synthetic_sup.csv", _csv([R(value="521²")]),
@@ -64,6 +75,14 @@ REFUSED: dict[str, tuple[str, bytes, list[str]]] = {
                                           ['does not end in .csv or .xlsx ("synthetic_trailing.csv ")', "start its name with _"]),
     "name ending in .csv.txt": ("synthetic_release.csv.txt", _csv([R()]), ["does not end in .csv or .xlsx", "rename it"]),
     "name ending in .xlsx.bak": ("synthetic_release.xlsx.bak", b"PK\x03\x04", ["does not end in .csv or .xlsx"]),
+    "row longer than the header": ("synthetic_long_row.csv", _csv([[*R().values(), "", "stray, cell"]]),
+                                   ["row 2, cell Q2", "has 17 cells but the header has 15", "column Q holds a value under no header",
+                                    '(value: "stray, cell")', "双引号"]),
+    "address without a site": ("synthetic_url_nohost.csv", _csv([R(source_url="https://")]),
+                               ['column "source_url", cell M2', "names no site", '(value: "https://")']),
+    "address urlsplit cannot read": ("synthetic_url_ipv6.csv", _csv([R(source_url="http://[::1")]),
+                                     ['column "source_url"', "names no site"]),
+    "Word document named .xlsx": ("synthetic_docx.xlsx", _docx(), ["is a Word document (.docx) named .xlsx", "Excel Workbook"]),
 }
 
 
@@ -92,6 +111,7 @@ def test_hostile_file_is_refused_with_file_row_column_value_and_fix(case, tmp_pa
     assert code == 2, stdout + stderr
     assert "Traceback" not in stdout + stderr
     assert name in stderr and "Fix:" in stderr
+    assert "nothing was written" in stderr and "未写入任何内容" in stderr, "the head says so in both languages"
     for needle in needles:
         assert needle in stderr, f"{needle!r} missing from:\n{stderr}"
     assert tree_digest(raw) == before_raw, "raw files are never modified"

@@ -232,9 +232,13 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     rows = []
     for number, row in body:
         if len(row) > len(header) and any(row[len(header):]):
-            problems.append(Problem(rel, f"has {len(row)} cells but the header has {len(header)}",
-                                    "a cell with a comma in it must be in double quotes; remove stray cells",
-                                    row=number, sheet=sheet))
+            extra = next(j for j in range(len(header), len(row)) if row[j])
+            problems.append(Problem(rel, f"has {len(row)} cells but the header has {len(header)}: column {_column_letter(extra + 1)} "
+                                         "holds a value under no header",
+                                    "a cell with a comma in it must be in double quotes (\"1,352.37\", \"海门, 南通\"); remove stray "
+                                    "cells; 含逗号的单元格须加双引号，删除多余单元格",
+                                    row=number, sheet=sheet, cell=f"{_column_letter(extra + 1)}{number}",
+                                    value=" | ".join(c for c in row[len(header):] if c)))
             continue
         rows.append((number, {c: v for c, v in zip(columns, row) if c}))
     if problems:

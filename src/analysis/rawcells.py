@@ -112,6 +112,7 @@ def _refuse_mixed_encodings(data: bytes, rel: str) -> None:
 def _check_xlsx_bytes(data: bytes, rel: str) -> None:
     """A file named .xlsx that is something else gets a fix for what it really is (an .xlsx is a zip file)."""
     if data.startswith(b"PK\x03\x04"):
+        _check_zip_is_workbook(data, rel)
         return
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError([Problem(rel, "is an old-format (.xls) or password-protected workbook saved under the name .xlsx",
@@ -125,6 +126,28 @@ def _check_xlsx_bytes(data: bytes, rel: str) -> None:
                                   "rename it to .csv (or open it in Excel and save it as .xlsx); 请将扩展名改为 .csv")])
     raise InputError([Problem(rel, "is not an .xlsx workbook (its content is not a zip file as .xlsx files are)",
                               "open it in Excel or WPS and save it as Excel Workbook (.xlsx), or export the sheet to CSV UTF-8")])
+
+
+def _check_zip_is_workbook(data: bytes, rel: str) -> None:
+    """A zip file named .xlsx that holds no workbook (a Word document, a zipped folder) is named for what it is.
+
+    load_workbook only said "OSError" or "KeyError" for these.
+    """
+    import zipfile
+
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return                          # a damaged zip: load_workbook reports it with its own message
+    if any(n.startswith("xl/") for n in names):
+        return
+    what = ("a Word document (.docx)" if any(n.startswith("word/") for n in names)
+            else "a PowerPoint file (.pptx)" if any(n.startswith("ppt/") for n in names)
+            else "an OpenDocument file (.ods/.odt)" if "mimetype" in names
+            else "a zip archive")
+    raise InputError([Problem(rel, f"is {what} named .xlsx, not an Excel workbook",
+                              "type or copy the figures into the template data/templates/raw_release_template.xlsx and save "
+                              "it as Excel Workbook (.xlsx), or export the sheet to CSV UTF-8; 请另存为 Excel 工作簿 (.xlsx)")])
 
 
 def _delimiter(text: str, known: dict[str, str] | None) -> tuple[str, str]:
