@@ -322,3 +322,25 @@ def test_an_untouched_good_return_is_still_read(tmp_path, cfg):
     folder = _return_with(tmp_path, lambda wb: None)
     table = read_returns(folder, cfg, Quarter(2025, 4))
     assert table.loc[table["target"] == "tech_service_firms", "value"].tolist() == [38.0]
+
+
+def test_a_value_cell_formatted_as_a_date_is_named_as_a_date(tmp_path):
+    """521 in a cell Excel formats as a date shows 1901-06-04; the message used to speak of a unit "-06-04"."""
+    from openpyxl import Workbook
+
+    from analysis.clean import run_clean
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "data"
+    ws.append(HEADER)
+    ws.append(list(R().values()))
+    ws["E2"] = datetime(1901, 6, 4)
+    wb.save(raw / "synthetic_value_date.xlsx")
+    with pytest.raises(InputError) as err:
+        run_clean("2025Q2", raw_dir=raw, out_dir=tmp_path / "clean")
+    text = str(err.value)
+    assert 'row 2, column "value", cell E2: is a date, not a number' in text and '(value: "1901-06-04")' in text
+    assert "format the cell as Number" in text and 'unit "-06-04"' not in text

@@ -90,6 +90,8 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _EXPONENT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+")
 _NOT_FINITE = {"inf", "infinity", "nan", "∞", "#num!", "#div/0!"}
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# What a workbook cell formatted as a date shows (rawcells._excel_cell), spaces already removed
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(\d{1,2}:\d{2}(:\d{2})?)?")
 # Digits with spaces between them: only a thousands grouping (1 234 567.5) is a number; "5 21" is a typo
 # or two cells run together, and removing the space silently made it 521.
 _SPACED_DIGITS = re.compile(r"\d[\d.,]*(?: +[\d.,]*\d)+")
@@ -128,6 +130,9 @@ def parse_number_text(raw: object) -> tuple[str, str, str]:
         raise CellError("is not a finite number (inf / nan is what a program writes for a missing or broken result)",
                         "write the figure as the source prints it, in digits (e.g. 521); leave the cell empty if the source "
                         "gives no figure; 请填写原文数字")
+    if _DATE_LIKE.fullmatch(s):
+        raise CellError("is a date, not a number (Excel shows a number in a cell formatted as a date as 1901-06-04)",
+                        "format the cell as Number (or General) and type the figure as printed; 请将单元格格式设为数值")
     if _EXPONENT.match(s):
         raise CellError("is written in scientific notation (1e5 = 100000; Excel shows a long number as 1.2E+11 in a narrow "
                         "column and saves only the digits shown)",
