@@ -82,6 +82,10 @@ REFUSED: dict[str, tuple[str, bytes, list[str]]] = {
                                ['column "source_url", cell M2', "names no site", '(value: "https://")']),
     "address urlsplit cannot read": ("synthetic_url_ipv6.csv", _csv([R(source_url="http://[::1")]),
                                      ['column "source_url"', "names no site"]),
+    "header repeated below the figures": ("synthetic_header_twice.csv", _csv([R(), HEADER, R(year="2021")]),
+                                          ["row 3: repeats the header row", '(value: "indicator, region, year, period")']),
+    "UTF-8 byte-order mark before GBK rows": ("synthetic_bom_gbk.csv", b"\xef\xbb\xbf" + _csv([R()], encoding="gbk"),
+                                              ["row 2", "mixes encodings", "byte-order mark", "line 2"]),
     "Word document named .xlsx": ("synthetic_docx.xlsx", _docx(), ["is a Word document (.docx) named .xlsx", "Excel Workbook"]),
 }
 
@@ -295,6 +299,10 @@ RETURN_CASES = {
     "grey unit cell changed": (_cell("D2", "万家"), ['column "单位 unit", cell D2', "grey unit cell was changed", "put back 家"]),
     "date before the plan's base year": (_cell("L2", datetime(1999, 12, 31)),
                                          ['column "截至日期 as at", cell L2', "before the plan's base year", "1999-12-31"]),
+    "column added with a note in it": (lambda wb: (wb[TARGET_SHEET].cell(1, 17, "说明 note"),
+                                                   wb[TARGET_SHEET].cell(3, 17, "SYNTHETIC 实际有40家")),
+                                       ['row 3, column "说明 note", cell Q3', "was added to the form", "备注 comment",
+                                        '(value: "SYNTHETIC 实际有40家")']),
     "hidden targets sheet": (lambda wb: setattr(wb[TARGET_SHEET], "sheet_state", "hidden"),
                              [f'sheet "{TARGET_SHEET}": the sheet "{TARGET_SHEET}" is hidden', "Unhide"]),
 }

@@ -231,6 +231,13 @@ def read_table(path: Path, cfg: Config) -> RawTable:
 
     rows = []
     for number, row in body:
+        if sum(1 for v, c in zip(row, columns) if c and known.get(header_key(v)) == c) >= 3:
+            # a second header: two files pasted one below the other; one message, not one per cell
+            problems.append(Problem(rel, "repeats the header row (two tables pasted one below the other?)",
+                                    "delete this row, and check that the rows below it are figures of the same publication "
+                                    "(another publication goes in its own file); 请删除重复的表头行",
+                                    row=number, sheet=sheet, value=", ".join(c for c in row[:4] if c)))
+            continue
         if len(row) > len(header) and any(row[len(header):]):
             extra = next(j for j in range(len(header), len(row)) if row[j])
             problems.append(Problem(rel, f"has {len(row)} cells but the header has {len(header)}: column {_column_letter(extra + 1)} "

@@ -19,6 +19,7 @@ from pathlib import Path
 from .config import Config
 from .errors import InputError, Problem
 from .parse import DIGIT_LOOKALIKE_FIX, digit_lookalike, norm_key
+from .rawbytes import check_zip_is_workbook, refuse_mixed_encodings
 
 # The template's sheets (scripts/make_template.py): figures go on DATA_SHEET; the others are
 # instructions, the example row and the drop-down lists, and are never read as figures.
@@ -64,7 +65,7 @@ def _decode(data: bytes, rel: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
-        _refuse_mixed_encodings(data, rel)
+        refuse_mixed_encodings(data, rel)
         try:
             # GB18030 is GBK plus the characters GBK lacks (䶮, emoji...): what Chinese Windows and WPS save
             return data.decode("gb18030")
@@ -75,44 +76,10 @@ def _decode(data: bytes, rel: str) -> str:
                                       "请用记事本或 Excel 另存为 CSV UTF-8", row=line)]) from None
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _refuse_mixed_encodings(data: bytes, rel: str) -> None:
-    """Refuse a file whose lines are partly UTF-8 Chinese and partly not UTF-8 (rows pasted from a GBK file, or a
-    damaged ending).
-
-    Decoded as GBK as a whole, its UTF-8 rows became mojibake (海门 -> 娴烽棬)
-    and were reported as unknown regions, indicators and units, hiding the
-    one real fault. A GBK line is practically never valid UTF-8 holding a
-    Chinese character, so both kinds of line in one file mean mixed encodings.
-    """
-    utf8_line = bad_line = None
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if line.isascii():
-            continue
-        try:
-            text = line.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            bad_line = bad_line or (number, line, exc.start)
-        else:
-            if utf8_line is None and _CJK.search(text):
-                utf8_line = number
-        if utf8_line and bad_line:
-            number, line, start = bad_line
-            raise InputError([Problem(
-                rel, f"mixes encodings: line {utf8_line} is UTF-8 text but line {number} holds bytes that are not UTF-8 "
-                     f"(from character {len(line[:start].decode('utf-8', 'replace')) + 1}: "
-                     f"{line[start:start + 8].hex(' ')}), so it is neither UTF-8 nor GBK as a whole",
-                f"retype or re-paste line {number} (rows copied from a file saved as GBK/ANSI, or a damaged end of file), "
-                "then save the whole file as CSV UTF-8; 文件混用了两种编码，请重新录入该行并另存为 CSV UTF-8",
-                row=number, value=line[:start].decode("utf-8", "replace")[-60:])])
-
-
 def _check_xlsx_bytes(data: bytes, rel: str) -> None:
     """A file named .xlsx that is something else gets a fix for what it really is (an .xlsx is a zip file)."""
     if data.startswith(b"PK\x03\x04"):
-        _check_zip_is_workbook(data, rel)
+        check_zip_is_workbook(data, rel)
         return
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError([Problem(rel, "is an old-format (.xls) or password-protected workbook saved under the name .xlsx",
@@ -126,28 +93,6 @@ def _check_xlsx_bytes(data: bytes, rel: str) -> None:
                                   "rename it to .csv (or open it in Excel and save it as .xlsx); 请将扩展名改为 .csv")])
     raise InputError([Problem(rel, "is not an .xlsx workbook (its content is not a zip file as .xlsx files are)",
                               "open it in Excel or WPS and save it as Excel Workbook (.xlsx), or export the sheet to CSV UTF-8")])
-
-
-def _check_zip_is_workbook(data: bytes, rel: str) -> None:
-    """A zip file named .xlsx that holds no workbook (a Word document, a zipped folder) is named for what it is.
-
-    load_workbook only said "OSError" or "KeyError" for these.
-    """
-    import zipfile
-
-    try:
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return                          # a damaged zip: load_workbook reports it with its own message
-    if any(n.startswith("xl/") for n in names):
-        return
-    what = ("a Word document (.docx)" if any(n.startswith("word/") for n in names)
-            else "a PowerPoint file (.pptx)" if any(n.startswith("ppt/") for n in names)
-            else "an OpenDocument file (.ods/.odt)" if "mimetype" in names
-            else "a zip archive")
-    raise InputError([Problem(rel, f"is {what} named .xlsx, not an Excel workbook",
-                              "type or copy the figures into the template data/templates/raw_release_template.xlsx and save "
-                              "it as Excel Workbook (.xlsx), or export the sheet to CSV UTF-8; 请另存为 Excel 工作簿 (.xlsx)")])
 
 
 def _delimiter(text: str, known: dict[str, str] | None) -> tuple[str, str]:

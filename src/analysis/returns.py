@@ -85,6 +85,26 @@ def _header(cells: list[str], columns: list[tuple[str, str, bool]], rel: str, sh
     return index, []
 
 
+def _added_columns(cells: list[list[str]], read: set[int], rel: str, sheet: str) -> list[Problem]:
+    """Columns a unit added to the form that hold something: never read, so refused rather than dropped without a word
+    (a note typed in an added column "我们实际有40家" was lost)."""
+    problems = []
+    for j in range(max((len(r) for r in cells), default=0)):
+        if j in read:
+            continue
+        filled = next(((r, row[j]) for r, row in enumerate(cells[1:], start=2) if j < len(row) and row[j].strip()), None)
+        if filled is None:
+            continue
+        header = cells[0][j] if j < len(cells[0]) else ""
+        r, text = filled
+        problems.append(Problem(rel, f"column {_column_letter(j + 1)} ({header or 'no header'}) was added to the form; what it "
+                                     "holds is not read", "move what it says into the comment column (备注 comment) of the "
+                                     "same row, then delete the added column; 请将内容移到备注列并删除新增的列",
+                                row=r, column=header or _column_letter(j + 1), sheet=sheet, cell=f"{_column_letter(j + 1)}{r}",
+                                value=text))
+    return problems
+
+
 def _parse_day(text: str, where: dict, rel: str, what: str, latest: date,
                earliest: date | None = None) -> tuple[date | None, list[Problem]]:
     """A day within [earliest, latest]: a return reports on the plan, so a day before its base year is a typo (1999)."""
@@ -242,6 +262,7 @@ def read_return(path: Path, cfg: Config, quarter: Quarter) -> tuple[list[dict], 
         if found:
             continue
         letters = {k: _column_letter(j + 1) for k, j in index.items()}
+        problems += _added_columns(cells, set(index.values()), rel, sheet_name)
         for r, texts in enumerate(cells[1:], start=2):
             row = {k: (texts[j].strip() if j < len(texts) else "") for k, j in index.items()}
             obs, found = _row(kind, row, cfg, rel, sheet_name, r, letters, quarter)
