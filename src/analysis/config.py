@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 
 from . import paths
+from .config_checks import (MAX_EXPANDED_NODES, UniqueKeyLoader, expanded_size, number_problems,
+                            registry_shape_problems, settings_problems)
 from .errors import InputError, Problem
 from .parse import norm_key
 
@@ -140,14 +142,33 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise InputError([Problem(rel, "the file is missing", f"restore {rel} from the repository (git checkout -- {rel})")])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+    except OSError as exc:              # a folder named settings.yaml, a file that cannot be read
+        raise InputError([Problem(rel, f"cannot be read ({exc.strerror})",
+                                  f"make {rel} a readable file again: restore it from the repository (git checkout -- {rel}); "
+                                  "请从仓库恢复该文件")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError([Problem(rel, f"is not UTF-8 text (an unreadable byte on line {line}; saved as GBK/ANSI?)",
+                                  "save it again as UTF-8 (in Notepad: Save As > Encoding UTF-8); 请以 UTF-8 编码保存",
+                                  row=line)]) from None
+    try:
+        data = yaml.load(text, Loader=UniqueKeyLoader)     # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError([Problem(rel, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
-                                  "fix the indentation or quoting at that line",
+                                  "fix the indentation (spaces, never tabs), the quoting or the repeated key at that line; "
+                                  "请检查该行的缩进、引号或重复的键",
                                   row=(mark.line + 1) if mark else None)]) from None
     if not isinstance(data, dict):
         raise InputError([Problem(rel, "does not hold a YAML mapping", "restore the file from the repository")])
+    if expanded_size(data) > MAX_EXPANDED_NODES:
+        raise InputError([Problem(rel, f"expands to more than {MAX_EXPANDED_NODES:,} entries through its aliases (*name), "
+                                       "far more than any registry holds (an alias bomb?)",
+                                  "remove the aliases that repeat other aliases, or restore the file from the repository; "
+                                  "请删除嵌套引用")])
     return data
 
 
@@ -164,9 +185,14 @@ def _indicators(data: dict[str, Any], rel: str) -> tuple[dict[str, Indicator], d
                 aliases=tuple(spec.get("aliases") or ()), derive_from_growth=bool(spec.get("derive_from_growth", False)),
                 pandemic=str(spec.get("pandemic", "none")), panel=bool(spec.get("panel", False)),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             problems.append(Problem(rel, f"indicator {ind_id} is incomplete ({exc})",
                                     "give it name_zh, name_en, unit, units, kind, non_negative and bounds", column=ind_id))
+            continue
+        if (len(ind.bounds) != 2 or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in ind.bounds)
+                or ind.bounds[0] > ind.bounds[1]):
+            problems.append(Problem(rel, f"indicator {ind_id} has bounds {list(spec['bounds'])!r}, not [low, high] in numbers",
+                                    "write bounds: [low, high], e.g. [0, 5000], in the canonical unit", column=ind_id))
             continue
         if ind.kind not in INDICATOR_KINDS:
             problems.append(Problem(rel, f"indicator {ind_id} has kind {ind.kind!r}",
@@ -193,7 +219,15 @@ def _targets(data: dict[str, Any], rel: str, indicators: dict[str, Indicator]) -
     seen: set[str] = set()
     targets = []
     for spec in data.get("targets") or []:
+        if not isinstance(spec, dict):
+            problems.append(Problem(rel, "an entry of targets is not a mapping", "write each target as - id: ..., clause: ...",
+                                    value=str(spec)[:120]))
+            continue
         tid = spec.get("id", "?")
+        bad_numbers = number_problems(spec, ("value", "value_max", "tolerance"), rel, f"target {tid}")
+        if bad_numbers:
+            problems += bad_numbers
+            continue
         try:
             t = Target(
                 id=tid, clause=tuple(str(c) for c in spec["clause"]), statement=spec["statement"],
@@ -243,6 +277,11 @@ def load_config(config_dir: Path = paths.CONFIG_DIR) -> Config:
     settings = _read_yaml(config_dir / "settings.yaml")
     ind_data = _read_yaml(config_dir / "indicators.yaml")
     tgt_data = _read_yaml(config_dir / "targets.yaml")
+    shape = (settings_problems(settings, paths.relative(config_dir / "settings.yaml"))
+             + registry_shape_problems(ind_data, "indicators", dict, paths.relative(config_dir / "indicators.yaml"))
+             + registry_shape_problems(tgt_data, "targets", list, paths.relative(config_dir / "targets.yaml")))
+    if shape:
+        raise InputError(shape)
     indicators, index, problems = _indicators(ind_data, paths.relative(config_dir / "indicators.yaml"))
     targets, tproblems = _targets(tgt_data, paths.relative(config_dir / "targets.yaml"), indicators)
     problems += tproblems

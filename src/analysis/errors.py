@@ -73,7 +73,8 @@ class InputError(Exception):
     def __str__(self) -> str:
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''}" + (
-            f": {self.note}" if self.note else " in the input; nothing was written (data/raw and the previous outputs are unchanged):")
+            f": {self.note}" if self.note else " in the input; nothing was written (data/raw and the previous outputs are unchanged) "
+                                               f"/ 输入数据有 {n} 个问题，未写入任何内容（原始数据和已有输出均未改动）:")
         limit = max(1, self.shown if self.shown is not None else PROBLEMS_SHOWN)
         lines = [head, *(f"  {i}. {p}" for i, p in enumerate(self.problems[:limit], 1))]
         if n > limit:

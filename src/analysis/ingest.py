@@ -65,8 +65,21 @@ def raw_files(raw_dir: Path) -> list[Path]:
                                   "give the folder that holds the raw release files (data/raw/), and check that it exists "
                                   "and can be read; 请检查原始数据目录")]) from None
     return sorted(p for p in entries
-                  if p.suffix.lower() in TABLE_SUFFIXES | CONVERT_SUFFIXES
+                  if (p.suffix.lower() in TABLE_SUFFIXES | CONVERT_SUFFIXES or misnamed_table(p))
                   and not p.name.startswith(("~$", "_", ".")))
+
+
+def misnamed_table(path: Path) -> bool:
+    """A table whose name does not end in .csv / .xlsx: "x.csv " (a trailing space or dot), "x.csv.txt", "x.xlsx.bak".
+
+    Such a file used to be skipped without a word (a planner saw the run pass and their figures missing);
+    it is listed and refused by read_table with the fix (rename it, or start its name with _ to keep it unread).
+    """
+    name = Path(path).name.lower()
+    if Path(name).suffix in TABLE_SUFFIXES | CONVERT_SUFFIXES:
+        return False
+    return (Path(name.rstrip(" .")).suffix in TABLE_SUFFIXES
+            or any(part in TABLE_SUFFIXES for part in Path(name).suffixes[:-1]))
 
 
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
@@ -143,6 +156,10 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     path = Path(path)
     rel = paths.relative(path)
     suffix = path.suffix.lower()
+    if misnamed_table(path):
+        raise InputError([Problem(rel, f'has a name that does not end in .csv or .xlsx ("{path.name}"), so it would not be read',
+                                  "rename it to end exactly in .csv or .xlsx (no trailing space, dot or extra extension); "
+                                  "to keep a file in data/raw/ unread, start its name with _; 请将文件名改为以 .csv 或 .xlsx 结尾")])
     if suffix in CONVERT_SUFFIXES:
         raise InputError([Problem(rel, f"is a {suffix} file, which this suite does not read",
                                   "save it as .xlsx or as CSV UTF-8 in data/raw/")])
@@ -214,10 +231,21 @@ def read_table(path: Path, cfg: Config) -> RawTable:
 
     rows = []
     for number, row in body:
+        if sum(1 for v, c in zip(row, columns) if c and known.get(header_key(v)) == c) >= 3:
+            # a second header: two files pasted one below the other; one message, not one per cell
+            problems.append(Problem(rel, "repeats the header row (two tables pasted one below the other?)",
+                                    "delete this row, and check that the rows below it are figures of the same publication "
+                                    "(another publication goes in its own file); 请删除重复的表头行",
+                                    row=number, sheet=sheet, value=", ".join(c for c in row[:4] if c)))
+            continue
         if len(row) > len(header) and any(row[len(header):]):
-            problems.append(Problem(rel, f"has {len(row)} cells but the header has {len(header)}",
-                                    "a cell with a comma in it must be in double quotes; remove stray cells",
-                                    row=number, sheet=sheet))
+            extra = next(j for j in range(len(header), len(row)) if row[j])
+            problems.append(Problem(rel, f"has {len(row)} cells but the header has {len(header)}: column {_column_letter(extra + 1)} "
+                                         "holds a value under no header",
+                                    "a cell with a comma in it must be in double quotes (\"1,352.37\", \"海门, 南通\"); remove stray "
+                                    "cells; 含逗号的单元格须加双引号，删除多余单元格",
+                                    row=number, sheet=sheet, cell=f"{_column_letter(extra + 1)}{number}",
+                                    value=" | ".join(c for c in row[len(header):] if c)))
             continue
         rows.append((number, {c: v for c, v in zip(columns, row) if c}))
     if problems:

@@ -20,16 +20,42 @@ from datetime import date, datetime
 class CellError(ValueError):
     """A cell that cannot be read; carries the fix to show the user."""
 
-    def __init__(self, message: str, fix: str):
+    def __init__(self, message: str, fix: str, column: str | None = None):
         super().__init__(message)
         self.message = message
         self.fix = fix
+        self.column = column        # when the fault is in another cell than the one parsed (the year of a period)
 
 
 _DASHES = dict.fromkeys(map(ord, "\u2212\u2013\u2014\u2015\uff0d\u301c~"), "-")
 # Invisible characters that web pages and Excel leave in copied text (zero-width space and joiners,
 # word joiner, a BOM inside a cell, soft hyphen): "value" with one of them must still be "value".
 _DASHES.update(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None))
+# Left-to-right / right-to-left and Arabic letter marks: invisible, left by copying from web pages and
+# right-to-left editors; unlike the overrides (refused in rawcells) they reorder nothing in a name.
+_DASHES.update(dict.fromkeys(map(ord, "\u200e\u200f\u061c"), None))
+
+
+def digit_lookalike(text: str) -> str | None:
+    """The first character that NFKC would turn into a digit without being one (², ¹, ①, ⑴, ₂, ½), or None.
+
+    NFKC rightly reads full-width digits (５２１, category Nd) as 521, but it
+    also turns a footnote mark into a digit: "521²" (footnote 2) became 5212
+    and "①00" became 100, accepted as a figure without a word. Such a
+    character in a number, year or date is refused instead (see
+    data/raw/README.md).
+    """
+    if text.isascii():
+        return None
+    for ch in text:
+        if not ch.isascii() and unicodedata.category(ch) in ("No", "Nl") and any(
+                c.isdigit() for c in unicodedata.normalize("NFKC", ch)):
+            return ch
+    return None
+
+
+DIGIT_LOOKALIKE_FIX = ("delete the footnote or list mark (², ①, ⑴ ...): type the figure in plain digits as printed, and put a "
+                       "footnote in the notes column; 请删除上标或圈码等注释符号，只填数字，注释写入备注列")
 
 
 _SPACES = re.compile(r"\s+")
@@ -64,6 +90,21 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _EXPONENT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+")
 _NOT_FINITE = {"inf", "infinity", "nan", "∞", "#num!", "#div/0!"}
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# What a workbook cell formatted as a date shows (rawcells._excel_cell), spaces already removed
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(\d{1,2}:\d{2}(:\d{2})?)?")
+# Digits with spaces between them: only a thousands grouping (1 234 567.5) is a number; "5 21" is a typo
+# or two cells run together, and removing the space silently made it 521.
+_SPACED_DIGITS = re.compile(r"\d[\d.,]*(?: +[\d.,]*\d)+")
+_SPACE_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+(?:\.\d+)?")
+
+
+def _check_spaces(s: str) -> None:
+    """Refuse spaces inside a number unless they group thousands (s is normalised: one space at most)."""
+    for m in _SPACED_DIGITS.finditer(s):
+        if not _SPACE_THOUSANDS.fullmatch(m.group()):
+            raise CellError(f'has a space inside the number ("{m.group()}")',
+                            "write the number without spaces, as printed (e.g. 521 or 1352.37); a space may only separate "
+                            "groups of three digits (1 352.37); 数字中间不应有空格")
 
 
 def parse_number_text(raw: object) -> tuple[str, str, str]:
@@ -73,7 +114,9 @@ def parse_number_text(raw: object) -> tuple[str, str, str]:
     (约500, 突破650, 20左右) and a magnitude or unit written after the number
     (521亿, 640万人次). Raises CellError for anything else.
     """
-    s = normalise_text(raw).replace(" ", "")
+    spaced = normalise_text(raw)
+    _check_spaces(spaced)
+    s = spaced.replace(" ", "")
     qualifier = ""
     for words, suffix, code in ((_APPROX_WORDS, _APPROX_SUFFIX, "approximately"),
                                 (_LOWER_WORDS, _LOWER_SUFFIX, "lower_bound")):
@@ -87,6 +130,9 @@ def parse_number_text(raw: object) -> tuple[str, str, str]:
         raise CellError("is not a finite number (inf / nan is what a program writes for a missing or broken result)",
                         "write the figure as the source prints it, in digits (e.g. 521); leave the cell empty if the source "
                         "gives no figure; 请填写原文数字")
+    if _DATE_LIKE.fullmatch(s):
+        raise CellError("is a date, not a number (Excel shows a number in a cell formatted as a date as 1901-06-04)",
+                        "format the cell as Number (or General) and type the figure as printed; 请将单元格格式设为数值")
     if _EXPONENT.match(s):
         raise CellError("is written in scientific notation (1e5 = 100000; Excel shows a long number as 1.2E+11 in a narrow "
                         "column and saves only the digits shown)",
@@ -113,7 +159,9 @@ def parse_number_text(raw: object) -> tuple[str, str, str]:
 
 def parse_growth(raw: object) -> float | None:
     """Year-on-year growth in percent: '3', '3%', '+3.0％', '-2.1', '增长3%', '下降2%'. Empty -> None."""
-    s = normalise_text(raw).replace(" ", "")
+    spaced = normalise_text(raw)
+    _check_spaces(spaced)
+    s = spaced.replace(" ", "")
     if not s:
         return None
     sign = 1.0
@@ -169,7 +217,7 @@ def parse_period(period_raw: object, year_raw: object = "") -> Period:
     if y_text.endswith(".0"):          # a year typed into an Excel number cell
         y_text = y_text[:-2]
     if y_text and not re.fullmatch(r"\d{4}", y_text):
-        raise CellError("is not a four-digit year", "write the year as four digits, e.g. 2023")
+        raise CellError("is not a four-digit year", "write the year as four digits, e.g. 2023", column="year")
     year_col = int(y_text) if y_text else None
 
     m = re.fullmatch(r"(\d{4})(?:年)?(.*)", p)
@@ -205,7 +253,8 @@ def parse_period(period_raw: object, year_raw: object = "") -> Period:
     if year is None:
         raise CellError("has no year", "put the year in the year column (e.g. 2023) or in the period (2023年1-9月)")
     if not 1949 <= year <= 2100:
-        raise CellError(f"has the year {year}, which is out of range", "check the year for a typo")
+        raise CellError(f"has the year {year}, which is out of range", "check the year for a typo",
+                        column=None if year_in_period else "year")
     return Period(year, kind, month_to)
 
 

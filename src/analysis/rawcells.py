@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .config import Config
 from .errors import InputError, Problem
-from .parse import norm_key
+from .parse import DIGIT_LOOKALIKE_FIX, digit_lookalike, norm_key
+from .rawbytes import check_zip_is_workbook, refuse_mixed_encodings
 
 # The template's sheets (scripts/make_template.py): figures go on DATA_SHEET; the others are
 # instructions, the example row and the drop-down lists, and are never read as figures.
@@ -64,17 +65,21 @@ def _decode(data: bytes, rel: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
+        refuse_mixed_encodings(data, rel)
         try:
-            return data.decode("gbk")
+            # GB18030 is GBK plus the characters GBK lacks (䶮, emoji...): what Chinese Windows and WPS save
+            return data.decode("gb18030")
         except UnicodeDecodeError:
             line = data[: utf8_error.start].count(b"\n") + 1
             raise InputError([Problem(rel, f"is neither UTF-8 nor GBK text (first unreadable byte on line {line})",
-                                      "open it in a text editor or Excel and save it as CSV UTF-8", row=line)]) from None
+                                      "open it in a text editor or Excel and save it as CSV UTF-8; "
+                                      "请用记事本或 Excel 另存为 CSV UTF-8", row=line)]) from None
 
 
 def _check_xlsx_bytes(data: bytes, rel: str) -> None:
     """A file named .xlsx that is something else gets a fix for what it really is (an .xlsx is a zip file)."""
     if data.startswith(b"PK\x03\x04"):
+        check_zip_is_workbook(data, rel)
         return
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError([Problem(rel, "is an old-format (.xls) or password-protected workbook saved under the name .xlsx",
@@ -185,13 +190,16 @@ def _cells_from_csv(text: str, rel: str, known: dict[str, str] | None = None, ma
 # carriage return are ordinary (a line break inside a cell).
 # Bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) are invisible and reorder the text
 # around them as a reader sees it ("Trojan source"): a title would show something other than it holds.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Tag characters (U+E0000-U+E007F) are invisible ASCII look-alikes used to hide text from a reader.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\U000e0000-\U000e007f]")
 _CONTROL_MESSAGE = "holds a control character"
 
 
 # The one column of long free text: the rest (titles, publishers, URLs, confirmed reasons) are printed in
 # the briefings, the validation report and figures.csv, and have the shorter limit max_text_chars.
 LONG_TEXT_COLUMNS = {"notes"}
+# Columns read as numbers, years or dates: a footnote mark there would turn into a digit (parse.digit_lookalike).
+NUMBER_COLUMNS = {"value", "growth_pct", "year", "period", "published"}
 
 
 def cell_problems(cells: list[list[str]], rel: str, sheet: str | None, max_cell: int,
@@ -212,15 +220,24 @@ def cell_problems(cells: list[list[str]], rel: str, sheet: str | None, max_cell:
 
     for r, row in enumerate(cells, start=1):
         for c, cell in enumerate(row, start=1):
-            if not isinstance(cell, str) or not cell or (len(cell) <= short and not _CONTROL.search(cell)):
+            if not isinstance(cell, str) or not cell:
+                continue
+            mark = (digit_lookalike(cell) if header and not cell.isascii() and column_name(c) in NUMBER_COLUMNS
+                    else None)
+            if len(cell) <= short and mark is None and not _CONTROL.search(cell):
                 continue
             column = column_name(c)
             limit = max_cell if column in LONG_TEXT_COLUMNS else short
             where = dict(row=r, column=column, sheet=sheet, cell=f"{_column_letter(c)}{r}")
+            if mark is not None:
+                problems.append(Problem(rel, f"holds the character {mark} (U+{ord(mark):04X}), a footnote or list mark that "
+                                             "would be read as a digit",
+                                        DIGIT_LOOKALIKE_FIX, value=cell, **where))
             m = _CONTROL.search(cell)
             if m:
                 code = ord(m.group())
-                label = {0: "NUL", 0x1b: "ESC", 0x7f: "DEL"}.get(code, "bidirectional override" if code > 0x2000 else "")
+                label = {0: "NUL", 0x1b: "ESC", 0x7f: "DEL"}.get(code, "invisible tag character" if code >= 0xE0000
+                                                                  else "bidirectional override" if code > 0x2000 else "")
                 problems.append(Problem(rel, f"{_CONTROL_MESSAGE} U+{code:04X}{' (' + label + ')' if label else ''} "
                                              f"at character {m.start() + 1} of the cell",
                                         "delete the character (retype the cell; it is often left by a broken export or a copy "

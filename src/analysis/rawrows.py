@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from .config import Config
 from .errors import Problem
@@ -54,6 +55,14 @@ def _combined_unit(rest: str, unit_cell: str) -> str:
         return unit_cell
     raise CellError(f'has the unit "{rest}" after the number but the unit column says "{unit_cell}"',
                     "write the number alone in the value column and the unit as printed in the unit column")
+
+
+def _site(url: str) -> str:
+    """The site an address names ("" for "https://" alone, or for an address urlsplit cannot read, such as "http://[x")."""
+    try:
+        return urlsplit(url.split()[0]).netloc
+    except ValueError:
+        return ""
 
 
 def vocabulary_fix(cfg: Config, column: str, typed: str) -> str:
@@ -104,7 +113,7 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
     try:
         period = parse_period(cells.get("period", ""), cells.get("year", ""))
     except CellError as e:
-        bad("period", e.message, e.fix)
+        bad(e.column or "period", e.message, e.fix)      # a bad year is named in the year column
 
     growth = None
     try:
@@ -163,6 +172,12 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
     url = cells.get("source_url", "")
     if url and not url.lower().startswith(("http://", "https://")):
         bad("source_url", "is not a web address", "give the full address starting with http:// or https://")
+    elif url and not _site(url):
+        # "https://" alone, or "https:///path": no site to cite. (A space inside an address is refused by
+        # validation, whose Data Docs then show the address; see tests/test_escaping.py.)
+        bad("source_url", "is not a web address: it names no site after http(s)://",
+            "copy the address again from the browser's address bar (e.g. https://www.haimen.gov.cn/...); "
+            "请从浏览器地址栏重新复制网址")
 
     confirmed = cells.get("confirmed", "").strip()
     if confirmed and norm_key(confirmed) in {norm_key(w) for w in BARE_CONFIRMATIONS}:

@@ -26,7 +26,8 @@ from .config import Config
 from .errors import InputError, Problem
 from .figures import return_figure_id
 from .forms import FIGURE_STATUS, MILESTONE_COLUMNS, MILESTONE_SHEET, MILESTONE_STATUS, TARGET_COLUMNS, TARGET_SHEET
-from .parse import CellError, norm_key, normalise_text, parse_date, parse_number_text
+from .parse import (DIGIT_LOOKALIKE_FIX, CellError, digit_lookalike, norm_key, normalise_text, parse_date,
+                    parse_number_text)
 from .quarters import Quarter
 from .rawcells import _CONTROL, _check_unpacked_size, _check_xlsx_bytes, _column_letter, _has_formulas, sheet_cells
 from .responsible import responsibilities
@@ -84,7 +85,29 @@ def _header(cells: list[str], columns: list[tuple[str, str, bool]], rel: str, sh
     return index, []
 
 
-def _parse_day(text: str, where: dict, rel: str, what: str, latest: date) -> tuple[date | None, list[Problem]]:
+def _added_columns(cells: list[list[str]], read: set[int], rel: str, sheet: str) -> list[Problem]:
+    """Columns a unit added to the form that hold something: never read, so refused rather than dropped without a word
+    (a note typed in an added column "我们实际有40家" was lost)."""
+    problems = []
+    for j in range(max((len(r) for r in cells), default=0)):
+        if j in read:
+            continue
+        filled = next(((r, row[j]) for r, row in enumerate(cells[1:], start=2) if j < len(row) and row[j].strip()), None)
+        if filled is None:
+            continue
+        header = cells[0][j] if j < len(cells[0]) else ""
+        r, text = filled
+        problems.append(Problem(rel, f"column {_column_letter(j + 1)} ({header or 'no header'}) was added to the form; what it "
+                                     "holds is not read", "move what it says into the comment column (备注 comment) of the "
+                                     "same row, then delete the added column; 请将内容移到备注列并删除新增的列",
+                                row=r, column=header or _column_letter(j + 1), sheet=sheet, cell=f"{_column_letter(j + 1)}{r}",
+                                value=text))
+    return problems
+
+
+def _parse_day(text: str, where: dict, rel: str, what: str, latest: date,
+               earliest: date | None = None) -> tuple[date | None, list[Problem]]:
+    """A day within [earliest, latest]: a return reports on the plan, so a day before its base year is a typo (1999)."""
     try:
         d = parse_date(text)
     except CellError as exc:
@@ -95,6 +118,10 @@ def _parse_day(text: str, where: dict, rel: str, what: str, latest: date) -> tup
         return None, [Problem(rel, f"{what} is after the end of the quarter reported ({latest.isoformat()})",
                               f"give a date on or before {latest.isoformat()}; a later date belongs in the next quarter's return",
                               value=text, **where)]
+    if earliest is not None and d.earliest < earliest:
+        return None, [Problem(rel, f"{what} is before the plan's base year ({earliest.isoformat()})",
+                              f"check the year: give the day the value is counted to, between {earliest.isoformat()} and "
+                              f"{latest.isoformat()}; 请检查年份", value=text, **where)]
     return d.earliest, []
 
 
@@ -126,6 +153,18 @@ def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r:
     for k in inputs:
         if _CONTROL.search(cells.get(k, "")):
             problems.append(Problem(rel, "holds a control character", "retype the cell's text", value=cells[k], **where(k)))
+    mark = digit_lookalike(cells.get("value", ""))
+    if mark is not None:       # NFKC below would read 38² as 382
+        problems.append(Problem(rel, f"value holds the character {mark} (U+{ord(mark):04X}), a footnote or list mark that "
+                                     "would be read as a digit", DIGIT_LOOKALIKE_FIX, value=cells["value"], **where("value")))
+    # The grey unit cell says in what the value is counted: changed (家 -> 万家), the figure would be read in the
+    # target's unit all the same, wrong by the factor, without a word.
+    if "unit" in letters and normalise_text(cells.get("unit", "")) != normalise_text(t.unit or ""):
+        problems.append(Problem(rel, f"the grey unit cell was changed (the form says {t.unit or 'nothing'}), so the value "
+                                     "cannot be read in the target's unit",
+                                f"put back {t.unit or 'the empty cell'} and type the value in {t.unit or 'the unit shown'}; "
+                                "do not edit the grey cells; 请勿修改灰色单元格，数值按原单位填写",
+                                value=cells.get("unit", ""), **where("unit")))
     obs = {"target": tid, "kind": kind, "unit": responsibilities(cfg)[tid].lead, "target_unit": t.unit or "",
            "evidence": cells.get("evidence", ""), "contact": cells.get("contact", ""), "comment": cells.get("comment", ""),
            "reliability": "department", "value": None, "as_at": None, "status": "", "status_word": "", "progress": "",
@@ -153,7 +192,7 @@ def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r:
             problems.append(Problem(rel, f"gives no date (截至日期) for the value of {tid}",
                                     f"type the day the value is counted to, e.g. {end.isoformat()}", **where("as_at")))
         else:
-            obs["as_at"], found = _parse_day(as_at, where("as_at"), rel, "the date", end)
+            obs["as_at"], found = _parse_day(as_at, where("as_at"), rel, "the date", end, date(t.base_year, 1, 1))
             problems += found
         if status not in FIGURE_STATUS:
             problems.append(Problem(rel, "is not a data status of the form" if status else "gives no data status",
@@ -178,7 +217,8 @@ def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r:
             problems.append(Problem(rel, f"gives a completion date but the status is {progress}",
                                     "choose 已完成, or clear the completion date", value=completed, **where("completed")))
         elif completed:
-            obs["completed"], found = _parse_day(completed, where("completed"), rel, "the completion date", end)
+            obs["completed"], found = _parse_day(completed, where("completed"), rel, "the completion date", end,
+                                                 date(t.base_year, 1, 1))
             problems += found
     return obs, problems
 
@@ -212,6 +252,9 @@ def read_return(path: Path, cfg: Config, quarter: Quarter) -> tuple[list[dict], 
         sheet = wb[sheet_name]
         cells, found = sheet_cells(sheet, wb_f[sheet_name], rel)
         problems += found
+        if sheet.sheet_state != "visible":      # as for raw workbooks: what a unit hid is not read without a word
+            problems.append(Problem(rel, f'the sheet "{sheet_name}" is hidden', "unhide it (right-click a sheet tab > Unhide / "
+                                    "取消隐藏), check what it holds, and save", sheet=sheet_name))
         if not cells:
             continue
         index, found = _header(cells[0], columns, rel, sheet_name)
@@ -219,6 +262,7 @@ def read_return(path: Path, cfg: Config, quarter: Quarter) -> tuple[list[dict], 
         if found:
             continue
         letters = {k: _column_letter(j + 1) for k, j in index.items()}
+        problems += _added_columns(cells, set(index.values()), rel, sheet_name)
         for r, texts in enumerate(cells[1:], start=2):
             row = {k: (texts[j].strip() if j < len(texts) else "") for k, j in index.items()}
             obs, found = _row(kind, row, cfg, rel, sheet_name, r, letters, quarter)
