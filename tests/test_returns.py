@@ -277,3 +277,40 @@ def test_a_verdict_resting_on_a_return_cites_its_r_id_in_assessment_briefing_and
     for lang in ("zh", "en"):
         annex = "\n".join(sections(table, read_returns(SYN / "good", cfg, Q), cfg, Q, lang))
         assert rid["tech_service_firms"] in annex and rid["culture_projects_2022"] in annex and "figures.csv" in annex
+
+
+def _set_cells(path: Path, sheet: str, values: dict[str, object]) -> None:
+    wb = load_workbook(path)
+    for cell, v in values.items():
+        wb[sheet][cell] = v
+    wb.save(path)
+
+
+def test_a_figure_typed_into_the_grey_last_value_cell_of_an_empty_row_is_refused(cfg, tmp_path):
+    """The grey cell is never read: a figure typed there instead of in the value column would be lost."""
+    folder = tmp_path / "returns"
+    shutil.copytree(SYN / "good", folder)
+    form = next((folder / "2025Q4").glob("*区文广旅局.xlsx"))
+    _set_cells(form, TARGET_SHEET, {"G2": 125})                 # museum_visits: value, date and status left empty
+    with pytest.raises(InputError) as exc:
+        read_returns(folder, cfg, Q)
+    (p,) = exc.value.problems
+    assert (p.cell, p.value, p.sheet) == ("G2", "125", TARGET_SHEET) and "last value" in p.column
+    assert "value column" in p.fix and "sent with it empty" in p.message
+
+
+def test_a_grey_last_value_as_the_form_was_sent_is_accepted_and_a_changed_one_is_not(cfg, tmp_path):
+    """In the next quarter the form shows the figure returned before (38): left as sent, the empty row is fine."""
+    folder = tmp_path / "returns"
+    shutil.copytree(SYN / "good", folder)
+    nxt = folder / "2026Q1"
+    nxt.mkdir()
+    form = nxt / "synthetic_台账_2026Q1_区科技局.xlsx"
+    shutil.copy(next((folder / "2025Q4").glob("*区科技局.xlsx")), form)
+    _set_cells(form, TARGET_SHEET, {"G2": 38, "K2": None, "L2": None, "M2": None})   # tech_service_firms: 38 in 2025Q4
+    assert len(read_returns(folder, cfg, Quarter(2026, 1))) > 0
+    _set_cells(form, TARGET_SHEET, {"G2": 41})
+    with pytest.raises(InputError) as exc:
+        read_returns(folder, cfg, Quarter(2026, 1))
+    assert [(p.cell, p.value) for p in exc.value.problems] == [("G2", "41")]
+    assert "sent with it 38" in exc.value.problems[0].message

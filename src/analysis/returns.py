@@ -25,7 +25,7 @@ from . import paths
 from .config import Config
 from .errors import InputError, Problem
 from .figures import return_figure_id
-from .forms import FIGURE_STATUS, MILESTONE_COLUMNS, MILESTONE_SHEET, MILESTONE_STATUS, TARGET_COLUMNS, TARGET_SHEET
+from .forms import FIGURE_STATUS, MILESTONE_COLUMNS, _last, MILESTONE_SHEET, MILESTONE_STATUS, TARGET_COLUMNS, TARGET_SHEET
 from .parse import (DIGIT_LOOKALIKE_FIX, CellError, digit_lookalike, norm_key, normalise_text, parse_date,
                     parse_number_text)
 from .quarters import Quarter
@@ -125,8 +125,33 @@ def _parse_day(text: str, where: dict, rel: str, what: str, latest: date,
     return d.earliest, []
 
 
+def _grey_last_value(cells: dict[str, str], letters: dict[str, str], t, previous: pd.DataFrame | None, rel: str,
+                     where) -> list[Problem]:
+    """A row left empty whose grey "last value" cell is not what the form was sent with: a figure typed there.
+
+    The form pre-fills the last value a unit returned in an earlier quarter (forms._last, from the returns
+    read before this quarter's); the grey cell is not read, so a figure typed into it would be lost without a
+    word. Checked only on rows whose input cells are empty (a filled row is read from its value cell).
+    """
+    if "last_value" not in letters or not normalise_text(cells.get("last_value", "")):
+        return []
+    sent = _last(previous, t.id).get("value")
+    typed = normalise_text(cells["last_value"])
+    try:
+        same = sent is not None and not pd.isna(sent) and abs(float(typed) - float(sent)) <= 1e-9 * max(1.0, abs(float(sent)))
+    except ValueError:
+        same = False
+    if same:
+        return []
+    was = "empty" if sent is None or pd.isna(sent) else f"{float(sent):g}"
+    return [Problem(rel, f"the grey last-value cell holds {typed}, but the form was sent with it {was}, and the row's "
+                         "value cell is empty: a figure typed into a grey cell is not read",
+                    f"type this quarter's figure in the value column (本期数值) with its date and status, and put the grey "
+                    f"cell back; 请在“本期数值”列填写本期数值，勿改灰色单元格", value=typed, **where("last_value"))]
+
+
 def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r: int, letters: dict[str, str],
-         quarter: Quarter) -> tuple[dict | None, list[Problem]]:
+         quarter: Quarter, previous: pd.DataFrame | None = None) -> tuple[dict | None, list[Problem]]:
     """One filled row of a return -> an observation (or None for an untouched row), with its problems."""
     columns = TARGET_COLUMNS if kind == "target" else MILESTONE_COLUMNS
     headers = {k: h for k, h, _ in columns}
@@ -173,6 +198,7 @@ def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r:
     if kind == "target":
         value, as_at, status = (normalise_text(cells.get(k, "")) for k in ("value", "as_at", "status"))
         if not (value or as_at or status):
+            problems += _grey_last_value(cells, letters, t, previous, rel, where)
             return (obs if any(cells.get(k) for k in inputs) else None), problems
         if not value:
             problems.append(Problem(rel, f"gives a date or status but no value for {tid}",
@@ -223,8 +249,11 @@ def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r:
     return obs, problems
 
 
-def read_return(path: Path, cfg: Config, quarter: Quarter) -> tuple[list[dict], list[Problem]]:
-    """One returned workbook -> its observations and problems (all of them, never just the first)."""
+def read_return(path: Path, cfg: Config, quarter: Quarter,
+                previous: pd.DataFrame | None = None) -> tuple[list[dict], list[Problem]]:
+    """One returned workbook -> its observations and problems (all of them, never just the first).
+
+    previous: the returns of earlier quarters (what the form's grey last-value cells were filled from)."""
     from openpyxl import load_workbook
 
     from .ingest import read_raw_bytes
@@ -265,7 +294,7 @@ def read_return(path: Path, cfg: Config, quarter: Quarter) -> tuple[list[dict], 
         problems += _added_columns(cells, set(index.values()), rel, sheet_name)
         for r, texts in enumerate(cells[1:], start=2):
             row = {k: (texts[j].strip() if j < len(texts) else "") for k, j in index.items()}
-            obs, found = _row(kind, row, cfg, rel, sheet_name, r, letters, quarter)
+            obs, found = _row(kind, row, cfg, rel, sheet_name, r, letters, quarter, previous)
             problems += found
             if obs is not None:
                 obs_id = _obs_id(quarter, path, sheet_name, r)
@@ -294,9 +323,10 @@ def read_returns(returns_dir: Path, cfg: Config, as_of: Quarter) -> pd.DataFrame
     for quarter, folder in return_folders(returns_dir, as_of):
         files = sorted(p for p in folder.iterdir() if not p.name.startswith(("~$", "_", ".")))
         seen: dict[str, str] = {}
+        previous = pd.DataFrame(rows, columns=RETURN_COLUMNS)      # earlier quarters: what this quarter's forms showed
         for path in files:
             try:
-                found_rows, found = read_return(path, cfg, quarter)
+                found_rows, found = read_return(path, cfg, quarter, previous)
             except InputError as exc:
                 problems += exc.problems
                 continue
