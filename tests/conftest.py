@@ -43,6 +43,23 @@ def write_release(folder: Path, name: str, rows: list[dict[str, str]], encoding:
     return path
 
 
+def write_release_workbook(folder: Path, name: str, row: dict[str, str], edit=None) -> Path:
+    """A raw workbook with one sheet "data": the header and one row; edit(ws) changes cells before it is saved."""
+    from openpyxl import Workbook
+
+    assert name.startswith("synthetic_"), "synthetic test files say so in their name"
+    folder.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "data"
+    ws.append(HEADER)
+    ws.append(list(row.values()))
+    if edit is not None:
+        edit(ws)
+    wb.save(folder / name)
+    return folder / name
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     """SHA-256 of every file below folder, to prove that nothing changed."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()

@@ -20,7 +20,7 @@ import yaml
 from analysis import paths, storage
 from analysis.clean import run_clean
 from analysis.errors import InputError
-from conftest import HEADER, synthetic_row, tree_digest, write_release
+from conftest import HEADER, synthetic_row, tree_digest, write_release, write_release_workbook
 
 HOSTILE_DIR = Path(__file__).parent / "synthetic_hostile"
 
@@ -308,17 +308,9 @@ def test_the_rows_of_a_header_only_file_with_the_value_alias_twice(tmp_path):
 
 
 def test_a_zero_number_cell_in_a_workbook_is_refused_like_in_a_csv(tmp_path):
-    from openpyxl import Workbook
-
     raw = tmp_path / "raw"
-    raw.mkdir()
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "data"
-    ws.append(HEADER)
-    ws.append(list(synthetic_row().values()))
-    ws.cell(2, HEADER.index("value") + 1, 0)          # a number cell, not text
-    wb.save(raw / "synthetic_zero.xlsx")
+    write_release_workbook(raw, "synthetic_zero.xlsx", synthetic_row(),
+                           lambda ws: ws.cell(2, HEADER.index("value") + 1, 0))     # a number cell, not text
     with pytest.raises(InputError) as err:
         run_clean("2025Q2", raw_dir=raw, out_dir=tmp_path / "clean")
     assert 'synthetic_zero.xlsx, sheet "data", row 2, column "value", cell E2: is 0' in str(err.value)

@@ -19,7 +19,7 @@ from analysis import paths
 from analysis.config import load_config
 from analysis.errors import InputError
 from analysis.quarters import Quarter
-from conftest import HEADER, SYNTHETIC_DIR, synthetic_row, tree_digest
+from conftest import HEADER, SYNTHETIC_DIR, synthetic_row, tree_digest, write_release_workbook
 
 R = synthetic_row
 
@@ -334,19 +334,10 @@ def test_an_untouched_good_return_is_still_read(tmp_path, cfg):
 
 def test_a_value_cell_formatted_as_a_date_is_named_as_a_date(tmp_path):
     """521 in a cell Excel formats as a date shows 1901-06-04; the message used to speak of a unit "-06-04"."""
-    from openpyxl import Workbook
-
     from analysis.clean import run_clean
 
     raw = tmp_path / "raw"
-    raw.mkdir()
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "data"
-    ws.append(HEADER)
-    ws.append(list(R().values()))
-    ws["E2"] = datetime(1901, 6, 4)
-    wb.save(raw / "synthetic_value_date.xlsx")
+    write_release_workbook(raw, "synthetic_value_date.xlsx", R(), lambda ws: ws.__setitem__("E2", datetime(1901, 6, 4)))
     with pytest.raises(InputError) as err:
         run_clean("2025Q2", raw_dir=raw, out_dir=tmp_path / "clean")
     text = str(err.value)
