@@ -276,3 +276,8 @@ def test_decay_lets_recent_changes_speak_louder_and_counts_fewer_degrees_of_free
     s2_flat, dof_flat = VolatilityPrior().recent_evidence(resid, gaps, np.array([3.0, 0.0]), 1)
     assert s2_recent < s2_flat / 3
     assert dof == pytest.approx((0.125 + 1) / 2) and dof_flat == 1
+
+
+def test_decayed_dof_weighs_a_models_innovations_by_age():
+    assert VolatilityPrior(decay=0.5).decayed_dof(3) == pytest.approx(3 * (0.25 + 0.5 + 1) / 3)
+    assert VolatilityPrior().decayed_dof(7) == 7 and VolatilityPrior(decay=0.5).decayed_dof(0) == 0

@@ -182,8 +182,7 @@ class SeriesData:
                                                              len(dy) - 1))
         g = np.log1p(self.growth_pct / 100.0)
         if len(g) >= 2:
-            ages = self.years[-1] - self.growth_years
-            return prior.posterior_sd(*prior.recent_evidence(g - g.mean(), np.ones(len(g)), ages, len(g) - 1))
+            return prior.posterior_sd(*prior.yearly_evidence(g - g.mean(), self.years[-1] - self.growth_years))
         return prior.posterior_sd(0.0, 0)
 
 

@@ -112,7 +112,7 @@ def damped_trend(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "
     sigma2 = float(params["sigma2"])
     nu = int(np.isfinite(grid.to_numpy()).sum()) - 1 - 2      # differences less the two ARMA coefficients
     # the MLE weighs every innovation alike; older ones count less as evidence (ages 0, 1, ... from the end)
-    _, nu = s.prior.recent_evidence(np.ones(max(nu, 0)), np.ones(max(nu, 0)), np.arange(max(nu, 0))[::-1], nu)
+    nu = s.prior.decayed_dof(nu)
     sig = s.prior.sigma_draws(sigma2, nu, n, rng)
     return simulate_state_space(res, h, n, rng, shock_scale=sig / np.sqrt(sigma2))
 
@@ -178,8 +178,7 @@ def theta(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "Forecas
         errs.append(obs - level - b0 / 2)
         level += alpha * (obs - level)
     errs = np.asarray(errs)
-    s2, nu = s.prior.recent_evidence(errs - errs.mean(), np.ones(len(errs)), np.arange(len(errs))[::-1],
-                                    len(errs) - 1)
+    s2, nu = s.prior.yearly_evidence(errs - errs.mean(), np.arange(len(errs))[::-1])
     sig = s.prior.sigma_draws(s2, nu, n, rng)
     e = rng.standard_normal((n, h)) * sig[:, None]
     level_moves = np.concatenate([np.zeros((n, 1)), alpha * np.cumsum(e, axis=1)[:, :-1]], axis=1)
@@ -195,7 +194,7 @@ def growth_rates(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "
     """
     g = np.log1p(d.growth_pct / 100.0)
     # the growth of year y is the change from y - 1 to y: age (origin - y) years
-    s2, nu = s.prior.recent_evidence(g - g.mean(), np.ones(len(g)), d.years[-1] - d.growth_years, len(g) - 1)
+    s2, nu = s.prior.yearly_evidence(g - g.mean(), d.years[-1] - d.growth_years)
     sig = s.prior.sigma_draws(s2, nu, n, rng)
     ms = s.prior.drift_draws(float(np.mean(g)), float(len(g)), sig, rng)
     weights = s.trend_damping ** np.arange(1, h + 1)

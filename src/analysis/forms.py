@@ -80,7 +80,7 @@ def goal_text(t: Target) -> str:
     return (f"{value}{t.unit}{word}" if t.comparison == "about" else f"{word}{value}{t.unit}") + f"（{t.target_year}年）"
 
 
-def _last(previous: pd.DataFrame | None, target_id: str) -> dict:
+def last_returned(previous: pd.DataFrame | None, target_id: str) -> dict:
     """The latest row a unit returned for a target in an earlier quarter (returns.read_returns), or {}."""
     if previous is None or previous.empty:
         return {}
@@ -228,7 +228,7 @@ def write_form(path: Path, unit: str, targets: list[Target], cfg: Config, quarte
     wb.active.title = HELP_SHEET
     rows = []
     for t in counts:
-        last = _last(previous, t.id)
+        last = last_returned(previous, t.id)
         rows.append({"target": t.id, "clause": "/".join(t.clause), "statement": t.statement, "unit": t.unit,
                      "base": f"{t.base_year}年", "goal": goal_text(t), "last_value": last.get("value"),
                      "last_period": str(last.get("as_at") or "")[:10] or None, "last_status": last.get("status_word"),
@@ -242,7 +242,7 @@ def write_form(path: Path, unit: str, targets: list[Target], cfg: Config, quarte
     }, f"台账 {quarter.label} · {unit} · 量化目标")
     rows = []
     for t in milestones:
-        last = _last(previous, t.id)
+        last = last_returned(previous, t.id)
         rows.append({"target": t.id, "clause": "/".join(t.clause), "statement": t.statement,
                      "due": f"{t.target_year}-12-31", "last_status": last.get("status_word"),
                      "last_date": str(last.get("completed") or "")[:10] or None, "last_verdict": verdicts.get(t.id)})

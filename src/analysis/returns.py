@@ -25,7 +25,8 @@ from . import paths
 from .config import Config
 from .errors import InputError, Problem
 from .figures import return_figure_id
-from .forms import FIGURE_STATUS, MILESTONE_COLUMNS, _last, MILESTONE_SHEET, MILESTONE_STATUS, TARGET_COLUMNS, TARGET_SHEET
+from .forms import (FIGURE_STATUS, MILESTONE_COLUMNS, MILESTONE_SHEET, MILESTONE_STATUS, TARGET_COLUMNS, TARGET_SHEET,
+                    last_returned)
 from .parse import (DIGIT_LOOKALIKE_FIX, CellError, digit_lookalike, norm_key, normalise_text, parse_date,
                     parse_number_text)
 from .quarters import Quarter
@@ -129,13 +130,13 @@ def _grey_last_value(cells: dict[str, str], letters: dict[str, str], t, previous
                      where) -> list[Problem]:
     """A row left empty whose grey "last value" cell is not what the form was sent with: a figure typed there.
 
-    The form pre-fills the last value a unit returned in an earlier quarter (forms._last, from the returns
-    read before this quarter's); the grey cell is not read, so a figure typed into it would be lost without a
+    The form pre-fills the last value a unit returned in an earlier quarter (forms.last_returned, from the
+    returns read before this quarter's); the grey cell is not read, so a figure typed into it would be lost without a
     word. Checked only on rows whose input cells are empty (a filled row is read from its value cell).
     """
     if "last_value" not in letters or not normalise_text(cells.get("last_value", "")):
         return []
-    sent = _last(previous, t.id).get("value")
+    sent = last_returned(previous, t.id).get("value")
     typed = normalise_text(cells["last_value"])
     try:
         same = sent is not None and not pd.isna(sent) and abs(float(typed) - float(sent)) <= 1e-9 * max(1.0, abs(float(sent)))
@@ -147,7 +148,7 @@ def _grey_last_value(cells: dict[str, str], letters: dict[str, str], t, previous
     return [Problem(rel, f"the grey last-value cell holds {typed}, but the form was sent with it {was}, and the row's "
                          "value cell is empty: a figure typed into a grey cell is not read",
                     f"type this quarter's figure in the value column (本期数值) with its date and status, and put the grey "
-                    f"cell back; 请在“本期数值”列填写本期数值，勿改灰色单元格", value=typed, **where("last_value"))]
+                    "cell back; 请在“本期数值”列填写本期数值，勿改灰色单元格", value=typed, **where("last_value"))]
 
 
 def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r: int, letters: dict[str, str],

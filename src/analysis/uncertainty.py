@@ -94,6 +94,16 @@ class VolatilityPrior:
         s2 = float(np.sum(wt * resid2) / np.sum(wt) * len(resid2) / dof)
         return s2, float(dof * np.mean(wt))
 
+    def yearly_evidence(self, resid: np.ndarray, ages: np.ndarray) -> tuple[float, float]:
+        """recent_evidence of one-year changes (or growth rates) about their own mean: dof = count - 1."""
+        resid = np.asarray(resid, dtype=float)
+        return self.recent_evidence(resid, np.ones(len(resid)), ages, len(resid) - 1)
+
+    def decayed_dof(self, dof: int) -> float:
+        """The degrees of freedom of dof yearly innovations weighed alike (a model's MLE), the latest of age 0."""
+        n = max(int(dof), 0)
+        return self.recent_evidence(np.ones(n), np.ones(n), np.arange(n)[::-1], n)[1]
+
     def _posterior_weights(self, s2: float, dof: float) -> np.ndarray:
         """Posterior over the log sigma grid. The series' own evidence is discounted (dof x own_weight): a few
         years' changes say less about the NEXT years' volatility than a chi^2 on their count implies, because
