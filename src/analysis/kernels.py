@@ -286,7 +286,7 @@ class KernelPool:
         except FutureTimeout:
             # a kernel that is neither ready nor dead after this long (seen once: the run hung in the ready
             # check) is abandoned for a fresh one started here, so a run is never held by a lost warm-up
-            future.add_done_callback(lambda f: f.exception() is None and self._shutdown(f.result()))
+            future.add_done_callback(lambda f: not f.cancelled() and f.exception() is None and self._shutdown(f.result()))
             km = self._start(notebook)
         try:
             yield km
