@@ -36,8 +36,8 @@ from .config import Config
 from .errors import InputError, Problem
 from .rawrows import MAGNITUDE_PREFIXES, RawTable, normalise_row, vocabulary_fix  # noqa: F401
 from .rawcells import (DATA_SHEET, EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET, TEMPLATE_AUX_SHEETS,  # noqa: F401
-                       _cells_from_csv, _cells_from_xlsx, _check_unpacked_size, _check_xlsx_bytes, _column_index,
-                       _column_letter, _decode, cell_problems, header_key)
+                       _cells_from_csv, _check_xlsx_bytes, _column_index, _column_letter, _decode, cell_problems, header_key)
+from .rawxlsx import _cells_from_xlsx, _check_unpacked_size, check_workbook_parts
 from .parse import norm_key, normalise_text
 
 TABLE_SUFFIXES = {".csv", ".xlsx"}
@@ -175,6 +175,7 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     if suffix == ".xlsx":
         _check_xlsx_bytes(data, rel)
         _check_unpacked_size(data, rel, cfg.limit("max_xlsx_unpacked_mb"))
+        check_workbook_parts(data, rel, cfg.limit("max_rows"))
         cells, sheet, problems = _cells_from_xlsx(path, rel, cfg)
     else:
         cells = _cells_from_csv(_decode(data, rel), rel, _column_index(cfg), max_cell=cfg.limit("max_cell_chars"),
