@@ -60,6 +60,11 @@ def _scaled(wb, ws) -> None:
     ws["E2"].number_format = "#,##0,"            # Excel shows 521
 
 
+def _linked_title(wb, ws) -> None:
+    ws["M2"] = "海门区人民政府网站"                  # pasted from a web page: the words show, the address hides in the link
+    ws["M2"].hyperlink = "https://www.haimen.gov.cn/synthetic"
+
+
 def _rezipped(data: bytes, change) -> bytes:
     """The workbook with change(name, bytes) applied to each part."""
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -120,6 +125,9 @@ REFUSED: dict[str, tuple[str, bytes, list[str]]] = {
                              ["XML document type declaration", "xl/worksheets/sheet1.xml", "it was not read"]),
     "zip checksum that does not match": ("synthetic_crc.xlsx", _bad_checksum(_workbook()),
                                          ["is damaged", "Bad CRC-32", "get the file again"]),
+    "link text in the address cell": ("synthetic_link.xlsx", _workbook(edit=_linked_title),
+                                      ['row 2, column "source_url", cell M2', "shows the link text '海门区人民政府网站'",
+                                       "(https://www.haimen.gov.cn/synthetic)", "Edit Hyperlink"]),
     # values
     "underscore inside a number": ("synthetic_underscore.csv", _csv([R(value="1_000", unit="万元")]),
                                    ['column "value"', 'is not one number: "_" stands between its digits', '(value: "1_000")'],),
@@ -199,6 +207,18 @@ def test_too_many_workbook_rows_are_refused_before_the_workbook_is_loaded(tmp_pa
         run_clean("2025Q2", raw_dir=raw, out_dir=tmp_path / "clean", config_dir=folder)
     assert ('synthetic_many_rows.xlsx, sheet "data": has more than the 10 rows below the header a raw file may hold '
             '(sheet "data"); it was not read') in str(err.value)
+
+
+def test_empty_formatted_rows_do_not_count_towards_the_row_limit():
+    """Only rows holding a value count: a sheet whose cells were given a fill far below the figures is still read."""
+    from openpyxl.styles import PatternFill
+
+    from analysis.rawxlsx import check_workbook_parts
+
+    def formatted(wb, ws) -> None:
+        for r in range(3, 40):
+            ws.cell(r, 1).fill = PatternFill("solid", fgColor="FFFF00")
+    check_workbook_parts(_workbook(edit=formatted), "synthetic_formatted.xlsx", max_rows=10)     # no InputError
 
 
 # --------------------------------------------------------------------------------------------- valid, odd --

@@ -37,6 +37,7 @@ def _check_unpacked_size(data: bytes, rel: str, max_mb: int) -> None:
 
 
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
+_HOLDS_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is|f)\b")        # a cell value, an inline string or a formula
 
 
 def _sheet_parts(z) -> dict[str, str]:
@@ -68,8 +69,8 @@ def check_workbook_parts(data: bytes, rel: str, max_rows: int) -> None:
     - A chart sheet with no chart in it (openpyxl and some exporters write one) made load_workbook fail with
       "AttributeError", reported as "not a readable .xlsx workbook" with no hint of the sheet to delete.
     - A sheet of more than max_rows rows was loaded whole before the row limit was checked: 100,000 rows took
-      minutes and a gigabyte of memory. Rows are counted on the unpacked XML as it streams (a row that holds cells,
-      even empty formatted ones, counts), and reading stops at the limit.
+      minutes and a gigabyte of memory. Rows holding a value are counted on the unpacked XML as it streams
+      (empty formatted rows do not count), and reading stops at the limit.
     - A part whose content does not match its zip checksum or sizes (a download cut short, or a zip bomb whose
       directory lies about the sizes) is named as damaged; reading stops at the declared size.
     A file that is not a zip at all is left to load_workbook, which names it with its own message.
@@ -113,19 +114,16 @@ def _check_parts(z, names: set[str], parts: dict[str, str], rel: str, max_rows: 
         rows, tail = 0, b""
         with z.open(part) as f:
             while chunk := f.read(1 << 20):
-                block = tail + chunk
-                cut = max(block.rfind(b"<"), 0)          # a tag cut by the chunk's end is counted with the next one
-                rows += len(_ROW_END.findall(block, 0, cut))
-                tail = block[cut:]
+                *complete, tail = _ROW_END.split(tail + chunk)     # the last piece is a row cut by the chunk's end
+                rows += sum(1 for row in complete if _HOLDS_VALUE.search(row))
                 if rows > max_rows + 1:
                     break
-            rows += len(_ROW_END.findall(tail))
         if rows > max_rows + 1:
             sheet = parts.get(part, part.rsplit("/", 1)[-1])
             raise InputError([Problem(rel, f"has more than the {max_rows:,} rows below the header a raw file may hold "
                                            f'(sheet "{sheet}"); it was not read',
                                       "one file holds the figures of one publication: split it by publication, or delete rows "
-                                      "that are not published figures (empty formatted rows count too: select them > Delete); "
+                                      "that are not published figures; "
                                       "the limit is limits.max_rows in config/settings.yaml (行数过多)", sheet=sheet)])
 
 
@@ -252,10 +250,33 @@ def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]]
                                 sheet=name))
 
     rows, found = sheet_cells(sheet, wb_formulas[name], rel)
-    problems += found
+    problems += found + _linked_text_problems(sheet, rows, known, rel)
     wb.close()
     wb_formulas.close()
     return rows, name, problems
+
+
+def _linked_text_problems(sheet, rows: list[list[str]], known: dict[str, str], rel: str) -> list[Problem]:
+    """A source_url cell that shows link text ("海门区人民政府网站") while its hyperlink holds the address.
+
+    Pasted from a web page, the cell shows the words and hides the address; it was refused as "not a web
+    address" with no hint that the address is in the link. It is not read from the link (what is read is
+    what the cell shows): the message gives the address to paste.
+    """
+    header = rows[0] if rows else []
+    columns = [c for c, h in enumerate(header, start=1) if known.get(header_key(h)) == "source_url"]
+    problems = []
+    for c in columns:
+        for r in range(2, len(rows) + 1):
+            link = sheet.cell(r, c).hyperlink
+            target = getattr(link, "target", None) or ""
+            shown = rows[r - 1][c - 1] if c <= len(rows[r - 1]) else ""
+            if target.lower().startswith(("http://", "https://")) and shown and not shown.lower().startswith(("http://", "https://")):
+                problems.append(Problem(rel, f"shows the link text {shown!r} instead of the address its link goes to ({target})",
+                                        "put the address itself in the cell (right-click > Edit Hyperlink, copy the address, and "
+                                        "paste it as text); the title goes in source_title; 请在网址列填写网址本身，而不是链接文字",
+                                        row=r, column="source_url", sheet=sheet.title, cell=f"{_column_letter(c)}{r}", value=shown))
+    return problems
 
 
 def sheet_cells(sheet, ws_f, rel: str) -> tuple[list[list[str]], list[Problem]]:

@@ -16,7 +16,6 @@ return a file is comes from its rows: every target belongs to one lead unit
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from .quarters import Quarter
 from .rawcells import _CONTROL, _check_xlsx_bytes, _column_letter
 from .rawxlsx import _check_unpacked_size, _has_formulas, check_workbook_parts, sheet_cells
 from .responsible import responsibilities
+from .returns_form import added_columns, added_sheets, form_quarter_problems
 
 RETURN_COLUMNS = ["figure_id", "obs_id", "quarter", "file", "sheet", "row", "unit", "target", "kind", "value", "target_unit", "as_at",
                   "status", "status_word", "progress", "completed", "evidence", "contact", "comment", "reliability"]
@@ -86,26 +86,6 @@ def _header(cells: list[str], columns: list[tuple[str, str, bool]], rel: str, sh
                                "use the form sent for this quarter (reports/<quarter>/forms/) without adding, deleting or renaming "
                                "columns; 请使用下发的原表，不要增删或改动列", row=1, sheet=sheet)]
     return index, []
-
-
-def _added_columns(cells: list[list[str]], read: set[int], rel: str, sheet: str) -> list[Problem]:
-    """Columns a unit added to the form that hold something: never read, so refused rather than dropped without a word
-    (a note typed in an added column "我们实际有40家" was lost)."""
-    problems = []
-    for j in range(max((len(r) for r in cells), default=0)):
-        if j in read:
-            continue
-        filled = next(((r, row[j]) for r, row in enumerate(cells[1:], start=2) if j < len(row) and row[j].strip()), None)
-        if filled is None:
-            continue
-        header = cells[0][j] if j < len(cells[0]) else ""
-        r, text = filled
-        problems.append(Problem(rel, f"column {_column_letter(j + 1)} ({header or 'no header'}) was added to the form; what it "
-                                     "holds is not read", "move what it says into the comment column (备注 comment) of the "
-                                     "same row, then delete the added column; 请将内容移到备注列并删除新增的列",
-                                row=r, column=header or _column_letter(j + 1), sheet=sheet, cell=f"{_column_letter(j + 1)}{r}",
-                                value=text))
-    return problems
 
 
 def _parse_day(text: str, where: dict, rel: str, what: str, latest: date,
@@ -258,25 +238,6 @@ def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r:
     return obs, problems
 
 
-_FORM_QUARTER = re.compile(r"台账 (\d{4}Q[1-4])")
-
-
-def _form_quarter_problems(wb, quarter: Quarter, rel: str) -> list[Problem]:
-    """A form sent for another quarter (its page header says 台账 2025Q3), saved in this quarter's folder.
-
-    Its grey cells hold the values of that quarter's round, and the unit was asked for figures to another date;
-    read as this quarter's return it was taken without a word. A form whose header was removed is read as saved.
-    """
-    for ws in wb.worksheets:
-        m = _FORM_QUARTER.search(getattr(getattr(getattr(ws, "oddHeader", None), "center", None), "text", None) or "")
-        if m and m.group(1) != quarter.label:
-            return [Problem(rel, f"is the form sent for {m.group(1)} (its page header says so), saved in the folder of "
-                                 f"{quarter.label}", f"if it is the {m.group(1)} return, move it to data/returns/{m.group(1)}/; "
-                                 f"otherwise fill in the form sent for {quarter.label} (reports/{quarter.label}/forms/); "
-                                 "请使用本季度下发的台账，或移入对应季度文件夹", sheet=ws.title, value=m.group(0))]
-    return []
-
-
 def read_return(path: Path, cfg: Config, quarter: Quarter,
                 previous: pd.DataFrame | None = None) -> tuple[list[dict], list[Problem]]:
     """One returned workbook -> its observations and problems (all of them, never just the first).
@@ -301,7 +262,7 @@ def read_return(path: Path, cfg: Config, quarter: Quarter,
         return [], [Problem(rel, f"is not a readable .xlsx workbook ({type(exc).__name__})",
                             "open it in Excel or WPS and save it again as .xlsx")]
     rows: list[dict] = []
-    problems: list[Problem] = _form_quarter_problems(wb, quarter, rel)
+    problems: list[Problem] = form_quarter_problems(wb, quarter, rel) + added_sheets(wb, rel)
     for kind, sheet_name, columns in (("target", TARGET_SHEET, TARGET_COLUMNS), ("milestone", MILESTONE_SHEET, MILESTONE_COLUMNS)):
         if sheet_name not in wb.sheetnames:
             problems.append(Problem(rel, f"has no sheet \"{sheet_name}\"", "return the form as it was sent, with every sheet; "
@@ -320,7 +281,7 @@ def read_return(path: Path, cfg: Config, quarter: Quarter,
         if found:
             continue
         letters = {k: _column_letter(j + 1) for k, j in index.items()}
-        problems += _added_columns(cells, set(index.values()), rel, sheet_name)
+        problems += added_columns(cells, set(index.values()), rel, sheet_name)
         for r, texts in enumerate(cells[1:], start=2):
             row = {k: (texts[j].strip() if j < len(texts) else "") for k, j in index.items()}
             obs, found = _row(kind, row, cfg, rel, sheet_name, r, letters, quarter, previous)
