@@ -307,6 +307,8 @@ CONFIG_CASES = {
                                       ["'预计' is listed under both final and estimate"]),
     "a status without a rank": ("settings.yaml", lambda d: d["selection"]["status_rank"].pop("estimate"),
                                 ['column "selection.status_rank.estimate"', "no whole-number rank for status estimate"]),
+    "a quoted false switch in settings": ("settings.yaml", lambda d: d["selection"].__setitem__("include_unverified", "false"),
+                                          ['column "selection.include_unverified"', "not true or false"]),
     "target year before base year": ("targets.yaml", _retail_target(lambda t: t.__setitem__("target_year", 2020)),
                                      ["target_year 2020 is before base_year 2021"]),
     "a quoted false headline": ("targets.yaml", _retail_target(lambda t: t.__setitem__("headline", "false")),
@@ -388,6 +390,9 @@ RETURN_CASES = {
     "last quarter's form": (_last_quarters_form, ["is the form sent for 2025Q3", "saved in the folder of 2025Q4",
                                                   "data/returns/2025Q3/", '(value: "台账 2025Q3")']),
     "an empty chart sheet": (lambda wb: wb.create_chartsheet("图", 0), ['has a chart sheet "图" with no chart in it']),
+    "a sheet added with a note": (lambda wb: wb.create_sheet("补充说明").cell(1, 1, "SYNTHETIC 实际为40家"),
+                                  ['sheet "补充说明", row 1, cell A1', "was added to the form", "备注 comment",
+                                   '(value: "SYNTHETIC 实际为40家")']),
 }
 
 
@@ -405,6 +410,21 @@ def test_a_return_read_wrongly_before_is_refused_by_sheet_row_and_fix(case, tmp_
     for needle in needles:
         assert needle in text, f"{needle!r} missing from:\n{text}"
     assert tree_digest(folder) == before
+
+
+def _swap_evidence_and_comment(wb) -> None:
+    ws = wb[TARGET_SHEET]
+    for r in range(1, ws.max_row + 1):
+        ws.cell(r, 14).value, ws.cell(r, 16).value = ws.cell(r, 16).value, ws.cell(r, 14).value
+
+
+@pytest.mark.parametrize("edit", [lambda wb: wb.create_sheet("Sheet1"), _swap_evidence_and_comment],
+                         ids=["an empty sheet added", "two input columns swapped"])
+def test_a_return_changed_only_in_ways_that_lose_nothing_is_still_read(edit, tmp_path, cfg):
+    from analysis.returns import read_returns
+
+    table = read_returns(_return_with(tmp_path, edit), cfg, Quarter(2025, 4))
+    assert table.loc[table["target"] == "tech_service_firms", "value"].tolist() == [38.0]
 
 
 def test_a_return_of_minus_zero_is_zero(tmp_path, cfg):

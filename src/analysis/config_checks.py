@@ -227,7 +227,7 @@ def target_entry_problems(spec: dict[str, Any], defaults: dict[str, Any], rel: s
 
 
 def overlap_problems(settings: dict[str, Any], rel: str) -> list[Problem]:
-    """Names that would be read as two things, and ranks that leave a code out.
+    """Names that would be read as two things, ranks that leave a code out, switches that are not true/false.
 
     A region alias listed under two regions (海门区 under 南通 too), or a word under two status codes, went to
     whichever came last, without a word; a status code without a rank in selection.status_rank made the best-value
@@ -242,6 +242,12 @@ def overlap_problems(settings: dict[str, Any], rel: str) -> list[Problem]:
                 problems.append(Problem(rel, f"the region name {alias!r} is listed under both {owner[key]} and {region}",
                                         "keep each name under one region only", column=f"regions.{region}", value=str(alias)))
             owner.setdefault(key, region)
+    for section, flag in (("selection", "include_unverified"), ("forecast", "use_derived")):
+        value = (settings.get(section) or {}).get(flag)
+        if flag in (settings.get(section) or {}) and not _flag(value):
+            problems.append(Problem(rel, f"{section}.{flag} is {value!r}, not true or false",
+                                    f"write {flag}: true or {flag}: false, without quotes (a quoted \"false\" reads as true)",
+                                    column=f"{section}.{flag}", value=str(value)))
     ranks = settings.get("selection") or {}
     for field_name, rank_key in (("status", "status_rank"), ("reliability", "reliability_rank"), ("qualifier", "qualifier_rank")):
         words: dict[str, str] = {}
