@@ -221,6 +221,29 @@ def test_empty_formatted_rows_do_not_count_towards_the_row_limit():
     check_workbook_parts(_workbook(edit=formatted), "synthetic_formatted.xlsx", max_rows=10)     # no InputError
 
 
+def test_rows_are_counted_right_where_a_tag_is_cut_between_chunks():
+    """The sheet XML streams in 1 MiB chunks: rows of odd lengths put row ends and value tags across every cut."""
+    from analysis.rawxlsx import _rows_holding_values
+
+    rows = []
+    for i in range(4000):
+        pad = "x" * (i % 997)
+        rows.append(f'<row r="{i + 1}"><c r="A{i + 1}" t="inlineStr"><is><t>{pad}</t></is></c></row>' if i % 3
+                    else f'<row r="{i + 1}"><c r="A{i + 1}" s="1"/><c r="B{i + 1}" s="{pad and 2}"/></row>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData>" + "".join(rows) + "</sheetData></worksheet>")
+        z.writestr("xl/worksheets/sheet2.xml", "<worksheet><sheetData><row><c><v>1</v></c>" + " " * 3_000_000)   # no end
+        head = "<worksheet><sheetData><row><c><v>1</v></c>"
+        first = head + " " * (2**20 - 3 - len(head)) + "</row>"                  # its end tag cut by the first chunk's end
+        second = "<row><c>" + " " * (2 * 2**20 - 1 - len(first) - len("<row><c>")) + "<v>2</v></c></row>"  # "<v>" cut
+        z.writestr("xl/worksheets/sheet3.xml", first + second + "<row><c s='1'/></row></sheetData></worksheet>")
+    with zipfile.ZipFile(buffer) as z:
+        assert _rows_holding_values(z, "xl/worksheets/sheet1.xml", stop_after=10**6) == sum(1 for i in range(4000) if i % 3)
+        assert _rows_holding_values(z, "xl/worksheets/sheet2.xml", stop_after=10**6) == 0
+        assert _rows_holding_values(z, "xl/worksheets/sheet3.xml", stop_after=10**6) == 2
+
+
 # --------------------------------------------------------------------------------------------- valid, odd --
 def _read(run_cli, tmp_path: Path, name: str, data: bytes) -> pd.DataFrame:
     raw = tmp_path / "raw"
@@ -265,10 +288,17 @@ def test_minus_zero_is_read_as_zero_never_shown_as_minus_zero(tmp_path, run_cli)
     assert value == 0 and math.copysign(1.0, value) == 1.0
 
 
-@pytest.mark.parametrize("url", ["https://example.org/统计公报/2023.html", "https://example.org/a?b='c'&d=(1)"])
+@pytest.mark.parametrize("url", ["https://example.org/统计公报/2023.html", "https://example.org/a?b='c'&d=(1)&e=1|2"])
 def test_addresses_a_browser_shows_are_still_read(url, tmp_path, run_cli):
     obs = _read(run_cli, tmp_path, "synthetic_url_ok.csv", _csv([R(source_url=url)]))
     assert obs["source_url"].tolist() == [url]
+
+
+def test_an_address_keeps_its_tilde_and_loses_only_full_width_forms_and_invisible_characters(tmp_path, run_cli):
+    """normalise_text unified "~" with "-" (for periods such as 1~9月) in addresses too: /~stats/ became /-stats/."""
+    typed = "https：//example.org/~stats/2023\u200b.html "
+    obs = _read(run_cli, tmp_path, "synthetic_url_tilde.csv", _csv([R(source_url=typed)]))
+    assert obs["source_url"].tolist() == ["https://example.org/~stats/2023.html"]
 
 
 # -------------------------------------------------------------------------------------------------- config --

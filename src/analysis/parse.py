@@ -30,10 +30,11 @@ class CellError(ValueError):
 _DASHES = dict.fromkeys(map(ord, "\u2212\u2013\u2014\u2015\uff0d\u301c~"), "-")
 # Invisible characters that web pages and Excel leave in copied text (zero-width space and joiners,
 # word joiner, a BOM inside a cell, soft hyphen): "value" with one of them must still be "value".
-_DASHES.update(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None))
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 # Left-to-right / right-to-left and Arabic letter marks: invisible, left by copying from web pages and
 # right-to-left editors; unlike the overrides (refused in rawcells) they reorder nothing in a name.
-_DASHES.update(dict.fromkeys(map(ord, "\u200e\u200f\u061c"), None))
+_INVISIBLE.update(dict.fromkeys(map(ord, "\u200e\u200f\u061c"), None))
+_DASHES.update(_INVISIBLE)
 
 
 def digit_lookalike(text: str) -> str | None:
@@ -73,6 +74,15 @@ def _normalise_str(text: str) -> str:
     """Cached: a big file repeats the same few words (region, status, unit) in every row."""
     s = unicodedata.normalize("NFKC", text).translate(_DASHES)
     return _SPACES.sub(" ", s).strip()
+
+
+def normalise_url(text: object) -> str:
+    """A web address as typed, with full-width forms made ASCII (https：// is https://) and invisible characters and
+    white space at its ends removed, but no dash unified: "~" and "-" are different characters in an address
+    (normalise_text turned https://example.org/~stats/ into /-stats/, a link to another page)."""
+    if text is None:
+        return ""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(text)).translate(_INVISIBLE)).strip()
 
 
 def norm_key(text: object) -> str:

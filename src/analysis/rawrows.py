@@ -66,8 +66,10 @@ def _site(url: str) -> str:
 
 
 # Characters a web address cannot hold as typed (RFC 3986; browsers percent-encode them): white space and
-# " < > \\ ^ ` { | }. Chinese characters in a path are fine (browsers show them so, and encode them when sent).
-_NOT_IN_URL = set(' "<>\\^`{|}')
+# " < > \ ^ ` { }. They end an address where it is written into HTML or Markdown, so they are refused rather than
+# escaped. "|" stays accepted: browsers show it as typed, and it is escaped like any text (tests/test_escaping.py).
+# Chinese characters in a path are fine (browsers show them so, and encode them when sent).
+_NOT_IN_URL = set(' "<>\\^`{}')
 
 
 def url_character_problem(url: str) -> str | None:

@@ -65,7 +65,6 @@ def check_workbook_parts(data: bytes, rel: str, max_rows: int) -> None:
 
     - An XML part that declares a DOCTYPE or entities (entity expansion, "billion laughs", external entities):
       defusedxml refused it inside openpyxl as "not a readable .xlsx workbook (ValueError)"; now named.
-
     - A chart sheet with no chart in it (openpyxl and some exporters write one) made load_workbook fail with
       "AttributeError", reported as "not a readable .xlsx workbook" with no hint of the sheet to delete.
     - A sheet of more than max_rows rows was loaded whole before the row limit was checked: 100,000 rows took
@@ -81,6 +80,16 @@ def check_workbook_parts(data: bytes, rel: str, max_rows: int) -> None:
         parts = _sheet_parts(z) if {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= names else {}
     except (zipfile.BadZipFile, OSError, ValueError, KeyError):
         return
+    try:
+        _check_parts(z, names, parts, rel, max_rows)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise InputError([Problem(rel, f"is damaged: its zip content does not check out ({exc}); it was not read",
+                                  "get the file again from where it came (a download or an e-mail attachment cut short?), or open "
+                                  "it in Excel or WPS and save it again as .xlsx; 文件已损坏，请重新获取或另存")]) from None
+
+
+def _check_parts(z, names: set[str], parts: dict[str, str], rel: str, max_rows: int) -> None:
+    """Empty chart sheets, entity declarations and row counts (check_workbook_parts); zip errors are left to the caller."""
     for part in sorted(n for n in names if n.startswith("xl/chartsheets/") and n.endswith(".xml")):
         folder, _, file = part.rpartition("/")
         rels = f"{folder}/_rels/{file}.rels"
@@ -92,16 +101,6 @@ def check_workbook_parts(data: bytes, rel: str, max_rows: int) -> None:
                                            "read (an empty chart sheet, as some programs write it)",
                                       f'delete the sheet "{sheet}" (right-click its tab > Delete / 删除) and save; the figures go on '
                                       'sheet "data"; 请删除该空图表工作表后保存', sheet=sheet)])
-    try:
-        _check_parts(z, names, parts, rel, max_rows)
-    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        raise InputError([Problem(rel, f"is damaged: its zip content does not check out ({exc}); it was not read",
-                                  "get the file again from where it came (a download or an e-mail attachment cut short?), or open "
-                                  "it in Excel or WPS and save it again as .xlsx; 文件已损坏，请重新获取或另存")]) from None
-
-
-def _check_parts(z, names: set[str], parts: dict[str, str], rel: str, max_rows: int) -> None:
-    """Entity declarations and row counts (check_workbook_parts); zip errors are left to the caller."""
     for part in sorted(n for n in names if n.endswith((".xml", ".rels"))):
         with z.open(part) as f:
             head = f.read(4096)
@@ -111,20 +110,33 @@ def _check_parts(z, names: set[str], parts: dict[str, str], rel: str, max_rows: 
                                       "open the figures in Excel or WPS and save them as a new workbook (.xlsx), or type them into "
                                       "data/templates/raw_release_template.xlsx; 请在 Excel/WPS 中另存为新的 .xlsx 文件")])
     for part in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
-        rows, tail = 0, b""
-        with z.open(part) as f:
-            while chunk := f.read(1 << 20):
-                *complete, tail = _ROW_END.split(tail + chunk)     # the last piece is a row cut by the chunk's end
-                rows += sum(1 for row in complete if _HOLDS_VALUE.search(row))
-                if rows > max_rows + 1:
-                    break
-        if rows > max_rows + 1:
+        if _rows_holding_values(z, part, stop_after=max_rows + 1) > max_rows + 1:
             sheet = parts.get(part, part.rsplit("/", 1)[-1])
             raise InputError([Problem(rel, f"has more than the {max_rows:,} rows below the header a raw file may hold "
                                            f'(sheet "{sheet}"); it was not read',
                                       "one file holds the figures of one publication: split it by publication, or delete rows "
                                       "that are not published figures; "
                                       "the limit is limits.max_rows in config/settings.yaml (行数过多)", sheet=sheet)])
+
+
+def _rows_holding_values(z, part: str, stop_after: int) -> int:
+    """Rows of a worksheet part that hold a value, counted as the XML streams (stops counting after stop_after).
+
+    Only the last few bytes of a chunk are carried over (a tag cut by the chunk's end), never a whole row: a
+    "row" of hundreds of megabytes without an end tag must not be copied again at every chunk.
+    """
+    rows, carry, has_value = 0, b"", False
+    with z.open(part) as f:
+        while chunk := f.read(1 << 20):
+            *complete, last = _ROW_END.split(carry + chunk)
+            for piece in complete:
+                rows += bool(has_value or _HOLDS_VALUE.search(piece))
+                has_value = False
+            has_value = has_value or bool(_HOLDS_VALUE.search(last))
+            carry = last[-16:]
+            if rows > stop_after:
+                break
+    return rows
 
 
 def _decimal(value: float | int) -> Decimal:
