@@ -108,3 +108,19 @@ def test_arrivals_are_the_rows_first_visible_in_each_quarter_of_the_range():
     assert list(got["as_of"]) == ["2024Q3", "2025Q1"]
     assert list(got["period"]) == ["2024年1-6月", "2024年"]
     assert got["figure_id"].str.match(r"^F[a-z2-7]{6}$").all()
+
+
+def test_chinese_labels_wrap_without_cutting_a_number_and_cells_fit_their_words():
+    from analysis.heatmaps import fit_words, wrap_cjk
+
+    assert wrap_cjk("社会消费品零售总额年均增长10%左右", 14) == ["社会消费品零售总额", "年均增长10%左右"]
+    assert wrap_cjk("2024年旅游总收入突破55亿元", 8) == ["2024年旅游总", "收入突破55亿元"]
+    assert wrap_cjk("数据不足", 3) == ["数据", "不足"]            # balanced, not 3 + 1
+    assert wrap_cjk("短", 14) == ["短"]
+    for width in range(2, 16):                               # nothing lost, no line too long (but unbreakable runs)
+        text = "2024年接待游客突破640万人次"
+        lines = wrap_cjk(text, width)
+        assert "".join(lines) == text and all(len(x) <= max(width, 4) for x in lines)
+    assert fit_words("insufficient data", 8, "en").split("\n") == ["insuffi-", "cient", "data"]
+    assert fit_words("not achieved", 8, "en").split("\n") == ["not", "achieved"]
+    assert all(len(x) <= 5 for x in fit_words("insufficient data", 5, "en").split("\n"))

@@ -76,3 +76,19 @@ def test_printed_growth_alone_can_carry_a_forecast():
     fc = forecast_series(d, 2024, ForecastSettings(n_paths=5000, trend_damping=1.0), key="g")
     assert list(fc.members) == ["growth_rates"]
     assert np.median(fc.at(2024)) == pytest.approx(521 * 1.09 ** 2, rel=0.03)
+
+
+def test_a_forecast_does_not_depend_on_the_unit_of_the_series():
+    """c x y is forecast as c x the forecast of y: the same members, the same relative bands (yuan or 亿元)."""
+    # seed 5: the damped trend is admitted; seed 7: its fit sat on the edge of admission, where the last-bit
+    # differences of a change of unit used to decide it
+    for seed, admitted in ((5, True), (7, False)):
+        base = growing(0.06, years=range(2008, 2023), noise=0.04, walk=True, seed=seed)
+        runs = {}
+        for c in (1e-6, 1.0, 1e9):
+            fc = forecast_series(SeriesData(base.years, base.values * c), 2026, ForecastSettings(n_paths=1000), key="unit")
+            runs[c] = (sorted(fc.members), sorted(fc.dropped), fc.quantiles().to_numpy() / c)
+        assert ("damped_trend" in runs[1.0][0]) == admitted
+        for c in (1e-6, 1e9):
+            assert runs[c][:2] == runs[1.0][:2], (seed, c)
+            np.testing.assert_allclose(runs[c][2], runs[1.0][2], rtol=1e-6)

@@ -88,6 +88,17 @@ def test_replay_outputs_are_byte_identical_with_the_cache_on_and_off(tmp_path):
     assert {f"{q}/assessment.csv" for q in SAME_INPUTS} | {f"{q}/changes.csv" for q in SAME_INPUTS} <= set(with_cache)
     assert with_cache.keys() == without.keys()
     assert [k for k in with_cache if with_cache[k] != without[k]] == []
+    # the charts the notebooks show (the PDFs are built from them): the same pixels, drawn or reused
+    assert sorted((store / "figures").glob("*.png"))
+    pictures_on, pictures_off = notebook_images(on), notebook_images(off)
+    assert len(pictures_on) >= 2 * len(SAME_INPUTS) and pictures_on == pictures_off
+
+
+def notebook_images(folder: Path) -> dict[str, list[str]]:
+    """Every PNG (base64) each executed notebook of a replay shows, by notebook."""
+    return {p.relative_to(folder).as_posix(): [o["data"]["image/png"] for c in json.loads(p.read_text(encoding="utf-8"))["cells"]
+                                               for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+            for p in sorted(folder.rglob("*.ipynb"))}
 
 
 def write_notebook(folder: Path) -> Path:
@@ -211,3 +222,98 @@ def test_a_warm_up_that_never_finishes_does_not_hold_the_run(tmp_path, monkeypat
     with pool.kernel("01_clean.ipynb") as km:
         assert km is fresh
     pool._starter.shutdown(wait=True)
+
+
+# ------------------------------------------------------------------------------------ the figure cache --
+def synthetic_bars(values: list[float], title: str = "synthetic"):
+    """A small synthetic chart; calls counts how often it was really drawn."""
+    import matplotlib.pyplot as plt
+
+    from analysis.style import house_style
+
+    house_style()               # as every chart of the suite does first (the contract of cache.figure_png)
+    synthetic_bars.calls += 1
+    fig, ax = plt.subplots(figsize=(2, 1.5), dpi=80)
+    ax.bar(range(len(values)), values)
+    ax.set_title(title)
+    return fig
+
+
+synthetic_bars.calls = 0
+
+
+def test_a_chart_is_drawn_once_per_set_of_inputs_and_reused_byte_for_byte(tmp_path):
+    store = tmp_path / "cache"
+    synthetic_bars.calls = 0
+    fresh = cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0])                # no cache: drawn
+    first = cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0], cache_dir=store)
+    again = cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0], cache_dir=store)
+    assert synthetic_bars.calls == 2                        # the third call read the picture, it did not draw
+    assert fresh == first == again and fresh.startswith(cache.PNG_SIGNATURE)
+    other = cache.figure_png(synthetic_bars, [1.0, 2.0, 3.5], cache_dir=store)
+    titled = cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0], title="other title", cache_dir=store)
+    assert synthetic_bars.calls == 4 and len({fresh, other, titled}) == 3
+    assert len(list((store / "figures").glob("*.png"))) == 3
+
+
+def test_the_first_chart_of_a_kernel_and_the_later_ones_share_a_key(tmp_path):
+    import matplotlib
+
+    synthetic_bars.calls = 0
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()             # a kernel before its first chart: no house style yet
+        cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=tmp_path)    # draws, and sets the house style
+        cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=tmp_path)    # the same picture: read back
+    assert synthetic_bars.calls == 1
+
+
+def test_a_changed_drawing_environment_or_a_damaged_entry_draws_again(tmp_path, monkeypatch):
+    import matplotlib
+
+    store = tmp_path / "cache"
+    synthetic_bars.calls = 0
+    cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
+    with matplotlib.rc_context({"axes.facecolor": "#eeeeee"}):      # a different house style: other pixels
+        cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
+    assert synthetic_bars.calls == 2
+    for entry in (store / "figures").glob("*.png"):
+        entry.write_bytes(b"not a picture")
+    png = cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
+    assert synthetic_bars.calls == 3 and png.startswith(cache.PNG_SIGNATURE)
+    monkeypatch.setattr(cache, "code_version", lambda: "synthetic other code")
+    cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
+    assert synthetic_bars.calls == 4
+
+
+def test_an_argument_that_cannot_be_serialised_is_drawn_every_time(tmp_path):
+    synthetic_bars.calls = 0
+    class SyntheticTitle:           # an object the key does not know and that does not pickle
+        def __str__(self) -> str:
+            return "synthetic title"
+
+        def __reduce__(self):
+            raise TypeError("synthetic: cannot be pickled")
+
+    title = SyntheticTitle()
+    a = cache.figure_png(synthetic_bars, [1.0], title=title, cache_dir=tmp_path)
+    b = cache.figure_png(synthetic_bars, [1.0], title=title, cache_dir=tmp_path)
+    assert synthetic_bars.calls == 2 and a == b
+    assert not (tmp_path / "figures").exists()
+
+
+def test_a_figure_key_reads_tables_by_content():
+    import pickle
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"year": [2022, 2023], "value": [1.5, 2.5], "status": ["final", "estimate"]}).set_index("year")
+    round_trip = pickle.loads(pickle.dumps(frame))        # as read back from the clean/forecast cache
+    rebuilt = pd.concat([frame.iloc[:1], frame.iloc[1:]])  # the same content, built another way
+    key = cache.figure_key(synthetic_bars, (frame,), {})
+    assert key == cache.figure_key(synthetic_bars, (round_trip,), {}) == cache.figure_key(synthetic_bars, (rebuilt,), {})
+    changed = frame.assign(value=[1.5, 2.6])
+    as_text = frame.assign(status=["final", 1])
+    as_number = frame.assign(status=["final", "1"])
+    keys = {key, cache.figure_key(synthetic_bars, (changed,), {}), cache.figure_key(synthetic_bars, (as_text,), {}),
+            cache.figure_key(synthetic_bars, (as_number,), {})}
+    assert len(keys) == 4                                   # 1 and "1" are different inputs

@@ -88,7 +88,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     langs = parse_langs(args.lang)
     print(f"Quarterly pipeline ({'latest quarter with data' if not args.as_of else args.as_of}):")
-    folder = run_quarter(args.as_of, langs=langs, engine=args.engine)
+    folder = run_quarter(args.as_of, langs=langs, engine=args.engine, cache_dir=None if args.no_cache else paths.CACHE_DIR)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     version = manifest.get("version") or {}
     replaced = version.get("replaces")
@@ -182,6 +182,10 @@ COMMANDS = {
 }
 
 
+NO_CACHE_HELP = ("recompute clean data, forecasts and charts (default: reuse those computed before from the same "
+                 "inputs, config and code, kept in data/cache/; the outputs are the same either way)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis",
                                      description="Haimen modern service industry plan monitor (2022-2024)")
@@ -208,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--as-of", help=AS_OF_HELP)
         p.add_argument("--lang", default="zh,en", help="briefing languages: zh, en or zh,en (default)")
         p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
+        p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     p = command("forms", cmd_forms)
     p.add_argument("--as-of", help="the quarter the returns report on, e.g. 2025Q4 (default: the last ended quarter)")
     rp = command("replay", cmd_replay)
@@ -216,9 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--workers", type=workers_count, default=None,
                     help="quarters run at once, 1 or more (default: one per core)")
     rp.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
-    rp.add_argument("--no-cache", action="store_true",
-                    help="recompute every quarter's clean data and forecasts (default: reuse those of a quarter "
-                         "that saw the same inputs, kept in data/cache/; the outputs are the same)")
+    rp.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     rp.set_defaults(as_of=None)
     return parser
 

@@ -24,7 +24,7 @@ from matplotlib.ticker import PercentFormatter
 from .config import Config
 from .escape import plot_text
 from .evolution import arrival_text, quarter_frame, targets_with_data
-from .heatmaps import CELL_WORDS, p_met_heatmap
+from .heatmaps import CELL_WORDS, p_met_heatmap, wrap_cjk
 from .style import BAND_COLOUR, MUTED_COLOUR, TARGET_COLOUR, house_style
 from .wording import L, clause_text, fmt_p
 
@@ -73,7 +73,9 @@ def _overview(history: pd.DataFrame, chosen: list[str], quarters: list[str], cfg
     for target in chosen:
         g = quarter_frame(history[history["target"] == target], quarters)
         name = _name(g.dropna(subset=["statement"]).iloc[-1], lang)
-        labels.append(name if len(name) <= 40 else name[:39] + "…")
+        # two lines at most, so that the grid gets most of the page's width (its cells hold words)
+        lines = wrap_cjk(name, 14) if lang == "zh" else textwrap.wrap(name, 30)
+        labels.append("\n".join(lines[:2]) + ("…" if len(lines) > 2 else ""))
         p.append(list(g["p_met"]))
         cells.append([_cell_word(v, lang) if pd.isna(pv) else "" for v, pv in zip(g["verdict"], g["p_met"])])
     fig = plt.figure(figsize=A4)
@@ -81,10 +83,10 @@ def _overview(history: pd.DataFrame, chosen: list[str], quarters: list[str], cfg
     fig.text(0.05, 0.935, L(lang, f"{quarters[0]}至{quarters[-1]}各季度当时的判断：达标概率 P，按目标和季度",
                             f"As judged in each quarter, {quarters[0]} to {quarters[-1]}: P(target met) by target"),
              fontsize=10, va="top")
-    height = min(0.7, 0.035 * len(chosen) + 0.02)
+    height = min(0.7, 0.045 * len(chosen) + 0.02)
     top = 0.86
-    ax = fig.add_axes((0.36, top - height, 0.53, height))
-    cbar = fig.add_axes((0.91, top - min(height, 0.25), 0.015, min(height, 0.25)))
+    ax = fig.add_axes((0.27, top - height, 0.62, height))
+    cbar = fig.add_axes((0.905, top - min(height, 0.25), 0.012, min(height, 0.25)))
     p_met_heatmap(ax, pd.DataFrame(p, index=labels, columns=quarters),
                   pd.DataFrame(cells, index=labels, columns=quarters), lang, cbar_ax=cbar)
     left_out = history["target"].nunique() - len(chosen)

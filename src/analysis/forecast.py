@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -253,6 +253,10 @@ def forecast_series(d: SeriesData, last_year: int, settings: ForecastSettings, k
     if last_year - origin < 1:
         raise ValueError(f"nothing to forecast: the last observed year {origin} is not before {last_year}")
     start_log = float(np.log(d.values[-1]))
+    # members see the levels relative to the last one, their logs rounded to 1e-10: a forecast of c x y is then
+    # c x the forecast of y. Without it the damped trend's likelihood, flat on a short series, sent the optimiser
+    # elsewhere for the last-bit differences a change of unit makes (admitted in yuan, dropped in 亿元)
+    d = replace(d, values=np.exp(np.round(np.log(d.values / d.values[-1]), 10)))
     obs = d.observed_levels()
     n = settings.n_paths
     # measurement error of the origin level: one draw per path, shared by every member

@@ -20,20 +20,35 @@ from .escape import plot_text
 WIDTH_IN, HEIGHT_IN = 7.0, 2.2      # the text width of an A4 page with 1.8 cm margins is about 6.85 in
 
 
+def headline_panels(cfg: Config, result, bands: pd.DataFrame, lang: str) -> list[tuple]:
+    """What each panel draws: (target, its figures, its ensemble bands or None, unit, title), the registry's order.
+
+    Only what the pixels depend on, so that a quarter whose headline figures and forecasts did not change
+    reuses the drawing of the quarter before (present.show_figure).
+    """
+    panels = []
+    for t in cfg.headline_targets:
+        b = bands[(bands["indicator"] == t.indicator) & (bands["member"] == "ensemble")].set_index("year")
+        name = (t.name_zh or t.statement) if lang == "zh" else t.name_en
+        panels.append((t, indicator_data(result, cfg, t.indicator), b if len(b) else None, cfg.indicators[t.indicator].unit,
+                       name))
+    return panels
+
+
 def headline_figure(cfg: Config, result, bands: pd.DataFrame, lang: str):
     """One row of panels, one per headline target (the registry's order), and a shared legend below them."""
+    return draw_headline(headline_panels(cfg, result, bands, lang), lang)
+
+
+def draw_headline(panels: list[tuple], lang: str):
+    """The figure of headline_panels: one fan chart per panel, titles wrapped inside their panel, one legend."""
     use_cjk_font()
-    targets = list(cfg.headline_targets)
-    fig, axes = plt.subplots(1, max(1, len(targets)), figsize=(WIDTH_IN, HEIGHT_IN), dpi=170, squeeze=False)
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(WIDTH_IN, HEIGHT_IN), dpi=170, squeeze=False)
     handles: dict[str, object] = {}
-    for ax, t in zip(axes[0], targets):
-        ind = cfg.indicators[t.indicator]
-        b = bands[(bands["indicator"] == t.indicator) & (bands["member"] == "ensemble")].set_index("year")
-        data = indicator_data(result, cfg, t.indicator)
-        name = (t.name_zh or t.statement) if lang == "zh" else t.name_en
+    for ax, (t, data, b, unit, name) in zip(axes[0], panels):
         # titles wrap inside their panel (a CJK line holds fewer characters than a Latin one)
-        fan_chart(t, data, b if len(b) else None, unit=ind.unit, lang=lang, title=name, ax=ax)
-        if data.levels.empty and data.unverified.empty and not len(b):
+        fan_chart(t, data, b, unit=unit, lang=lang, title=name, ax=ax)
+        if data.levels.empty and data.unverified.empty and b is None:
             # nothing to draw: the panel keeps its title and fan_chart's "no published Haimen figure", no empty axes
             ax.set_xticks([]), ax.set_yticks([]), ax.set_ylabel("")
             ax.spines[["left", "bottom"]].set_visible(False)

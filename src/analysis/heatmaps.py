@@ -9,6 +9,7 @@ escape.plot_text once, here.
 """
 from __future__ import annotations
 
+import re
 import textwrap
 
 import matplotlib.pyplot as plt
@@ -75,32 +76,82 @@ CELL_WORDS = {
 }
 
 
+_NO_BREAK = re.compile(r"[0-9A-Za-z.,%+\-]")
+
+
+def wrap_cjk(text: str, width: int) -> list[str]:
+    """Chinese text in lines of about width characters, never breaking inside a number or a Latin word.
+
+    Chinese has no spaces to break at, so lines are cut by characters; "10%" or "650亿元" split as "1" / "0%"
+    misreads, so a cut that would fall inside such a run moves before it. Lines are balanced (a 4-character
+    word in 3-character lines gives 2 + 2, not 3 + 1).
+    """
+    text = text.strip()
+    if len(text) <= width:
+        return [text] if text else []
+    n_lines = -(-len(text) // width)
+    target = -(-len(text) // n_lines)
+    lines, rest = [], text
+    while len(rest) > width:
+        cut = target
+        while 0 < cut < len(rest) and _NO_BREAK.match(rest[cut - 1]) and _NO_BREAK.match(rest[cut]):
+            cut -= 1
+        if cut == 0:                                # one long run: cut it where it must be cut
+            cut = width
+        lines.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    return [*lines, rest] if rest else lines
+
+
+def fit_words(text: str, per_line: int, lang: str) -> str:
+    """text in lines of at most per_line characters: at spaces (Chinese: anywhere), a longer word hyphenated."""
+    if lang == "zh":
+        return "\n".join(wrap_cjk(text.replace(" ", ""), per_line)) or text
+    words = []
+    for word in text.split():
+        while len(word) > per_line:
+            words.append(word[:per_line - 1] + "-")
+            word = word[per_line - 1:]
+        words.append(word)
+    return "\n".join(textwrap.wrap(" ".join(words), per_line, break_long_words=False, break_on_hyphens=True))
+
+
 def p_met_heatmap(ax, p: pd.DataFrame, cells: pd.DataFrame, lang: str, cbar_ax=None) -> None:
     """Draw P(target met) by target (rows, already labelled) and quarter (columns) in whole per cent on ax.
 
-    p holds P in [0, 1] or NaN; cells holds, where P is NaN, the word to show instead (a settled or
+    p holds P in [0, 1] or NaN (its index: the row labels, a newline in one a line break the caller chose);
+    cells holds, where P is NaN, the word to show instead (a settled or
     pending verdict, too little data). The colour runs from off track (red) to on track (green); cells
     without P stay white with their word in grey. The caller owns the figure (the evolution report
     places the grid on an A4 page), so this draws on the axes it is given.
     """
     house_style()
     annot = p.map(lambda v: "" if pd.isna(v) else "<1%" if v < 0.01 else ">99%" if v > 0.99 else f"{v:.0%}")
+    # the words of a cell without P are fitted to the cell: its width in points, Latin letters about half a
+    # point size wide and CJK characters one (5.5 pt); a word longer than a line is hyphenated, never overflows
+    ax.figure.canvas.draw_idle()
+    cell_pt = ax.get_position().width * ax.figure.get_figwidth() * 72 / max(1, p.shape[1])
+    word_size = 5.5
+    per_line = max(2, int((cell_pt - 3) / (word_size * (1.0 if lang == "zh" else 0.5))))
     sns.heatmap(p.astype(float), ax=ax, cmap=P_MET_CMAP, vmin=0, vmax=1, annot=annot, fmt="",
                 annot_kws={"fontsize": 7.5}, linewidths=0.8, linecolor="white", cbar=cbar_ax is not None,
                 cbar_ax=cbar_ax, cbar_kws={"format": "{x:.0%}"},
-                xticklabels=list(p.columns), yticklabels=[plot_text(r) for r in p.index])
+                xticklabels=list(p.columns), yticklabels=["\n".join(map(plot_text, str(r).split("\n"))) for r in p.index])
     for i in range(p.shape[0]):
         for j in range(p.shape[1]):
             if pd.isna(p.iat[i, j]) and cells.iat[i, j]:
-                ax.text(j + 0.5, i + 0.5, textwrap.fill(plot_text(cells.iat[i, j]), 12), ha="center", va="center",
-                        fontsize=6.5, color=MUTED_COLOUR, linespacing=1.0)
+                ax.text(j + 0.5, i + 0.5, fit_words(plot_text(cells.iat[i, j]), per_line, lang), ha="center",
+                        va="center", fontsize=word_size, color=MUTED_COLOUR, linespacing=1.0)
     for j in range(p.shape[1] + 1):          # white cells need a frame to read as cells
         ax.axvline(j, color="#e5e7eb", lw=0.6)
     for i in range(p.shape[0] + 1):
         ax.axhline(i, color="#e5e7eb", lw=0.6)
     ax.set_facecolor("white")
     ax.tick_params(axis="y", labelsize=7.5, length=0, rotation=0)
-    ax.tick_params(axis="x", labelsize=7, length=0, rotation=0 if p.shape[1] <= 14 else 45)
+    # quarter labels ("2024Q3", about 24 pt at 7 pt) side by side only where a cell is wide enough for one
+    ax.tick_params(axis="x", labelsize=7, length=0, rotation=0 if cell_pt >= 28 else 45)
+    if cell_pt < 28:
+        plt.setp(ax.get_xticklabels(), ha="left", rotation_mode="anchor")
     ax.xaxis.tick_top()
     ax.set_xlabel("")
     ax.set_ylabel("")

@@ -191,7 +191,8 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     keeps the version it replaces in reports/<as_of>/history/<timestamp>/.
     The notebooks run in warm kernels (kernels.py): from pool when given (a replay worker keeps one for
     all its quarters), else from a pool of this run, started here while the raw files are read.
-    cache_dir (None: off): reuse clean data and forecasts of a quarter that saw the same inputs (cache.py).
+    cache_dir (None: off; `run` passes data/cache/ unless --no-cache): reuse clean data, forecasts and charts of
+    inputs seen before (cache.py); the outputs are the same either way.
     before_changes: called before comparing with the last published report (a replay waits there for
     the previous quarter, so that what changed is always against it).
     """
@@ -286,7 +287,7 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
         with ThreadPoolExecutor(max_workers=2) as side:
             forecast = side.submit(step, "03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb",
                                    {**common, "out_dir": str(tmp), **cache})
-            results = step("02 validate", validation_notebook, nbs / "02_validate.ipynb", tmp / "validation", common,
+            results = step("02 validate", validation_notebook, nbs / "02_validate.ipynb", tmp / "validation", {**common, **cache},
                            failed / "notebooks" / "02_validate.ipynb", pool)
             pdfs = [renders.submit(step, "02 validation.pdf", validation_pdf, nbs / "02_validate.ipynb", tmp / "validation",
                                    engine)]
@@ -296,7 +297,7 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
         except InputError:
             pdfs[0].result()            # the message names validation.pdf: it is there when the run stops
             raise
-        _briefings(quarter, tmp, nbs, common, langs, engine, step, reports_dir, renders, pdfs, nb, before_changes)
+        _briefings(quarter, tmp, nbs, {**common, **cache}, langs, engine, step, reports_dir, renders, pdfs, nb, before_changes)
     finally:
         renders.shutdown(wait=True)
     if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): the annex, only when a round has started

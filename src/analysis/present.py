@@ -13,6 +13,7 @@ escape.html_table, under the same rule.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown, display
@@ -88,3 +89,18 @@ def show_both(markdown: str, html: str, portable: str | None = None) -> None:
 def show_tables(frame_md: pd.DataFrame, frame_html: pd.DataFrame) -> None:
     """The same table as Markdown (PDF route) and HTML (JupyterLab), each escaped by its own format's function."""
     show_both(md_table(frame_md), html_table(frame_html))
+
+
+def show_figure(draw, *args, cache_dir=None, **kwargs) -> None:
+    """Show the figure draw(*args, **kwargs) returns, as a PNG, drawn once per set of inputs (cache.figure_png).
+
+    The notebooks show every chart through here, whether or not a cache folder is given, so an executed
+    notebook holds the same image bytes either way (the PDFs are built from those images).
+    """
+    from IPython.display import Image
+
+    from .cache import figure_png
+
+    png = figure_png(draw, *args, cache_dir=Path(cache_dir) if cache_dir else None, **kwargs)
+    if png:
+        display(Image(data=png, format="png"))
