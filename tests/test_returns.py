@@ -307,6 +307,10 @@ def test_a_grey_last_value_as_the_form_was_sent_is_accepted_and_a_changed_one_is
     nxt.mkdir()
     form = nxt / "synthetic_台账_2026Q1_区科技局.xlsx"
     shutil.copy(next((folder / "2025Q4").glob("*区科技局.xlsx")), form)
+    wb = load_workbook(form)                     # the 2026Q1 form says so in its page headers, as forms.py writes it
+    for ws in wb.worksheets:
+        ws.oddHeader.center.text = ws.oddHeader.center.text.replace("2025Q4", "2026Q1")
+    wb.save(form)
     _set_cells(form, TARGET_SHEET, {"G2": 38, "K2": None, "L2": None, "M2": None})   # tech_service_firms: 38 in 2025Q4
     assert len(read_returns(folder, cfg, Quarter(2026, 1))) > 0
     _set_cells(form, TARGET_SHEET, {"G2": 41})

@@ -26,6 +26,9 @@ def prepare_tables(result: CleanResult, cfg: Config) -> dict[str, pd.DataFrame]:
         obs[col] = _none_if_blank(obs[col].fillna(""))
     obs.loc[obs["value"].isna(), "unit_printed"] = None        # growth-only rows print no unit
     inds = cfg.indicators
+    # "(亿元)", "亿 元" or "MILLION YUAN" is the unit the registry spells 亿元 / million yuan (Indicator.unit_name), as clean read it
+    obs["unit_printed"] = [(inds[i].unit_name(u) or u) if isinstance(u, str) else u
+                           for i, u in zip(obs["indicator"], obs["unit_printed"])]
     obs["floor"] = [0.0 if inds[i].non_negative else np.nan for i in obs["indicator"]]
     obs["lower_bound"] = [inds[i].bounds[0] for i in obs["indicator"]]
     obs["upper_bound"] = [inds[i].bounds[1] for i in obs["indicator"]]

@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 
 from . import paths
-from .config_checks import (MAX_EXPANDED_NODES, UniqueKeyLoader, expanded_size, number_problems,
-                            registry_shape_problems, settings_problems)
+from .config_checks import (MAX_EXPANDED_NODES, UniqueKeyLoader, expanded_size, indicator_entry_problems, number_problems,
+                            registry_shape_problems, settings_problems, target_entry_problems, without_trailing_tabs)
 from .errors import InputError, Problem
-from .parse import norm_key
+from .parse import norm_key, unit_key
 
 INDICATOR_KINDS = {"flow", "stock", "count", "share"}
 TARGET_TYPES = {"level", "avg_growth", "cumulative", "share", "count", "milestone"}
@@ -44,16 +44,19 @@ class Indicator:
     pandemic: str = "none"          # treatment of forecast.pandemic_years: none, mask or dummy
     panel: bool = False             # a panel whose membership changes every year (规模以上, 限额以上): no level-ratio growth
 
+    def unit_name(self, unit_printed: str) -> str | None:
+        """The accepted unit (as config/indicators.yaml spells it) a printed unit is, or None (parse.unit_key:
+        case, spaces and enclosing brackets do not count)."""
+        key = unit_key(unit_printed)
+        return next((name for name in self.units if unit_key(name) == key), None)
+
     def factor(self, unit_printed: str) -> Decimal | None:
         """Exact conversion factor for a printed unit, None when the unit is not accepted.
 
         Decimal keeps 5.09 million -> 509 exact instead of 509.00000000000006.
         """
-        key = norm_key(unit_printed)
-        for name, f in self.units.items():
-            if norm_key(name) == key:
-                return Decimal(str(f))
-        return None
+        name = self.unit_name(unit_printed)
+        return None if name is None else Decimal(str(self.units[name]))
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
                                   "save it again as UTF-8 (in Notepad: Save As > Encoding UTF-8); 请以 UTF-8 编码保存",
                                   row=line)]) from None
     try:
-        data = yaml.load(text, Loader=UniqueKeyLoader)     # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(without_trailing_tabs(text), Loader=UniqueKeyLoader)     # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError([Problem(rel, f"is not valid YAML: {getattr(exc, 'problem', exc)}",
@@ -177,6 +180,10 @@ def _indicators(data: dict[str, Any], rel: str) -> tuple[dict[str, Indicator], d
     indicators: dict[str, Indicator] = {}
     index: dict[str, str] = {}
     for ind_id, spec in (data.get("indicators") or {}).items():
+        found = indicator_entry_problems(ind_id, spec, rel)
+        if found:
+            problems += found
+            continue
         try:
             ind = Indicator(
                 id=ind_id, name_zh=spec["name_zh"], name_en=spec["name_en"], unit=spec["unit"],
@@ -224,7 +231,8 @@ def _targets(data: dict[str, Any], rel: str, indicators: dict[str, Indicator]) -
                                     value=str(spec)[:120]))
             continue
         tid = spec.get("id", "?")
-        bad_numbers = number_problems(spec, ("value", "value_max", "tolerance"), rel, f"target {tid}")
+        bad_numbers = (number_problems(spec, ("value", "value_max", "tolerance"), rel, f"target {tid}")
+                       + target_entry_problems(spec, defaults, rel, f"target {tid}"))
         if bad_numbers:
             problems += bad_numbers
             continue

@@ -10,11 +10,13 @@ last value winning without a word. Every problem names the file, the key
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 from .errors import Problem
+from .parse import norm_key, unit_key
 
 # The expanded size a config file may reach through anchors and aliases (&a / *a): the registries are
 # a few thousand nodes; a "billion laughs" file is millions once a later stage walks or copies it.
@@ -125,7 +127,7 @@ def settings_problems(settings: dict[str, Any], rel: str) -> list[Problem]:
         if not _is_int(value) or value < 1:
             bad(f"limits.{name}", "is not a whole number of 1 or more", "write a positive whole number (see the comment "
                 "above the limit for its reason); 请填写正整数", value)
-    return problems
+    return problems or overlap_problems(settings, rel)
 
 
 def registry_shape_problems(data: dict[str, Any], key: str, kind: type, rel: str) -> list[Problem]:
@@ -144,3 +146,126 @@ def number_problems(spec: dict[str, Any], keys: tuple[str, ...], rel: str, owner
                     column=f"{owner}.{key}", value=str(spec[key])[:120])
             for key in keys if spec.get(key) is not None
             and (isinstance(spec[key], bool) or not isinstance(spec[key], (int, float)))]
+
+
+# --------------------------------------------------------------------------------- round 3 (README_red_team.md) --
+_TRAILING_TAB = re.compile(r"[ \t]*\t[ \t]*$", re.MULTILINE)
+
+
+def without_trailing_tabs(text: str) -> str:
+    """The YAML text without tabs at the ends of lines (white space there means nothing).
+
+    PyYAML refuses a tab after a value ("home_region: 海门<TAB>", left by an editor) as "found character '\\t'
+    that cannot start any token"; a tab that indents a line is still refused, with its line.
+    """
+    return _TRAILING_TAB.sub("", text)
+
+
+def _flag(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+_FLAGS = ("non_negative", "derive_from_growth", "panel")
+
+
+def indicator_entry_problems(ind_id: str, spec: Any, rel: str) -> list[Problem]:
+    """An indicator entry whose units or flags would be read wrongly without a word.
+
+    - a factor of 0 or below turned every figure in that unit into 0 or a negative level; a word ("ten") was
+      "indicator ... is incomplete (could not convert string to float)" without naming the unit;
+    - two printed units that read alike (parse.unit_key: "亿元" and "亿元 ") with different factors: the first won;
+    - non_negative: "false" (a string) is true in Python, so the flag was read the other way round.
+    """
+    if not isinstance(spec, dict):
+        return []                    # reported by the caller as an incomplete entry
+    problems: list[Problem] = []
+    units = spec.get("units")
+    if isinstance(units, dict):
+        seen: dict[str, tuple[str, Any]] = {}
+        for name, factor in units.items():
+            where = dict(column=f"{ind_id}.units.{name}", value=str(factor)[:120])
+            if isinstance(factor, bool) or not isinstance(factor, (int, float, str)):
+                problems.append(Problem(rel, f"indicator {ind_id}: the factor of unit {name} is not a number",
+                                        "write the factor to the canonical unit in digits (万元 to 亿元: 0.0001)", **where))
+                continue
+            try:
+                number = float(factor)
+            except ValueError:
+                problems.append(Problem(rel, f"indicator {ind_id}: the factor of unit {name} is not a number",
+                                        "write the factor to the canonical unit in digits (万元 to 亿元: 0.0001)", **where))
+                continue
+            if not number > 0 or number == float("inf"):
+                problems.append(Problem(rel, f"indicator {ind_id}: the factor of unit {name} is {factor}, but a factor "
+                                             "must be above 0 (it multiplies every figure printed in that unit)",
+                                        "write the factor to the canonical unit, e.g. 万元 to 亿元: 0.0001", **where))
+            key = unit_key(name)
+            if key in seen and float(seen[key][1]) != number:
+                problems.append(Problem(rel, f"indicator {ind_id}: the units {seen[key][0]!r} and {name!r} read as the same unit "
+                                             f"but have different factors ({seen[key][1]} and {factor})",
+                                        "keep one of the two (case, spaces and brackets do not tell units apart)", **where))
+            seen.setdefault(key, (str(name), factor))
+    for flag in _FLAGS:
+        if flag in spec and not _flag(spec[flag]):
+            problems.append(Problem(rel, f"indicator {ind_id}: {flag} is {spec[flag]!r}, not true or false",
+                                    f"write {flag}: true or {flag}: false, without quotes (a quoted \"false\" reads as true)",
+                                    column=f"{ind_id}.{flag}", value=str(spec[flag])[:120]))
+    return problems
+
+
+def target_entry_problems(spec: dict[str, Any], defaults: dict[str, Any], rel: str, owner: str) -> list[Problem]:
+    """A target's flags must be true/false ("false" in quotes read as true: a headline target nobody meant),
+    and its target year may not come before its base year (the required growth would be computed backwards)."""
+    problems = [Problem(rel, f"{owner}: {flag} is {spec[flag]!r}, not true or false",
+                        f"write {flag}: true or {flag}: false, without quotes", column=f"{owner}.{flag}", value=str(spec[flag])[:120])
+                for flag in ("headline", "each_year") if flag in spec and not _flag(spec[flag])]
+    target, base = spec.get("target_year", defaults.get("target_year")), spec.get("base_year", defaults.get("base_year"))
+    if _is_int(target) and _is_int(base) and target < base:
+        problems.append(Problem(rel, f"{owner}: target_year {target} is before base_year {base}",
+                                "check both years (the plan's base year is 2021 and its last year 2024)",
+                                column=f"{owner}.target_year", value=str(target)))
+    return problems
+
+
+def overlap_problems(settings: dict[str, Any], rel: str) -> list[Problem]:
+    """Names that would be read as two things, ranks that leave a code out, switches that are not true/false.
+
+    A region alias listed under two regions (海门区 under 南通 too), or a word under two status codes, went to
+    whichever came last, without a word; a status code without a rank in selection.status_rank made the best-value
+    choice compare a missing rank.
+    """
+    problems: list[Problem] = []
+    owner: dict[str, str] = {}
+    for region, aliases in settings["regions"].items():
+        for alias in [region, *(aliases or [])]:
+            key = norm_key(alias)
+            if owner.get(key, region) != region:
+                problems.append(Problem(rel, f"the region name {alias!r} is listed under both {owner[key]} and {region}",
+                                        "keep each name under one region only", column=f"regions.{region}", value=str(alias)))
+            owner.setdefault(key, region)
+    for section, flag in (("selection", "include_unverified"), ("forecast", "use_derived")):
+        value = (settings.get(section) or {}).get(flag)
+        if flag in (settings.get(section) or {}) and not _flag(value):
+            problems.append(Problem(rel, f"{section}.{flag} is {value!r}, not true or false",
+                                    f"write {flag}: true or {flag}: false, without quotes (a quoted \"false\" reads as true)",
+                                    column=f"{section}.{flag}", value=str(value)))
+    ranks = settings.get("selection") or {}
+    for field_name, rank_key in (("status", "status_rank"), ("reliability", "reliability_rank"), ("qualifier", "qualifier_rank")):
+        words: dict[str, str] = {}
+        vocab = settings["vocabulary"][field_name]
+        for code, listed in vocab.items():
+            for word in [code, *(listed or [])]:
+                key = norm_key(word)
+                if words.get(key, code) != code:
+                    problems.append(Problem(rel, f"the word {word!r} is listed under both {words[key]} and {code}",
+                                            "keep each word under one code only", column=f"vocabulary.{field_name}.{code}",
+                                            value=str(word)))
+                words.setdefault(key, code)
+        rank = ranks.get(rank_key)
+        if isinstance(rank, dict):
+            for code in vocab:
+                if not _is_int(rank.get(code)):
+                    problems.append(Problem(rel, f"selection.{rank_key} gives no whole-number rank for {field_name} {code}",
+                                            f"add {code}: <rank> under selection.{rank_key} (higher wins)",
+                                            column=f"selection.{rank_key}.{code}", value=None if rank.get(code) is None
+                                            else str(rank.get(code))))
+    return problems

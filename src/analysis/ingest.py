@@ -36,9 +36,9 @@ from .config import Config
 from .errors import InputError, Problem
 from .rawrows import MAGNITUDE_PREFIXES, RawTable, normalise_row, vocabulary_fix  # noqa: F401
 from .rawcells import (DATA_SHEET, EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET, TEMPLATE_AUX_SHEETS,  # noqa: F401
-                       _cells_from_csv, _cells_from_xlsx, _check_unpacked_size, _check_xlsx_bytes, _column_index,
-                       _column_letter, _decode, cell_problems, header_key)
-from .parse import norm_key, normalise_text
+                       _cells_from_csv, _check_xlsx_bytes, _column_index, _column_letter, _decode, cell_problems, header_key)
+from .rawxlsx import _cells_from_xlsx, _check_unpacked_size, check_workbook_parts
+from .parse import norm_key, normalise_text, normalise_url
 
 TABLE_SUFFIXES = {".csv", ".xlsx"}
 CONVERT_SUFFIXES = {".xls", ".xlsm", ".ods", ".tsv", ".numbers", ".json"}
@@ -142,13 +142,18 @@ def _keep_free_text_as_typed(body: list[tuple[int, list[str]]], columns: list[st
 
     normalise_text (NFKC, dashes unified) is right for what is looked up or
     parsed (names, units, periods, numbers), but it would change what a
-    publication's title says (full-width brackets, a ~ turned into -).
+    publication's title says (full-width brackets, a ~ turned into -), and
+    where an address leads (parse.normalise_url keeps its ~).
     """
     free = [j for j, c in enumerate(columns) if c in FREE_TEXT_COLUMNS]
+    urls = [j for j, c in enumerate(columns) if c == "source_url"]
     for n, row in body:
         for j in free:
             if j < len(row) and row[j]:
                 row[j] = _WHITESPACE.sub(" ", str(as_typed[n - 1][j])).strip()
+        for j in urls:
+            if j < len(row) and row[j]:
+                row[j] = normalise_url(as_typed[n - 1][j])
 
 
 def read_table(path: Path, cfg: Config) -> RawTable:
@@ -175,6 +180,7 @@ def read_table(path: Path, cfg: Config) -> RawTable:
     if suffix == ".xlsx":
         _check_xlsx_bytes(data, rel)
         _check_unpacked_size(data, rel, cfg.limit("max_xlsx_unpacked_mb"))
+        check_workbook_parts(data, rel, cfg.limit("max_rows"))
         cells, sheet, problems = _cells_from_xlsx(path, rel, cfg)
     else:
         cells = _cells_from_csv(_decode(data, rel), rel, _column_index(cfg), max_cell=cfg.limit("max_cell_chars"),

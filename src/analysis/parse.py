@@ -30,10 +30,11 @@ class CellError(ValueError):
 _DASHES = dict.fromkeys(map(ord, "\u2212\u2013\u2014\u2015\uff0d\u301c~"), "-")
 # Invisible characters that web pages and Excel leave in copied text (zero-width space and joiners,
 # word joiner, a BOM inside a cell, soft hyphen): "value" with one of them must still be "value".
-_DASHES.update(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None))
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 # Left-to-right / right-to-left and Arabic letter marks: invisible, left by copying from web pages and
 # right-to-left editors; unlike the overrides (refused in rawcells) they reorder nothing in a name.
-_DASHES.update(dict.fromkeys(map(ord, "\u200e\u200f\u061c"), None))
+_INVISIBLE.update(dict.fromkeys(map(ord, "\u200e\u200f\u061c"), None))
+_DASHES.update(_INVISIBLE)
 
 
 def digit_lookalike(text: str) -> str | None:
@@ -75,9 +76,29 @@ def _normalise_str(text: str) -> str:
     return _SPACES.sub(" ", s).strip()
 
 
+def normalise_url(text: object) -> str:
+    """A web address as typed, with full-width forms made ASCII (https：// is https://) and invisible characters and
+    white space at its ends removed, but no dash unified: "~" and "-" are different characters in an address
+    (normalise_text turned https://example.org/~stats/ into /-stats/, a link to another page)."""
+    if text is None:
+        return ""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", str(text)).translate(_INVISIBLE)).strip()
+
+
 def norm_key(text: object) -> str:
     """Key for looking names up (aliases, units, vocabulary): normalised and case-folded."""
     return normalise_text(text).casefold()
+
+
+def unit_key(text: object) -> str:
+    """Key for matching a printed unit: norm_key without spaces and without one pair of enclosing brackets.
+
+    Tables print units as "（亿元）" or "单位: 亿元" in a header, and planners copy "亿 元" or "(亿元)": the same unit,
+    refused before. Spaces never tell two units apart ("million yuan" is "millionyuan" either way).
+    """
+    key = norm_key(text).replace(" ", "")
+    m = re.fullmatch(r"\((.*)\)|\[(.*)\]", key)          # NFKC turned （） into ()
+    return (m.group(1) if m.group(1) is not None else m.group(2)) if m else key
 
 
 # ---------------------------------------------------------------- numbers --
@@ -89,8 +110,10 @@ _LOWER_SUFFIX = ("以上", "余")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _EXPONENT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+")
 _NOT_FINITE = {"inf", "infinity", "nan", "∞", "#num!", "#div/0!"}
+# What tables print where there is no figure: dashes and dots, after normalise_text (— and － are "-", … is "...")
+_PLACEHOLDER = re.compile(r"[-.·/]+|无|不详")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-# What a workbook cell formatted as a date shows (rawcells._excel_cell), spaces already removed
+# What a workbook cell formatted as a date shows (rawxlsx._excel_cell), spaces already removed
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(\d{1,2}:\d{2}(:\d{2})?)?")
 # Digits with spaces between them: only a thousands grouping (1 234 567.5) is a number; "5 21" is a typo
 # or two cells run together, and removing the space silently made it 521.
@@ -138,6 +161,10 @@ def parse_number_text(raw: object) -> tuple[str, str, str]:
                         "column and saves only the digits shown)",
                         "write the figure in digits as the source prints it (e.g. 1352.37); in Excel, widen the column or "
                         "format the cell as Number before saving; 请按原文写出全部数字，不用科学计数法")
+    if _PLACEHOLDER.fullmatch(s):
+        raise CellError("is what statistical tables print where there is no figure (a dash, dots, 无 or 不详), not a figure",
+                        "leave the value empty and give growth_pct if the source prints a growth rate; if it prints neither, "
+                        "delete the row; 原文无数据时请留空数值或删除该行")
     m = re.match(r"^([+-]?[\d.,]+)(.*)$", s)
     if not m:
         raise CellError(
@@ -145,6 +172,11 @@ def parse_number_text(raw: object) -> tuple[str, str, str]:
             "write the figure in digits as printed, e.g. 521 or 5.09; put the unit in the unit column",
         )
     number, rest = m.group(1), m.group(2)
+    if re.search(r"\d", rest):
+        # "1_000", "1'234" (Swiss grouping), "10-15" (a range), "5万3千": the rest used to be reported as a unit "_000"
+        raise CellError(f'is not one number: "{rest[0]}" stands between its digits',
+                        "write one number in digits as printed, e.g. 1234 or 1,234.5 (a comma may group thousands); a range "
+                        "(10-15) is not a figure: give the figure printed, or leave the value empty; 请只填写一个数字")
     if "," in number:
         if not _THOUSANDS.match(number):
             raise CellError(
@@ -271,9 +303,14 @@ class DateRange:
         return self.earliest == self.latest
 
 
+_TIME_OF_DAY = re.compile(r"(?<=[\d日])(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?$")
+
+
 def parse_date(raw: object) -> DateRange | None:
     """'2020-06-01', '2020/6/1', '2020年6月1日', '2020-06', '2020年6月', '2020'. Empty -> None."""
-    s = normalise_text(raw).replace(" 00:00:00", "").replace(" ", "")
+    # A time of day after the date is dropped (the day is what counts): Excel exports a date-time cell to CSV as
+    # "2023/2/1 9:30", and ISO text carries "T09:30:00+08:00"; both used to be refused as "not a date".
+    s = _TIME_OF_DAY.sub("", normalise_text(raw)).replace(" ", "")
     if not s:
         return None
     s = s.removesuffix(".0")

@@ -31,3 +31,8 @@ def relative(path: Path) -> str:
         return str(Path(path).resolve().relative_to(ROOT.resolve()))
     except ValueError:
         return str(path)
+    except (OSError, RuntimeError):     # a symbolic link that loops (a.csv -> a.csv): named as it is listed
+        try:
+            return str(Path(os.path.abspath(path)).relative_to(ROOT.resolve()))
+        except ValueError:
+            return str(path)

@@ -1,20 +1,15 @@
-"""A raw file as a grid of cell strings: encodings, CSV dialects, and workbooks read as the planner saw them.
+"""A raw file as a grid of cell strings: encodings and CSV dialects, and the checks every cell gets.
 
 Split from ingest.py (which turns the cells into observations) because
 reading the file format is its own job: UTF-8 / GBK and delimiters for CSV;
-for XLSX, cells as displayed (percent cells as shown, numbers to Excel's 15
-digits, dates as dates) and refusal of what a spreadsheet can hide
-(formulas without a saved result, error values, hidden rows, columns and
-sheets, merged cells).
+control characters, footnote marks and over-long text in any cell. Workbooks
+(.xlsx: cells as shown, what a spreadsheet can hide) are read by rawxlsx.py.
 """
 from __future__ import annotations
 
 import csv
 import io
 import re
-from datetime import date, datetime
-from decimal import Decimal
-from pathlib import Path
 
 from .config import Config
 from .errors import InputError, Problem
@@ -258,197 +253,6 @@ def cell_problems(cells: list[list[str]], rel: str, sheet: str | None, max_cell:
     return problems
 
 
-def _check_unpacked_size(data: bytes, rel: str, max_mb: int) -> None:
-    """An .xlsx whose unpacked content exceeds max_mb (a zip bomb, or a workbook of millions of cells) is refused unread."""
-    import zipfile
-
-    try:
-        size = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return                          # load_workbook reports a broken file with its own message
-    if size > max_mb * 2**20:
-        raise InputError([Problem(rel, f"unpacks to {size / 2**20:,.0f} MB, more than the {max_mb} MB a workbook may hold; it was not read",
-                                  "keep only the data sheet with the figures of one publication (delete other sheets, images and "
-                                  "empty formatted rows), or export the sheet to CSV UTF-8; the limit is limits.max_xlsx_unpacked_mb "
-                                  "in config/settings.yaml")])
-
-
-def _decimal(value: float | int) -> Decimal:
-    """A cell number to the 15 significant digits Excel shows and stores exactly (521.00000000000006 -> 521)."""
-    return Decimal(format(value, ".15g")) if isinstance(value, float) else Decimal(value)
-
-
-def _number_text(value: float | int) -> str:
-    """A number as digits, without float noise or an exponent (1e-07 -> 0.0000001)."""
-    text = format(_decimal(value).normalize(), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _shows_percent(number_format: str | None) -> tuple[bool, bool]:
-    """(shows a % sign, scales by 100) for an Excel number format.
-
-    A % outside quotes multiplies the stored value by 100 (0.021 shows 2.1%);
-    a quoted or escaped % ("0.0"%"" or 0.0\\%) is only a sign. Both are read as
-    the planner saw them, never as the stored fraction.
-    """
-    fmt = (number_format or "").split(";")[0]
-    bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", fmt)
-    literal = "%" in fmt and "%" not in bare
-    return ("%" in bare or literal), "%" in bare
-
-
-def _excel_cell(value: object, number_format: str | None = None) -> str:
-    """One cell as the planner sees it: dates as 2024-01-11, percent cells as 2.1% (not 0.021)."""
-    if value is None:
-        return ""
-    if isinstance(value, (datetime, date)):          # a publication date: the day is what counts
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        percent, scaled = _shows_percent(number_format)
-        if percent:
-            shown = _decimal(value) * 100 if scaled else _decimal(value)
-            text = format(shown.normalize(), "f")
-            return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
-        return _number_text(value)
-    return str(value)
-
-
 def _column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
     return get_column_letter(index)
-
-
-def _looks_like_header(cells: list[object], known: dict[str, str], required: list[str]) -> bool:
-    return any(known.get(header_key(c)) in required for c in cells if c is not None)
-
-
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
-
-
-def _has_formulas(path: Path) -> bool:
-    """Whether any worksheet of the workbook holds a formula element (<f>); True when unsure."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as z:
-            return any(_FORMULA_TAG.search(z.read(name)) for name in z.namelist()
-                       if name.startswith("xl/worksheets/") and name.endswith(".xml"))
-    except Exception:  # noqa: BLE001 - a broken file is reported by load_workbook with its own message
-        return True
-
-
-def _cells_from_xlsx(path: Path, rel: str, cfg: Config) -> tuple[list[list[str]], str, list[Problem]]:
-    """The data sheet of a workbook as text cells, with the problems a spreadsheet can hide.
-
-    Read twice: once for the values Excel cached (what the planner saw) and
-    once for the formulas, so that a formula Excel never calculated (a file
-    written by a script, or saved by a tool that does not compute) is
-    reported instead of being read as an empty cell. Hidden rows, hidden
-    columns, hidden or extra sheets with figures, merged cells and error
-    values are reported, never read silently.
-    """
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, data_only=True)
-        # the second read (formulas) only where a sheet holds one: loading a workbook is most of the time a
-        # big file takes (50,000 rows: about a minute per load)
-        wb_formulas = load_workbook(path, data_only=False) if _has_formulas(path) else wb
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise InputError([Problem(rel, f"is not a readable .xlsx workbook ({type(exc).__name__})",
-                                  "open it in Excel or WPS and save it again as .xlsx, or export the sheet to CSV UTF-8")]) from None
-    problems: list[Problem] = []
-    known = _column_index(cfg)
-    required = cfg.settings["columns"]["required"]
-    tables = [ws for ws in wb.worksheets if ws.title not in TEMPLATE_AUX_SHEETS]
-
-    def first_row(ws) -> list[object]:
-        for row in ws.iter_rows(max_row=min(ws.max_row, 50), values_only=True):
-            if any(v not in (None, "") for v in row):
-                return list(row)
-        return []
-
-    named = [ws for ws in wb.worksheets if norm_key(ws.title) in (DATA_SHEET, "数据")]   # Data, DATA, 数据
-    if named:
-        sheet = named[0]
-    else:      # the first visible sheet with the raw-data header, else the first visible sheet
-        visible = [ws for ws in tables if ws.sheet_state == "visible"] or tables or wb.worksheets
-        sheet = next((ws for ws in visible if _looks_like_header(first_row(ws), known, required)), visible[0])
-    name = sheet.title
-
-    for ws in tables:
-        if ws is sheet or not _looks_like_header(first_row(ws), known, required):
-            continue
-        hidden = " hidden" if ws.sheet_state != "visible" else ""
-        problems.append(Problem(rel, f'the{hidden} sheet "{ws.title}" also holds a table of figures, but only sheet "{name}" is read',
-                                f'move its rows to sheet "{name}" (or save them as their own file in data/raw/), then delete sheet "{ws.title}"; '
-                                f'把该工作表的数据移到"{name}"表或另存为单独文件',
-                                sheet=ws.title))
-    if sheet.sheet_state != "visible":
-        problems.append(Problem(rel, f'the sheet "{name}" that holds the figures is hidden',
-                                "unhide it (Excel/WPS: right-click a sheet tab > Unhide / 取消隐藏) and check what it holds, then save",
-                                sheet=name))
-
-    rows, found = sheet_cells(sheet, wb_formulas[name], rel)
-    problems += found
-    wb.close()
-    wb_formulas.close()
-    return rows, name, problems
-
-
-def sheet_cells(sheet, ws_f, rel: str) -> tuple[list[list[str]], list[Problem]]:
-    """One worksheet as text cells (as shown), with what a spreadsheet can hide reported, never read silently.
-
-    `sheet` is the worksheet loaded with cached values, `ws_f` the same sheet
-    with formulas (the same object when the workbook holds none). Used for the
-    raw-data sheet and for the sheets of department returns (returns.py).
-    """
-    name = sheet.title
-    problems: list[Problem] = []
-    # Read up to the last cell that holds something: a format applied to whole columns (or a stray
-    # styled cell at XFD1048576) must not make us walk a million empty rows.
-    filled = [(c.row, c.column) for ws in (sheet, ws_f) for c in ws._cells.values() if c.value not in (None, "")]
-    last_row = max((r for r, _ in filled), default=0)
-    last_col = max((c for _, c in filled), default=0)
-    header: list[str] = []
-    hidden_cols = {i for dim in sheet.column_dimensions.values() if dim.hidden and dim.min and dim.max
-                   for i in range(dim.min, min(dim.max, last_col) + 1)}
-    reported_cols: set[int] = set()
-    rows: list[list[str]] = []
-    for r, (cells, f_cells) in enumerate(zip(sheet.iter_rows(min_row=1, max_row=last_row, max_col=last_col),
-                                             ws_f.iter_rows(min_row=1, max_row=last_row, max_col=last_col)), start=1):
-        texts = []
-        for c, (cell, f_cell) in enumerate(zip(cells, f_cells), start=1):
-            column = header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c)
-            where = dict(row=r, column=column, sheet=name, cell=f"{_column_letter(c)}{r}")
-            if f_cell.data_type == "f" and cell.value is None:
-                formula = f_cell.value if isinstance(f_cell.value, str) else getattr(f_cell.value, "text", "") or "(array formula)"
-                problems.append(Problem(rel, "holds a formula with no saved result, so its value cannot be read",
-                                        "open the file in Excel or WPS and save it (that stores the results), "
-                                        "or type the value itself instead of the formula; 用 Excel/WPS 打开并保存，或直接输入数值",
-                                        value=str(formula), **where))
-            elif cell.data_type == "e":
-                problems.append(Problem(rel, f"shows the Excel error {cell.value}",
-                                        "correct the formula or type the value as printed; 请改正公式或直接输入数值",
-                                        value=str(cell.value), **where))
-            texts.append(_excel_cell(cell.value, cell.number_format) if cell.data_type != "e" else "")
-        if not header and any(texts):
-            header = list(texts)
-        if any(texts) and sheet.row_dimensions[r].hidden:
-            problems.append(Problem(rel, "is a hidden row (hidden or filtered out) that holds data",
-                                    "unhide it (select the rows around it > right-click > Unhide / 取消隐藏, or clear the filter); "
-                                    "keep it if it is a figure, delete it if not",
-                                    value=" | ".join(t for t in texts if t)[:120], row=r, sheet=name))
-        for c in hidden_cols - reported_cols:
-            if c <= len(texts) and texts[c - 1]:
-                reported_cols.add(c)
-                problems.append(Problem(rel, f"column {_column_letter(c)} is hidden but holds data",
-                                        "unhide it (select the columns around it > right-click > Unhide / 取消隐藏) and check it",
-                                        row=r, column=header[c - 1] if c <= len(header) and header[c - 1] else _column_letter(c),
-                                        sheet=name, cell=f"{_column_letter(c)}{r}", value=texts[c - 1]))
-        rows.append(texts)
-    for merged in [m for m in sheet.merged_cells.ranges if m.min_row <= last_row and m.min_col <= last_col]:
-        problems.append(Problem(rel, f"has merged cells ({merged.coord}): only the first cell of a merged block holds the value",
-                                "unmerge them (Merge & Center off / 取消合并) and type the value into every row it applies to",
-                                row=merged.min_row, sheet=name, cell=merged.coord))
-    return rows, problems

@@ -65,6 +65,26 @@ def _site(url: str) -> str:
         return ""
 
 
+# Characters a web address cannot hold as typed (RFC 3986; browsers percent-encode them): white space and
+# " < > \ ^ ` { }. They end an address where it is written into HTML or Markdown, so they are refused rather than
+# escaped. "|" stays accepted: browsers show it as typed, and it is escaped like any text (tests/test_escaping.py).
+# Chinese characters in a path are fine (browsers show them so, and encode them when sent).
+_NOT_IN_URL = set(' "<>\\^`{}')
+
+
+def url_character_problem(url: str) -> str | None:
+    """What makes url no address (a space, a quote, an angle bracket...), or None.
+
+    A space used to pass the clean step and stop the run only at validation; two addresses pasted into one cell
+    ("https://a https://b"), a title pasted after the address, or markup ("><script>) are such cases.
+    """
+    for i, ch in enumerate(url, start=1):
+        if ch in _NOT_IN_URL:
+            what = "a space" if ch == " " else f'the character {ch}'
+            return f"it holds {what} at character {i}, which no web address holds"
+    return None
+
+
 def vocabulary_fix(cfg: Config, column: str, typed: str) -> str:
     """The fix for an unknown status, reliability or qualifier: every code with the words that mean it.
 
@@ -137,11 +157,14 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
         if number_text is not None and ind is not None:
             factor = ind.factor(unit_printed)
             if factor is None:
-                bad("unit", f'is not a unit accepted for {ind.id} ({ind.name_zh})' if unit_printed else "is empty",
+                # the unit read may come from the value cell ("5.21百亿": 百亿): say so, or the message names an empty cell
+                from_value = f' (read as "{unit_printed}": the unit column with what follows the number in the value cell)' \
+                    if unit_printed != cells.get("unit", "") else ""
+                bad("unit", (f'is not a unit accepted for {ind.id} ({ind.name_zh})' if unit_printed else "is empty") + from_value,
                     f"use one of: {', '.join(ind.units)}; or add it with its factor under {ind.id}.units in config/indicators.yaml")
             else:
                 try:
-                    value = float(Decimal(number_text) * factor)
+                    value = float(Decimal(number_text) * factor) + 0.0     # + 0.0: "-0" is 0, never shown as -0
                 except InvalidOperation:
                     bad("value", "is not a number", "write the figure in digits")
                 if value is not None and not math.isfinite(value):
@@ -172,9 +195,12 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
     url = cells.get("source_url", "")
     if url and not url.lower().startswith(("http://", "https://")):
         bad("source_url", "is not a web address", "give the full address starting with http:// or https://")
+    elif url and (odd := url_character_problem(url)):
+        bad("source_url", f"is not a web address as typed: {odd}",
+            "copy the address again from the browser's address bar: a browser writes a space as %20 and \" < > as "
+            "%22 %3C %3E (e.g. https://www.haimen.gov.cn/art/2023/2/1/art_1.html); 请从浏览器地址栏重新复制网址")
     elif url and not _site(url):
-        # "https://" alone, or "https:///path": no site to cite. (A space inside an address is refused by
-        # validation, whose Data Docs then show the address; see tests/test_escaping.py.)
+        # "https://" alone, or "https:///path": no site to cite.
         bad("source_url", "is not a web address: it names no site after http(s)://",
             "copy the address again from the browser's address bar (e.g. https://www.haimen.gov.cn/...); "
             "请从浏览器地址栏重新复制网址")

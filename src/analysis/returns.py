@@ -3,7 +3,7 @@
 Units fill the workbooks forms.py sends and the collecting bureau saves them,
 unchanged, in data/returns/<quarter>/ (append-only, like data/raw/: a
 correction is a new file or next quarter's return, never an edited one).
-They are read as raw workbooks are (rawcells.sheet_cells: cells as shown;
+They are read as raw workbooks are (rawxlsx.sheet_cells: cells as shown;
 hidden rows and columns, merged cells, formulas without a saved result and
 error values refused), and every problem in every file is collected and
 raised together as one InputError naming file, sheet, row, column, value
@@ -30,8 +30,10 @@ from .forms import (FIGURE_STATUS, MILESTONE_COLUMNS, MILESTONE_SHEET, MILESTONE
 from .parse import (DIGIT_LOOKALIKE_FIX, CellError, digit_lookalike, norm_key, normalise_text, parse_date,
                     parse_number_text)
 from .quarters import Quarter
-from .rawcells import _CONTROL, _check_unpacked_size, _check_xlsx_bytes, _column_letter, _has_formulas, sheet_cells
+from .rawcells import _CONTROL, _check_xlsx_bytes, _column_letter
+from .rawxlsx import _check_unpacked_size, _has_formulas, check_workbook_parts, sheet_cells
 from .responsible import responsibilities
+from .returns_form import added_columns, added_sheets, form_quarter_problems
 
 RETURN_COLUMNS = ["figure_id", "obs_id", "quarter", "file", "sheet", "row", "unit", "target", "kind", "value", "target_unit", "as_at",
                   "status", "status_word", "progress", "completed", "evidence", "contact", "comment", "reliability"]
@@ -84,26 +86,6 @@ def _header(cells: list[str], columns: list[tuple[str, str, bool]], rel: str, sh
                                "use the form sent for this quarter (reports/<quarter>/forms/) without adding, deleting or renaming "
                                "columns; 请使用下发的原表，不要增删或改动列", row=1, sheet=sheet)]
     return index, []
-
-
-def _added_columns(cells: list[list[str]], read: set[int], rel: str, sheet: str) -> list[Problem]:
-    """Columns a unit added to the form that hold something: never read, so refused rather than dropped without a word
-    (a note typed in an added column "我们实际有40家" was lost)."""
-    problems = []
-    for j in range(max((len(r) for r in cells), default=0)):
-        if j in read:
-            continue
-        filled = next(((r, row[j]) for r, row in enumerate(cells[1:], start=2) if j < len(row) and row[j].strip()), None)
-        if filled is None:
-            continue
-        header = cells[0][j] if j < len(cells[0]) else ""
-        r, text = filled
-        problems.append(Problem(rel, f"column {_column_letter(j + 1)} ({header or 'no header'}) was added to the form; what it "
-                                     "holds is not read", "move what it says into the comment column (备注 comment) of the "
-                                     "same row, then delete the added column; 请将内容移到备注列并删除新增的列",
-                                row=r, column=header or _column_letter(j + 1), sheet=sheet, cell=f"{_column_letter(j + 1)}{r}",
-                                value=text))
-    return problems
 
 
 def _parse_day(text: str, where: dict, rel: str, what: str, latest: date,
@@ -167,7 +149,13 @@ def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r:
     problems: list[Problem] = []
     if t is None:
         if not any(cells.get(k) for k in inputs):
-            return None, []
+            text = next(((k, v) for k, v in cells.items() if normalise_text(v)), None)
+            if text is None:
+                return None, []
+            # a note typed below the table ("填表说明：实际新增40家") was dropped without a word
+            return None, [Problem(rel, "holds text on a row that names no target of the form, which is not read",
+                                  "move what it says into the comment column (备注 comment) of the target's row it concerns, "
+                                  "then delete it; 请把说明写入对应目标行的“备注”列，再删除该行", value=text[1], **where(text[0]))]
         return None, [Problem(rel, "names no target of the plan in its grey target column", "do not edit the grey cells: copy "
                               "the figures into the form sent for this quarter (reports/<quarter>/forms/); 请勿修改灰色单元格",
                               value=tid, **where("target"))]
@@ -210,7 +198,7 @@ def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r:
                 number, rest, qualifier = parse_number_text(value)
                 if qualifier or (rest and rest != (t.unit or "")):
                     raise CellError(f"is not a plain number in {t.unit}", f"type digits only (e.g. 35), in {t.unit}; 只填数字")
-                obs["value"] = float(number)
+                obs["value"] = float(number) + 0.0        # "-0" is 0
                 if obs["value"] < 0:
                     raise CellError("is negative", "a count or a total is 0 or more")
             except CellError as exc:
@@ -266,6 +254,7 @@ def read_return(path: Path, cfg: Config, quarter: Quarter,
     data = read_raw_bytes(path, rel, cfg.limit("max_file_mb") * 2**20)
     _check_xlsx_bytes(data, rel)
     _check_unpacked_size(data, rel, cfg.limit("max_xlsx_unpacked_mb"))
+    check_workbook_parts(data, rel, cfg.limit("max_rows"))
     try:
         wb = load_workbook(path, data_only=True)
         wb_f = load_workbook(path, data_only=False) if _has_formulas(path) else wb
@@ -273,7 +262,7 @@ def read_return(path: Path, cfg: Config, quarter: Quarter,
         return [], [Problem(rel, f"is not a readable .xlsx workbook ({type(exc).__name__})",
                             "open it in Excel or WPS and save it again as .xlsx")]
     rows: list[dict] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = form_quarter_problems(wb, quarter, rel) + added_sheets(wb, rel)
     for kind, sheet_name, columns in (("target", TARGET_SHEET, TARGET_COLUMNS), ("milestone", MILESTONE_SHEET, MILESTONE_COLUMNS)):
         if sheet_name not in wb.sheetnames:
             problems.append(Problem(rel, f"has no sheet \"{sheet_name}\"", "return the form as it was sent, with every sheet; "
@@ -292,7 +281,7 @@ def read_return(path: Path, cfg: Config, quarter: Quarter,
         if found:
             continue
         letters = {k: _column_letter(j + 1) for k, j in index.items()}
-        problems += _added_columns(cells, set(index.values()), rel, sheet_name)
+        problems += added_columns(cells, set(index.values()), rel, sheet_name)
         for r, texts in enumerate(cells[1:], start=2):
             row = {k: (texts[j].strip() if j < len(texts) else "") for k, j in index.items()}
             obs, found = _row(kind, row, cfg, rel, sheet_name, r, letters, quarter, previous)
@@ -302,6 +291,15 @@ def read_return(path: Path, cfg: Config, quarter: Quarter,
                 obs.update(obs_id=obs_id, figure_id=return_figure_id(obs_id), quarter=quarter.label, file=rel,
                            sheet=sheet_name, row=r)
                 rows.append(obs)
+    first: dict[str, dict] = {}
+    for o in rows:       # read_returns compares files; within one file a row copied and changed was read twice
+        if o["target"] in first:
+            f = first[o["target"]]
+            problems.append(Problem(rel, f"target {o['target']} is returned twice in this file (also on sheet \"{f['sheet']}\", "
+                                         f"row {f['row']})", "keep one row per target, as the form was sent: delete the copied row "
+                                         "and put any explanation in the comment column (备注 comment); 每个目标只填一行",
+                                    row=o["row"], sheet=o["sheet"], column="目标编号 target", value=o["target"]))
+        first.setdefault(o["target"], o)
     units = sorted({o["unit"] for o in rows})
     if len(units) > 1:
         problems.append(Problem(rel, f"holds targets of several lead units ({', '.join(units)})",
