@@ -99,6 +99,15 @@ def growth_index(data, first: int, last: int, panel: bool) -> tuple[float, list[
     return reach.get(last)
 
 
+def broken_chain(data, first: int, last: int) -> str:
+    """Why growth from `first` to `last` cannot be chained although the `last` figure is out (the basis says so,
+    not "figure not yet published"): the years without printed growth, and the missing bridge level."""
+    no_growth = [str(y) for y in range(first + 1, last + 1) if y not in data.growth.index]
+    bridge = f"nor a {first} (base-year) level" if first not in data.levels.index else "nor levels on both sides"
+    return (f"the {last} figure is out, but the growth since {first} cannot be chained: no printed growth for "
+            f"{', '.join(no_growth)} {bridge} to bridge it")
+
+
 def yearly_rate(data, year: int, panel: bool) -> Figure | None:
     """Growth (%) in one year: printed, or the ratio of two consecutive published levels (not for panels)."""
     g = growth_figure(data, year)
@@ -108,6 +117,17 @@ def yearly_rate(data, year: int, panel: bool) -> Figure | None:
         a, b = level_figure(data, year - 1), level_figure(data, year)
         return combine([a, b], 100 * (b.value / a.value - 1), str(year))
     return None
+
+
+def firmest_failure(failing: list[Figure], t: Target, cfg: Config) -> Figure:
+    """The figure an every-period target fails on: a firm one (final, preliminary, reported) before an estimate.
+
+    One period short settles the target; when a final figure already fails, the
+    verdict is "not achieved" on it, not "not achieved (estimate)" on a lower
+    estimate of another period. Among figures equally firm, the lowest.
+    """
+    firm = [f for f in failing if settle(f, t, cfg) == "not_achieved"]
+    return min(firm or failing, key=lambda f: f.value)
 
 
 def describe(fig: Figure, t: Target) -> str:
@@ -220,10 +240,12 @@ def _read_level(t: Target, data, fc: Forecast | None) -> Reading:
     y = t.target_year
     fig = target_year_level(data, y)
     reading = Reading(fig)
+    if fig is not None and fig.qualifier == "lower_bound" and meets(fig.value, t):
+        return reading      # 'more than X', X meeting the target, settles it: no P(met) from paths beside it
     if fc is not None and y in fc.years:
         j = fc.years.index(y)
         reading.paths = {k: p[:, j] for k, p in _members(fc).items()}
-    if fig is not None and fig.qualifier == "lower_bound" and not meets(fig.value, t):
+    if fig is not None and fig.qualifier == "lower_bound":
         reading.bound = fig.value
     return reading
 
@@ -240,6 +262,8 @@ def _read_avg_growth(t: Target, data, fc: Forecast | None, panel: bool, origin_l
         if panel and not data.levels.empty:
             reading.insufficient = ("a panel whose membership changes every year (规模以上/限额以上): levels give no "
                                     "growth rate, and the printed growth chain is incomplete")
+        elif t.target_year in data.levels.index or t.target_year in data.growth.index:
+            reading.insufficient = broken_chain(data, t.base_year, t.target_year)
         return reading
     j = fc.years.index(t.target_year)
     if fc.origin < t.base_year:
@@ -270,8 +294,7 @@ def _read_each_year(t: Target, data, fc: Forecast | None, cfg: Config, panel: bo
     published = {y: f for y in years if (f := yearly_rate(data, y, panel)) is not None}
     failing = [f for f in published.values() if settle(f, t, cfg) in SETTLES_NOT_MET]
     if failing:
-        low = min(failing, key=lambda f: f.value)
-        return Reading(low, note=f"every year must reach {t.value:g}%")
+        return Reading(firmest_failure(failing, t, cfg), note=f"every year must reach {t.value:g}%")
     missing = [y for y in years if y not in published]
     period = f"{years[0]}-{years[-1]}"
     if not missing:
@@ -361,11 +384,18 @@ def _read_per_period(t: Target, data, cfg: Config, as_of: Quarter) -> Reading:
     published = _period_counts(t, data)
     failing = [f for f in published.values() if settle(f, t, cfg) in SETTLES_NOT_MET]
     if failing:
-        return Reading(min(failing, key=lambda f: f.value), note=f"every {t.per} must reach {t.value:g} {t.unit}")
+        return Reading(firmest_failure(failing, t, cfg), note=f"every {t.per} must reach {t.value:g} {t.unit}")
     due = [p for p in periods if (Quarter(int(p[:4]), int(p[5]) if "Q" in p else 4) <= as_of)]
     missing = [p for p in due if p not in published]
-    if missing:
+    # the target year's last periods, after every published one, are not yet published (as a level's target-year
+    # figure): pending once the plan has ended; a period missing before a published one, or in an earlier year, is a hole
+    latest = [p for p in missing if p.startswith(str(t.target_year)) and all(p > q for q in published)]
+    holes = [p for p in missing if p not in latest]
+    if holes:
         return Reading(insufficient=f"no count for {', '.join(missing)}; every {t.per} must reach {t.value:g} {t.unit}")
+    if missing:
+        return Reading(note=f"every {t.per} published so far reaches {t.value:g} {t.unit} ({', '.join(missing)} "
+                            "not yet published)", no_model_outlook="on_track")
     if len(due) == len(periods):
         low = min(published.values(), key=lambda f: f.value)
         return Reading(combine(list(published.values()), low.value, f"{periods[0]}-{periods[-1]}"),
