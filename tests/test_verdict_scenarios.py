@@ -153,6 +153,14 @@ SCENARIOS = [
              [fig(RETAIL, y, v, "亿元", growth=8.5 if y > 2021 else "", status="final")
               for y, v in {2021: 500, 2022: 550, 2023: 605, 2024: 665.5}.items()],
              "2025Q2", "retail_sales_growth", "not_achieved", (8.5, "2021-2024", "final")),
+    Scenario("growth_from_levels_exactly_20",                   # fails on the old code: 19.999999999999996 % missed
+             "achieved: 100 in 2021 and 172.8 in 2024 are exactly 20 %/yr, which meets 'at least 20 %'",
+             [fig("ecommerce_transactions", 2021, 100, "亿元"), fig("ecommerce_transactions", 2024, 172.8, "亿元")],
+             "2025Q2", "ecommerce_growth", "achieved", (20, "2021-2024", "reported"), basis=("20.0%",)),
+    Scenario("a_year_end_stock",
+             "achieved: the 2024年末 loan balance of 2100亿元 is over 2000",
+             [fig("loan_balance", 2024, 2100, "亿元", period="年末")], "2025Q2", "loan_balance", "achieved",
+             (2100, "2024", "reported")),
     Scenario("panel_growth_exactly_at_the_tolerance",
              "achieved: 22.5 % every year is 25 % 左右 within the 2.5-point tolerance (no floating-point miss)",
              [fig("规模以上服务业重点行业营业收入", y, "", "", growth=22.5, status="final") for y in (2022, 2023, 2024)],
@@ -252,6 +260,12 @@ SCENARIOS = [
              "achieved: 1-12月 660 is the full year 2024",
              retail_history() + [fig(RETAIL, 2024, 660, "亿元", period="1-12月", published="2025-01-20")],
              "2025Q1", "retail_sales_level", "achieved", (660, "2024", "reported")),
+    Scenario("a_year_to_date_level_above_the_target",              # fails on the old code: P 89 % 'likely'
+             "pending publication (the full-year figure is not out), but with P(met) 100 %: retail sales cannot "
+             "fall, and 1-9月 already reached 660 > 650",
+             retail_history() + [fig(RETAIL, 2024, 660, "亿元", period="1-9月", growth=10, published="2024-10-20")],
+             "2025Q1", "retail_sales_level", "pending_publication", None,
+             basis=("2024 1-9月 660 亿元: the year cannot end below it",), extra={"p_met": 1.0}),
     Scenario("after_the_plan_a_new_year_to_date_figure_changes_nothing",
              "not achieved: the final 2024 figure (640) settles it; 2025 1-6月 is outside the plan",
              retail_history() + [fig(RETAIL, 2024, 640, "亿元", status="final"),
@@ -413,3 +427,17 @@ def test_p_met_is_whole_per_cent_and_worded_only_with_confidence(tmp_path):
     assert many["confidence"] in ("high", "medium") and many["verdict_key"] == "on_track"
     assert many["likelihood_en"] not in ("low confidence", "") and many["p_met"] >= 0.9
     assert round(many["p_met"] * 100, 9) == round(many["p_met"] * 100)
+
+
+def test_a_year_to_date_figure_published_after_the_cutoff_is_not_used(tmp_path):
+    """A 1-9月 figure published on 20 Nov 2024 (after the 2024Q3 cut-off, 14 Nov) must not move the 2024Q3
+    projection: P(met) and the median are those of the same files without it. On the cut-off day it does move."""
+    base = retail_history()
+    ytd = dict(period="1-9月", growth=25)
+    without = verdicts(tmp_path / "none", base, "2024Q3").loc["retail_sales_level"]
+    late = verdicts(tmp_path / "late", base + [fig(RETAIL, 2024, 560, "亿元", published="2024-11-20", **ytd)],
+                    "2024Q3").loc["retail_sales_level"]
+    assert late["p_met"] == without["p_met"] and late["projection_q50"] == without["projection_q50"]
+    on_time = verdicts(tmp_path / "on_time", base + [fig(RETAIL, 2024, 560, "亿元", published="2024-11-14", **ytd)],
+                       "2024Q3").loc["retail_sales_level"]
+    assert on_time["projection_q50"] > without["projection_q50"] and on_time["p_met"] > without["p_met"]

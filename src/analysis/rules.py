@@ -28,12 +28,12 @@ import pandas as pd
 
 from .config import Config, Target
 from .forecast import Forecast, seed_for
-from .evidence import (BAND_QUANTILES, Figure, Judgement, Reading, avg_growth_pct, combine, compound_share, meets,
-                    settle, threshold, word)
+from .evidence import (SETTLES_NOT_MET, Figure, Reading, avg_growth_pct, combine, compound_share, firmest_failure,
+                       meets, settle, threshold)
+from .model_layer import confidence, model_layer  # noqa: F401  (judge.py calls rules.model_layer)
 from .figures import figure_id
 from .quarters import Quarter
 
-SETTLES_NOT_MET = ("not_achieved", "not_achieved_estimate")
 
 
 # ----------------------------------------------------------- figures --
@@ -117,17 +117,6 @@ def yearly_rate(data, year: int, panel: bool) -> Figure | None:
         a, b = level_figure(data, year - 1), level_figure(data, year)
         return combine([a, b], 100 * (b.value / a.value - 1), str(year))
     return None
-
-
-def firmest_failure(failing: list[Figure], t: Target, cfg: Config) -> Figure:
-    """The figure an every-period target fails on: a firm one (final, preliminary, reported) before an estimate.
-
-    One period short settles the target; when a final figure already fails, the
-    verdict is "not achieved" on it, not "not achieved (estimate)" on a lower
-    estimate of another period. Among figures equally firm, the lowest.
-    """
-    firm = [f for f in failing if settle(f, t, cfg) == "not_achieved"]
-    return min(firm or failing, key=lambda f: f.value)
 
 
 def describe(fig: Figure, t: Target) -> str:
@@ -219,7 +208,7 @@ def _progress(row: dict, t: Target, required: float, t_last: int, progress: floa
 def read(t: Target, data, fc: Forecast | None, cfg: Config, as_of: Quarter, origin_level: float | None,
          base_sd: float, rng_key: str) -> Reading:
     if t.type in ("level", "share"):
-        return _read_level(t, data, fc)
+        return _read_level(t, data, fc, cfg)
     if t.type == "avg_growth":
         panel = cfg.indicators[t.indicator].panel
         if t.each_year:
@@ -236,7 +225,20 @@ def _members(fc: Forecast) -> dict[str, np.ndarray]:
     return {"ensemble": fc.paths, **fc.members}
 
 
-def _read_level(t: Target, data, fc: Forecast | None) -> Reading:
+def year_to_date_floor(t: Target, data, cfg: Config) -> tuple[float, int] | None:
+    """(level, months) of the target year's latest year-to-date figure where the year cannot end below it: a flow
+    that cannot be negative (retail sales 1-9月 660 means the year is at least 660); else None."""
+    ind = cfg.indicators[t.indicator]
+    if ind.kind != "flow" or not ind.non_negative or data.ytd.empty:
+        return None
+    rows = data.ytd[(data.ytd["year"] == t.target_year) & data.ytd["value"].notna()]
+    if rows.empty:
+        return None
+    last = rows.sort_values("month_to").iloc[-1]
+    return float(last["value"]), int(last["month_to"])
+
+
+def _read_level(t: Target, data, fc: Forecast | None, cfg: Config) -> Reading:
     y = t.target_year
     fig = target_year_level(data, y)
     reading = Reading(fig)
@@ -245,6 +247,10 @@ def _read_level(t: Target, data, fc: Forecast | None) -> Reading:
     if fc is not None and y in fc.years:
         j = fc.years.index(y)
         reading.paths = {k: p[:, j] for k, p in _members(fc).items()}
+        floor = year_to_date_floor(t, data, cfg)
+        if floor is not None and meets(floor[0], t):    # the nowcast moves paths by year-to-date growth only
+            reading.paths = {k: np.maximum(p, floor[0]) for k, p in reading.paths.items()}
+            reading.note = f"{y} 1-{floor[1]}月 {floor[0]:g} {t.unit}: the year cannot end below it"
     if fig is not None and fig.qualifier == "lower_bound":
         reading.bound = fig.value
     return reading
@@ -401,46 +407,3 @@ def _read_per_period(t: Target, data, cfg: Config, as_of: Quarter) -> Reading:
         return Reading(combine(list(published.values()), low.value, f"{periods[0]}-{periods[-1]}"),
                        note=f"lowest in {low.period}")
     return Reading(note=f"every {t.per} so far reaches {t.value:g} {t.unit}", no_model_outlook="on_track")
-
-
-# --------------------------------------------------------------- model --
-def confidence(cfg: Config, n_points: int, members: int, spread: float) -> str:
-    """high / medium / low: how far the model's probability can be read as a likelihood."""
-    for grade in ("high", "medium"):
-        c = cfg.settings["assessment"]["confidence"][grade]
-        if n_points >= c["min_points"] and members >= c["min_members"] and spread <= c["max_spread"]:
-            return grade
-    return "low"
-
-
-def model_layer(t: Target, reading: Reading, fc: Forecast | None, cfg: Config, row: dict, judgement: Judgement,
-                n_points: int) -> float | None:
-    """P(met), bands, per-member P and the confidence grade from the paths a reader produced."""
-    if reading.paths is None or fc is None:
-        return None
-    ens = reading.paths["ensemble"]
-    if reading.bound is not None and (ens >= reading.bound).any():
-        ens = ens[ens >= reading.bound]                  # 'exceeded X': keep the paths that respect it
-    p = float(meets(ens, t).mean())
-    q = {k: float(np.quantile(ens, v)) for k, v in BAND_QUANTILES.items()}
-    row.update({f"projection_{k}": v for k, v in q.items()})
-    judgement.member_p = {k: float(meets(v, t).mean()) for k, v in reading.paths.items() if k != "ensemble"}
-    spread = max(judgement.member_p.values()) - min(judgement.member_p.values()) if judgement.member_p else 1.0
-    grade = confidence(cfg, n_points, len(fc.members), spread)
-    row.update(projection_year=t.target_year, p_met=round(p, 2), forecast_origin=fc.origin, confidence=grade,
-               members_used=", ".join(fc.members), forecast_notes="; ".join(fc.notes), member_spread=round(spread, 2),
-               members_dropped="; ".join(f"{k}: {v}" for k, v in fc.dropped.items()),
-               member_p_met="; ".join(f"{k}: {v:.2f}" for k, v in judgement.member_p.items()))
-    if grade == "low":
-        row["likelihood_zh"], row["likelihood_en"] = "低置信度", "low confidence"
-    else:
-        row["likelihood_zh"], row["likelihood_en"] = word(cfg, p)
-    base = row.get("base_value")
-    if t.type == "avg_growth":
-        row["anticipated_growth_pct"] = q["q50"]
-    elif t.type in ("level", "share") and base:
-        row["anticipated_growth_pct"] = avg_growth_pct(q["q50"] / base, t.target_year - t.base_year)
-    required = row.get("required_growth_pct")
-    if required and required > 0 and row.get("anticipated_growth_pct") is not None:
-        row["anticipated_ratio"] = row["anticipated_growth_pct"] / required
-    return p
