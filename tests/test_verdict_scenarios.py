@@ -247,6 +247,17 @@ SCENARIOS = [
              "achieved on '突破700': more than 700 exceeds 650 for certain; no P(met) from the paths beside it",
              retail_history() + [fig(RETAIL, 2024, 700, "亿元", qualifier="突破", published="2025-01-20")],
              "2025Q1", "retail_sales_level", "achieved", (700, "2024", "lower bound"), p="none"),
+    Scenario("an_estimated_lower_bound_far_above",              # fails on the old code: firm 'achieved', 'reported'
+             "achieved (estimate): January's '预计突破700' is an estimate that the year exceeded 700; the status "
+             "named is 'estimate', not 'reported'",
+             retail_history() + [fig(RETAIL, 2024, 700, "亿元", qualifier="突破", status="estimate",
+                                     published="2025-01-10")],
+             "2024Q4", "retail_sales_level", "achieved_estimate", (700, "2024", "estimate, lower bound"), p="none"),
+    Scenario("an_estimated_lower_bound_near_the_line",             # fails on the old code: firm 'achieved'
+             "pending (revision): '预计突破655' is an estimate 0.8 % above 650, inside the usual 3 % revision",
+             retail_history() + [fig(RETAIL, 2024, 655, "亿元", qualifier="突破", status="estimate",
+                                     published="2025-01-10")],
+             "2024Q4", "retail_sales_level", "pending_revision", (655, "2024", "estimate, lower bound")),
     Scenario("a_short_lower_bound_decides_nothing",
              "pending publication: '突破600' does not tell whether 650 was exceeded",
              retail_history() + [fig(RETAIL, 2024, 600, "亿元", qualifier="突破")], "2025Q2", "retail_sales_level",

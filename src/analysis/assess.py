@@ -41,6 +41,7 @@ class IndicatorData:
     lower_bounds: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))   # year -> 'more than' figure
     growth_info: pd.DataFrame = field(default_factory=pd.DataFrame)   # year -> status, reliability, qualifier, derived, obs_id
     lower_bound_ids: pd.Series = field(default_factory=lambda: pd.Series(dtype=str))   # year -> obs_id of the 'more than' figure
+    lower_bound_info: pd.DataFrame = field(default_factory=pd.DataFrame)   # year -> status, reliability, ... of that figure
 
     @property
     def empty(self) -> bool:
@@ -75,7 +76,8 @@ def indicator_data(result: CleanResult, cfg: Config, indicator: str, region: str
                      & (obs["period_kind"] != "ytd") & obs["value"].notna()][["year", "value", "obs_id", "qualifier"]]
     return IndicatorData(indicator, levels, growth, info, rows[rows["period_kind"] == "ytd"], unverified,
                          bounds.set_index("year")["value"].sort_index(), growth_info,
-                         bounds.set_index("year")["obs_id"].sort_index())
+                         bounds.set_index("year")["obs_id"].sort_index(),
+                         bounds.set_index("year")[["status", "reliability", "qualifier", "derived", "obs_id"]].sort_index())
 
 
 def pandemic_dummies(cfg: Config, indicator: str) -> tuple[int, ...]:

@@ -127,8 +127,8 @@ def settle(fig: Figure, t: Target, cfg: Config, years: int = 1) -> str | None:
     ok = bool(meets(fig.value, t))
     if fig.reliability in ev["never_settles"]:
         return "pending_unverified"
-    if fig.qualifier == "lower_bound":
-        return "achieved" if ok else None
+    if fig.qualifier == "lower_bound" and not ok:
+        return None                     # 'more than X' with X short of the line decides nothing
     margins = ev["revision_margin_pct"]
     kinds = [k for k, flag in (("estimate", fig.status == "estimate"), ("derived", fig.derived),
                                ("approximately", fig.qualifier == "approximately"),

@@ -63,6 +63,8 @@ def target_year_level(data, year: int) -> Figure | None:
     if fig is not None:
         return fig
     if year in data.lower_bounds.index:
+        if year in data.lower_bound_info.index:     # its own status: '预计突破650' is an estimate
+            return _figure(data.lower_bound_info.loc[year], data.lower_bounds[year], str(year))
         obs_id = str(data.lower_bound_ids.get(year, "") or "")
         return Figure(float(data.lower_bounds[year]), str(year), "reported", "official", "lower_bound", False,
                       (obs_id,) if obs_id else (), (figure_id(obs_id),) if obs_id else ())
