@@ -258,10 +258,22 @@ SCENARIOS = [
              retail_history() + [fig(RETAIL, 2024, 655, "亿元", qualifier="突破", status="estimate",
                                      published="2025-01-10")],
              "2024Q4", "retail_sales_level", "pending_revision", (655, "2024", "estimate, lower bound")),
+    Scenario("a_lower_bound_settles_the_growth_target_too",     # fails on the old code: pending, P 38 %
+             "achieved: 2024 '突破700' against 500 in 2021 is more than 11.9 %/yr, above 9 %; the growth target "
+             "cannot stay open with P(met) 38 % while the level target on the same figure is achieved",
+             retail_history() + [fig(RETAIL, 2024, 700, "亿元", qualifier="突破", published="2025-01-10")],
+             "2025Q1", "retail_sales_growth", "achieved", (100 * (1.4 ** (1 / 3) - 1), "2021-2024", "lower bound"),
+             basis=("average growth >11.9% 2021-2024",), p="none"),
+    Scenario("a_short_lower_bound_on_growth_keeps_the_paths_above_it",
+             "pending publication: '突破620' gives more than 7.4 %/yr, short of 9 %; P(met) counts only paths above it",
+             retail_history() + [fig(RETAIL, 2024, 620, "亿元", qualifier="突破", published="2025-01-10")],
+             "2025Q1", "retail_sales_growth", "pending_publication", (100 * (1.24 ** (1 / 3) - 1), "2021-2024",
+                                                                      "lower bound"),
+             basis=("only a lower bound",), p="some"),
     Scenario("a_short_lower_bound_decides_nothing",
              "pending publication: '突破600' does not tell whether 650 was exceeded",
              retail_history() + [fig(RETAIL, 2024, 600, "亿元", qualifier="突破")], "2025Q2", "retail_sales_level",
-             "pending_publication", (600, "2024", "lower bound"), basis=("only a lower bound (600)",), p="some"),
+             "pending_publication", (600, "2024", "lower bound"), basis=("2024 figure >600 亿元: only a lower bound",), p="some"),
     Scenario("an_unverified_count_is_an_indication",
              "pending an official figure: 15 buildings from an aggregator are shown, never counted",
              [fig("tax_buildings_50m", 2024, 15, "幢", reliability="unverified")], "2025Q2", "tax_buildings_50m",
@@ -452,3 +464,43 @@ def test_a_year_to_date_figure_published_after_the_cutoff_is_not_used(tmp_path):
     on_time = verdicts(tmp_path / "on_time", base + [fig(RETAIL, 2024, 560, "亿元", published="2024-11-14", **ytd)],
                        "2024Q3").loc["retail_sales_level"]
     assert on_time["projection_q50"] > without["projection_q50"] and on_time["p_met"] > without["p_met"]
+
+
+# ------------------------------------------------------------------ through the whole quarterly pipeline --
+SCENARIO_DIR = Path(__file__).parent / "synthetic_scenarios"
+
+
+def test_an_evaluation_quarter_through_the_pipeline(tmp_path):
+    """tests/synthetic_scenarios/ through run_quarter at 2025Q1 (the plan has ended), both languages:
+    - retail sales: January's '预计突破700' → level achieved (estimate); growth from 500 in 2021: more than
+      11.9 %/yr → achieved (estimate) as well;
+    - software revenue, at least 30 % every year: final 2022 = 29.9 % settles not achieved (the estimated 20 % of
+      2023 is weaker evidence);
+    - key projects, at least 5 a year: 6 and 5, 2024 not out yet → pending publication;
+    - e-commerce: 100 → 172.8 is exactly 20 %/yr → achieved.
+    The briefings name these verdicts; figures.csv resolves every id the assessment cites."""
+    import shutil
+
+    from analysis.figures import cited_ids
+    from analysis.pipeline import run_quarter
+
+    raw = tmp_path / "raw"
+    shutil.copytree(SCENARIO_DIR, raw)
+    folder = run_quarter("2025Q1", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", raw_dir=raw,
+                         progress=lambda *_: None)
+    rows = pd.read_csv(folder / "assessment.csv", encoding="utf-8-sig").set_index("target")
+    expected = {"retail_sales_level": "achieved_estimate", "retail_sales_growth": "achieved_estimate",
+                "software_it_revenue_growth": "not_achieved", "key_service_projects": "pending_publication",
+                "ecommerce_growth": "achieved"}
+    assert {t: rows.loc[t, "verdict_key"] for t in expected} == expected
+    assert rows.loc["software_it_revenue_growth", "figure_value"] == 29.9
+    assert rows.loc["retail_sales_level", "figure_status"] == "estimate, lower bound"
+    figures = pd.read_csv(folder / "figures.csv", encoding="utf-8-sig")
+    assert cited_ids(rows.reset_index()) <= set(figures["figure_id"])
+    from pypdf import PdfReader
+    for lang, words in (("zh", ("已完成（预计数）", "未完成", "待公布")),
+                        ("en", ("achieved (estimate)", "not achieved", "pending"))):
+        text = "".join(p.extract_text() for p in PdfReader(folder / f"briefing.{lang}.pdf").pages)
+        flat = "".join(text.split())
+        for word in words:
+            assert "".join(word.split()) in flat, (lang, word)

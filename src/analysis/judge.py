@@ -88,7 +88,7 @@ def judge(t: Target, cfg: Config, as_of: Quarter, data, fc: Forecast | None, fc_
         return verdict("insufficient_data", reading.insufficient)
     lead = (f"{t.target_year} figure not yet published" if ended else "")
     if fig is not None:           # a short lower bound
-        lead = (lead + "; " if lead else "") + f"the {fig.period} figure is only a lower bound ({fig.value:g})"
+        lead = (lead + "; " if lead else "") + f"{what}: only a lower bound"
     if p is None:
         if reading.no_model_outlook and not ended:
             return verdict(reading.no_model_outlook, reading.note or "against time elapsed; no model for counts")

@@ -23,6 +23,8 @@ Rules that a reader of the briefing may ask about:
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -121,12 +123,28 @@ def yearly_rate(data, year: int, panel: bool) -> Figure | None:
     return None
 
 
+def lower_bound_growth(t: Target, data, panel: bool) -> Figure | None:
+    """Average growth from the base year to a target year known only as 'more than X' (突破 X): itself a lower
+    bound, chained to the last published level before it (level ratios: never for panels)."""
+    if panel or t.target_year not in data.lower_bounds.index:
+        return None
+    top = target_year_level(data, t.target_year)
+    for x in range(t.target_year - 1, t.base_year - 1, -1):
+        if x in data.levels.index and data.levels[x] > 0 and not data.info.loc[x]["derived"] \
+                and (found := growth_index(data, t.base_year, x, panel)):
+            index, used = found
+            last = level_figure(data, x)
+            rate = avg_growth_pct(index * top.value / last.value, t.target_year - t.base_year)
+            return replace(combine([*used, last, top], rate, f"{t.base_year}-{t.target_year}"), qualifier="lower_bound")
+    return None
+
+
 def describe(fig: Figure, t: Target) -> str:
     """The figure in words, for the basis column."""
     if t.type == "avg_growth" and t.each_year:
         return f"lowest yearly growth {fig.value:.1f}% in {fig.period}"
     if t.type == "avg_growth":
-        return f"average growth {fig.value:.1f}% {fig.period}"
+        return f"average growth {'>' if fig.qualifier == 'lower_bound' else ''}{fig.value:.1f}% {fig.period}"
     if t.type == "cumulative":
         return f"additions {fig.period}: {fig.value:g} {t.unit}"
     sign = ">" if fig.qualifier == "lower_bound" else ""
@@ -265,7 +283,10 @@ def _read_avg_growth(t: Target, data, fc: Forecast | None, panel: bool, origin_l
     if found is not None:
         index, used = found
         return Reading(combine(used, avg_growth_pct(index, span), f"{t.base_year}-{t.target_year}"), years=span)
-    reading = Reading()
+    bound = lower_bound_growth(t, data, panel)
+    if bound is not None and meets(bound.value, t):
+        return Reading(bound, years=span)       # the level target's '突破 X' read as growth: settles it the same way
+    reading = Reading(bound, years=span, bound=bound.value if bound is not None else None)
     if fc is None or t.target_year not in fc.years:
         if panel and not data.levels.empty:
             reading.insufficient = ("a panel whose membership changes every year (规模以上/限额以上): levels give no "
