@@ -466,6 +466,21 @@ def test_a_year_to_date_figure_published_after_the_cutoff_is_not_used(tmp_path):
     assert on_time["projection_q50"] > without["projection_q50"] and on_time["p_met"] > without["p_met"]
 
 
+@pytest.mark.parametrize("bound", [
+    dict(reliability="unverified"),                               # never evidence: not even for the model
+    dict(status="estimate"),                                      # '预计突破655': inside the revision, P stays the model's
+])
+def test_a_lower_bound_that_cannot_settle_leaves_p_met_to_the_model(tmp_path, bound):
+    """'突破655' that cannot settle the verdict (unverified: pending an official figure; an estimate 0.8 % above 650:
+    pending within the revision) must not condition the paths as if it were certain: P(met) is the one the same
+    files give without it (a lower bound is no level for the models), not 100 %."""
+    row = fig(RETAIL, 2024, 655, "亿元", qualifier="突破", published="2025-01-10", **bound)
+    with_bound = verdicts(tmp_path / "with", retail_history() + [row], "2024Q4").loc["retail_sales_level"]
+    without = verdicts(tmp_path / "without", retail_history(), "2024Q4").loc["retail_sales_level"]
+    assert with_bound["verdict_key"] == ("pending_unverified" if "reliability" in bound else "pending_revision")
+    assert with_bound["p_met"] == without["p_met"] < 1
+
+
 # ------------------------------------------------------------------ through the whole quarterly pipeline --
 SCENARIO_DIR = Path(__file__).parent / "synthetic_scenarios"
 

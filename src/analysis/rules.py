@@ -233,7 +233,7 @@ def read(t: Target, data, fc: Forecast | None, cfg: Config, as_of: Quarter, orig
         panel = cfg.indicators[t.indicator].panel
         if t.each_year:
             return _read_each_year(t, data, fc, cfg, panel, origin_level)
-        return _read_avg_growth(t, data, fc, panel, origin_level, base_sd, rng_key, int(cfg.settings['forecast']['seed']))
+        return _read_avg_growth(t, data, fc, cfg, panel, origin_level, base_sd, rng_key)
     if t.type == "cumulative":
         return _read_additions(t, data, fc, cfg)
     if t.per:
@@ -262,7 +262,8 @@ def _read_level(t: Target, data, fc: Forecast | None, cfg: Config) -> Reading:
     y = t.target_year
     fig = target_year_level(data, y)
     reading = Reading(fig)
-    if fig is not None and fig.qualifier == "lower_bound" and meets(fig.value, t):
+    key = settle(fig, t, cfg) if fig is not None and fig.qualifier == "lower_bound" else "not a bound"
+    if key in ("achieved", "achieved_estimate"):
         return reading      # 'more than X', X meeting the target, settles it: no P(met) from paths beside it
     if fc is not None and y in fc.years:
         j = fc.years.index(y)
@@ -271,22 +272,24 @@ def _read_level(t: Target, data, fc: Forecast | None, cfg: Config) -> Reading:
         if floor is not None and meets(floor[0], t):    # the nowcast moves paths by year-to-date growth only
             reading.paths = {k: np.maximum(p, floor[0]) for k, p in reading.paths.items()}
             reading.note = f"{y} 1-{floor[1]}月 {floor[0]:g} {t.unit}: the year cannot end below it"
-    if fig is not None and fig.qualifier == "lower_bound":
+    if key is None:         # a short lower bound: the paths must respect it (never an unverified or estimated one)
         reading.bound = fig.value
     return reading
 
 
-def _read_avg_growth(t: Target, data, fc: Forecast | None, panel: bool, origin_level: float | None,
-                     base_sd: float, rng_key: str, cfg_seed: int) -> Reading:
+def _read_avg_growth(t: Target, data, fc: Forecast | None, cfg: Config, panel: bool, origin_level: float | None,
+                     base_sd: float, rng_key: str) -> Reading:
+    cfg_seed = int(cfg.settings["forecast"]["seed"])
     span = t.target_year - t.base_year
     found = growth_index(data, t.base_year, t.target_year, panel)
     if found is not None:
         index, used = found
         return Reading(combine(used, avg_growth_pct(index, span), f"{t.base_year}-{t.target_year}"), years=span)
     bound = lower_bound_growth(t, data, panel)
-    if bound is not None and meets(bound.value, t):
+    key = settle(bound, t, cfg, span) if bound is not None else "no bound"
+    if key in ("achieved", "achieved_estimate"):
         return Reading(bound, years=span)       # the level target's '突破 X' read as growth: settles it the same way
-    reading = Reading(bound, years=span, bound=bound.value if bound is not None else None)
+    reading = Reading(bound, years=span, bound=bound.value if key is None else None)
     if fc is None or t.target_year not in fc.years:
         if panel and not data.levels.empty:
             reading.insufficient = ("a panel whose membership changes every year (规模以上/限额以上): levels give no "
