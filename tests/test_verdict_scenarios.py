@@ -7,7 +7,7 @@ for one or more as_of quarters against the real target registry
 the figure it rests on (value, period, status) and what the basis says. The
 expected verdict and the reason are written beside every scenario, before the
 code was run. Scenarios marked "fails on the old code" were wrong before the
-rule changes that came with this file (rules.py: firmest_failure, broken_chain,
+rule changes that came with this file (rules.py and evidence.py: firmest_failure, broken_chain,
 the lower bound that settles, counts missing only in the target year).
 """
 from __future__ import annotations
