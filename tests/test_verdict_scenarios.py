@@ -7,8 +7,10 @@ for one or more as_of quarters against the real target registry
 the figure it rests on (value, period, status) and what the basis says. The
 expected verdict and the reason are written beside every scenario, before the
 code was run. Scenarios marked "fails on the old code" were wrong before the
-rule changes that came with this file (rules.py and evidence.py: firmest_failure, broken_chain,
-the lower bound that settles, counts missing only in the target year).
+rule changes that came with this file (evidence.py: firmest_failure, meets at
+9 decimals, a lower bound's own status; rules.py: broken_chain,
+lower_bound_growth, year_to_date_floor, counts missing only in the target
+year; figures.py: derived_figure_id).
 """
 from __future__ import annotations
 
