@@ -536,3 +536,23 @@ def test_an_evaluation_quarter_through_the_pipeline(tmp_path):
         flat = "".join(text.split())
         for word in words:
             assert "".join(word.split()) in flat, (lang, word)
+
+
+# ------------------------------------------------------------------------------- department returns --
+def test_a_published_statistic_outranks_a_department_return(tmp_path):
+    """The synthetic 2025Q4 returns (tests/synthetic_returns/good) say 4 firms with revenue over 100 million
+    (区科技局, 台账数) and 2022's culture projects completed on 2022-12-20 (区文广旅局). A published official count
+    of 6 for 2024 settles 'at least 5' as achieved on the published figure (a return never outranks a published
+    statistic); the milestone, which nothing publishes, is achieved on the return, marked as such."""
+    raw = tmp_path / "raw"
+    write_release(raw, "synthetic_scenario.csv", [fig("tech_service_firms_100m", 2024, 6, "家")])
+    returns = Path(__file__).parent / "synthetic_returns" / "good"
+    run_clean("2025Q4", raw_dir=raw, out_dir=tmp_path / "clean")
+    a, _ = run_assessment("2025Q4", tmp_path / "out", clean_dir=tmp_path / "clean", raw_dir=raw, returns_dir=returns)
+    rows = a.table.set_index("target")
+    firms = rows.loc["tech_service_firms_100m"]
+    assert (firms["verdict_key"], firms["figure_value"], firms["figure_status"]) == ("achieved", 6, "reported")
+    assert str(firms["figure_ids"]).startswith("F")                        # the published figure, not an R... return
+    milestone = rows.loc["culture_projects_2022"]
+    assert milestone["verdict_key"] == "achieved_department" and milestone["verdict_zh"] == "已完成（部门报送）"
+    assert "2022-12-20" in milestone["basis"] and str(milestone["figure_ids"]).startswith("R")
