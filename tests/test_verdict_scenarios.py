@@ -211,6 +211,16 @@ SCENARIOS = [
               fig(RETAIL, 2024, 660, "亿元", growth=10, status="final")],
              "2025Q2", "retail_sales_growth", "insufficient_data", None,
              basis=("no printed growth for 2022", "2021 (base-year) level"), not_basis=("not yet published",), p="none"),
+    Scenario("a_printed_growth_keeps_the_status_of_its_own_row",   # fails on the old code: firm 'not achieved'
+             "pending (revision): the 2024 link of the chain is January's 预计 +8.9 % (the March bulletin gives the "
+             "final level without growth); 9, 9 and 8.9 % give 8.97 %/yr, inside the revision of 9 %; it was "
+             "labelled 'final' (the level's status) and settled 'not achieved'",
+             [fig(RETAIL, 2021, 500, "亿元", status="final"), fig(RETAIL, 2022, 545, "亿元", growth=9, status="final"),
+              fig(RETAIL, 2023, 594.05, "亿元", growth=9, status="final"),
+              fig(RETAIL, 2024, "", "", growth=8.9, status="estimate", published="2025-01-10"),
+              fig(RETAIL, 2024, 660, "亿元", status="final", published="2025-03-10")],
+             "2025Q2", "retail_sales_growth", "pending_revision",
+             (100 * ((1.09 * 1.09 * 1.089) ** (1 / 3) - 1), "2021-2024", "estimate")),
     Scenario("growth_estimate_inside_the_revision",
              "pending (revision): 9, 9 and an estimated 9.5 % give 9.2 %/yr, within the usual revision of 9 %",
              [fig(RETAIL, 2021, 500, "亿元", status="final")]
