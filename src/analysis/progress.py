@@ -31,7 +31,7 @@ def deterministic(t: Target, data, cfg: Config) -> dict:
                    latest_reliability=info["reliability"], latest_derived=bool(info["derived"]),
                    latest_obs_id=info["obs_id"],
                    latest_figure_id=figure_id(info["obs_id"], str(t_last) if info["derived"] else None) if info["obs_id"] else "")
-    base = data.levels.get(t.base_year)
+    base = data.levels[t.base_year] if t.base_year in data.levels.index else None   # .get on an empty index: positional
     if base is not None and t.type in ("level", "share", "avg_growth"):
         row.update(base_value=float(base), base_derived=bool(data.info.loc[t.base_year]["derived"]),
                    base_status=data.info.loc[t.base_year]["status"])
