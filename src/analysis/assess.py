@@ -41,6 +41,7 @@ class IndicatorData:
     lower_bounds: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))   # year -> 'more than' figure
     growth_info: pd.DataFrame = field(default_factory=pd.DataFrame)   # year -> status, reliability, qualifier, derived, obs_id
     lower_bound_ids: pd.Series = field(default_factory=lambda: pd.Series(dtype=str))   # year -> obs_id of the 'more than' figure
+    lower_bound_info: pd.DataFrame = field(default_factory=pd.DataFrame)   # year -> status, reliability, ... of that figure
 
     @property
     def empty(self) -> bool:
@@ -69,13 +70,19 @@ def indicator_data(result: CleanResult, cfg: Config, indicator: str, region: str
     growth = with_growth["growth_pct"]
     growth_info = with_growth[["status", "reliability", "qualifier", "derived"]].assign(
         derived=False, obs_id=with_growth["growth_obs_id"].where(with_growth["growth_obs_id"].astype(bool), with_growth["obs_id"]))
-    info = with_level.set_index("year")[["status", "reliability", "qualifier", "derived", "obs_id"]].sort_index()
     obs = result.observations
+    # a printed rate is as final as the row that printed it: a January 预计 growth beside a final level from March
+    # is an estimate (the best row's status is the level's)
+    by_id = obs.drop_duplicates("obs_id").set_index("obs_id")
+    for col in ("status", "reliability"):
+        growth_info[col] = [by_id.at[g, col] if g in by_id.index else v for g, v in zip(growth_info["obs_id"], growth_info[col])]
+    info = with_level.set_index("year")[["status", "reliability", "qualifier", "derived", "obs_id"]].sort_index()
     unverified = obs[(obs["indicator"] == indicator) & (obs["region"] == region) & (obs["role"] == "excluded")
                      & (obs["period_kind"] != "ytd") & obs["value"].notna()][["year", "value", "obs_id", "qualifier"]]
     return IndicatorData(indicator, levels, growth, info, rows[rows["period_kind"] == "ytd"], unverified,
                          bounds.set_index("year")["value"].sort_index(), growth_info,
-                         bounds.set_index("year")["obs_id"].sort_index())
+                         bounds.set_index("year")["obs_id"].sort_index(),
+                         bounds.set_index("year")[["status", "reliability", "qualifier", "derived", "obs_id"]].sort_index())
 
 
 def pandemic_dummies(cfg: Config, indicator: str) -> tuple[int, ...]:

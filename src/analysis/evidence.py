@@ -23,6 +23,7 @@ from .quarters import Quarter
 BAND_QUANTILES = {"q025": 0.025, "q10": 0.10, "q25": 0.25, "q50": 0.50, "q75": 0.75, "q90": 0.90, "q975": 0.975}
 STATUS_ORDER = ("estimate", "reported", "preliminary", "final")        # weakest first
 RELIABILITY_ORDER = ("unverified", "department", "secondary", "official")
+SETTLES_NOT_MET = ("not_achieved", "not_achieved_estimate")
 
 
 # ------------------------------------------------------------------ numbers --
@@ -31,9 +32,17 @@ def threshold(t: Target) -> float:
     return float(t.value) - (float(t.tolerance) if t.comparison == "about" else 0.0)
 
 
+# Figures are compared with the target at this many decimals: a rate computed from printed figures
+# ((172.8 / 100) ** (1 / 3) - 1 = 19.999999999999996 %) or a converted unit (6,400,000人次 × 0.0001) must not miss or
+# pass the line by floating-point noise; no printed figure carries nine decimals.
+COMPARE_DECIMALS = 9
+
+
 def meets(values: np.ndarray | float, t: Target) -> np.ndarray:
-    values = np.asarray(values, dtype=float)
-    return values > t.value if t.comparison == ">" else values >= threshold(t)
+    values = np.round(np.asarray(values, dtype=float), COMPARE_DECIMALS)
+    if t.comparison == ">":
+        return values > round(float(t.value), COMPARE_DECIMALS)
+    return values >= round(threshold(t), COMPARE_DECIMALS)
 
 
 def avg_growth_pct(ratio: float, years: int) -> float:
@@ -118,8 +127,8 @@ def settle(fig: Figure, t: Target, cfg: Config, years: int = 1) -> str | None:
     ok = bool(meets(fig.value, t))
     if fig.reliability in ev["never_settles"]:
         return "pending_unverified"
-    if fig.qualifier == "lower_bound":
-        return "achieved" if ok else None
+    if fig.qualifier == "lower_bound" and not ok:
+        return None                     # 'more than X' with X short of the line decides nothing
     margins = ev["revision_margin_pct"]
     kinds = [k for k, flag in (("estimate", fig.status == "estimate"), ("derived", fig.derived),
                                ("approximately", fig.qualifier == "approximately"),
@@ -130,6 +139,17 @@ def settle(fig: Figure, t: Target, cfg: Config, years: int = 1) -> str | None:
             return "pending_revision"
         return "achieved_estimate" if ok else "not_achieved_estimate"
     return "achieved" if ok else "not_achieved"
+
+
+def firmest_failure(failing: list[Figure], t: Target, cfg: Config) -> Figure:
+    """The figure an every-period target fails on: a firm one (final, preliminary, reported) before an estimate.
+
+    One period short settles the target; when a final figure already fails, the
+    verdict is "not achieved" on it, not "not achieved (estimate)" on a lower
+    estimate of another period. Among figures equally firm, the lowest.
+    """
+    firm = [f for f in failing if settle(f, t, cfg) == "not_achieved"]
+    return min(firm or failing, key=lambda f: f.value)
 
 
 # ------------------------------------------------------------ judgement --

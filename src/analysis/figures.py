@@ -49,6 +49,12 @@ def figure_id(obs_id: object, derived_period: str | None = None) -> str:
     return prefix + base64.b32encode(hashlib.sha1(key.encode("utf-8")).digest()).decode("ascii")[:6].lower()
 
 
+def derived_figure_id(obs_id: object, year: int, period_kind: str, period: str) -> str:
+    """The id of a level derived from printed growth, as the assessment cites it (rules.py): a yearly level is
+    keyed by its year ("2024"), the key the judgement knows; a year-to-date one by its period label."""
+    return figure_id(obs_id, period if period_kind == "ytd" else str(int(year)))
+
+
 def return_figure_id(obs_id: object) -> str:
     """The public id of a department return's row (Rk4q7zm): R + a hash of its id (quarter/file:sheet:row)."""
     if not isinstance(obs_id, str) or not obs_id:
@@ -121,7 +127,7 @@ def figures_table(observations: pd.DataFrame, best: pd.DataFrame, names: dict[st
     for r in derived.itertuples(index=False):
         src = by_obs.loc[r.obs_id] if r.obs_id in by_obs.index else None
         rows.append({
-            "figure_id": figure_id(r.obs_id, r.period), "indicator": r.indicator, "region": r.region, "period": r.period,
+            "figure_id": derived_figure_id(r.obs_id, r.year, r.period_kind, r.period), "indicator": r.indicator, "region": r.region, "period": r.period,
             "value": r.value, "unit": r.unit, "growth_pct": float("nan"), "status": r.status, "reliability": r.reliability,
             "qualifier": _text(r.qualifier), "role": "derived",
             "role_note": "growth from " + figure_id(r.growth_obs_id) if _text(r.growth_obs_id) else "",

@@ -30,7 +30,7 @@ from .config import Config, Target
 from .evidence import Judgement, elapsed_share, progress_class, settle, status_from_p
 from .forecast import Forecast
 from .quarters import Quarter
-from . import rules
+from . import model_layer, progress, rules
 
 def judge(t: Target, cfg: Config, as_of: Quarter, data, fc: Forecast | None, fc_reason: str,
           origin_level: float | None = None, base_sd: float = 0.0, n_points: int = 0) -> Judgement:
@@ -65,11 +65,11 @@ def judge(t: Target, cfg: Config, as_of: Quarter, data, fc: Forecast | None, fc_
         key = "no_public_data" if t.type in ("count", "cumulative") else "insufficient_data"
         return verdict(key, "no published figure for this indicator")
 
-    row.update(rules.deterministic(t, data, cfg))
+    row.update(progress.deterministic(t, data, cfg))
     code, zh, en = progress_class(cfg, row.get("growth_ratio"))
     row.update(progress_class=code, progress_class_zh=zh, progress_class_en=en)
     reading = rules.read(t, data, fc, cfg, as_of, origin_level, base_sd, rng_key=t.id)
-    p = rules.model_layer(t, reading, fc, cfg, row, judgement, n_points)
+    p = model_layer.model_layer(t, reading, fc, cfg, row, judgement, n_points)
     fig = reading.figure
     if fig is not None:
         row.update(figure_value=fig.value, figure_period=fig.period, figure_status=fig.status_label,
@@ -88,7 +88,7 @@ def judge(t: Target, cfg: Config, as_of: Quarter, data, fc: Forecast | None, fc_
         return verdict("insufficient_data", reading.insufficient)
     lead = (f"{t.target_year} figure not yet published" if ended else "")
     if fig is not None:           # a short lower bound
-        lead = (lead + "; " if lead else "") + f"the {fig.period} figure is only a lower bound ({fig.value:g})"
+        lead = (lead + "; " if lead else "") + f"{what}: only a lower bound"
     if p is None:
         if reading.no_model_outlook and not ended:
             return verdict(reading.no_model_outlook, reading.note or "against time elapsed; no model for counts")

@@ -11,29 +11,36 @@ Rules that a reader of the briefing may ask about:
   growth counts. With some years published, P(met) comes from the remaining
   years; when the levels stop before the base year, the base level is taken
   from the simulated paths rather than spreading pre-plan growth over the plan;
+  a target-year level known only as 'more than X' (突破 X) gives 'more than'
+  a growth rate, which settles the growth target as it settles the level one;
+- levels: the target-year figure; a year-to-date level of a flow that cannot
+  fall, already meeting the target, is a floor for the year's paths;
 - growth in every year (保持在...以上): every plan year's rate; a published
-  year below the target settles it, a missing past year leaves it undecided;
+  year below the target settles it (on the firmest such figure: a final one
+  before an estimate), a missing past year leaves it undecided;
 - additions over the plan (培育, 新增, 累计): the sum of the plan years'
   additions; a partial sum already above the target settles it (additions
   cannot be negative); a missing past year leaves it undecided;
 - stocks of things built (count): the latest figure from the base year to
   the target year; figures dated before the base year never achieve a target;
   a count below its target shows the gap;
-- counts per year or per quarter (每年, 每季度): every period of the plan.
+- counts per year or per quarter (每年, 每季度): every period of the plan; only
+  the target year's last periods not out yet: pending, not insufficient data.
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from .config import Config, Target
 from .forecast import Forecast, seed_for
-from .evidence import (BAND_QUANTILES, Figure, Judgement, Reading, avg_growth_pct, combine, compound_share, meets,
-                    settle, threshold, word)
+from .evidence import (SETTLES_NOT_MET, Figure, Reading, avg_growth_pct, combine, firmest_failure,
+                       meets, settle, threshold)
 from .figures import figure_id
 from .quarters import Quarter
 
-SETTLES_NOT_MET = ("not_achieved", "not_achieved_estimate")
 
 
 # ----------------------------------------------------------- figures --
@@ -63,6 +70,8 @@ def target_year_level(data, year: int) -> Figure | None:
     if fig is not None:
         return fig
     if year in data.lower_bounds.index:
+        if year in data.lower_bound_info.index:     # its own status: '预计突破650' is an estimate
+            return _figure(data.lower_bound_info.loc[year], data.lower_bounds[year], str(year))
         obs_id = str(data.lower_bound_ids.get(year, "") or "")
         return Figure(float(data.lower_bounds[year]), str(year), "reported", "official", "lower_bound", False,
                       (obs_id,) if obs_id else (), (figure_id(obs_id),) if obs_id else ())
@@ -99,6 +108,15 @@ def growth_index(data, first: int, last: int, panel: bool) -> tuple[float, list[
     return reach.get(last)
 
 
+def broken_chain(data, first: int, last: int) -> str:
+    """Why growth from `first` to `last` cannot be chained although the `last` figure is out (the basis says so,
+    not "figure not yet published"): the years without printed growth, and the missing bridge level."""
+    no_growth = [str(y) for y in range(first + 1, last + 1) if y not in data.growth.index]
+    bridge = f"nor a {first} (base-year) level" if first not in data.levels.index else "nor levels on both sides"
+    return (f"the {last} figure is out, but the growth since {first} cannot be chained: no printed growth for "
+            f"{', '.join(no_growth)} {bridge} to bridge it")
+
+
 def yearly_rate(data, year: int, panel: bool) -> Figure | None:
     """Growth (%) in one year: printed, or the ratio of two consecutive published levels (not for panels)."""
     g = growth_figure(data, year)
@@ -110,101 +128,44 @@ def yearly_rate(data, year: int, panel: bool) -> Figure | None:
     return None
 
 
+def lower_bound_growth(t: Target, data, panel: bool) -> Figure | None:
+    """Average growth from the base year to a target year known only as 'more than X' (突破 X): itself a lower
+    bound, chained to the last published level before it (level ratios: never for panels)."""
+    if panel or t.target_year not in data.lower_bounds.index:
+        return None
+    top = target_year_level(data, t.target_year)
+    for x in range(t.target_year - 1, t.base_year - 1, -1):
+        if x in data.levels.index and data.levels[x] > 0 and not data.info.loc[x]["derived"] \
+                and (found := growth_index(data, t.base_year, x, panel)):
+            index, used = found
+            last = level_figure(data, x)
+            rate = avg_growth_pct(index * top.value / last.value, t.target_year - t.base_year)
+            return replace(combine([*used, last, top], rate, f"{t.base_year}-{t.target_year}"), qualifier="lower_bound")
+    return None
+
+
 def describe(fig: Figure, t: Target) -> str:
     """The figure in words, for the basis column."""
     if t.type == "avg_growth" and t.each_year:
         return f"lowest yearly growth {fig.value:.1f}% in {fig.period}"
     if t.type == "avg_growth":
-        return f"average growth {fig.value:.1f}% {fig.period}"
+        return f"average growth {'>' if fig.qualifier == 'lower_bound' else ''}{fig.value:.1f}% {fig.period}"
     if t.type == "cumulative":
         return f"additions {fig.period}: {fig.value:g} {t.unit}"
     sign = ">" if fig.qualifier == "lower_bound" else ""
     return f"{fig.period} figure {sign}{fig.value:g} {t.unit}"
 
 
-# ------------------------------------------------------- deterministic --
-def deterministic(t: Target, data, cfg: Config) -> dict:
-    """Latest figure, progress against 序时进度 (linear and compound), actual vs required growth, growth still needed.
-
-    Required growth is the plan's own number; the 左右 tolerance only enters the met / not-met decision.
-    """
-    row: dict = {}
-    span = t.target_year - t.base_year
-    observed = data.levels[data.levels.index <= t.target_year]
-    if not observed.empty:
-        t_last = int(observed.index.max())
-        info = data.info.loc[t_last]
-        row.update(latest_year=t_last, latest_value=float(observed[t_last]), latest_status=info["status"],
-                   latest_reliability=info["reliability"], latest_derived=bool(info["derived"]),
-                   latest_obs_id=info["obs_id"],
-                   latest_figure_id=figure_id(info["obs_id"], str(t_last) if info["derived"] else None) if info["obs_id"] else "")
-    base = data.levels.get(t.base_year)
-    if base is not None and t.type in ("level", "share", "avg_growth"):
-        row.update(base_value=float(base), base_derived=bool(data.info.loc[t.base_year]["derived"]),
-                   base_status=data.info.loc[t.base_year]["status"])
-    if span <= 0:
-        return row
-    if t.type in ("level", "share") and base is not None and base > 0 and "latest_year" in row:
-        goal, t_last, latest = float(t.value), row["latest_year"], row["latest_value"]
-        required = avg_growth_pct(goal / base, span)
-        row["required_growth_pct"] = required
-        if t.target_year > t_last:
-            row["remaining_required_growth_pct"] = avg_growth_pct(goal / latest, t.target_year - t_last)
-        if t_last > t.base_year:
-            # progress from base to goal means something only when the base is short of the goal in the
-            # target's direction; a base already past it (a share of 93 % against "over 90 %") would give
-            # -900 %: no progress ratio then, the verdict rests on the figure itself
-            toward = goal - base if t.comparison not in ("<", "<=") else base - goal
-            _progress(row, t, required, t_last, (latest - base) / (goal - base) if toward > 0 else np.nan,
-                      avg_growth_pct(latest / base, t_last - t.base_year))
-    elif t.type in ("level", "share") and "latest_year" in row and t.target_year > row["latest_year"]:
-        row["remaining_required_growth_pct"] = avg_growth_pct(float(t.value) / row["latest_value"],
-                                                              t.target_year - row["latest_year"])
-    elif t.type == "avg_growth" and not t.each_year:
-        g = float(t.value)
-        row["required_growth_pct"] = g
-        panel = cfg.indicators[t.indicator].panel
-        last_data = max([*data.levels.index, *data.growth.index], default=t.base_year)
-        for y in range(min(t.target_year, int(last_data)), t.base_year, -1):
-            found = growth_index(data, t.base_year, y, panel)
-            if found is None:
-                continue
-            index, _ = found
-            goal_index = (1 + g / 100) ** span
-            _progress(row, t, g, y, (index - 1) / (goal_index - 1) if goal_index != 1 else np.nan,
-                      avg_growth_pct(index, y - t.base_year))
-            row["index_year"] = y
-            if t.target_year > y:
-                row["remaining_required_growth_pct"] = avg_growth_pct(goal_index / index, t.target_year - y)
-            break
-    elif t.type == "cumulative":
-        plan = [y for y in range(t.base_year + 1, t.target_year + 1) if y in data.levels.index]
-        if plan:
-            done = float(sum(data.levels[y] for y in plan))
-            row.update(progress_ratio=done / float(t.value), sum_to_date=done, sum_years=f"{plan[0]}-{plan[-1]}",
-                       expected_linear_share=(max(plan) - t.base_year) / span)
-    return row
-
-
-def _progress(row: dict, t: Target, required: float, t_last: int, progress: float, actual: float) -> None:
-    span = t.target_year - t.base_year
-    compound = compound_share(required, t_last - t.base_year, span)
-    row.update(progress_ratio=progress, actual_growth_pct=actual, progress_year=t_last,
-               expected_linear_share=(t_last - t.base_year) / span, expected_compound_share=compound,
-               progress_vs_expected=progress / compound if compound else np.nan,
-               growth_ratio=actual / required if required > 0 else np.nan)
-
-
 # ------------------------------------------------------------ readers --
 def read(t: Target, data, fc: Forecast | None, cfg: Config, as_of: Quarter, origin_level: float | None,
          base_sd: float, rng_key: str) -> Reading:
     if t.type in ("level", "share"):
-        return _read_level(t, data, fc)
+        return _read_level(t, data, fc, cfg)
     if t.type == "avg_growth":
         panel = cfg.indicators[t.indicator].panel
         if t.each_year:
             return _read_each_year(t, data, fc, cfg, panel, origin_level)
-        return _read_avg_growth(t, data, fc, panel, origin_level, base_sd, rng_key, int(cfg.settings['forecast']['seed']))
+        return _read_avg_growth(t, data, fc, cfg, panel, origin_level, base_sd, rng_key)
     if t.type == "cumulative":
         return _read_additions(t, data, fc, cfg)
     if t.per:
@@ -216,30 +177,57 @@ def _members(fc: Forecast) -> dict[str, np.ndarray]:
     return {"ensemble": fc.paths, **fc.members}
 
 
-def _read_level(t: Target, data, fc: Forecast | None) -> Reading:
+def year_to_date_floor(t: Target, data, cfg: Config) -> tuple[float, int] | None:
+    """(level, months) of the target year's latest year-to-date figure where the year cannot end below it: a flow
+    that cannot be negative (retail sales 1-9月 660 means the year is at least 660); else None."""
+    ind = cfg.indicators[t.indicator]
+    if ind.kind != "flow" or not ind.non_negative or data.ytd.empty:
+        return None
+    rows = data.ytd[(data.ytd["year"] == t.target_year) & data.ytd["value"].notna()]
+    if rows.empty:
+        return None
+    last = rows.sort_values("month_to").iloc[-1]
+    return float(last["value"]), int(last["month_to"])
+
+
+def _read_level(t: Target, data, fc: Forecast | None, cfg: Config) -> Reading:
     y = t.target_year
     fig = target_year_level(data, y)
     reading = Reading(fig)
+    key = settle(fig, t, cfg) if fig is not None and fig.qualifier == "lower_bound" else "not a bound"
+    if key in ("achieved", "achieved_estimate"):
+        return reading      # 'more than X', X meeting the target, settles it: no P(met) from paths beside it
     if fc is not None and y in fc.years:
         j = fc.years.index(y)
         reading.paths = {k: p[:, j] for k, p in _members(fc).items()}
-    if fig is not None and fig.qualifier == "lower_bound" and not meets(fig.value, t):
+        floor = year_to_date_floor(t, data, cfg)
+        if floor is not None and meets(floor[0], t):    # the nowcast moves paths by year-to-date growth only
+            reading.paths = {k: np.maximum(p, floor[0]) for k, p in reading.paths.items()}
+            reading.note = f"{y} 1-{floor[1]}月 {floor[0]:g} {t.unit}: the year cannot end below it"
+    if key is None:         # a short lower bound: the paths must respect it (never an unverified or estimated one)
         reading.bound = fig.value
     return reading
 
 
-def _read_avg_growth(t: Target, data, fc: Forecast | None, panel: bool, origin_level: float | None,
-                     base_sd: float, rng_key: str, cfg_seed: int) -> Reading:
+def _read_avg_growth(t: Target, data, fc: Forecast | None, cfg: Config, panel: bool, origin_level: float | None,
+                     base_sd: float, rng_key: str) -> Reading:
+    cfg_seed = int(cfg.settings["forecast"]["seed"])
     span = t.target_year - t.base_year
     found = growth_index(data, t.base_year, t.target_year, panel)
     if found is not None:
         index, used = found
         return Reading(combine(used, avg_growth_pct(index, span), f"{t.base_year}-{t.target_year}"), years=span)
-    reading = Reading()
+    bound = lower_bound_growth(t, data, panel)
+    key = settle(bound, t, cfg, span) if bound is not None else "no bound"
+    if key in ("achieved", "achieved_estimate"):
+        return Reading(bound, years=span)       # the level target's '突破 X' read as growth: settles it the same way
+    reading = Reading(bound, years=span, bound=bound.value if key is None else None)
     if fc is None or t.target_year not in fc.years:
         if panel and not data.levels.empty:
             reading.insufficient = ("a panel whose membership changes every year (规模以上/限额以上): levels give no "
                                     "growth rate, and the printed growth chain is incomplete")
+        elif t.target_year in data.levels.index or t.target_year in data.growth.index:
+            reading.insufficient = broken_chain(data, t.base_year, t.target_year)
         return reading
     j = fc.years.index(t.target_year)
     if fc.origin < t.base_year:
@@ -270,8 +258,7 @@ def _read_each_year(t: Target, data, fc: Forecast | None, cfg: Config, panel: bo
     published = {y: f for y in years if (f := yearly_rate(data, y, panel)) is not None}
     failing = [f for f in published.values() if settle(f, t, cfg) in SETTLES_NOT_MET]
     if failing:
-        low = min(failing, key=lambda f: f.value)
-        return Reading(low, note=f"every year must reach {t.value:g}%")
+        return Reading(firmest_failure(failing, t, cfg), note=f"every year must reach {t.value:g}%")
     missing = [y for y in years if y not in published]
     period = f"{years[0]}-{years[-1]}"
     if not missing:
@@ -361,56 +348,20 @@ def _read_per_period(t: Target, data, cfg: Config, as_of: Quarter) -> Reading:
     published = _period_counts(t, data)
     failing = [f for f in published.values() if settle(f, t, cfg) in SETTLES_NOT_MET]
     if failing:
-        return Reading(min(failing, key=lambda f: f.value), note=f"every {t.per} must reach {t.value:g} {t.unit}")
+        return Reading(firmest_failure(failing, t, cfg), note=f"every {t.per} must reach {t.value:g} {t.unit}")
     due = [p for p in periods if (Quarter(int(p[:4]), int(p[5]) if "Q" in p else 4) <= as_of)]
     missing = [p for p in due if p not in published]
-    if missing:
+    # the target year's last periods, after every published one, are not yet published (as a level's target-year
+    # figure): pending once the plan has ended; a period missing before a published one, or in an earlier year, is a hole
+    latest = [p for p in missing if p.startswith(str(t.target_year)) and all(p > q for q in published)]
+    holes = [p for p in missing if p not in latest]
+    if holes:
         return Reading(insufficient=f"no count for {', '.join(missing)}; every {t.per} must reach {t.value:g} {t.unit}")
+    if missing:
+        return Reading(note=f"every {t.per} published so far reaches {t.value:g} {t.unit} ({', '.join(missing)} "
+                            "not yet published)", no_model_outlook="on_track")
     if len(due) == len(periods):
         low = min(published.values(), key=lambda f: f.value)
         return Reading(combine(list(published.values()), low.value, f"{periods[0]}-{periods[-1]}"),
                        note=f"lowest in {low.period}")
     return Reading(note=f"every {t.per} so far reaches {t.value:g} {t.unit}", no_model_outlook="on_track")
-
-
-# --------------------------------------------------------------- model --
-def confidence(cfg: Config, n_points: int, members: int, spread: float) -> str:
-    """high / medium / low: how far the model's probability can be read as a likelihood."""
-    for grade in ("high", "medium"):
-        c = cfg.settings["assessment"]["confidence"][grade]
-        if n_points >= c["min_points"] and members >= c["min_members"] and spread <= c["max_spread"]:
-            return grade
-    return "low"
-
-
-def model_layer(t: Target, reading: Reading, fc: Forecast | None, cfg: Config, row: dict, judgement: Judgement,
-                n_points: int) -> float | None:
-    """P(met), bands, per-member P and the confidence grade from the paths a reader produced."""
-    if reading.paths is None or fc is None:
-        return None
-    ens = reading.paths["ensemble"]
-    if reading.bound is not None and (ens >= reading.bound).any():
-        ens = ens[ens >= reading.bound]                  # 'exceeded X': keep the paths that respect it
-    p = float(meets(ens, t).mean())
-    q = {k: float(np.quantile(ens, v)) for k, v in BAND_QUANTILES.items()}
-    row.update({f"projection_{k}": v for k, v in q.items()})
-    judgement.member_p = {k: float(meets(v, t).mean()) for k, v in reading.paths.items() if k != "ensemble"}
-    spread = max(judgement.member_p.values()) - min(judgement.member_p.values()) if judgement.member_p else 1.0
-    grade = confidence(cfg, n_points, len(fc.members), spread)
-    row.update(projection_year=t.target_year, p_met=round(p, 2), forecast_origin=fc.origin, confidence=grade,
-               members_used=", ".join(fc.members), forecast_notes="; ".join(fc.notes), member_spread=round(spread, 2),
-               members_dropped="; ".join(f"{k}: {v}" for k, v in fc.dropped.items()),
-               member_p_met="; ".join(f"{k}: {v:.2f}" for k, v in judgement.member_p.items()))
-    if grade == "low":
-        row["likelihood_zh"], row["likelihood_en"] = "低置信度", "low confidence"
-    else:
-        row["likelihood_zh"], row["likelihood_en"] = word(cfg, p)
-    base = row.get("base_value")
-    if t.type == "avg_growth":
-        row["anticipated_growth_pct"] = q["q50"]
-    elif t.type in ("level", "share") and base:
-        row["anticipated_growth_pct"] = avg_growth_pct(q["q50"] / base, t.target_year - t.base_year)
-    required = row.get("required_growth_pct")
-    if required and required > 0 and row.get("anticipated_growth_pct") is not None:
-        row["anticipated_ratio"] = row["anticipated_growth_pct"] / required
-    return p
