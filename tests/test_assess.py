@@ -162,7 +162,7 @@ def test_every_registry_target_gets_a_verdict_and_the_same_numbers_twice(cfg, tm
     pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_frame_equal(a.forecasts, b.forecasts)
     rows = a.table.set_index("target")
-    assert rows.loc["key_service_revenue_growth", "verdict"] == "insufficient_data"   # no Haimen figure is published
+    assert rows.loc["key_service_revenue_growth", "verdict"] == "no_public_data"      # no Haimen figure is published
     # 714万 comes only from an unverified page: an indication, never evidence
     assert rows.loc["tourist_visits", "verdict_key"] == "pending_unverified"
     assert rows.loc["tourist_visits", "figure_value"] == 714 and "unverified" in rows.loc["tourist_visits", "figure_status"]

@@ -40,10 +40,11 @@ def test_key_message_for_an_unverified_figure_does_not_contradict_itself(shipped
 def test_key_message_says_plainly_when_there_is_no_data(shipped, cfg):
     _, table = shipped
     row = table.set_index("target").loc["key_service_revenue_growth"].copy()
-    # one status, said one way: 数据不足 (some data) is never followed by 暂无公开数据 (none)
-    zh = key_message(row, cfg, "zh")
-    assert "海门公开数据不足" in zh and "暂无" not in zh
-    assert "Too few published Haimen figures" in key_message(row, cfg, "en")
+    # no Haimen figure at all is published for it: said as "none" (the legend's 无公开数据), never "too few"
+    # (数据不足 means some figures exist); one status, said one way
+    zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
+    assert "暂无海门公开数据" in zh and "不足" not in zh
+    assert "No published Haimen figure" in en and "Too few" not in en
 
 
 def test_the_detailed_table_has_every_target_with_figures_and_coloured_verdicts(shipped, cfg):

@@ -141,9 +141,10 @@ SCENARIOS = [
              [fig("通海港区集装箱吞吐量", 2024, "1700000", "TEU")], "2025Q2", "container_throughput",
              "achieved", (170, "2024", "reported")),
     Scenario("domestic_trade_containers_are_not_the_port_area_total",
-             "insufficient data: only the port company's domestic-trade throughput is published, another caliber",
+             "no public data: only the port company's domestic-trade throughput is published, another caliber; "
+             "the port area's own indicator has no Haimen figure at all (the legend's 无公开数据)",
              [fig("内贸集装箱吞吐量", 2024, 170, "万标箱")], "2025Q2", "container_throughput",
-             "insufficient_data", None),
+             "no_public_data", None),
     Scenario("a_nantong_figure_never_settles_haimen",
              "pending publication: the only 2024 figure is Nantong city's; Haimen's is not yet out",
              retail_history() + [fig(RETAIL, 2024, 5000, "亿元", region="南通")], "2025Q2", "retail_sales_level",

@@ -62,8 +62,10 @@ def judge(t: Target, cfg: Config, as_of: Quarter, data, fc: Forecast | None, fc_
     if t.type == "milestone":
         return verdict("no_public_data", "no published figure or department return on this milestone")
     if data is None or data.empty:
-        key = "no_public_data" if t.type in ("count", "cumulative") else "insufficient_data"
-        return verdict(key, "no published figure for this indicator")
+        # nothing at all published for Haimen (no level, rate, bound, year-to-date or unverified figure): "no public
+        # data", for every type, as the briefing's legend defines it; "insufficient data" means figures exist
+        # but are too few to judge (was: insufficient data for levels, shares and growth, a contradiction)
+        return verdict("no_public_data", "no published Haimen figure for this indicator")
 
     row.update(progress.deterministic(t, data, cfg))
     code, zh, en = progress_class(cfg, row.get("growth_ratio"))
