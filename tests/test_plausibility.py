@@ -203,3 +203,28 @@ def test_a_zero_level_stops_with_file_and_row_never_a_traceback(tmp_path, typed)
     else:
         text = " ".join(str(p) for p in problems)
     assert "synthetic_typo_zero.csv" in text and "row 6" in text
+
+
+def test_two_figures_that_disagree_and_tie_on_every_rule_stop_the_run(tmp_path):
+    """Same period, status, reliability, precision and publication date, different values: the selection
+    could only follow the file names, so the run stops naming both figures; a repeat of the same value passes."""
+    from conftest import write_release
+
+    twin = synthetic_row(year="2024", value="655", published="2025-01-20",
+                         source_url="https://example.org/synthetic/retail/2024-copy")
+    report, problems = run(tmp_path / "tie", "synthetic_a_retail.csv", retail_series())
+    assert problems == []                                            # the series alone passes
+    write_release(tmp_path / "tie" / "raw", "synthetic_b_retail_other.csv", [twin])
+    result = run_clean(AS_OF, raw_dir=tmp_path / "tie" / "raw", out_dir=tmp_path / "tie" / "clean2")
+    from analysis.config import load_config
+    results = validate(result, load_config()).to_json()
+    with pytest.raises(ValidationFailed) as caught:
+        raise_on_errors(results, "reports/2025Q2/validation/validation.pdf")
+    text = str(caught.value)
+    assert "synthetic_b_retail_other.csv" in text and "655" in text and "575" in text and "clean.no_ties" in text
+    # the same figure printed twice is no tie
+    write_release(tmp_path / "same" / "raw", "synthetic_b_retail_copy.csv", [{**twin, "value": "575"}])
+    write_synthetic(tmp_path / "same" / "raw", "synthetic_a_retail.csv", retail_series())
+    again = validate(run_clean(AS_OF, raw_dir=tmp_path / "same" / "raw", out_dir=tmp_path / "same" / "clean"),
+                     load_config()).to_json()
+    assert next(c for c in again["checks"] if c["check"] == "clean.no_ties")["success"]

@@ -116,6 +116,7 @@ BREAKS = {
     "visible.published_by_cutoff": ("error", _set("visible", "published_date", pd.Timestamp("2030-01-01")), None),
     "clean.unique": ("error", _duplicate_first("clean"), None),
     "clean.canonical_units": ("error", _set("clean", "unit", "万元"), None),
+    "clean.no_ties": ("error", _add_finding("selection_ties", "tie"), None),
     "growth.consistent": ("warning", None, _edit_best("retail_sales", "2023年", "growth_pct", 30.0)),
     "plausible.neighbour_years": ("error", _add_finding("plaus_neighbours", "implausible"), None),
     "plausible.printed_growth": ("error", _add_finding("plaus_growth", "implausible"), None),

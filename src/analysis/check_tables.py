@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .clean import CleanResult
+from .clean import CleanResult, rank_keys
 from .config import Config
 from .plausibility import plausibility_tables
 
@@ -48,6 +48,7 @@ def prepare_tables(result: CleanResult, cfg: Config) -> dict[str, pd.DataFrame]:
         "growth_pairs": growth_pairs(result.best),
         "headline_coverage": headline_coverage(result, cfg),
         "headline_years": headline_years(result, cfg),
+        "selection_ties": selection_ties(result.observations, cfg),
         **plausibility_tables(obs, result.best, cfg),
     }
     return {name: with_where(name, t) for name, t in tables.items()}
@@ -116,3 +117,38 @@ def headline_years(result: CleanResult, cfg: Config) -> pd.DataFrame:
         for y in range(t.base_year, last_full_year + 1):
             rows.append([t.indicator, cfg.settings["home_region"], y, y in years])
     return pd.DataFrame(rows, columns=["indicator", "region", "year", "has_figure"])
+
+
+TIE_COLUMNS = ["indicator", "region", "period", "obs_id", "file", "row", "column", "value_printed", "message", "finding"]
+
+
+def selection_ties(obs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Figures of one indicator, region and period that disagree but that no selection rule tells apart.
+
+    The clean step must then keep one by file name order (clean._why_lost: "tie on every rule"), and the
+    verdict would depend on how the files are named. One row per figure that lost such a tie, naming the
+    figure that won it; equal values (the same figure printed twice) are no tie.
+    """
+    cand = obs[obs["role"].isin(["selected", "superseded"]) & obs["value"].notna()]
+    rows = []
+    if len(cand):
+        keys = rank_keys(cand, cfg)
+        cand = cand.assign(**{f"_k_{c}": keys[c] for c in keys.columns})
+        key_cols = [f"_k_{c}" for c in keys.columns]
+        for _, group in cand.groupby(["indicator", "region", "period"], sort=True):
+            won = group[group["role"] == "selected"]
+            if won.empty:
+                continue
+            w = won.iloc[0]
+            for _, r in group[group["role"] == "superseded"].iterrows():
+                same_rank = all(r[k] == w[k] or (pd.isna(r[k]) and pd.isna(w[k])) for k in key_cols)
+                if same_rank and not np.isclose(r["value"], w["value"], rtol=1e-9, atol=0):
+                    rows.append([r["indicator"], r["region"], r["period"], r["obs_id"], r["file"], r["row"], "value",
+                                 r["value_printed"],
+                                 f"{r['value']:g} {r['unit']} and {w['value']:g} {w['unit']} ({w['obs_id']}) are both "
+                                 f"{r['status']}, {r['reliability']}, published {r['published_date']}: nothing ranks one "
+                                 f"above the other, so the verdict would follow the file names / 两个数值冲突且无法按规则取舍",
+                                 "tie"])
+    frame = pd.DataFrame(rows, columns=TIE_COLUMNS)
+    frame["row"] = frame["row"].astype(np.int64) if len(frame) else frame["row"]
+    return frame

@@ -70,7 +70,7 @@ def latest_quarter_with_data(obs: pd.DataFrame, cutoff_days: int) -> Quarter:
 
 
 # -------------------------------------------------------------- selection --
-def _rank_keys(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+def rank_keys(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """The ranking keys of every row (higher wins): status, publication date, reliability, precision."""
     sel = cfg.settings["selection"]
     return pd.DataFrame({
@@ -83,7 +83,7 @@ def _rank_keys(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
 
 def _ranked(group: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Candidates best first, by status, publication date, reliability, precision."""
-    keys = _rank_keys(group, cfg)
+    keys = rank_keys(group, cfg)
     order = keys.sort_values(list(keys.columns), ascending=False, kind="mergesort").index
     return group.loc[order]
 
@@ -128,7 +128,7 @@ def select_best(obs: pd.DataFrame, cfg: Config) -> tuple[pd.DataFrame, pd.DataFr
     rows = []
     usable = obs[obs["role"].isin(["candidate", "growth_only"])]
     if len(usable):
-        keys = _rank_keys(usable, cfg)
+        keys = rank_keys(usable, cfg)
         usable = usable.loc[keys.sort_values(list(keys.columns), ascending=False, kind="mergesort").index]
     roles: dict = {}
     for _, group in usable.groupby(key, sort=True):        # groupby keeps the ranked order inside each group

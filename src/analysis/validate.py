@@ -160,6 +160,11 @@ def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as
         check("clean.unique", "clean", "error", "清洗数据键唯一", "One clean value per indicator, region and period",
               "this is a defect of the clean step: report it", E.ExpectCompoundColumnsToBeUnique,
               column_list=["indicator", "region", "period"], show=("indicator", "region", "period")),
+        check("clean.no_ties", "selection_ties", "error", "同一时期的冲突数值可按规则取舍",
+              "Conflicting figures for one period can be ranked by the selection rules",
+              "correct the wrong figure, or give each the status and publication date it was printed with "
+              "(the later or firmer one is then chosen); remove a row only if it is not a published figure",
+              E.ExpectColumnValuesToNotBeInSet, column="finding", value_set=["tie"], show=plaus_show),
         check("clean.canonical_units", "clean", "error", "清洗数据使用标准单位", "Clean values are in canonical units",
               "this is a defect of the clean step: report it", E.ExpectColumnPairValuesToBeInSet,
               column_A="indicator", column_B="unit", value_pairs_set=canonical_pairs, show=("indicator", "period", "unit")),
