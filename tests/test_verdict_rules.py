@@ -198,3 +198,27 @@ def test_no_progress_ratio_when_the_base_is_already_past_the_goal(tmp_path, cfg)
     row = run_judge(cfg, short, target(type="share", value=90, comparison=">", unit="%",
                                        indicator="rural_logistics_coverage")).row
     assert row["progress_ratio"] == pytest.approx(6 / 10)                # (86 - 80) / (90 - 80)
+
+
+# ------------------------------------------------------------ rounded figures --
+def test_a_rounded_figure_whose_rounding_straddles_the_line_is_pending(tmp_path, cfg):
+    """6.4 million visits printed rounded is 635-645万: against 'more than 640万' it can settle nothing;
+    6.6 million (655-665万) is achieved; the same 640 printed exactly is not achieved."""
+    from analysis.assess import rounding_half_width
+
+    assert rounding_half_width("6.4", 640.0) == pytest.approx(5.0)        # millions -> 万: half of 0.1 million
+    assert rounding_half_width("640", 640.0) == pytest.approx(0.5)
+    assert rounding_half_width("1,234.50", 1234.5) == pytest.approx(0.005)
+    assert rounding_half_width("", 640.0) == 0.0
+    t = target(indicator="tourist_visits", unit="万人次", value=640, comparison=">")
+    history = {2021: 5.0, 2022: 5.4, 2023: 5.9}                           # millions, as the 2024 figure
+
+    def judged(folder: str, printed: str, qualifier: str):
+        result = series_result(tmp_path / folder, {**history, 2024: printed}, indicator="tourist_visits", unit="million",
+                               qualifiers={2024: qualifier}, as_of=ENDED)
+        return run_judge(cfg, result, t).row
+
+    close = judged("close", "6.4", "rounded")
+    assert close["verdict_key"] == "pending_rounding" and close["verdict"] == "pending" and "±5" in close["basis"]
+    assert judged("clear", "6.6", "rounded")["verdict_key"] == "achieved"
+    assert judged("exact", "6.4", "")["verdict_key"] == "not_achieved"

@@ -11,6 +11,8 @@ the plan runs.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +56,22 @@ class IndicatorData:
         return int(self.levels.index.max()) if len(self.levels) else None
 
 
+def rounding_half_width(printed: object, value: float) -> float:
+    """Half a unit of the last printed digit of a rounded figure, in the canonical unit of value (0: unknown).
+
+    "6.4" printed in millions and stored as 640万 has a last digit of 0.1 million: half of it is 5万. The
+    printed number and the stored value give the unit factor, whatever the unit was.
+    """
+    m = re.search(r"[-+]?\d[\d,]*(?:\.(\d+))?", str(printed or ""))
+    if not m:
+        return 0.0
+    number = float(m.group(0).replace(",", ""))
+    if not number or not np.isfinite(value):
+        return 0.0
+    decimals = len(m.group(1) or "")
+    return abs(0.5 * 10.0 ** (-decimals) * value / number)
+
+
 def indicator_data(result: CleanResult, cfg: Config, indicator: str, region: str | None = None) -> IndicatorData:
     region = region or cfg.settings["home_region"]
     fcfg = cfg.settings["forecast"]
@@ -77,6 +95,9 @@ def indicator_data(result: CleanResult, cfg: Config, indicator: str, region: str
     for col in ("status", "reliability"):
         growth_info[col] = [by_id.at[g, col] if g in by_id.index else v for g, v in zip(growth_info["obs_id"], growth_info[col])]
     info = with_level.set_index("year")[["status", "reliability", "qualifier", "derived", "obs_id"]].sort_index()
+    # a figure printed rounded (取整) is exact only to half its last printed digit: 6.4 million visits is 635-645万
+    info["rounding"] = [rounding_half_width(by_id.at[o, "value_printed"], v) if q == "rounded" and o in by_id.index else 0.0
+                        for o, q, v in zip(info["obs_id"], info["qualifier"], levels.reindex(info.index))]
     unverified = obs[(obs["indicator"] == indicator) & (obs["region"] == region) & (obs["role"] == "excluded")
                      & (obs["period_kind"] != "ytd") & obs["value"].notna()][["year", "value", "obs_id", "qualifier"]]
     return IndicatorData(indicator, levels, growth, info, rows[rows["period_kind"] == "ytd"], unverified,

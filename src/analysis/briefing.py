@@ -104,6 +104,10 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         parts.append(L(lang, f"{evidence_text(row, cfg, lang)}与目标的差距在预计数通常的修订幅度（{margin:g}%）以内，待正式数据公布后判定。",
                        f"{evidence_text(row, cfg, lang)} is within the usual revision of an estimate ({margin:g}%) of the "
                        "target: the final figure will decide."))
+    elif key == "pending_rounding":
+        parts.append(L(lang, f"{evidence_text(row, cfg, lang)}为取整数据，目标线落在其舍入范围内，待精确数据公布后判定。",
+                       f"{evidence_text(row, cfg, lang)} is printed rounded, and the target line lies within its rounding: "
+                       "an exact figure will decide."))
     elif key == "pending_publication":
         parts.append(L(lang, f"规划期已于{year}年底结束，{year}年数据尚未公布。", f"The plan period ended in {year}; the {year} figure is not yet published."))
     elif family in ("insufficient_data", "no_public_data"):

@@ -85,6 +85,7 @@ class Figure:
     derived: bool = False
     obs_ids: tuple[str, ...] = ()
     figure_ids: tuple[str, ...] = ()     # ids in reports/<q>/figures.csv (figures.figure_id): what a reader looks up
+    rounding: float = 0.0                # a rounded figure: half its last printed digit (assess.rounding_half_width)
 
     @property
     def status_label(self) -> str:
@@ -129,6 +130,8 @@ def settle(fig: Figure, t: Target, cfg: Config, years: int = 1) -> str | None:
         return "pending_unverified"
     if fig.qualifier == "lower_bound" and not ok:
         return None                     # 'more than X' with X short of the line decides nothing
+    if fig.rounding > 0 and bool(meets(fig.value - fig.rounding, t)) != bool(meets(fig.value + fig.rounding, t)):
+        return "pending_rounding"       # the line lies inside the rounding of the printed figure
     margins = ev["revision_margin_pct"]
     kinds = [k for k, flag in (("estimate", fig.status == "estimate"), ("derived", fig.derived),
                                ("approximately", fig.qualifier == "approximately"),

@@ -83,6 +83,8 @@ def judge(t: Target, cfg: Config, as_of: Quarter, data, fc: Forecast | None, fc_
             basis = f"only an unverified figure: {what} (an indication, not evidence)"
         elif key == "pending_revision":
             basis = f"{what}: within the usual revision of an estimate from the target"
+        elif key == "pending_rounding":
+            basis = f"{what}: printed rounded (±{fig.rounding:.3g}), and the target line lies within the rounding"
         else:
             basis = what
         return verdict(key, basis + (f"; {reading.note}" if reading.note else ""), p)

@@ -46,9 +46,11 @@ from .quarters import Quarter
 # ----------------------------------------------------------- figures --
 def _figure(info: pd.Series, value: float, period: str, **kw) -> Figure:
     obs_id, derived = str(info.get("obs_id") or ""), bool(info.get("derived", False))
+    rounding = float(info.get("rounding", 0.0) or 0.0)
     return Figure(float(value), period, str(info.get("status", "reported")), str(info.get("reliability", "official")),
                   str(info.get("qualifier", "") or ""), derived, (obs_id,) if obs_id else (),
-                  (figure_id(obs_id, period if derived else None),) if obs_id else (), **kw)
+                  (figure_id(obs_id, period if derived else None),) if obs_id else (),
+                  **({"rounding": rounding} if rounding > 0 and "rounding" not in kw else {}), **kw)
 
 
 def level_figure(data, year: int) -> Figure | None:
