@@ -126,8 +126,9 @@ def selection_ties(obs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Figures of one indicator, region and period that disagree but that no selection rule tells apart.
 
     The clean step must then keep one by file name order (clean._why_lost: "tie on every rule"), and the
-    verdict would depend on how the files are named. One row per figure that lost such a tie, naming the
-    figure that won it; equal values (the same figure printed twice) are no tie.
+    verdict would depend on how the files are named. One row per figure that lost to another for its period
+    (finding "ok": ranked by a rule, the reason quoted; "tie": nothing ranked them, naming the figure kept);
+    equal values (the same figure printed twice) are no tie.
     """
     cand = obs[obs["role"].isin(["selected", "superseded"]) & obs["value"].notna()]
     rows = []
@@ -142,13 +143,13 @@ def selection_ties(obs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
             w = won.iloc[0]
             for _, r in group[group["role"] == "superseded"].iterrows():
                 same_rank = all(r[k] == w[k] or (pd.isna(r[k]) and pd.isna(w[k])) for k in key_cols)
-                if same_rank and not np.isclose(r["value"], w["value"], rtol=1e-9, atol=0):
-                    rows.append([r["indicator"], r["region"], r["period"], r["obs_id"], r["file"], r["row"], "value",
-                                 r["value_printed"],
-                                 f"{r['value']:g} {r['unit']} and {w['value']:g} {w['unit']} ({w['obs_id']}) are both "
-                                 f"{r['status']}, {r['reliability']}, published {r['published_date']}: nothing ranks one "
-                                 f"above the other, so the verdict would follow the file names / 两个数值冲突且无法按规则取舍",
-                                 "tie"])
+                tie = same_rank and not np.isclose(r["value"], w["value"], rtol=1e-9, atol=0)
+                message = (f"{r['value']:g} {r['unit']} and {w['value']:g} {w['unit']} ({w['obs_id']}) are both "
+                           f"{r['status']}, {r['reliability']}, published {r['published_date']}: nothing ranks one "
+                           f"above the other, so the verdict would follow the file names / 两个数值冲突且无法按规则取舍"
+                           if tie else str(r["reason"]))
+                rows.append([r["indicator"], r["region"], r["period"], r["obs_id"], r["file"], r["row"], "value",
+                             r["value_printed"], message, "tie" if tie else "ok"])
     frame = pd.DataFrame(rows, columns=TIE_COLUMNS)
     frame["row"] = frame["row"].astype(np.int64) if len(frame) else frame["row"]
     return frame
