@@ -74,3 +74,16 @@ def run_cli(capsys):
         captured = capsys.readouterr()
         return code, captured.out, captured.err
     return run
+
+
+@pytest.fixture
+def previous_output(tmp_path, run_cli) -> Path:
+    """A previous good clean run, whose output a refused run must leave as it was (the hostile-input tests)."""
+    import shutil
+
+    good = tmp_path / "good"
+    good.mkdir()
+    shutil.copy(SYNTHETIC_DIR / "synthetic_valid_release.csv", good)
+    out = tmp_path / "clean"
+    assert run_cli("clean", "--as-of", "2025Q2", "--raw", str(good), "--out", str(out))[0] == 0
+    return out

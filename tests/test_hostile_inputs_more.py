@@ -6,7 +6,6 @@ Every file is synthetic and made in tmp_path by the test itself. Each case names
 """
 from __future__ import annotations
 
-import csv
 import io
 import shutil
 from datetime import datetime
@@ -20,17 +19,10 @@ from analysis.config import load_config
 from analysis.errors import InputError
 from analysis.quarters import Quarter
 from conftest import HEADER, SYNTHETIC_DIR, synthetic_row, tree_digest, write_release_workbook
+from hostile_helpers import TARGET_SHEET, csv_bytes, read_release, return_with
 
 R = synthetic_row
-
-
-def _csv(rows: list[dict[str, str]] | list[list[str]], header: list[str] = HEADER, encoding: str = "utf-8") -> bytes:
-    s = io.StringIO()
-    writer = csv.writer(s, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(list(row.values()) if isinstance(row, dict) else row)
-    return s.getvalue().encode(encoding)
+_csv, _read, _return_with = csv_bytes, read_release, return_with
 
 
 def _mixed() -> bytes:
@@ -90,17 +82,6 @@ REFUSED: dict[str, tuple[str, bytes, list[str]]] = {
 }
 
 
-@pytest.fixture
-def previous_output(tmp_path, run_cli) -> Path:
-    """A previous good clean run, whose output a refused run must leave as it was."""
-    good = tmp_path / "good"
-    good.mkdir()
-    shutil.copy(SYNTHETIC_DIR / "synthetic_valid_release.csv", good)
-    out = tmp_path / "clean"
-    assert run_cli("clean", "--as-of", "2025Q2", "--raw", str(good), "--out", str(out))[0] == 0
-    return out
-
-
 @pytest.mark.parametrize("case", sorted(REFUSED))
 def test_hostile_file_is_refused_with_file_row_column_value_and_fix(case, tmp_path, run_cli, previous_output):
     name, data, needles = REFUSED[case]
@@ -120,17 +101,6 @@ def test_hostile_file_is_refused_with_file_row_column_value_and_fix(case, tmp_pa
         assert needle in stderr, f"{needle!r} missing from:\n{stderr}"
     assert tree_digest(raw) == before_raw, "raw files are never modified"
     assert tree_digest(previous_output) == before_out, "a refused run leaves the previous output as it was"
-
-
-def _read(run_cli, tmp_path, name: str, data: bytes):
-    import pandas as pd
-
-    raw = tmp_path / "raw"
-    raw.mkdir(exist_ok=True)
-    (raw / name).write_bytes(data)
-    code, _, stderr = run_cli("clean", "--as-of", "2025Q2", "--raw", str(raw), "--out", str(tmp_path / "out"))
-    assert code == 0, stderr
-    return pd.read_parquet(tmp_path / "out" / "observations.parquet")
 
 
 def test_a_gb18030_file_with_characters_gbk_lacks_is_read(tmp_path, run_cli):
@@ -270,22 +240,6 @@ def test_the_shipped_config_uses_anchors_and_still_loads():
 
 
 # --------------------------------------------------------------------------- returns --
-GOOD_RETURNS = Path(__file__).parent / "synthetic_returns" / "good" / "2025Q4"
-TARGET_SHEET = "目标 targets"
-
-
-def _return_with(tmp_path: Path, edit) -> Path:
-    from openpyxl import load_workbook
-
-    folder = tmp_path / "returns" / "2025Q4"
-    folder.mkdir(parents=True)
-    source = next(p for p in sorted(GOOD_RETURNS.iterdir()) if "区科技局" in p.name)
-    path = folder / source.name
-    shutil.copy(source, path)
-    wb = load_workbook(path)
-    edit(wb)
-    wb.save(path)
-    return tmp_path / "returns"
 
 
 def _cell(ref: str, value: object):

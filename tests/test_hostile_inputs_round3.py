@@ -7,7 +7,6 @@ Every file is synthetic and made in tmp_path by the test itself. Each refused ca
 """
 from __future__ import annotations
 
-import csv
 import io
 import math
 import os
@@ -26,17 +25,10 @@ from analysis.config import load_config
 from analysis.errors import InputError
 from analysis.quarters import Quarter
 from conftest import HEADER, SYNTHETIC_DIR, synthetic_row, tree_digest
+from hostile_helpers import TARGET_SHEET, csv_bytes, read_release, return_with
 
 R = synthetic_row
-
-
-def _csv(rows: list[dict[str, str]], header: list[str] = HEADER) -> bytes:
-    s = io.StringIO()
-    writer = csv.writer(s, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(list(row.values()))
-    return s.getvalue().encode("utf-8")
+_csv, _read, _return_with = csv_bytes, read_release, return_with
 
 
 def _workbook(row: dict[str, str] | None = None, edit=None) -> bytes:
@@ -140,17 +132,6 @@ REFUSED: dict[str, tuple[str, bytes, list[str]]] = {
 }
 
 
-@pytest.fixture
-def previous_output(tmp_path, run_cli) -> Path:
-    """A previous good clean run, whose output a refused run must leave as it was."""
-    good = tmp_path / "good"
-    good.mkdir()
-    shutil.copy(SYNTHETIC_DIR / "synthetic_valid_release.csv", good)
-    out = tmp_path / "clean"
-    assert run_cli("clean", "--as-of", "2025Q2", "--raw", str(good), "--out", str(out))[0] == 0
-    return out
-
-
 def _refused(run_cli, raw: Path, out: Path) -> str:
     before_raw, before_out = tree_digest(raw), tree_digest(out)
     code, stdout, stderr = run_cli("clean", "--as-of", "2025Q2", "--raw", str(raw), "--out", str(out))
@@ -245,15 +226,6 @@ def test_rows_are_counted_right_where_a_tag_is_cut_between_chunks():
 
 
 # --------------------------------------------------------------------------------------------- valid, odd --
-def _read(run_cli, tmp_path: Path, name: str, data: bytes) -> pd.DataFrame:
-    raw = tmp_path / "raw"
-    raw.mkdir(exist_ok=True)
-    (raw / name).write_bytes(data)
-    code, _, stderr = run_cli("clean", "--as-of", "2025Q2", "--raw", str(raw), "--out", str(tmp_path / "out"))
-    assert code == 0, stderr
-    return pd.read_parquet(tmp_path / "out" / "observations.parquet")
-
-
 @pytest.mark.parametrize("unit", ["亿 元", "（亿元）", "(亿元)", "[亿元]"])
 def test_a_unit_with_a_space_or_in_brackets_is_the_same_unit(unit, tmp_path, run_cli):
     obs = _read(run_cli, tmp_path, "synthetic_unit.csv", _csv([R(unit=unit, value="521")]))
@@ -376,22 +348,6 @@ def test_a_tab_that_indents_is_still_refused_with_its_line(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------- returns --
-GOOD_RETURNS = Path(__file__).parent / "synthetic_returns" / "good" / "2025Q4"
-TARGET_SHEET = "目标 targets"
-
-
-def _return_with(tmp_path: Path, edit) -> Path:
-    from openpyxl import load_workbook
-
-    folder = tmp_path / "returns" / "2025Q4"
-    folder.mkdir(parents=True)
-    source = next(p for p in sorted(GOOD_RETURNS.iterdir()) if "区科技局" in p.name)
-    path = folder / source.name
-    shutil.copy(source, path)
-    wb = load_workbook(path)
-    edit(wb)
-    wb.save(path)
-    return tmp_path / "returns"
 
 
 def _note_below(wb) -> None:
