@@ -50,3 +50,24 @@ def return_with(tmp_path: Path, edit) -> Path:
     edit(wb)
     wb.save(path)
     return tmp_path / "returns"
+
+
+def assert_return_refused(tmp_path: Path, cfg, edit, needles: list[str]) -> None:
+    """A good return changed by edit(workbook) is refused naming the file, a fix and every needle; nothing changes."""
+    from analysis.errors import InputError
+    from analysis.quarters import Quarter
+    from analysis.returns import read_returns
+    from conftest import tree_digest
+
+    folder = return_with(tmp_path, edit)
+    before = tree_digest(folder)
+    try:
+        read_returns(folder, cfg, Quarter(2025, 4))
+    except InputError as err:
+        text = str(err)
+    else:
+        raise AssertionError("the return was read, not refused")
+    assert "区科技局.xlsx" in text and "Fix:" in text
+    for needle in needles:
+        assert needle in text, f"{needle!r} missing from:\n{text}"
+    assert tree_digest(folder) == before

@@ -19,7 +19,7 @@ from analysis.config import load_config
 from analysis.errors import InputError
 from analysis.quarters import Quarter
 from conftest import HEADER, SYNTHETIC_DIR, synthetic_row, tree_digest, write_release_workbook
-from hostile_helpers import TARGET_SHEET, csv_bytes, read_release, return_with
+from hostile_helpers import TARGET_SHEET, assert_return_refused, csv_bytes, read_release, return_with
 
 R = synthetic_row
 _csv, _read, _return_with = csv_bytes, read_release, return_with
@@ -264,18 +264,7 @@ RETURN_CASES = {
 
 @pytest.mark.parametrize("case", sorted(RETURN_CASES))
 def test_a_hostile_return_is_refused_by_sheet_cell_value_and_fix(case, tmp_path, cfg):
-    from analysis.returns import read_returns
-
-    edit, needles = RETURN_CASES[case]
-    folder = _return_with(tmp_path, edit)
-    before = tree_digest(folder)
-    with pytest.raises(InputError) as err:
-        read_returns(folder, cfg, Quarter(2025, 4))
-    text = str(err.value)
-    assert "区科技局.xlsx" in text and "Fix:" in text
-    for needle in needles:
-        assert needle in text, f"{needle!r} missing from:\n{text}"
-    assert tree_digest(folder) == before
+    assert_return_refused(tmp_path, cfg, *RETURN_CASES[case])
 
 
 def test_an_untouched_good_return_is_still_read(tmp_path, cfg):

@@ -129,7 +129,6 @@ def p_met_heatmap(ax, p: pd.DataFrame, cells: pd.DataFrame, lang: str, cbar_ax=N
     annot = p.map(lambda v: "" if pd.isna(v) else "<1%" if v < 0.01 else ">99%" if v > 0.99 else f"{v:.0%}")
     # the words of a cell without P are fitted to the cell: its width in points, Latin letters about half a
     # point size wide and CJK characters one (5.5 pt); a word longer than a line is hyphenated, never overflows
-    ax.figure.canvas.draw_idle()
     cell_pt = ax.get_position().width * ax.figure.get_figwidth() * 72 / max(1, p.shape[1])
     word_size = 5.5
     per_line = max(2, int((cell_pt - 3) / (word_size * (1.0 if lang == "zh" else 0.5))))
