@@ -218,3 +218,23 @@ def test_the_service_stops_after_its_idle_time(tmp_path):
             served.stop()
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_a_long_lived_process_reads_an_edited_config_and_plan_text(tmp_path):
+    """The service (and its kernels) live across runs: config and plan text must not be cached by path alone."""
+    from analysis.config import load_config
+    from analysis.sections import plan_sections
+
+    config = tmp_path / "config"
+    shutil.copytree(paths.CONFIG_DIR, config)
+    assert load_config(config).settings["reporting_cutoff_days_after_quarter_end"] == 45
+    settings = config / "settings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "reporting_cutoff_days_after_quarter_end: 45", "reporting_cutoff_days_after_quarter_end: 50"), encoding="utf-8")
+    assert load_config(config).settings["reporting_cutoff_days_after_quarter_end"] == 50
+
+    plan = tmp_path / "plan.txt"
+    shutil.copy(paths.PLAN_TEXT, plan)
+    assert plan_sections(plan)["二.1"].name_zh == "规模效益显著提升"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("1.规模效益显著提升。", "1.规模效益明显提升。"), encoding="utf-8")
+    assert plan_sections(plan)["二.1"].name_zh == "规模效益明显提升"
