@@ -238,3 +238,14 @@ def test_a_long_lived_process_reads_an_edited_config_and_plan_text(tmp_path):
     assert plan_sections(plan)["二.1"].name_zh == "规模效益显著提升"
     plan.write_text(plan.read_text(encoding="utf-8").replace("1.规模效益显著提升。", "1.规模效益明显提升。"), encoding="utf-8")
     assert plan_sections(plan)["二.1"].name_zh == "规模效益明显提升"
+
+
+def test_serve_and_the_no_service_option_are_in_the_help_and_a_bad_idle_time_is_refused(capsys):
+    from analysis.cli import build_parser
+
+    for argv in (["serve", "--help"], ["run", "--help"], ["validate", "--help"], ["serve", "--idle-minutes", "0"]):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(argv)
+    out, err = capsys.readouterr()
+    assert "--idle-minutes" in out and out.count("--no-service") >= 2
+    assert "0 is not a number of minutes" in err
