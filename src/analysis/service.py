@@ -167,6 +167,23 @@ def _cpu_seconds() -> tuple[float, dict[int, float]]:
     return own, live
 
 
+def _resident_mib() -> float | None:
+    """Resident memory of the service and its kernels together (None without psutil): shown after every
+    command, so growth from run to run would be seen."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    total = 0
+    me = psutil.Process()
+    for proc in (me, *me.children(recursive=True)):
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
+
+
 def _cpu_delta(before: tuple[float, dict[int, float]], after: tuple[float, dict[int, float]]) -> float:
     return after[0] - before[0] + sum(t - before[1].get(pid, 0.0) for pid, t in after[1].items())
 
@@ -295,10 +312,12 @@ class Service:
             self.busy = False
         wall, cpu = time.perf_counter() - t0, _cpu_delta(cpu0, _cpu_seconds())
         channel.send({"kind": "exit", "status": status, "wall": round(wall, 2), "cpu": round(cpu, 2)})
-        self.log(f"[{time.strftime('%H:%M:%S')}] {command}: exit {status}, {wall:.1f} s wall, {cpu:.1f} s CPU "
-                 f"(service and its kernels){' (client left: output dropped)' if channel.gone else ''}")
         from .memory import release_memory
         release_memory()
+        rss = _resident_mib()
+        self.log(f"[{time.strftime('%H:%M:%S')}] {command}: exit {status}, {wall:.1f} s wall, {cpu:.1f} s CPU "
+                 f"(service and its kernels)" + (f", {rss:.0f} MiB resident" if rss is not None else "")
+                 + (" (client left: output dropped)" if channel.gone else ""))
         return True
 
     def run_command(self, channel: _Channel, argv: list[str]) -> int:
