@@ -24,6 +24,7 @@ either way, so the service finishes it and stays usable; the client says so (ser
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import queue
@@ -82,12 +83,14 @@ class _Channel:
             pass
 
 
-class _Stream:
-    """sys.stdout or sys.stderr while a command runs: what it prints goes to the client, in order."""
+class _Stream(io.TextIOBase):
+    """sys.stdout or sys.stderr while a command runs: what it prints goes to the client, in order.
+    No file descriptor (fileno raises io.UnsupportedOperation, as for any in-memory stream)."""
 
     encoding, errors = "utf-8", "strict"
 
     def __init__(self, channel: _Channel, kind: str):
+        super().__init__()
         self.channel, self.kind = channel, kind
 
     def write(self, text: str) -> int:
