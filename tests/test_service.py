@@ -249,3 +249,33 @@ def test_serve_and_the_no_service_option_are_in_the_help_and_a_bad_idle_time_is_
     out, err = capsys.readouterr()
     assert "--idle-minutes" in out and out.count("--no-service") >= 2
     assert "0 is not a number of minutes" in err
+
+
+def test_a_kernel_killed_while_the_pool_waits_is_replaced(tmp_path):
+    """The service's kernels wait minutes between commands; one killed meanwhile (kill -9, out of memory)
+    must not fail the next notebook."""
+    import json
+
+    import papermill as pm
+
+    from analysis.kernels import ENGINE, KernelPool
+
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "id": "synthetic-0",
+                     "source": "print('synthetic notebook ran')"}],
+          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    source = tmp_path / "synthetic_print.ipynb"
+    source.write_text(json.dumps(nb), encoding="utf-8")
+    with KernelPool(tmp_path) as pool:
+        pool.ensure(source.name)
+        pool.wait_warm()
+        with pool.kernel(source.name) as km:          # take the warm kernel, kill it, put it back idle
+            pass
+        pool.wait_warm()
+        os.kill(km.provisioner.process.pid, signal.SIGKILL)
+        km.provisioner.process.wait()
+        with pool.kernel(source.name) as km2:
+            pm.execute_notebook(str(source), str(tmp_path / "out.ipynb"), progress_bar=False, kernel_name="python3",
+                                engine_name=ENGINE, km=km2)
+        assert km2 is not km
+    assert "synthetic notebook ran" in (tmp_path / "out.ipynb").read_text(encoding="utf-8")

@@ -19,6 +19,9 @@ What it promises:
   are checked), never other code;
 - foreground only: Ctrl-C stops it (a run in progress stops as an interrupted run does: nothing is
   published), and so does a given idle time (default 30 minutes), saying so.
+What does not come back to the client: output written straight to a file descriptor by a child process
+(the kernels, whose own log is kept quiet; Pandoc and Typst are run with their output captured) appears in
+the service's terminal, and a crash's traceback starts in the service's frames.
 Ctrl-C in the client does not stop a run the service has started: the run publishes whole or not at all
 either way, so the service finishes it and stays usable; the client says so (service_client.INTERRUPTED).
 """
