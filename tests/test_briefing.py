@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from analysis.assess import assess, indicator_data, model_series
-from analysis.briefing import data_notes, has_figures, key_message, status_table
+from analysis.briefing import has_figures, key_message, status_table
+from analysis.briefing_notes import data_notes
 from analysis.clean import run_clean
 
 
@@ -80,7 +81,7 @@ def test_pandemic_years_can_be_masked(shipped, cfg):
 
 
 def test_amounts_follow_each_language_s_conventions():
-    from analysis.briefing import amount
+    from analysis.wording import amount
     assert amount(521.0, "亿元", "zh") == "521亿元"
     assert amount(521.0, "亿元", "en") == "52.1 billion yuan"
     assert amount(714.0, "万人次", "en") == "7.14 million visits"

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.briefing import amount, clause_text, fmt_p, fmt_value, period_words, validation_findings
+from analysis.briefing_notes import validation_findings
+from analysis.wording import amount, clause_text, fmt_p, fmt_value, period_words
 from analysis.present import breakable
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")

@@ -102,6 +102,19 @@ def test_replay_refuses_a_reversed_range_before_writing(tmp_path):
     assert not (tmp_path / "reports").exists()
 
 
+@pytest.mark.parametrize("argv, full", [([], False), (["--full"], True)])
+def test_replay_quarters_are_lean_unless_full_is_asked_for(monkeypatch, tmp_path, argv, full):
+    from analysis.cli import main
+    seen = {}
+
+    def fake_replay(first, last, **kwargs):
+        seen.update(kwargs)
+        return tmp_path
+    monkeypatch.setattr(replay, "replay", fake_replay)
+    main(["replay", "--from", "2024Q4", "--to", "2025Q1", *argv])
+    assert seen["full"] is full
+
+
 @pytest.mark.parametrize("workers", ["0", "-1", "two"])
 def test_worker_counts_are_checked_without_a_traceback(no_pipeline, capsys, workers):
     from analysis.cli import main

@@ -108,6 +108,16 @@ def test_replay_makes_one_folder_per_quarter_and_the_evolution_reports(tmp_path)
     import pandas as pd
     out = replay("2024Q4", "2025Q1", workers=2, reports_dir=tmp_path / "reports", progress=lambda *_: None)
     assert (out / "2024Q4" / "briefing.zh.pdf").exists() and (out / "2025Q1" / "briefing.zh.pdf").exists()
+    # lean quarters (README "Replay"): the checks' results and the executed notebooks, not their restatements
+    for label in ("2024Q4", "2025Q1"):
+        quarter = out / label
+        checks = json.loads((quarter / "validation" / "results.json").read_text(encoding="utf-8"))
+        assert checks["summary"]["checks"] > 0
+        assert (quarter / "notebooks" / "02_validate.ipynb").exists()
+        assert not (quarter / "validation" / "validation.pdf").exists()
+        assert not (quarter / "validation" / "data_docs").exists()
+        assert not list(quarter.glob("*.docx"))
+        assert "not built in a replay" in (quarter / "notebooks" / "02_validate.ipynb").read_text(encoding="utf-8")
     history = pd.read_csv(out / "evolution.csv", encoding="utf-8-sig")
     drawn = history[["p_met", "projection_q50", "latest_value", "figure_value"]].notna().any(axis=1)
     with_data = set(history.loc[drawn, "target"])
@@ -259,7 +269,9 @@ def test_the_manifest_hashes_raw_files_config_and_every_output(quarter):
     assert folder.stat().st_mode & 0o777 == 0o755
 
 
-def test_a_run_failing_at_validation_changes_nothing_but_the_failed_folder(quarter, tmp_path):
+@pytest.mark.parametrize("full", [True, False], ids=["full", "replay-lean"])
+def test_a_run_failing_at_validation_changes_nothing_but_the_failed_folder(quarter, tmp_path, full):
+    """A lean run (a replay's quarters, no validation.pdf when the checks pass) still renders the PDF its message names."""
     folder, tmp = quarter
     reports, clean = tmp / "reports", tmp / "clean"
     before_report, before_clean = tree_digest(folder), tree_digest(clean)
@@ -267,7 +279,8 @@ def test_a_run_failing_at_validation_changes_nothing_but_the_failed_folder(quart
     shutil.copytree(Path(__file__).parent / "synthetic_verdicts", raw)
     shutil.copy(SYNTHETIC_DIR / "synthetic_ytd_falls_release.csv", raw)
     with pytest.raises(ValidationFailed) as err:
-        run_quarter("2025Q2", reports_dir=reports, clean_dir=clean, raw_dir=raw, progress=lambda *_: None, langs=("zh",))
+        run_quarter("2025Q2", reports_dir=reports, clean_dir=clean, raw_dir=raw, progress=lambda *_: None, langs=("zh",),
+                    full=full)
     message = str(err.value)
     assert "2025Q2.failed/validation/validation.pdf" in message and "plausible.within_year" in message
     assert "nothing was written" not in message and "unchanged" in message

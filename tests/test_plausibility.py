@@ -168,7 +168,7 @@ def test_a_tenfold_year_to_date_slip_is_blamed_on_itself_not_on_the_next_figure(
 
 
 def test_the_briefing_quotes_the_confirmation(tmp_path):
-    from analysis.briefing import data_notes
+    from analysis.briefing_notes import data_notes
 
     reason = "SYNTHETIC: 口径调整 *see* bulletin"
     results, _ = run(tmp_path, "synthetic_typo_confirmed_note.csv",

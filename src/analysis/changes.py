@@ -278,7 +278,7 @@ def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, nam
     titles, periods, units and statuses come from the raw files, so they are escaped (escape.md_text)
     before they enter the Markdown.
     """
-    from .briefing import L, amount, fmt_p, fmt_pct, status_words
+    from .wording import L, amount, fmt_p, fmt_pct, status_words
     from .escape import md_text
 
     lead = L(lang, "**本季度变化**：", "**What changed**: ")

@@ -95,7 +95,7 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
 
 def english_unit(unit: str) -> tuple[float, str]:
     """The factor and English name of a Chinese unit (亿元 -> 0.1, billion yuan); the unit itself if unknown."""
-    from .briefing import EN_UNITS       # one table of units for text, tables and charts
+    from .wording import EN_UNITS       # one table of units for text, tables and charts
     return EN_UNITS.get(unit, (1, unit))
 
 

@@ -183,7 +183,7 @@ def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, la
 def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"), engine: str = "auto",
                 reports_dir: Path = paths.REPORTS_DIR, clean_dir: Path = paths.CLEAN_DIR, raw_dir: Path = paths.RAW_DIR,
                 progress=print, pool: "KernelPool | None" = None, cache_dir: Path | None = None,
-                before_changes=None) -> Path:
+                before_changes=None, full: bool = True) -> Path:
     """Raw files to reports/<as_of>/ for one quarter; the folder and data/clean change only when everything succeeded.
 
     Steps: read the raw files (stops here with the clear message if one is bad), 01 clean, 02 validate (+ PDF;
@@ -196,12 +196,17 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     inputs seen before (cache.py); the outputs are the same either way.
     before_changes: called before comparing with the last published report (a replay waits there for
     the previous quarter, so that what changed is always against it).
+    full=False (the replay's quarters): the same checks, figures, assessment, briefing PDFs and executed notebooks,
+    without the three outputs that only restate them in another form: validation.pdf (the executed 02 notebook
+    holds the same pages; it is still rendered when a check stops the run, because the message names it), the
+    Great Expectations Data Docs site (results.json keeps every check and failing row) and the Word copies of
+    the briefing. About 2.5 s of CPU a quarter (benchmarks/results/pipeline_notes.md).
     """
     if pool is None:
         from .kernels import KernelPool
         with KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS) as own:
             return run_quarter(as_of, langs, engine, reports_dir, clean_dir, raw_dir, progress, pool=own,
-                               cache_dir=cache_dir, before_changes=before_changes)
+                               cache_dir=cache_dir, before_changes=before_changes, full=full)
     pool.ensure("01_clean.ipynb")     # 03 and the briefings run in the same kernel after it (kernels.LANES)
     from .clean import resolve_as_of
     from .config import load_config
@@ -236,7 +241,7 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     tmp = storage.new_staging_dir(target)
     try:
         _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step, reports_dir, pool,
-                    {} if cache_dir is None else {"cache_dir": str(cache_dir)}, before_changes)
+                    {} if cache_dir is None else {"cache_dir": str(cache_dir)}, before_changes, full)
         if (target / "forms").is_dir():      # the return forms sent for this quarter stay with its report (forms.py)
             shutil.copytree(target / "forms", tmp / "forms")
         storage.write_json(tmp / "manifest.json", _manifest(
@@ -268,8 +273,10 @@ def _publish(quarter: Quarter, tmp: Path, target: Path, clean_stage: Path, clean
 
 
 def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_dir: Path, langs: tuple[str, ...],
-                engine: str, step, reports_dir: Path, pool: "KernelPool", cache: dict, before_changes) -> None:
-    """Notebooks 01-04 and the PDFs, all written into tmp (the report) and clean_dir (the staged clean data)."""
+                engine: str, step, reports_dir: Path, pool: "KernelPool", cache: dict, before_changes, full: bool = True) -> None:
+    """Notebooks 01-04 and the PDFs, all written into tmp (the report) and clean_dir (the staged clean data).
+
+    full=False: no validation.pdf (unless a check stops the run), no Data Docs, no Word files (run_quarter)."""
     from .validate import raise_on_errors
 
     common = {"as_of": quarter.label, "clean_dir": str(clean_dir), "raw_dir": str(raw_dir)}
@@ -288,17 +295,24 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
         with ThreadPoolExecutor(max_workers=2) as side:
             forecast = side.submit(step, "03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb",
                                    {**common, "out_dir": str(tmp), **cache})
-            results = step("02 validate", validation_notebook, nbs / "02_validate.ipynb", tmp / "validation", {**common, **cache},
+            results = step("02 validate", validation_notebook, nbs / "02_validate.ipynb", tmp / "validation",
+                           {**common, **cache, **({} if full else {"data_docs": False})},
                            failed / "notebooks" / "02_validate.ipynb", pool)
-            pdfs = [renders.submit(step, "02 validation.pdf", validation_pdf, nbs / "02_validate.ipynb", tmp / "validation",
-                                   engine)]
+
+            def render_validation() -> None:
+                step("02 validation.pdf", validation_pdf, nbs / "02_validate.ipynb", tmp / "validation", engine)
+            pdfs = [renders.submit(render_validation)] if full else []
             forecast.result()
         try:
             raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
         except InputError:
-            pdfs[0].result()            # the message names validation.pdf: it is there when the run stops
+            if pdfs:
+                pdfs[0].result()        # the message names validation.pdf: it is there when the run stops
+            else:
+                render_validation()
             raise
-        _briefings(quarter, tmp, nbs, {**common, **cache}, langs, engine, step, reports_dir, renders, pdfs, nb, before_changes)
+        _briefings(quarter, tmp, nbs, {**common, **cache}, langs, engine, step, reports_dir, renders, pdfs, nb,
+                   before_changes, word=full)
     finally:
         renders.shutdown(wait=True)
     if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): the annex, only when a round has started
@@ -309,8 +323,8 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
 
 
 def _briefings(quarter: Quarter, tmp: Path, nbs: Path, common: dict, langs: tuple[str, ...], engine: str, step,
-               reports_dir: Path, renders: ThreadPoolExecutor, pdfs: list, nb, before_changes) -> None:
-    """What changed, then 04 per language, each language's PDF and Word file rendered in renders; waits for pdfs too."""
+               reports_dir: Path, renders: ThreadPoolExecutor, pdfs: list, nb, before_changes, word: bool = True) -> None:
+    """What changed, then 04 per language, each language's PDF (and Word file when word) rendered in renders; waits for pdfs too."""
     from .changes import write_changes      # against the published reports_dir/<earlier quarter>/, never a staging folder
     if before_changes is not None:
         before_changes()
@@ -322,6 +336,8 @@ def _briefings(quarter: Quarter, tmp: Path, nbs: Path, common: dict, langs: tupl
     def render(lang: str) -> None:
         step(f"04 briefing.{lang}.pdf", render_notebook, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.pdf",
              lang, engine, "目标监测简报" if lang == "zh" else "Target briefing")
+        if not word:
+            return
         from .render_word import render_docx       # the same Markdown as the PDF, as an editable Word file
         step(f"04 briefing.{lang}.docx", render_docx, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.docx", lang)
 

@@ -44,14 +44,15 @@ def _wait_for(marker: Path) -> None:
 def _replay_one(args: tuple) -> tuple[str, str, float]:
     """One quarter of a replay, in a worker process. Jobs start in quarter order, so the previous quarter has
     always started (on another worker) or finished: waiting for its done-marker cannot deadlock."""
-    label, reports_dir, work_dir, raw_dir, engine, previous, cache_dir = args
+    label, reports_dir, work_dir, raw_dir, engine, previous, cache_dir, full = args
     t0 = time.perf_counter()
     done = Path(work_dir) / "done"
     wait = (lambda: _wait_for(done / previous)) if previous else None
     try:
         run_quarter(label, langs=("zh",), engine=engine, reports_dir=Path(reports_dir),
                     clean_dir=Path(work_dir) / label / "clean", raw_dir=Path(raw_dir), progress=lambda *_: None,
-                    pool=_worker_pool(), cache_dir=Path(cache_dir) if cache_dir else None, before_changes=wait)
+                    pool=_worker_pool(), cache_dir=Path(cache_dir) if cache_dir else None, before_changes=wait,
+                    full=full)
         return label, "ok", time.perf_counter() - t0
     except InputError as exc:
         return label, str(exc), time.perf_counter() - t0
@@ -78,7 +79,7 @@ def quarter_range(first: str, last: str) -> list[str]:
 
 def replay(first: str, last: str, workers: int | None = None, engine: str = "auto",
            reports_dir: Path = paths.REPORTS_DIR, raw_dir: Path = paths.RAW_DIR, progress=print,
-           cache_dir: Path | None = None) -> Path:
+           cache_dir: Path | None = None, full: bool = False) -> Path:
     """Every quarter first..last as it would have been briefed then, in parallel; then the evolution pages.
 
     Each quarter gets its own clean folder (data/clean is left alone) and its own folder
@@ -93,6 +94,10 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     paragraph), waiting for it if needed, so the outputs do not depend on which worker finished first.
     cache_dir (the command line passes data/cache/; None: off): a quarter that sees the same inputs as one run before
     reuses its clean data and fitted forecasts (cache.py); the outputs are identical either way.
+    full (the command line's --full): each quarter also gets validation.pdf, the Data Docs site and the Word
+    briefing. Left out by default (run_quarter's full=False): they restate what the quarter's folder already
+    holds (the executed 02 notebook, validation/results.json, briefing.zh.pdf), and leaving them out saves
+    about 2.5 s of CPU a quarter; `python -m analysis run --as-of <quarter>` gives any quarter's full report.
     """
     import multiprocessing
     import os
@@ -107,7 +112,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     prepare_folders(out)
     work = storage.new_staging_dir(reports_dir / "replay-work")     # removed at the end, or at the next start
     runs = work / "reports"
-    jobs = [(label, str(runs), str(work), str(raw_dir), engine, previous, str(cache_dir) if cache_dir else None)
+    jobs = [(label, str(runs), str(work), str(raw_dir), engine, previous, str(cache_dir) if cache_dir else None, full)
             for previous, label in zip([None, *quarters], quarters)]
     workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
     from .evolution import write_evolution

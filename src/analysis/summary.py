@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .briefing import L, status_table, target_name
+from .briefing import status_table, target_name
 from .config import Config
 from .escape import RawMarkup, html_text, md_text, typst_text
 from .sections import section_label, section_order
 from .typst_table import TypstCode, typst_table
-from .wording import clause_text
+from .wording import L, clause_text
 
 # relative column widths in the PDF: the target and its evidence get the room, numbers and the verdict what they need
 STATUS_WIDTHS = (2.6, 2.4, 1.35, 1.2, 0.7, 1.65)

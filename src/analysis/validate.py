@@ -336,8 +336,11 @@ def write_results(report: ValidationReport, path: Path) -> None:
 
 
 def run_validation(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLEAN_DIR,
-                   raw_dir: Path = paths.RAW_DIR, returns_dir: Path | None = None) -> tuple[ValidationReport, "CleanResult"]:
+                   raw_dir: Path = paths.RAW_DIR, returns_dir: Path | None = None,
+                   data_docs: bool = True) -> tuple[ValidationReport, "CleanResult"]:
     """The validation stage as the notebook runs it: clean data in, Data Docs and results.json out.
+
+    data_docs=False (a replay's quarters): the same checks and results.json, no Data Docs site.
 
     Department returns (returns_dir, default data/returns/) join with their own suite when the folder exists.
     """
@@ -349,6 +352,6 @@ def run_validation(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLE
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cfg = load_config()
-    report = validate(result, cfg, docs_dir=out_dir / "data_docs", returns=load_returns(cfg, result.as_of, returns_dir))
+    report = validate(result, cfg, docs_dir=out_dir / "data_docs" if data_docs else None, returns=load_returns(cfg, result.as_of, returns_dir))
     write_results(report, out_dir / "results.json")
     return report, result
