@@ -373,6 +373,11 @@ class Service:
         while not self.waiting.empty():            # clients still waiting run their commands themselves
             self.waiting.get_nowait()[0].close()
         if self.pool is not None:
+            import logging
+
+            # a run cut short by Ctrl-C still has notebooks running in threads; their kernels die now, and
+            # asyncio would print a "Kernel died" traceback per notebook that tells the user nothing new
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             self.pool.close()
 
 
