@@ -129,8 +129,9 @@ def data_outputs(folder: Path) -> dict[str, bytes]:
 
 
 def console(text: str) -> list[str]:
-    """The console lines without what differs between any two runs: seconds, version numbers, times."""
-    text = re.sub(r"\d+\.\d s", "<s>", text)
+    """The console lines without what differs between any two runs: seconds, and the order and so the numbers
+    of the steps that run side by side."""
+    text = re.sub(r"\d+\.\d s", "<s>", re.sub(r"^  \[\d+\] ", "  [n] ", text, flags=re.M))
     return sorted(line for line in text.splitlines() if not line.startswith("Done in"))
 
 

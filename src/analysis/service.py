@@ -39,7 +39,6 @@ import threading
 import time
 import traceback
 import warnings
-from pathlib import Path
 
 from . import paths
 from .errors import InputError, Problem
@@ -148,9 +147,12 @@ def read_request(conn: socket.socket) -> dict:
 
 def _import_stack() -> None:
     """What a run imports in this process (the notebooks' share is imported by the kernels)."""
-    import papermill  # noqa: F401
+    import importlib
 
-    from . import annex, changes, clean, cli, config, ingest, pipeline, provenance, render, render_word, returns, validate  # noqa: F401
+    for name in ("papermill", *(f"{__package__}.{m}" for m in ("annex", "changes", "clean", "cli", "config", "ingest",
+                                                               "pipeline", "provenance", "render", "render_word",
+                                                               "returns", "validate"))):
+        importlib.import_module(name)
 
 
 def _cpu_seconds() -> tuple[float, dict[int, float]]:
