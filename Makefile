@@ -15,11 +15,12 @@ LAB_IP ?= 127.0.0.1
 LAB_PORT ?= 8888
 LAB_ARGS ?= --no-browser
 
-.PHONY: setup fonts briefing clean-data test lab clean help
+.PHONY: setup fonts briefing clean-data test lab serve clean help
 
 help:
 	@echo "make briefing   build the reports from data/raw (installs what is missing)"
 	@echo "make test       run the test suite (installs what is missing)"
+	@echo "make serve      keep the stack warm while rerunning: run/briefing/validate use it (Ctrl-C stops it)"
 	@echo "make lab        open JupyterLab on notebooks/ (LAB_IP, LAB_PORT, LAB_ARGS to change; prints the URL)"
 	@echo "make setup      only install (.venv from requirements.lock, CJK fonts)"
 
@@ -45,6 +46,11 @@ test: setup
 lab: setup
 	@echo "Notebooks run here write to data/scratch/ and reports/scratch/ (not data/clean or reports/<quarter>/)."
 	$(PY) -m jupyter lab notebooks/ --ip=$(LAB_IP) --port=$(LAB_PORT) $(LAB_ARGS) $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+# A foreground warm service for this checkout: `make briefing` and `python -m analysis run` hand their work to it
+# while it runs (README "Speed"); Ctrl-C or 30 idle minutes stop it.
+serve: setup
+	$(PY) -m analysis serve
 
 # Derived data and scratch output only: published reports (and their history/) are what was sent
 # to leadership and are never deleted by make; remove reports/ by hand if that is really meant.

@@ -13,6 +13,10 @@ kernels included; memory):
   nbconvert and every analysis module the notebooks use);
 - `python -m analysis run` for the latest quarter, first (cold data/clean) and repeated (warm);
   the per-step times of the warm run come from its manifest.json;
+- the same `run` handed to the warm service (`python -m analysis serve`, started in the temporary
+  project and run once first): the client's wall time; CPU = the client's tree plus what the service
+  and its kernels used for that run (from the service's log line); memory: the client's largest
+  process, and client plus the service's tree (sampled after the run);
 - `replay` of 4 quarters and of 2022Q1-2025Q2 (14 quarters), with the replay cache cold (first) and
   warm (second run of the same range), to show the memory does not grow with the number of quarters.
 Peak memory: the largest resident set of any single process (getrusage of the waited-for children),
@@ -26,6 +30,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -94,6 +99,53 @@ def row(what: str, m: dict) -> str:
     return line
 
 
+def through_service(py: list[str], env: dict) -> tuple[dict, float, float]:
+    """`run` through the warm service: start `serve` in the temp project, wait until it is ready, run once to
+    warm it, then measure a repeated run. The measurement (wall, CPU, memory) is the client's process tree;
+    the service's CPU for that run comes from its own log line (getrusage of the service and its reaped
+    children, plus its live kernels), its resident memory (service and kernels) is sampled after the run."""
+    import re
+
+    runtime = Path(tempfile.mkdtemp(prefix="svc-"))        # short: a socket path must fit in about 100 bytes
+    env = {**env, "XDG_RUNTIME_DIR": str(runtime)}
+    proc = subprocess.Popen(py + ["-m", "analysis", "serve"], env=env, cwd=env["HAIMEN_MONITOR_ROOT"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def wait_for(pattern: str, count: int = 1) -> re.Match:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            found = [m for m in map(re.compile(pattern).search, list(lines)) if m]
+            if len(found) >= count:
+                return found[count - 1]
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise SystemExit("the warm service did not answer:\n" + "".join(lines))
+
+    try:
+        wait_for(r"^Ready")
+        measure(py + ["-m", "analysis", "run"], env)                  # the service's first run (cold data/clean)
+        wait_for(r": exit 0, ", 1)
+        m = measure(py + ["-m", "analysis", "run"], env)
+        served = wait_for(r": exit 0, ([\d.]+) s wall, ([\d.]+) s CPU", 2)
+        service_rss = _tree_rss(proc.pid) / 2**20
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(runtime, ignore_errors=True)
+    return m, float(served.group(2)), service_rss
+
+
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"{one:.1f} (1 min), {five:.1f} (5 min)"
@@ -128,6 +180,10 @@ def main() -> None:
         warm = measure(py + ["-m", "analysis", "run"], env)
         rows.append(row(f"`run` {quarter}, repeated (warm)", warm))
         manifest = json.loads((root / "reports" / quarter / "manifest.json").read_text(encoding="utf-8"))
+        client, service_cpu, service_rss = through_service(py, env)
+        rows.append(row(f"`run` {quarter} through the warm service (`serve` running; CPU: client {client['cpu']:.1f} s "
+                        f"+ service and kernels {service_cpu:.1f} s; whole tree: client + service {service_rss:.0f} MiB)",
+                        {**client, "cpu": client["cpu"] + service_cpu, "tree_rss": client["tree_rss"] + service_rss}))
         ranges = [(args.short_from, args.replay_to)] + ([] if args.quick else [(args.replay_from, args.replay_to)])
         for first_q, last_q in ranges:
             shutil.rmtree(root / "data" / "cache", ignore_errors=True)

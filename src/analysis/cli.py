@@ -15,6 +15,10 @@ from pathlib import Path
 from . import paths, storage
 from .errors import OPTION_NOTE, InputError, Problem
 
+# The warm service (service.py) sets this to its long-lived KernelPool, which `run` and `validate` then use;
+# None (a command run in its own process): each run starts its own kernels
+KERNEL_POOL = None
+
 
 def _summarise_clean(result, out_dir: Path) -> str:
     obs = result.observations
@@ -50,7 +54,7 @@ def cmd_validate(args: argparse.Namespace) -> None:
     from .pipeline import validate_quarter
 
     start = time.perf_counter()
-    results = validate_quarter(args.as_of, engine=args.engine)
+    results = validate_quarter(args.as_of, engine=args.engine, pool=KERNEL_POOL)
     s = results["summary"]
     folder = paths.relative(Path(results["report_dir"]))
     print(f"Validation for as_of {results['as_of']}: {s['checks']} checks, {s['passed']} passed, "
@@ -88,7 +92,8 @@ def cmd_run(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     langs = parse_langs(args.lang)
     print(f"Quarterly pipeline ({'latest quarter with data' if not args.as_of else args.as_of}):")
-    folder = run_quarter(args.as_of, langs=langs, engine=args.engine, cache_dir=None if args.no_cache else paths.CACHE_DIR)
+    folder = run_quarter(args.as_of, langs=langs, engine=args.engine, cache_dir=None if args.no_cache else paths.CACHE_DIR,
+                         pool=KERNEL_POOL)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     version = manifest.get("version") or {}
     replaced = version.get("replaces")
@@ -156,6 +161,23 @@ def cmd_replay(args: argparse.Namespace) -> None:
           f"evolution.csv, arrivals.csv, and one folder per quarter in {paths.relative(out)}/")
 
 
+def idle_minutes(text: str) -> float:
+    """--idle-minutes: a positive number of minutes (argparse prints the message, no traceback)."""
+    try:
+        n = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes / 须为正数") from None
+    if not n > 0 or n == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a number of minutes: give more than 0 / 须为正数")
+    return n
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from .service import serve
+
+    serve(idle_minutes=args.idle_minutes)
+
+
 AS_OF_HELP = "quarter such as 2025Q2 or 2025q2, one that has ended (default: the latest ended quarter with data)"
 ENGINE_HELP = "PDF route: Quarto when on PATH (auto), or nbconvert + Pandoc + Typst"
 COMMANDS = {
@@ -180,7 +202,14 @@ COMMANDS = {
                "results, executed notebooks; --full adds validation.pdf, Data Docs and the Word file), evolution.zh.pdf and evolution.en.pdf "
                "(P(target met), verdict and projection quarter by quarter), evolution.csv, arrivals.csv, "
                "outcomes.json. data/clean/ and reports/<quarter>/ are left alone."),
+    "serve": ("keep the stack and two kernels warm: `run`, `briefing` and `validate` then hand their work to it",
+              "Runs in the foreground until Ctrl-C or the idle time. Listens on a Unix socket of this user and project "
+              "(in $XDG_RUNTIME_DIR or the temp folder); `run`, `briefing` and `validate` use it when it listens "
+              "(--no-service: not) and print and write exactly what they would without it. It stops by itself when "
+              "the code, the notebooks or requirements.lock changed since it started."),
 }
+NO_SERVICE_HELP = ("run in this process even when a warm service (`python -m analysis serve`) listens for this project "
+                   "(default: hand the command to it; the output is the same)")
 
 
 NO_CACHE_HELP = ("recompute clean data, forecasts and charts (default: reuse those computed before from the same "
@@ -208,12 +237,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("validate", cmd_validate)
     p.add_argument("--as-of", help=AS_OF_HELP)
     p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
+    p.add_argument("--no-service", action="store_true", help=NO_SERVICE_HELP)
     for name in ("run", "briefing"):
         p = command(name, cmd_run)
         p.add_argument("--as-of", help=AS_OF_HELP)
         p.add_argument("--lang", default="zh,en", help="briefing languages: zh, en or zh,en (default)")
         p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
         p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
+        p.add_argument("--no-service", action="store_true", help=NO_SERVICE_HELP)
     p = command("forms", cmd_forms)
     p.add_argument("--as-of", help="the quarter the returns report on, e.g. 2025Q4 (default: the last ended quarter)")
     rp = command("replay", cmd_replay)
@@ -227,6 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also write each quarter's validation.pdf, Data Docs site and Word briefing (default: left out, "
                          "they restate the executed notebooks and results.json; about 2.5 s of CPU a quarter)")
     rp.set_defaults(as_of=None)
+    p = command("serve", cmd_serve)
+    p.add_argument("--idle-minutes", type=idle_minutes, default=30.0,
+                   help="stop after this many minutes without a command (default 30)")
+    p.set_defaults(as_of=None)
     return parser
 
 

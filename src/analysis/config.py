@@ -278,10 +278,35 @@ def _targets(data: dict[str, Any], rel: str, indicators: dict[str, Indicator]) -
     return tuple(targets), problems
 
 
-@lru_cache(maxsize=8)
+CONFIG_FILES = ("settings.yaml", "indicators.yaml", "targets.yaml")
+
+
 def load_config(config_dir: Path = paths.CONFIG_DIR) -> Config:
-    """Read settings.yaml, indicators.yaml and targets.yaml; raise InputError on any problem."""
+    """Read settings.yaml, indicators.yaml and targets.yaml; raise InputError on any problem.
+
+    Cached by the files' content, not only their folder: a process that lives across runs (the warm
+    service, a replay worker, a pooled kernel) reads an edited file again at its next call.
+    """
     config_dir = Path(config_dir)
+    return _load_config(config_dir, _content_key(config_dir))
+
+
+def _content_key(config_dir: Path) -> tuple[str | None, ...]:
+    """SHA-256 of each config file (None when unreadable: _load_config reports that with its message)."""
+    import hashlib
+
+    key = []
+    for name in CONFIG_FILES:
+        try:
+            key.append(hashlib.sha256((config_dir / name).read_bytes()).hexdigest())
+        except OSError:
+            key.append(None)
+    return tuple(key)
+
+
+@lru_cache(maxsize=8)
+def _load_config(config_dir: Path, content_key: tuple[str | None, ...]) -> Config:
+    """load_config's work, cached per folder and content."""
     settings = _read_yaml(config_dir / "settings.yaml")
     ind_data = _read_yaml(config_dir / "indicators.yaml")
     tgt_data = _read_yaml(config_dir / "targets.yaml")

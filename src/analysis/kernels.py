@@ -215,6 +215,16 @@ class KernelPool:
                 return
         self.warm(notebook)
 
+    def wait_warm(self, timeout: float = WARM_TIMEOUT) -> None:
+        """Wait until the kernels started ahead of need are ready (a failed warm-up shows at its notebook)."""
+        with self._lock:
+            futures = [f for idle in self._idle.values() for f in idle]
+        for future in futures:
+            try:
+                future.result(timeout=timeout)
+            except Exception:    # noqa: BLE001 - kernel() raises it, or starts another, when the notebook asks
+                pass
+
     def _start(self, notebook: str, attempts: int = 2):
         """A started kernel that has imported what notebook imports; a kernel that dies meanwhile is replaced once."""
         from jupyter_client import KernelManager
@@ -287,6 +297,11 @@ class KernelPool:
             # a kernel that is neither ready nor dead after this long (seen once: the run hung in the ready
             # check) is abandoned for a fresh one started here, so a run is never held by a lost warm-up
             future.add_done_callback(lambda f: not f.cancelled() and f.exception() is None and self._shutdown(f.result()))
+            km = self._start(notebook)
+        if not km.is_alive():
+            # died while idle (killed, out of memory): in a long-lived pool (the warm service) a kernel can wait
+            # minutes between runs; a dead one is replaced here rather than failing the notebook
+            self._shutdown(km)
             km = self._start(notebook)
         try:
             yield km

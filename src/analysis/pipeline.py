@@ -85,7 +85,8 @@ def _keep_failed(tmp: Path, failed: Path) -> None:
 
 
 def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir: Path = paths.REPORTS_DIR,
-                     clean_dir: Path = paths.CLEAN_DIR, raw_dir: Path = paths.RAW_DIR) -> dict:
+                     clean_dir: Path = paths.CLEAN_DIR, raw_dir: Path = paths.RAW_DIR,
+                     pool: "KernelPool | None" = None) -> dict:
     """Clean and validate without publishing a quarter; results["report_dir"] says where the report went.
 
     Passing: the report goes to reports/scratch/<as_of>/validation/ and the clean data to data/clean.
@@ -107,7 +108,7 @@ def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir
         try:
             results = validation_report(stage / "validation" / "02_validate.ipynb", stage / "validation", engine, {
                 "as_of": quarter.label, "clean_dir": str(clean_stage), "raw_dir": str(raw_dir)},
-                failed / "validation" / "02_validate.ipynb")
+                failed / "validation" / "02_validate.ipynb", pool)
         except InputError:                       # the notebook stopped: keep it where the message says it is
             _keep_failed(stage, failed)
             raise

@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import paths, storage
 from .errors import OPTION_NOTE, InputError, Problem
+from .memory import release_memory
 from .pipeline import KERNEL_ARGS, prepare_folders, run_quarter
 from .quarters import Quarter
 
@@ -33,20 +34,6 @@ def _worker_pool() -> "KernelPool":
         _WORKER_POOL = KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS)
         util.Finalize(_WORKER_POOL, _WORKER_POOL.close, exitpriority=10)
     return _WORKER_POOL
-
-
-def _release_memory() -> None:
-    """Give freed heap back to the system between a worker's quarters (glibc only; elsewhere nothing).
-
-    A replay worker's resident memory grew by 50-80 MB a quarter while its Python objects did not
-    (tracemalloc): glibc keeps freed blocks in per-thread arenas, and every quarter runs new threads.
-    """
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _wait_for(marker: Path) -> None:
@@ -74,7 +61,7 @@ def _replay_one(args: tuple) -> tuple[str, str, float]:
             wait()              # even a failed quarter: the next one compares with what was published before
         done.mkdir(exist_ok=True)
         (done / label).touch()
-        _release_memory()
+        release_memory()
 
 
 def quarter_range(first: str, last: str) -> list[str]:

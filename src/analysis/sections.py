@@ -51,13 +51,20 @@ class Section:
         return f"{SECTION_EN.get(self.part_zh, self.part_zh)}: {SECTION_EN.get(self.name_zh, self.name_zh)}"
 
 
-@lru_cache(maxsize=4)
 def plan_sections(plan_text: Path = paths.PLAN_TEXT) -> dict[str, Section]:
-    """Clause key -> Section: "二.1" for the numbered goals of part 二, "2" for numbered item 2 (under 三(一))."""
+    """Clause key -> Section: "二.1" for the numbered goals of part 二, "2" for numbered item 2 (under 三(一)).
+
+    Cached by the text, not the path: a process that lives across runs (the warm service, a pooled
+    kernel) sees an edited plan text at its next call."""
+    return _plan_sections(Path(plan_text).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
+def _plan_sections(text: str) -> dict[str, Section]:
     out: dict[str, Section] = {}
     part_num = part = sub = None
     order = 0
-    for line in Path(plan_text).read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         line = line.strip()
         if m := _PART.match(line):
             part_num, part, sub = m.group(1), m.group(2), None
