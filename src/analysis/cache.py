@@ -119,7 +119,9 @@ def _drawing_environment() -> bytes:
 
     with matplotlib.rc_context():
         house_style()
-        settings = sorted((k, str(v)) for k, v in dict.items(matplotlib.rcParams))
+        # the backend says where figures are shown, not how a saved PNG looks; before pyplot resolves it, it is a
+        # sentinel object whose text is a memory address, so a kernel's first chart would miss every time
+        settings = sorted((k, str(v)) for k, v in dict.items(matplotlib.rcParams) if k not in ("backend", "backend_fallback"))
     fonts = sorted(f.fname for f in font_manager.fontManager.ttflist)
     return json.dumps([code_version(), matplotlib.__version__, settings, fonts]).encode()
 
