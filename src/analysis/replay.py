@@ -4,7 +4,9 @@ quarters, keeps each worker's kernels and collects what they published.
 """
 from __future__ import annotations
 
+import importlib
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -123,22 +125,27 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
         # spawn, not fork: the parent may hold kernel-client threads, and forking those deadlocks
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [pool.submit(_replay_one, job) for job in jobs]
+            # the evolution pages' imports (matplotlib: 1.5-2 s) while this process only waits for the workers,
+            # not after the last quarter
+            threading.Thread(target=importlib.import_module, args=("analysis.evolution_pages",), daemon=True).start()
             for done, future in enumerate(as_completed(futures), 1):
                 label, status, seconds = future.result()
                 outcomes[label] = status
                 progress(f"  [{done}/{len(jobs)}] {label}: {'done' if status == 'ok' else 'FAILED: ' + status.splitlines()[0]}"
                          f" ({seconds:.0f} s; {time.perf_counter() - started:.0f} s elapsed)")
-        outcomes = {label: outcomes[label] for label in quarters}
-        tables = [pd.read_csv(runs / label / "assessment.csv", encoding="utf-8-sig") for label in quarters
-                  if outcomes.get(label) == "ok" and (runs / label / "assessment.csv").exists()]
-        history = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-        with storage.staged_dir(out) as tmp:
-            for label in quarters:
-                if (runs / label).exists():
-                    shutil.move(str(runs / label), tmp / label)
-            storage.write_csv(history, tmp / "evolution.csv")
-            write_evolution(history, quarters, Path(raw_dir), tmp)
-            storage.write_json(tmp / "outcomes.json", outcomes)
+            # the workers shut their kernels down while the evolution pages are drawn (joined when the block ends)
+            pool.shutdown(wait=False)
+            outcomes = {label: outcomes[label] for label in quarters}
+            tables = [pd.read_csv(runs / label / "assessment.csv", encoding="utf-8-sig") for label in quarters
+                      if outcomes.get(label) == "ok" and (runs / label / "assessment.csv").exists()]
+            history = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+            with storage.staged_dir(out) as tmp:
+                for label in quarters:
+                    if (runs / label).exists():
+                        shutil.move(str(runs / label), tmp / label)
+                storage.write_csv(history, tmp / "evolution.csv")
+                write_evolution(history, quarters, Path(raw_dir), tmp)
+                storage.write_json(tmp / "outcomes.json", outcomes)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out
