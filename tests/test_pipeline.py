@@ -39,7 +39,7 @@ def test_the_quarter_folder_has_every_output(quarter):
                  "notebooks/03_forecast.ipynb", "notebooks/04_briefing.zh.ipynb", "notebooks/04_briefing.en.ipynb"):
         assert (folder / name).exists(), name
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["as_of"] == "2025Q2" and manifest["rendering_engine"] in ("typst", "quarto")
+    assert manifest["as_of"] == "2025Q2" and manifest["left_out"] == [] and manifest["rendering_engine"] in ("typst", "quarto")
     assert len(manifest["input_files"]) == len(list(paths.RAW_DIR.glob("*.csv")))
     assert all(len(h) == 64 for h in manifest["input_files"].values())
     assert {"git_commit", "packages", "started", "finished", "steps"} <= set(manifest)
@@ -117,6 +117,8 @@ def test_replay_makes_one_folder_per_quarter_and_the_evolution_reports(tmp_path)
         assert not (quarter / "validation" / "validation.pdf").exists()
         assert not (quarter / "validation" / "data_docs").exists()
         assert not list(quarter.glob("*.docx"))
+        left_out = json.loads((quarter / "manifest.json").read_text(encoding="utf-8"))["left_out"]
+        assert left_out == ["validation/validation.pdf", "validation/data_docs/", "briefing.zh.docx"]
         assert "not built in a replay" in (quarter / "notebooks" / "02_validate.ipynb").read_text(encoding="utf-8")
     history = pd.read_csv(out / "evolution.csv", encoding="utf-8-sig")
     drawn = history[["p_met", "projection_q50", "latest_value", "figure_value"]].notna().any(axis=1)

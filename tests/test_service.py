@@ -169,6 +169,41 @@ def test_a_bad_raw_file_gives_the_same_message_and_status_through_the_service(pr
     assert (tree_digest(root / "reports") if (root / "reports").exists() else {}) == before
 
 
+def test_malformed_requests_are_refused_and_the_service_goes_on(project, service):
+    """A JSON list once killed the thread that takes connections: every later command hung (review, 2026-11-27).
+    Text from a command line is shown escaped in the service's terminal, and its own log never reaches a client."""
+    root, env, runtime = project
+    for raw in (b"[1, 2]\n", b'"run"\n', b"null\n", b"[" * 50_000 + b"\n", b"not json\n", b"\xff\xfe\n"):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(str(socket_of(root, runtime)))
+            conn.sendall(raw)
+            assert b'"refused"' in conn.makefile("rb").readline(), raw[:20]
+    result = command(env, "run", "--as-of", "\x1b[2J2025Q2")
+    assert result.returncode == 2 and "--as-of" in result.stderr
+    line = service.wait_for(lambda text: "--as-of" in text and ": exit 2" in text, 30)
+    assert "\x1b" not in line and "\\x1b" in line
+    assert "refused a request" not in result.stdout + result.stderr
+
+
+def test_a_suspended_service_does_not_hang_a_command(project, service):
+    """kill -STOP (Ctrl-Z in its terminal): the command says so and runs in its own process."""
+    from analysis.service_client import ANSWER_TIMEOUT, NOT_ANSWERING
+    service.proc.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        result = command(env_of(project), "validate", "--help")
+        waited = time.monotonic() - started
+    finally:
+        service.proc.send_signal(signal.SIGCONT)
+    assert result.returncode == 0 and "usage:" in result.stdout
+    assert NOT_ANSWERING in result.stderr and ANSWER_TIMEOUT <= waited < ANSWER_TIMEOUT + 30
+    service.wait_for(lambda text: "validate --help: not run, its client stopped waiting" in text, 30)
+
+
+def env_of(project) -> dict:
+    return project[1]
+
+
 def test_a_service_started_from_other_code_refuses_and_the_command_runs_without_it(project, service):
     """Last of the tests using the shared service: it stops it."""
     root, env, runtime = project

@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     rp.add_argument("--full", action="store_true",
                     help="also write each quarter's validation.pdf, Data Docs site and Word briefing (default: left out, "
-                         "they restate the executed notebooks and results.json; about 2.5 s of CPU a quarter)")
+                         "they restate the executed notebooks and results.json; about 3 s of CPU a quarter)")
     rp.set_defaults(as_of=None)
     p = command("serve", cmd_serve)
     p.add_argument("--idle-minutes", type=idle_minutes, default=30.0,

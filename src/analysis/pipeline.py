@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 
 from . import paths, storage
+from .guards import interrupts_held, run_lock
 from .errors import InputError, Problem
 from .quarters import Quarter
 
@@ -97,36 +98,37 @@ def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir
     from .validate import ValidationFailed, raise_on_errors
 
     reports_dir, clean_dir = Path(reports_dir), Path(clean_dir)
-    prepare_folders(clean_dir, reports_dir / "scratch")
-    clean_stage = storage.new_staging_dir(clean_dir)
-    stage = None
-    try:
-        result = run_clean(as_of, raw_dir=raw_dir, out_dir=clean_stage)
-        quarter: Quarter = result.as_of
-        failed = reports_dir / f"{quarter.label}.failed"
-        stage = storage.new_staging_dir(failed)
+    with run_lock(clean_dir):      # one run at a time per clean folder (guards.py)
+        prepare_folders(clean_dir, reports_dir / "scratch")
+        clean_stage = storage.new_staging_dir(clean_dir)
+        stage = None
         try:
-            results = validation_report(stage / "validation" / "02_validate.ipynb", stage / "validation", engine, {
-                "as_of": quarter.label, "clean_dir": str(clean_stage), "raw_dir": str(raw_dir)},
-                failed / "validation" / "02_validate.ipynb", pool)
-        except InputError:                       # the notebook stopped: keep it where the message says it is
-            _keep_failed(stage, failed)
-            raise
-        try:
-            raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
-        except ValidationFailed as exc:
-            exc.note = failed_note(quarter, failed, clean_dir)
-            _keep_failed(stage, failed)
-            raise
-        target = reports_dir / "scratch" / quarter.label / "validation"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        storage.swap_in(stage / "validation", target)
-        storage.swap_in(clean_stage, clean_dir)
-        return {**results, "report_dir": str(target)}
-    finally:
-        for folder in (clean_stage, stage):
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+            result = run_clean(as_of, raw_dir=raw_dir, out_dir=clean_stage)
+            quarter: Quarter = result.as_of
+            failed = reports_dir / f"{quarter.label}.failed"
+            stage = storage.new_staging_dir(failed)
+            try:
+                results = validation_report(stage / "validation" / "02_validate.ipynb", stage / "validation", engine, {
+                    "as_of": quarter.label, "clean_dir": str(clean_stage), "raw_dir": str(raw_dir)},
+                    failed / "validation" / "02_validate.ipynb", pool)
+            except InputError:                       # the notebook stopped: keep it where the message says it is
+                _keep_failed(stage, failed)
+                raise
+            try:
+                raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
+            except ValidationFailed as exc:
+                exc.note = failed_note(quarter, failed, clean_dir)
+                _keep_failed(stage, failed)
+                raise
+            target = reports_dir / "scratch" / quarter.label / "validation"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            storage.swap_in(stage / "validation", target)
+            storage.swap_in(clean_stage, clean_dir)
+            return {**results, "report_dir": str(target)}
+        finally:
+            for folder in (clean_stage, stage):
+                if folder is not None:
+                    shutil.rmtree(folder, ignore_errors=True)
 
 
 def validation_report(notebook: Path, out_dir: Path, engine: str, parameters: dict, shown_as: Path | None = None,
@@ -164,11 +166,14 @@ def next_version(target: Path, now: datetime) -> dict:
 
 def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, langs: list[str], steps: list,
               version: dict | None = None, out_dir: Path | None = None, raw_dir: Path = paths.RAW_DIR,
-              config_dir: Path = paths.CONFIG_DIR) -> dict:
+              config_dir: Path = paths.CONFIG_DIR, full: bool = True) -> dict:
     """What the quarter's report was made from and of: every raw file, config file and output with its SHA-256."""
     from . import provenance
 
     manifest = {"as_of": quarter.label, "version": version, "started": started.isoformat(timespec="seconds"),
+            # a replay's lean quarter says what it left out on purpose (run_quarter's full=False)
+            "left_out": [] if full else ["validation/validation.pdf", "validation/data_docs/",
+                                         *(f"briefing.{lang}.docx" for lang in langs)],
             "finished": datetime.now().isoformat(timespec="seconds"), "git_commit": provenance.git_commit(),
             "rendering_engine": engine, "languages": langs, "input_files": hashes,
             "raw_files": {paths.relative(Path(raw_dir) / k): v for k, v in storage.tree_hashes(raw_dir).items()},
@@ -200,7 +205,7 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     without the three outputs that only restate them in another form: validation.pdf (the executed 02 notebook
     holds the same pages; it is still rendered when a check stops the run, because the message names it), the
     Great Expectations Data Docs site (results.json keeps every check and failing row) and the Word copies of
-    the briefing. About 2.5 s of CPU a quarter (benchmarks/results/pipeline_notes.md).
+    the briefing. About 3 s of CPU a quarter (benchmarks/results/pipeline_notes.md).
     """
     if pool is None:
         from .kernels import KernelPool
@@ -236,40 +241,43 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
         step("read and check department returns", read_returns, paths.RETURNS_DIR, cfg, quarter)
     target = reports_dir / quarter.label
     failed = reports_dir / f"{quarter.label}.failed"
-    prepare_folders(clean_dir, target)
-    clean_stage = storage.new_staging_dir(clean_dir)
-    tmp = storage.new_staging_dir(target)
-    try:
-        _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step, reports_dir, pool,
-                    {} if cache_dir is None else {"cache_dir": str(cache_dir)}, before_changes, full)
-        if (target / "forms").is_dir():      # the return forms sent for this quarter stay with its report (forms.py)
-            shutil.copytree(target / "forms", tmp / "forms")
-        storage.write_json(tmp / "manifest.json", _manifest(
-            quarter, hashes, started, engine, list(langs), steps, version=next_version(target, datetime.now()),
-            out_dir=tmp, raw_dir=raw_dir))
-    except Exception as exc:
-        shutil.rmtree(clean_stage, ignore_errors=True)
-        _keep_failed(tmp, failed)
-        if isinstance(exc, InputError):
-            exc.note = failed_note(quarter, failed, clean_dir)
-        raise
-    except BaseException:                       # Ctrl-C: leave nothing behind
-        shutil.rmtree(clean_stage, ignore_errors=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _publish(quarter, tmp, target, clean_stage, clean_dir)
-    shutil.rmtree(failed, ignore_errors=True)
+    # one run at a time per clean folder, from its first write to its publication (guards.py)
+    with run_lock(clean_dir):
+        prepare_folders(clean_dir, target)
+        clean_stage = storage.new_staging_dir(clean_dir)
+        tmp = storage.new_staging_dir(target)
+        try:
+            _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step, reports_dir, pool,
+                        {} if cache_dir is None else {"cache_dir": str(cache_dir)}, before_changes, full)
+            if (target / "forms").is_dir():      # the return forms sent for this quarter stay with its report (forms.py)
+                shutil.copytree(target / "forms", tmp / "forms")
+            storage.write_json(tmp / "manifest.json", _manifest(
+                quarter, hashes, started, engine, list(langs), steps, version=next_version(target, datetime.now()),
+                out_dir=tmp, raw_dir=raw_dir, full=full))
+        except Exception as exc:
+            shutil.rmtree(clean_stage, ignore_errors=True)
+            _keep_failed(tmp, failed)
+            if isinstance(exc, InputError):
+                exc.note = failed_note(quarter, failed, clean_dir)
+            raise
+        except BaseException:                       # Ctrl-C: leave nothing behind
+            shutil.rmtree(clean_stage, ignore_errors=True)
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _publish(quarter, tmp, target, clean_stage, clean_dir)
+        shutil.rmtree(failed, ignore_errors=True)
     return target
 
 
 def _publish(quarter: Quarter, tmp: Path, target: Path, clean_stage: Path, clean_dir: Path) -> None:
-    """Swap in the clean data, then the report (the replaced version moves to history/)."""
-    try:
-        storage.swap_in(clean_stage, clean_dir)
-    except InputError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    storage.publish_version(tmp, target)
+    """Swap in the clean data, then the report (the replaced version moves to history/); Ctrl-C waits for both."""
+    with interrupts_held():
+        try:
+            storage.swap_in(clean_stage, clean_dir)
+        except InputError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        storage.publish_version(tmp, target)
 
 
 def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_dir: Path, langs: tuple[str, ...],

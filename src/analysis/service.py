@@ -48,8 +48,11 @@ from .service_client import (MAX_REQUEST, MAX_SOCKET_PATH, PROTOCOL, SERVED, env
 IDLE_MINUTES = 30.0
 MAX_ARGS, MAX_ARG_CHARS = 64, 4096
 SEND_TIMEOUT = 60          # seconds a client may stop reading before its output is dropped (the run goes on)
-STOPPED_DURING_RUN = ("the warm service was stopped (Ctrl-C or a signal in its terminal) during the command; "
-                      "an interrupted run publishes nothing / 常驻服务在运行中被停止，本次运行未发布任何内容\n")
+SERVE_NOTE = "the warm service did not start; nothing was run or changed / 常驻服务未启动，未运行、未改动:"
+STOPPED_DURING_RUN = ("the warm service was stopped (Ctrl-C or a signal in its terminal) during the command; a run publishes "
+                      "whole or not at all (a stop that comes while it publishes waits for the end): "
+                      "reports/<as_of>/manifest.json says which version is published / 常驻服务在运行中被停止；"
+                      "运行结果要么整体发布，要么不发布，请查看 reports/<as_of>/manifest.json\n")
 
 
 class _Channel:
@@ -119,6 +122,15 @@ def _peer_uid(conn: socket.socket) -> int | None:
     return struct.unpack("3i", creds)[1]
 
 
+class EmptyRequest(Exception):
+    """A connection closed before sending anything: a liveness probe, not a request."""
+
+
+def _printable(text: str) -> str:
+    """Text for the service's terminal: control characters (ESC, BEL, ...) shown escaped, never acted on."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def read_request(conn: socket.socket) -> dict:
     """The client's request, checked: a served command with string arguments, within MAX_REQUEST bytes.
 
@@ -128,12 +140,16 @@ def read_request(conn: socket.socket) -> dict:
     while b"\n" not in data:
         chunk = conn.recv(65536)
         if not chunk:
+            if not data:
+                raise EmptyRequest
             raise ValueError("the client closed the connection before its request ended")
         data += chunk
         if len(data) > MAX_REQUEST:
             raise ValueError(f"request longer than {MAX_REQUEST} bytes")
     request = json.loads(data.split(b"\n", 1)[0])
-    argv = request.get("argv") if isinstance(request, dict) else None
+    if not isinstance(request, dict):
+        raise ValueError("a request is a JSON object")
+    argv = request.get("argv")
     if request.get("protocol") != PROTOCOL or not isinstance(argv, list) or not argv or len(argv) > MAX_ARGS:
         raise ValueError("not a request of this version")
     if not all(isinstance(a, str) and len(a) <= MAX_ARG_CHARS and "\0" not in a for a in argv):
@@ -210,21 +226,24 @@ class Service:
         """Check the socket's place, import the stack, warm the kernels, then listen."""
         if len(os.fsencode(str(self.path))) > MAX_SOCKET_PATH:
             raise InputError([Problem("serve", f"the socket path {self.path} is longer than {MAX_SOCKET_PATH} bytes",
-                                      "set XDG_RUNTIME_DIR (or TMPDIR) to a shorter folder")])
+                                      "set XDG_RUNTIME_DIR (or TMPDIR) to a shorter folder")], note=SERVE_NOTE)
         if not private_dir(self.path.parent, create=True):
             raise InputError([Problem("serve", f"{self.path.parent} is not a folder of this user closed to others",
-                                      f"remove it, or make it yours with mode 0700 (chmod 700 {self.path.parent})")])
+                                      f"if it is yours: chmod 700 {self.path.parent}; if it is another user's: set XDG_RUNTIME_DIR "
+                                      "(or TMPDIR) to a folder of your own")], note=SERVE_NOTE)
         if self.path.exists() or self.path.is_symlink():
             if not is_stale(self.path):
                 raise InputError([Problem("serve", f"a warm service for {paths.ROOT} already listens on {self.path}",
                                           "use it (`python -m analysis run` does, by itself), or stop it with Ctrl-C "
-                                          "in its terminal first")])
+                                          "in its terminal first")], note=SERVE_NOTE)
             self.path.unlink()
         from . import cli
         from .kernels import KernelPool
         from .pipeline import KERNEL_ARGS
 
         t0 = time.perf_counter()
+        # taken before anything is imported: an edit saved during the warm-up must not pass for the code it runs
+        self.fingerprint = fingerprint()
         self.log(f"Warm service for {paths.ROOT}: importing the stack and warming two kernels ... "
                  "/ 常驻服务启动中（导入依赖并预热两个内核）")
         _import_stack()        # before the kernels start: imports racing the pool's threads failed (KeyError)
@@ -233,7 +252,11 @@ class Service:
         self.pool.ensure("02_validate.ipynb")
         self.pool.wait_warm()
         cli.KERNEL_POOL = self.pool
-        self.fingerprint, self.environment = fingerprint(), environment()
+        if fingerprint() != self.fingerprint:
+            raise InputError([Problem("serve", "the code, the notebooks or requirements.lock changed while the service was "
+                                      "starting / 服务启动期间代码有改动", "start it again when the edit is saved")],
+                             note=SERVE_NOTE)
+        self.environment = environment()
         self.filters, self.environ, self.cwd = list(warnings.filters), dict(os.environ), os.getcwd()
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -241,7 +264,7 @@ class Service:
         except OSError as exc:
             listener.close()
             raise InputError([Problem("serve", f"cannot listen on {self.path}: {exc.strerror}",
-                                      "is another service starting for this project? Try again")]) from None
+                                      "is another service starting for this project? Try again")], note=SERVE_NOTE) from None
         os.chmod(self.path, 0o600)
         listener.listen(16)
         self.listener, self.inode = listener, self.path.stat().st_ino
@@ -263,10 +286,13 @@ class Service:
                 if uid is not None and uid != os.getuid():
                     raise ValueError(f"a connection from user id {uid}")
                 request = read_request(conn)
-            except (ValueError, OSError) as exc:       # JSONDecodeError is a ValueError
-                channel.send({"kind": "refused", "reason": "request", "detail": str(exc)})
+            except EmptyRequest:                 # a probe (is_stale, a second `serve`): nothing to refuse
                 channel.close()
-                self.log(f"[{time.strftime('%H:%M:%S')}] refused a request: {exc}")
+                continue
+            except Exception as exc:    # noqa: BLE001 - any request, however malformed, is refused; the loop goes on
+                channel.send({"kind": "refused", "reason": "request", "detail": str(exc)[:200]})
+                channel.close()
+                self.log(f"[{time.strftime('%H:%M:%S')}] refused a request: {_printable(str(exc)[:200])}")
                 continue
             conn.settimeout(SEND_TIMEOUT)
             if self.busy or not self.waiting.empty():
@@ -293,7 +319,9 @@ class Service:
 
     def handle(self, channel: _Channel, request: dict) -> bool:
         """Run one request; False when the service must stop (its code is out of date)."""
-        command = " ".join(request["argv"])
+        import shlex
+
+        command = _printable(shlex.join(request["argv"]))
         if request["fingerprint"] != self.fingerprint:
             channel.send({"kind": "refused", "reason": "code"})
             self.log(f"[{time.strftime('%H:%M:%S')}] {command}: refused, the code changed since this service started; "
@@ -390,7 +418,8 @@ def _interrupt(signum, frame) -> None:
 def serve(idle_minutes: float = IDLE_MINUTES, log=None) -> None:
     """Run the warm service in the foreground until Ctrl-C, SIGTERM, idle_minutes without a command, or
     a client with other code; the socket is removed and the kernels shut down in every case."""
-    log = log or (lambda text: print(text, flush=True))
+    terminal = sys.stdout          # while a command runs, sys.stdout goes to its client: the log must not follow it
+    log = log or (lambda text: print(text, file=terminal, flush=True))
     service = Service(idle_minutes, log)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)

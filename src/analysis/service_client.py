@@ -39,6 +39,9 @@ INTERRUPTED = ("interrupted: the warm service finishes this run on its own (a ru
                "is done. To stop the run itself, press Ctrl-C in the service's terminal. / 已中断：常驻服务会完成本次运行"
                "（整体发布或不发布）；如需停止运行，请在服务的终端按 Ctrl-C。")
 INTERRUPTED_QUEUED = "interrupted before the warm service started the command: nothing was run / 已中断，命令未执行"
+NOT_ANSWERING = ("warm service is not answering (suspended or stuck?); running without it "
+                 "/ 常驻服务无响应，本次不经服务运行")
+ANSWER_TIMEOUT = 15      # seconds for a listening service to say "start" or "queued" (it does within milliseconds)
 LOST = ("the warm service stopped during the command (its terminal says why); what the command had published "
         "stays as it was published / 常驻服务在运行中停止")
 
@@ -156,9 +159,11 @@ def run_via_service(argv: list[str]) -> int | None:
 def _stream(conn: socket.socket) -> int | None:
     """Print what the service sends until its exit status; None when it refused or left before starting."""
     started = False
+    conn.settimeout(ANSWER_TIMEOUT)      # until its first answer: a suspended service must not hang the command
     reader = conn.makefile("rb")
     try:
         for line in reader:
+            conn.settimeout(None)        # a queued command may wait for minutes, a run take minutes
             frame = json.loads(line)
             kind = frame.get("kind")
             if kind == "out":
@@ -182,6 +187,10 @@ def _stream(conn: socket.socket) -> int | None:
     except KeyboardInterrupt:
         print(f"\n{INTERRUPTED if started else INTERRUPTED_QUEUED}", file=sys.stderr, flush=True)
         return 130
+    except TimeoutError:
+        if not started:
+            print(NOT_ANSWERING, file=sys.stderr, flush=True)
+            return None              # the service skips a command whose client has gone (Channel.still_there)
     except (OSError, ValueError):
         pass
     if not started:
