@@ -208,6 +208,7 @@ def test_a_warm_up_that_never_finishes_does_not_hold_the_run(tmp_path, monkeypat
     """A warm kernel that is neither ready nor dead (a hang seen once in the ready check) is abandoned after
     WARM_TIMEOUT for a kernel started on the spot; the run goes on with that one."""
     from concurrent.futures import Future
+    from types import SimpleNamespace
 
     from analysis import kernels
 
@@ -215,7 +216,7 @@ def test_a_warm_up_that_never_finishes_does_not_hold_the_run(tmp_path, monkeypat
     pool = KernelPool(tmp_path)
     stuck: Future = Future()                            # never completes
     pool._idle["x"] = [stuck]
-    fresh = object()
+    fresh = SimpleNamespace(is_alive=lambda: True)       # a kernel manager that started and is running
     monkeypatch.setattr(kernels, "lane", lambda notebook: "x")
     monkeypatch.setattr(pool, "_start", lambda notebook: fresh)
     monkeypatch.setattr(pool, "_recycle", lambda km, notebook: km)
