@@ -20,10 +20,11 @@ def test_a_second_run_waits_for_the_first_and_says_so(tmp_path):
     clean = tmp_path / "data" / "clean"
     clean.parent.mkdir(parents=True)
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(clean.parent), "1.5"], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "held"          # the other run holds data/ now
+    assert holder.stdout.readline().strip() == "held"          # the other run holds data/ for 1.5 s from now
+    held_at = time.monotonic()
     notes = []
     with run_lock(clean, note=notes.append):
-        assert holder.poll() is not None, "entered while the other run still held the lock"
+        assert time.monotonic() - held_at >= 1.0, "entered while the other run still held the lock"
     assert len(notes) == 1 and "another run of this project" in notes[0] and "clean" in notes[0]
     holder.wait()
 

@@ -15,7 +15,7 @@ What it promises:
   client whose fingerprint differs is refused (it runs the command itself, after one line saying so)
   and the service stops. Config and data are read by every run (their caches are keyed by content);
 - one command at a time, in arrival order (a client that waits is told so); only the whitelisted
-  commands, as JSON of limited size, from this user (the socket's folder is 0700; peer credentials
+  commands, as JSON of limited size (service_wire.read_request), from this user (the socket's folder is 0700; peer credentials
   are checked), never other code;
 - foreground only: Ctrl-C stops it (a run in progress stops as an interrupted run does: nothing is
   published), and so does a given idle time (default 30 minutes), saying so.
@@ -27,13 +27,10 @@ either way, so the service finishes it and stays usable; the client says so (ser
 """
 from __future__ import annotations
 
-import io
-import json
 import os
 import queue
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
@@ -42,123 +39,16 @@ import warnings
 
 from . import paths
 from .errors import InputError, Problem
-from .service_client import (MAX_REQUEST, MAX_SOCKET_PATH, PROTOCOL, SERVED, environment, fingerprint, is_stale,
-                             private_dir, socket_path)
+from .service_client import MAX_SOCKET_PATH, environment, fingerprint, is_stale, private_dir, socket_path
+from .service_wire import Channel, EmptyRequest, Stream, peer_uid, printable, read_request
 
 IDLE_MINUTES = 30.0
-MAX_ARGS, MAX_ARG_CHARS = 64, 4096
 SEND_TIMEOUT = 60          # seconds a client may stop reading before its output is dropped (the run goes on)
 SERVE_NOTE = "the warm service did not start; nothing was run or changed / 常驻服务未启动，未运行、未改动:"
 STOPPED_DURING_RUN = ("the warm service was stopped (Ctrl-C or a signal in its terminal) during the command; a run publishes "
                       "whole or not at all (a stop that comes while it publishes waits for the end): "
                       "reports/<as_of>/manifest.json says which version is published / 常驻服务在运行中被停止；"
                       "运行结果要么整体发布，要么不发布，请查看 reports/<as_of>/manifest.json\n")
-
-
-class _Channel:
-    """One client's connection: JSON lines out, from any thread; once the client has gone, output is dropped."""
-
-    def __init__(self, conn: socket.socket):
-        self.conn, self.lock, self.gone = conn, threading.Lock(), False
-
-    def send(self, frame: dict) -> None:
-        with self.lock:
-            if self.gone:
-                return
-            try:
-                self.conn.sendall(json.dumps(frame, ensure_ascii=False).encode() + b"\n")
-            except OSError:
-                self.gone = True
-
-    def still_there(self) -> bool:
-        """False when the client closed its end while it waited (Ctrl-C): its command is then not run."""
-        import select
-
-        try:
-            readable, _, _ = select.select([self.conn], [], [], 0)
-            # a client sends nothing after its request: readable now means it closed its end
-            return not readable or self.conn.recv(1, socket.MSG_PEEK) != b""
-        except (OSError, ValueError):
-            return False
-
-    def close(self) -> None:
-        try:
-            self.conn.close()
-        except OSError:
-            pass
-
-
-class _Stream(io.TextIOBase):
-    """sys.stdout or sys.stderr while a command runs: what it prints goes to the client, in order.
-    No file descriptor (fileno raises io.UnsupportedOperation, as for any in-memory stream)."""
-
-    encoding, errors = "utf-8", "strict"
-
-    def __init__(self, channel: _Channel, kind: str):
-        super().__init__()
-        self.channel, self.kind = channel, kind
-
-    def write(self, text: str) -> int:
-        if text:
-            self.channel.send({"kind": self.kind, "text": text})
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-    def writable(self) -> bool:
-        return True
-
-
-def _peer_uid(conn: socket.socket) -> int | None:
-    """The connecting process's user id (Linux SO_PEERCRED); None where the system does not say."""
-    try:
-        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    except (AttributeError, OSError):
-        return None
-    return struct.unpack("3i", creds)[1]
-
-
-class EmptyRequest(Exception):
-    """A connection closed before sending anything: a liveness probe, not a request."""
-
-
-def _printable(text: str) -> str:
-    """Text for the service's terminal: control characters (ESC, BEL, ...) shown escaped, never acted on."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-
-
-def read_request(conn: socket.socket) -> dict:
-    """The client's request, checked: a served command with string arguments, within MAX_REQUEST bytes.
-
-    ValueError for anything else (the service never runs what it was not built to run)."""
-    conn.settimeout(10)
-    data = b""
-    while b"\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            if not data:
-                raise EmptyRequest
-            raise ValueError("the client closed the connection before its request ended")
-        data += chunk
-        if len(data) > MAX_REQUEST:
-            raise ValueError(f"request longer than {MAX_REQUEST} bytes")
-    request = json.loads(data.split(b"\n", 1)[0])
-    if not isinstance(request, dict):
-        raise ValueError("a request is a JSON object")
-    argv = request.get("argv")
-    if request.get("protocol") != PROTOCOL or not isinstance(argv, list) or not argv or len(argv) > MAX_ARGS:
-        raise ValueError("not a request of this version")
-    if not all(isinstance(a, str) and len(a) <= MAX_ARG_CHARS and "\0" not in a for a in argv):
-        raise ValueError("arguments must be short strings")
-    if argv[0] not in SERVED:
-        raise ValueError(f"{argv[0]!r} is not a command the service runs ({', '.join(SERVED)})")
-    if not isinstance(request.get("fingerprint"), str) or not isinstance(request.get("environment"), dict):
-        raise ValueError("fingerprint and environment missing")
-    return request
 
 
 def _import_stack() -> None:
@@ -280,8 +170,8 @@ class Service:
                 conn, _ = self.listener.accept()
             except OSError:
                 return                     # the listener was closed: the service is stopping
-            channel = _Channel(conn)
-            uid = _peer_uid(conn)
+            channel = Channel(conn)
+            uid = peer_uid(conn)
             try:
                 if uid is not None and uid != os.getuid():
                     raise ValueError(f"a connection from user id {uid}")
@@ -292,7 +182,7 @@ class Service:
             except Exception as exc:    # noqa: BLE001 - any request, however malformed, is refused; the loop goes on
                 channel.send({"kind": "refused", "reason": "request", "detail": str(exc)[:200]})
                 channel.close()
-                self.log(f"[{time.strftime('%H:%M:%S')}] refused a request: {_printable(str(exc)[:200])}")
+                self.log(f"[{time.strftime('%H:%M:%S')}] refused a request: {printable(str(exc)[:200])}")
                 continue
             conn.settimeout(SEND_TIMEOUT)
             if self.busy or not self.waiting.empty():
@@ -317,11 +207,11 @@ class Service:
                 channel.close()
                 last = time.monotonic()
 
-    def handle(self, channel: _Channel, request: dict) -> bool:
+    def handle(self, channel: Channel, request: dict) -> bool:
         """Run one request; False when the service must stop (its code is out of date)."""
         import shlex
 
-        command = _printable(shlex.join(request["argv"]))
+        command = printable(shlex.join(request["argv"]))
         if request["fingerprint"] != self.fingerprint:
             channel.send({"kind": "refused", "reason": "code"})
             self.log(f"[{time.strftime('%H:%M:%S')}] {command}: refused, the code changed since this service started; "
@@ -356,13 +246,13 @@ class Service:
                  + (" (client left: output dropped)" if channel.gone else ""))
         return True
 
-    def run_command(self, channel: _Channel, argv: list[str]) -> int:
+    def run_command(self, channel: Channel, argv: list[str]) -> int:
         """cli.main(argv) with stdout and stderr going to the client; its exit status (1 and the traceback on a crash)."""
         from . import cli
 
         self._fresh_process_state()
         saved = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = _Stream(channel, "out"), _Stream(channel, "err")
+        sys.stdout, sys.stderr = Stream(channel, "out"), Stream(channel, "err")
         try:
             return cli.main(list(argv))
         except SystemExit as exc:       # argparse: --help (0), a bad option (2, after its message)
