@@ -42,6 +42,13 @@ def test_a_free_lock_is_taken_silently_and_a_dead_holder_does_not_block(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == []     # no lock file left behind
 
 
+def test_a_folder_that_cannot_be_made_is_left_to_the_writability_check(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the data folder should be", encoding="utf-8")
+    with run_lock(blocked / "data" / "clean"):          # no OSError here: the run's own check names the problem
+        pass
+
+
 def test_ctrl_c_during_a_publication_arrives_after_it():
     # Python's own Ctrl-C handler, whatever an earlier test or library left installed (put back at the end)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)

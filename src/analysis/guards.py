@@ -39,8 +39,14 @@ def run_lock(clean_dir: Path, note=None) -> Iterator[None]:
         yield
         return
     folder = Path(clean_dir).parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        # a folder that cannot be made or opened: the run's own writability check (storage.check_writable) stops it
+        # next, with the message that names the folder and the fix; no lock is needed for a run that cannot write
+        yield
+        return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
