@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 
 from . import paths, storage
-from .guards import interrupts_held, run_lock
 from .errors import InputError, Problem
+from .guards import interrupts_held, run_lock
 from .quarters import Quarter
 
 if TYPE_CHECKING:
@@ -122,8 +122,9 @@ def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir
                 raise
             target = reports_dir / "scratch" / quarter.label / "validation"
             target.parent.mkdir(parents=True, exist_ok=True)
-            storage.swap_in(stage / "validation", target)
-            storage.swap_in(clean_stage, clean_dir)
+            with interrupts_held():              # both swaps or neither, as a run's publication (guards.py)
+                storage.swap_in(stage / "validation", target)
+                storage.swap_in(clean_stage, clean_dir)
             return {**results, "report_dir": str(target)}
         finally:
             for folder in (clean_stage, stage):

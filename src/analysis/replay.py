@@ -99,7 +99,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     full (the command line's --full): each quarter also gets validation.pdf, the Data Docs site and the Word
     briefing. Left out by default (run_quarter's full=False): they restate what the quarter's folder already
     holds (the executed 02 notebook, validation/results.json, briefing.zh.pdf), and leaving them out saves
-    about 2.5 s of CPU a quarter; `python -m analysis run --as-of <quarter>` gives any quarter's full report.
+    about 3 s of CPU a quarter; `python -m analysis run --as-of <quarter>` gives any quarter's full report.
     """
     import multiprocessing
     import os

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shlex
 import signal
 import socket
 import sys
@@ -209,8 +210,6 @@ class Service:
 
     def handle(self, channel: Channel, request: dict) -> bool:
         """Run one request; False when the service must stop (its code is out of date)."""
-        import shlex
-
         command = printable(shlex.join(request["argv"]))
         if request["fingerprint"] != self.fingerprint:
             channel.send({"kind": "refused", "reason": "code"})
