@@ -1,8 +1,11 @@
 """End to end: the quarterly pipeline on the shipped data, a broken raw file, and the replay."""
 import json
 import os
+import re
 import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -20,11 +23,32 @@ STATUS_WORDS = {"zh": ("已完成", "有望完成", "存在风险", "明显滞�
                 "en": ("achieved", "on track", "at risk", "off track", "insufficient data", "pending")}
 
 
+class SlowConsole:
+    """A progress printer that takes its time over each line and notes when a second line starts meanwhile
+    (steps run in threads side by side; their lines must not interleave or share a number)."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.busy = threading.Lock()
+        self.overlaps = 0
+
+    def __call__(self, line: str) -> None:
+        if not self.busy.acquire(blocking=False):
+            self.overlaps += 1
+            self.busy.acquire()
+        try:
+            time.sleep(0.05)
+            self.lines.append(line)
+        finally:
+            self.busy.release()
+
+
 @pytest.fixture(scope="module")
 def quarter(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pipeline")
-    folder = run_quarter("2025Q2", reports_dir=tmp / "reports", clean_dir=tmp / "clean", progress=lambda *_: None)
-    return folder, tmp
+    console = SlowConsole()
+    folder = run_quarter("2025Q2", reports_dir=tmp / "reports", clean_dir=tmp / "clean", progress=console)
+    return folder, tmp, console
 
 
 def pdf_text(path) -> tuple[str, PdfReader]:
@@ -33,7 +57,7 @@ def pdf_text(path) -> tuple[str, PdfReader]:
 
 
 def test_the_quarter_folder_has_every_output(quarter):
-    folder, _ = quarter
+    folder, *_ = quarter
     for name in ("briefing.zh.pdf", "briefing.en.pdf", "briefing.zh.docx", "briefing.en.docx", "validation/validation.pdf", "validation/data_docs/index.html",
                  "assessment.csv", "manifest.json", "notebooks/01_clean.ipynb", "notebooks/02_validate.ipynb",
                  "notebooks/03_forecast.ipynb", "notebooks/04_briefing.zh.ipynb", "notebooks/04_briefing.en.ipynb"):
@@ -45,9 +69,17 @@ def test_the_quarter_folder_has_every_output(quarter):
     assert {"git_commit", "packages", "started", "finished", "steps"} <= set(manifest)
 
 
+def test_steps_that_run_side_by_side_print_whole_lines_with_their_own_numbers(quarter):
+    *_, console = quarter
+    assert console.overlaps == 0
+    numbers = [int(re.match(r"  \[(\d+)\] \S", line).group(1)) for line in console.lines]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert any("03 forecast" in line for line in console.lines) and any("02 validate" in line for line in console.lines)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_briefing_pdf_reads_as_a_briefing(quarter, lang):
-    folder, _ = quarter
+    folder, *_ = quarter
     text, reader = pdf_text(folder / f"briefing.{lang}.pdf")
     assert 2 <= len(reader.pages) <= 4
     squashed = text.replace("\n", "").replace(" ", "")
@@ -68,7 +100,7 @@ def test_briefing_docx_is_editable_word_with_targets_table_and_charts(quarter, l
     from docx import Document
     from docx.oxml.ns import qn
 
-    folder, _ = quarter
+    folder, *_ = quarter
     doc = Document(str(folder / f"briefing.{lang}.docx"))
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
     text = "".join(p.text for p in doc.paragraphs) + "".join(cells)
@@ -93,7 +125,7 @@ def test_briefing_docx_is_editable_word_with_targets_table_and_charts(quarter, l
 
 
 def test_a_broken_raw_file_fails_clearly_and_keeps_the_last_reports(quarter, tmp_path):
-    folder, tmp = quarter
+    folder, tmp, _ = quarter
     before = tree_digest(folder)
     raw = tmp_path / "raw"
     shutil.copytree(paths.RAW_DIR, raw)
@@ -259,7 +291,7 @@ def test_a_read_only_folder_gives_a_message(tmp_path, monkeypatch):
 
 
 def test_the_manifest_hashes_raw_files_config_and_every_output(quarter):
-    folder, _ = quarter
+    folder, *_ = quarter
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["version"]["number"] == 1 and manifest["version"]["replaces"] is None
     assert set(manifest["config_files"]) == {f"config/{p.name}" for p in paths.CONFIG_DIR.glob("*.yaml")}
@@ -274,7 +306,7 @@ def test_the_manifest_hashes_raw_files_config_and_every_output(quarter):
 @pytest.mark.parametrize("full", [True, False], ids=["full", "replay-lean"])
 def test_a_run_failing_at_validation_changes_nothing_but_the_failed_folder(quarter, tmp_path, full):
     """A lean run (a replay's quarters, no validation.pdf when the checks pass) still renders the PDF its message names."""
-    folder, tmp = quarter
+    folder, tmp, _ = quarter
     reports, clean = tmp / "reports", tmp / "clean"
     before_report, before_clean = tree_digest(folder), tree_digest(clean)
     raw = tmp_path / "raw"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -224,11 +225,16 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     engine = choose_engine(engine)
     reports_dir, clean_dir, raw_dir = Path(reports_dir), Path(clean_dir), Path(raw_dir)
 
+    printing = threading.Lock()
+
     def step(name: str, func, *args, **kwargs):
         t0 = time.perf_counter()
         out = func(*args, **kwargs)
-        steps.append((name, time.perf_counter() - t0))
-        progress(f"  [{len(steps)}] {name}: {steps[-1][1]:.1f} s")
+        # steps run side by side (validation beside the forecast, PDFs beside the next notebook): one line at a
+        # time, or print's text and newline from two threads interleave and two steps can share a number
+        with printing:
+            steps.append((name, time.perf_counter() - t0))
+            progress(f"  [{len(steps)}] {name}: {steps[-1][1]:.1f} s")
         return out
 
     cfg = load_config()
