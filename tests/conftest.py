@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,17 @@ def previous_output(tmp_path, run_cli) -> Path:
     out = tmp_path / "clean"
     assert run_cli("clean", "--as-of", "2025Q2", "--raw", str(good), "--out", str(out))[0] == 0
     return out
+
+
+def make_project(folder: Path, raw: bool = True) -> Path:
+    """A copy of what a run reads (config, notebooks, the raw files; the code comes from PYTHONPATH)."""
+    folder.mkdir(parents=True)
+    for name in ("config", "notebooks"):
+        shutil.copytree(paths.ROOT / name, folder / name)
+    for name in ("requirements.lock", "_quarto.yml"):
+        shutil.copy(paths.ROOT / name, folder / name)
+    if raw:
+        shutil.copytree(paths.RAW_DIR, folder / "data" / "raw")
+    else:
+        (folder / "data" / "raw").mkdir(parents=True)
+    return folder

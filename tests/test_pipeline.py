@@ -3,7 +3,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -11,11 +13,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+import analysis
 from analysis import paths
 from analysis.errors import InputError
 from analysis.pipeline import run_quarter
 from analysis.replay import replay
-from conftest import SYNTHETIC_DIR, tree_digest
+from conftest import SYNTHETIC_DIR, make_project, tree_digest
 
 HEADLINE_NAMES = {"zh": ("社会消费品零售", "规模以上服务业重点行业营业收入", "接待游客"),
                   "en": ("Retail sales", "key above-designated-size service industries", "Tourist visits")}
@@ -77,6 +80,28 @@ def test_steps_that_run_side_by_side_print_whole_lines_with_their_own_numbers(qu
     assert any("03 forecast" in line for line in console.lines) and any("02 validate" in line for line in console.lines)
 
 
+def report_data(folder: Path) -> dict[str, bytes]:
+    """A quarter's CSV and JSON outputs (the manifest and Data Docs carry times and random ids)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.suffix in (".csv", ".json") and p.name != "manifest.json" and "data_docs" not in p.parts}
+
+
+def test_a_pool_of_one_kernel_runs_the_notebooks_one_at_a_time_with_the_same_outputs(quarter, tmp_path):
+    from analysis.kernels import KernelPool
+    from analysis.pipeline import KERNEL_ARGS
+
+    folder, *_ = quarter
+    console = SlowConsole()
+    with KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS, lanes={}) as pool:         # a replay worker's pool
+        one = run_quarter("2025Q2", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", progress=console,
+                          pool=pool)
+        assert pool.started == 1                  # 02 waited for the kernel 01 and 03 used, none was added
+    assert console.overlaps == 0
+    mine, theirs = report_data(one), report_data(folder)
+    assert {"assessment.csv", "figures.csv", "validation/results.json"} <= set(mine)
+    assert mine.keys() == theirs.keys() and [k for k in mine if mine[k] != theirs[k]] == []
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_briefing_pdf_reads_as_a_briefing(quarter, lang):
     folder, *_ = quarter
@@ -134,6 +159,60 @@ def test_a_broken_raw_file_fails_clearly_and_keeps_the_last_reports(quarter, tmp
         run_quarter("2025Q2", reports_dir=tmp / "reports", clean_dir=tmp / "clean", raw_dir=raw, progress=lambda *_: None)
     assert "synthetic_unknown_unit.csv, row 3" in str(err.value) and "Fix:" in str(err.value)
     assert tree_digest(folder) == before
+
+
+def test_a_stopped_replay_lets_its_workers_go_at_once(tmp_path):
+    """A replay cut short (Ctrl-C) marks its work folder: a worker waiting for the previous quarter stops waiting,
+    and a quarter handed to a worker before the stop does not run (a worker the warm service keeps would
+    otherwise wait for ever, or run quarters nobody collects)."""
+    from analysis.replay import STOPPED, _replay_one, _wait_for
+
+    work = tmp_path / "work"
+    (work / "done").mkdir(parents=True)
+    (work / "done" / "2025Q1").touch()
+    _wait_for(work / "done" / "2025Q1", work)                    # there: returns at once
+    (work / STOPPED).touch()
+    with pytest.raises(RuntimeError, match="stopped"):
+        _wait_for(work / "done" / "2025Q2", work)
+    job = ("2025Q3", str(tmp_path / "reports"), str(work), str(paths.RAW_DIR), "auto", "2025Q2", None, False)
+    assert _replay_one(job)[:2] == ("2025Q3", "stopped")
+    assert not (tmp_path / "reports").exists()
+    shutil.rmtree(work)
+    with pytest.raises(RuntimeError, match="stopped"):
+        _wait_for(work / "done" / "2025Q2", work)
+
+
+def test_ctrl_c_stops_a_replay_soon_with_a_message_and_leaves_nothing_behind(tmp_path):
+    import psutil
+
+    root = make_project(tmp_path / "p")
+    env = {**os.environ, "PYTHONPATH": str(Path(analysis.__file__).resolve().parents[1]),
+           "HAIMEN_MONITOR_ROOT": str(root), "XDG_RUNTIME_DIR": str(tmp_path)}
+    # a terminal's Ctrl-C: SIGINT to the whole process group (the command, its workers and their kernels)
+    proc = subprocess.Popen([sys.executable, "-m", "analysis", "replay", "--from", "2024Q3", "--to", "2025Q2"],
+                            env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stdout.readline().startswith("Replaying")
+    time.sleep(8)                                    # the workers are warming their kernels or running quarters
+    group = [p for p in psutil.process_iter() if p.pid != proc.pid and _in_session(p, proc.pid)]
+    assert group                                      # workers (and kernels) were running
+    os.killpg(proc.pid, signal.SIGINT)
+    t0 = time.monotonic()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - t0 < 45                # the running quarters end at the stop marker, none starts
+    assert "interrupted (Ctrl-C)" in err and "Traceback" not in err
+    reports = root / "reports"
+    assert not reports.exists() or [p.name for p in reports.iterdir()] == []      # no replay folder, no work folder
+    psutil.wait_procs(group, timeout=20)
+    assert [p.pid for p in group if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+
+
+def _in_session(p, sid: int) -> bool:
+    try:
+        return os.getsid(p.pid) == sid
+    except (ProcessLookupError, PermissionError):
+        return False
 
 
 def test_replay_makes_one_folder_per_quarter_and_the_evolution_reports(tmp_path):

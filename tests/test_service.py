@@ -23,25 +23,11 @@ import pytest
 import analysis
 from analysis import paths
 from analysis.service_client import OUT_OF_DATE
-from conftest import SYNTHETIC_DIR, tree_digest
+from conftest import SYNTHETIC_DIR, make_project, tree_digest
 
 SRC = str(Path(analysis.__file__).resolve().parents[1])
 BAD_FILE = "synthetic_unknown_unit.csv"          # row 3 gives tourist visits in 万辆
 BAD_MESSAGE = f'data/raw/{BAD_FILE}, row 3, column "unit"'
-
-
-def make_project(folder: Path, raw: bool = True) -> Path:
-    """A copy of what a run reads (config, notebooks, the raw files; the code comes from PYTHONPATH)."""
-    folder.mkdir(parents=True)
-    for name in ("config", "notebooks"):
-        shutil.copytree(paths.ROOT / name, folder / name)
-    for name in ("requirements.lock", "_quarto.yml"):
-        shutil.copy(paths.ROOT / name, folder / name)
-    if raw:
-        shutil.copytree(paths.RAW_DIR, folder / "data" / "raw")
-    else:
-        (folder / "data" / "raw").mkdir(parents=True)
-    return folder
 
 
 def environment(root: Path, runtime: Path) -> dict[str, str]:
@@ -151,6 +137,41 @@ def test_outputs_are_byte_identical_with_and_without_the_service(project, servic
     assert served.keys() == own.keys()
     assert [name for name in served if served[name] != own[name]] == []
     assert console(through.stdout) == console(alone.stdout) and through.stderr == alone.stderr
+
+
+def replay_workers(pid: int) -> set[int]:
+    """The replay worker processes a service keeps (multiprocessing's spawned children)."""
+    import psutil
+
+    return {p.pid for p in psutil.Process(pid).children() if "spawn_main" in " ".join(p.cmdline())}
+
+
+def test_a_replay_through_the_service_keeps_its_workers_and_writes_what_it_writes_alone(project, service, tmp_path):
+    root, env, runtime = project
+    argv = ("replay", "--from", "2025Q1", "--to", "2025Q2", "--workers", "2")
+    first = command(env, *argv)
+    assert first.returncode == 0, first.stderr
+    service.wait_for(lambda line: " ".join(argv) + ": exit 0" in line, 30)
+    workers = replay_workers(service.proc.pid)
+    assert len(workers) == 2                        # kept after the replay, for the next one
+    second = command(env, *argv)
+    assert second.returncode == 0, second.stderr
+    assert service.served(" ".join(argv)) == 2 or service.wait_for(
+        lambda line: service.served(" ".join(argv)) == 2, 30)
+    assert replay_workers(service.proc.pid) == workers            # the same processes ran the second replay
+    other = make_project(tmp_path / "p")
+    alone = command(environment(other, runtime), *argv, "--no-service")
+    assert alone.returncode == 0, alone.stderr
+    assert service.served(" ".join(argv)) == 2
+    name = "reports/replay_2025Q1_2025Q2"
+    served, own = data_outputs(root / name), data_outputs(other / name)
+    assert {"evolution.csv", "outcomes.json", "2025Q2/assessment.csv", "2025Q2/changes.csv"} <= set(served)
+    assert served.keys() == own.keys()
+    assert [key for key in served if served[key] != own[key]] == []
+
+    def seconds_out(text: str) -> list[str]:
+        return sorted(re.sub(r"\d+ s\b", "<n> s", text).splitlines())
+    assert seconds_out(second.stdout) == seconds_out(alone.stdout) and second.stderr == alone.stderr
 
 
 def test_a_bad_raw_file_gives_the_same_message_and_status_through_the_service(project, service):
@@ -279,11 +300,12 @@ def test_a_long_lived_process_reads_an_edited_config_and_plan_text(tmp_path):
 def test_serve_and_the_no_service_option_are_in_the_help_and_a_bad_idle_time_is_refused(capsys):
     from analysis.cli import build_parser
 
-    for argv in (["serve", "--help"], ["run", "--help"], ["validate", "--help"], ["serve", "--idle-minutes", "0"]):
+    for argv in (["serve", "--help"], ["run", "--help"], ["validate", "--help"], ["replay", "--help"],
+                 ["serve", "--idle-minutes", "0"]):
         with pytest.raises(SystemExit):
             build_parser().parse_args(argv)
     out, err = capsys.readouterr()
-    assert "--idle-minutes" in out and out.count("--no-service") >= 2
+    assert "--idle-minutes" in out and out.count("--no-service") >= 3
     assert "0 is not a number of minutes" in err
 
 

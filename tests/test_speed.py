@@ -190,6 +190,9 @@ def test_the_pipeline_notebooks_share_kernels_by_lane():
 
     assert lane("01_clean.ipynb") == lane("03_forecast.ipynb") == lane("04_briefing.ipynb")
     assert lane("02_validate.ipynb") != lane("01_clean.ipynb")     # runs beside 03, imports Great Expectations
+    one = KernelPool(Path("."), lanes={})                           # a replay worker's: every notebook in one kernel
+    assert one.one_lane and not KernelPool(Path(".")).one_lane
+    assert {one.lane(n) for n in ("01_clean.ipynb", "02_validate.ipynb", "03_forecast.ipynb")} == {"main"}
 
 
 def test_a_kernel_whose_notebook_failed_is_not_reused(tmp_path):
@@ -217,7 +220,7 @@ def test_a_warm_up_that_never_finishes_does_not_hold_the_run(tmp_path, monkeypat
     stuck: Future = Future()                            # never completes
     pool._idle["x"] = [stuck]
     fresh = SimpleNamespace(is_alive=lambda: True)       # a kernel manager that started and is running
-    monkeypatch.setattr(kernels, "lane", lambda notebook: "x")
+    monkeypatch.setattr(pool, "lane", lambda notebook: "x")
     monkeypatch.setattr(pool, "_start", lambda notebook: fresh)
     monkeypatch.setattr(pool, "_recycle", lambda km, notebook: km)
     with pool.kernel("01_clean.ipynb") as km:

@@ -202,12 +202,18 @@ COMMANDS = {
                "results, executed notebooks; --full adds validation.pdf, Data Docs and the Word file), evolution.zh.pdf and evolution.en.pdf "
                "(P(target met), verdict and projection quarter by quarter), evolution.csv, arrivals.csv, "
                "outcomes.json. data/clean/ and reports/<quarter>/ are left alone."),
-    "serve": ("keep the stack and two kernels warm: `run`, `briefing` and `validate` then hand their work to it",
+    "serve": ("keep the stack and two kernels warm: `run`, `briefing`, `validate` and `replay` then hand their work to it",
               "Runs in the foreground until Ctrl-C or the idle time. Listens on a Unix socket of this user and project "
-              "(in $XDG_RUNTIME_DIR or the temp folder); `run`, `briefing` and `validate` use it when it listens "
-              "(--no-service: not) and print and write exactly what they would without it. It stops by itself when "
-              "the code, the notebooks or requirements.lock changed since it started."),
+              "(in $XDG_RUNTIME_DIR or the temp folder); `run`, `briefing`, `validate` and `replay` use it when it listens "
+              "(--no-service: not) and print and write exactly what they would without it; a replay's workers are kept "
+              "for the next replay. It stops by itself when the code, the notebooks or requirements.lock changed "
+              "since it started."),
 }
+# Ctrl-C in a command run in its own process (__main__): what it leaves, in place of a traceback
+INTERRUPTED_HERE = ("interrupted (Ctrl-C): nothing half-written is published. A run publishes reports/<as_of>/ and "
+                    "data/clean/ whole or not at all (a Ctrl-C while it publishes waits for the end; "
+                    "reports/<as_of>/manifest.json says which version is published), a replay its "
+                    "reports/replay_<from>_<to>/ folder / 已中断：不会发布不完整的结果（运行要么整体发布，要么不发布）")
 NO_SERVICE_HELP = ("run in this process even when a warm service (`python -m analysis serve`) listens for this project "
                    "(default: hand the command to it; the output is the same)")
 
@@ -257,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--full", action="store_true",
                     help="also write each quarter's validation.pdf, Data Docs site and Word briefing (default: left out, "
                          "they restate the executed notebooks and results.json; about 3 s of CPU a quarter)")
+    rp.add_argument("--no-service", action="store_true", help=NO_SERVICE_HELP)
     rp.set_defaults(as_of=None)
     p = command("serve", cmd_serve)
     p.add_argument("--idle-minutes", type=idle_minutes, default=30.0,

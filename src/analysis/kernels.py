@@ -100,9 +100,9 @@ get_ipython().reset(new_session=True)    # last: it clears the names above too
 """
 
 
-def lane(notebook: str) -> str:
+def lane(notebook: str, lanes: dict[str, str] = LANES) -> str:
     """The lane (shared kernel) a notebook runs in."""
-    return LANES.get(notebook, "main")
+    return lanes.get(notebook, "main")
 
 
 def notebook_imports(path: Path) -> str:
@@ -182,10 +182,16 @@ WARM_TIMEOUT = 180   # seconds a notebook waits for its warm kernel (a warm-up t
 
 
 class KernelPool:
-    """Kernels started ahead of need, one per lane (LANES), reused for the later notebooks of that lane."""
+    """Kernels started ahead of need, one per lane (LANES), reused for the later notebooks of that lane.
 
-    def __init__(self, notebooks_dir: Path, extra_arguments: list[str] | None = None, kernel_name: str = "python3"):
+    lanes={} puts every notebook in one kernel (`one_lane`): a replay worker's pool, where the other worker
+    keeps the second core busy, so a second kernel's start-up and imports (about 4 s of CPU) buy nothing;
+    the run then takes its notebooks one at a time (pipeline._run_stages)."""
+
+    def __init__(self, notebooks_dir: Path, extra_arguments: list[str] | None = None, kernel_name: str = "python3",
+                 lanes: dict[str, str] = LANES):
         self.notebooks_dir = Path(notebooks_dir)
+        self.lanes = dict(lanes)
         self.extra_arguments = [*(extra_arguments or []), "--HistoryManager.hist_file=:memory:"]
         self.kernel_name = kernel_name
         self._idle: dict[str, list[Future]] = {}
@@ -201,17 +207,26 @@ class KernelPool:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def lane(self, notebook: str) -> str:
+        """The lane of notebook in this pool."""
+        return lane(notebook, self.lanes)
+
+    @property
+    def one_lane(self) -> bool:
+        """Every notebook runs in the same kernel, so they must run one at a time."""
+        return all(key == "main" for key in self.lanes.values())
+
     def warm(self, notebook: str) -> None:
         """Start a kernel for notebook's lane in the background and import what notebook imports."""
         future = self._starter.submit(self._start, notebook)
         with self._lock:
-            self._idle.setdefault(lane(notebook), []).append(future)
+            self._idle.setdefault(self.lane(notebook), []).append(future)
             self.started += 1
 
     def ensure(self, notebook: str) -> None:
         """Warm a kernel for notebook unless one of its lane is idle or starting already."""
         with self._lock:
-            if self._idle.get(lane(notebook)):
+            if self._idle.get(self.lane(notebook)):
                 return
         self.warm(notebook)
 
@@ -283,7 +298,7 @@ class KernelPool:
     @contextmanager
     def kernel(self, notebook: str) -> Iterator[object]:
         """A warm kernel manager for notebook; kept for the next notebook of its lane when the run succeeds."""
-        key = lane(notebook)
+        key = self.lane(notebook)
         with self._lock:
             idle = self._idle.get(key)
             future = idle.pop(0) if idle else None
@@ -325,7 +340,7 @@ class KernelPool:
             self._run(km, RESET, check=True)
             if id(km) not in self._lane_imported:
                 self._lane_imported.add(id(km))
-                self._run(km, self.lane_imports(lane(notebook)))
+                self._run(km, self.lane_imports(self.lane(notebook)))
                 self._run(km, SNAPSHOT, check=True)
             return km
         except Exception:        # noqa: BLE001 - a kernel that cannot be reset is not reused
@@ -334,7 +349,7 @@ class KernelPool:
 
     def lane_imports(self, key: str) -> str:
         """What the notebooks of lane key import (their own statements and EXTRA_IMPORTS), as source."""
-        names = sorted(p.name for p in self.notebooks_dir.glob("*.ipynb") if lane(p.name) == key)
+        names = sorted(p.name for p in self.notebooks_dir.glob("*.ipynb") if self.lane(p.name) == key)
         lines = "".join(notebook_imports(self.notebooks_dir / n) + EXTRA_IMPORTS.get(n, "") for n in names).splitlines()
         return "\n".join(dict.fromkeys(line for line in lines if line)) + "\n"
 

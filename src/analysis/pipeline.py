@@ -305,14 +305,16 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
          {"as_of": quarter.label, "raw_dir": str(raw_dir), "out_dir": str(clean_dir), **cache})
     # 02 and 03 both read only what 01 wrote: run them side by side (each in its own kernel); validation.pdf
     # renders while the briefings run (they need results.json, not the PDF), unless a check stops the run
+    # (a pool with one kernel, a replay worker's, runs them one after the other: 03 waits for 02's kernel)
     renders = ThreadPoolExecutor(max_workers=2)
     try:
-        with ThreadPoolExecutor(max_workers=2) as side:
+        with ThreadPoolExecutor(max_workers=1 if pool.one_lane else 2) as side:
+            results = side.submit(step, "02 validate", validation_notebook, nbs / "02_validate.ipynb", tmp / "validation",
+                                  {**common, **cache, **({} if full else {"data_docs": False})},
+                                  failed / "notebooks" / "02_validate.ipynb", pool)
             forecast = side.submit(step, "03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb",
                                    {**common, "out_dir": str(tmp), **cache})
-            results = step("02 validate", validation_notebook, nbs / "02_validate.ipynb", tmp / "validation",
-                           {**common, **cache, **({} if full else {"data_docs": False})},
-                           failed / "notebooks" / "02_validate.ipynb", pool)
+            results = results.result()
 
             def render_validation() -> None:
                 step("02 validation.pdf", validation_pdf, nbs / "02_validate.ipynb", tmp / "validation", engine)

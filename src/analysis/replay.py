@@ -20,10 +20,18 @@ from .pipeline import KERNEL_ARGS, prepare_folders, run_quarter
 from .quarters import Quarter
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from concurrent.futures import ProcessPoolExecutor
+
     from .kernels import KernelPool
 
 
 _WORKER_POOL: "KernelPool | None" = None
+# set by the warm service (service.py): a function of the number of workers giving a process pool that it keeps
+# between replays, so that the workers' start-up (spawn, imports, a warm kernel: about 10 s of CPU each) is paid
+# once; replay() uses it and leaves it running. None: every replay starts and stops its own workers.
+KEPT_WORKERS: "Callable[[int], ProcessPoolExecutor] | None" = None
+STOPPED = "stopped"     # in a replay's work folder: it was cut short, its workers stop waiting for earlier quarters
 
 
 def _worker_pool() -> "KernelPool":
@@ -33,14 +41,33 @@ def _worker_pool() -> "KernelPool":
         from multiprocessing import util
 
         from .kernels import KernelPool
-        _WORKER_POOL = KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS)
+        # one kernel for every notebook: the other workers keep the other cores busy (kernels.KernelPool)
+        _WORKER_POOL = KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS, lanes={})
         util.Finalize(_WORKER_POOL, _WORKER_POOL.close, exitpriority=10)
     return _WORKER_POOL
 
 
-def _wait_for(marker: Path) -> None:
+def _wait_for(marker: Path, work_dir: Path) -> None:
+    """Wait for the previous quarter's done-marker; give up when the replay was stopped (_stop), so that a worker
+    kept by the service never waits for a quarter that will not run."""
     while not marker.exists():
+        if (work_dir / STOPPED).exists() or not work_dir.is_dir():
+            raise RuntimeError(f"the replay that ran in {work_dir} stopped")
         time.sleep(0.1)
+
+
+def _stop(work: Path, futures: list) -> None:
+    """A replay cut short (Ctrl-C, a crash): queued quarters are cancelled, and the running ones are waited for
+    (a wait for an earlier quarter ends at the STOPPED marker), so that nothing still writes in work when it is removed."""
+    from concurrent.futures import wait
+
+    for future in futures:
+        future.cancel()
+    try:
+        (work / STOPPED).touch()
+    except OSError:
+        pass
+    wait(futures)
 
 
 def _replay_one(args: tuple) -> tuple[str, str, float]:
@@ -48,8 +75,10 @@ def _replay_one(args: tuple) -> tuple[str, str, float]:
     always started (on another worker) or finished: waiting for its done-marker cannot deadlock."""
     label, reports_dir, work_dir, raw_dir, engine, previous, cache_dir, full = args
     t0 = time.perf_counter()
+    if (Path(work_dir) / STOPPED).exists() or not Path(work_dir).is_dir():
+        return label, "stopped", 0.0     # handed to this worker before the replay was stopped (_stop)
     done = Path(work_dir) / "done"
-    wait = (lambda: _wait_for(done / previous)) if previous else None
+    wait = (lambda: _wait_for(done / previous, Path(work_dir))) if previous else None
     try:
         run_quarter(label, langs=("zh",), engine=engine, reports_dir=Path(reports_dir),
                     clean_dir=Path(work_dir) / label / "clean", raw_dir=Path(raw_dir), progress=lambda *_: None,
@@ -58,11 +87,20 @@ def _replay_one(args: tuple) -> tuple[str, str, float]:
         return label, "ok", time.perf_counter() - t0
     except InputError as exc:
         return label, str(exc), time.perf_counter() - t0
+    except KeyboardInterrupt:
+        import logging
+
+        # Ctrl-C reaches the kernels too: asyncio would print a "Kernel died" traceback per cell that tells nothing new
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        raise
     finally:
         if wait is not None:
             wait()              # even a failed quarter: the next one compares with what was published before
-        done.mkdir(exist_ok=True)
-        (done / label).touch()
+        try:
+            done.mkdir(exist_ok=True)
+            (done / label).touch()
+        except FileNotFoundError:
+            pass                # the replay was stopped and its work folder removed
         release_memory()
 
 
@@ -104,6 +142,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from contextlib import nullcontext
 
     quarters = quarter_range(first, last)
     if workers is not None and workers < 1:
@@ -122,19 +161,26 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     try:
         outcomes: dict[str, str] = {}
         started = time.perf_counter()
+        kept = KEPT_WORKERS is not None
         # spawn, not fork: the parent may hold kernel-client threads, and forking those deadlocks
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with (nullcontext(KEPT_WORKERS(workers)) if kept else
+              ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))) as pool:
             futures = [pool.submit(_replay_one, job) for job in jobs]
             # the evolution pages' imports (matplotlib: 1.5-2 s) while this process only waits for the workers,
             # not after the last quarter
             threading.Thread(target=importlib.import_module, args=("analysis.evolution_pages",), daemon=True).start()
-            for done, future in enumerate(as_completed(futures), 1):
-                label, status, seconds = future.result()
-                outcomes[label] = status
-                progress(f"  [{done}/{len(jobs)}] {label}: {'done' if status == 'ok' else 'FAILED: ' + status.splitlines()[0]}"
-                         f" ({seconds:.0f} s; {time.perf_counter() - started:.0f} s elapsed)")
-            # the workers shut their kernels down while the evolution pages are drawn (joined when the block ends)
-            pool.shutdown(wait=False)
+            try:
+                for done, future in enumerate(as_completed(futures), 1):
+                    label, status, seconds = future.result()
+                    outcomes[label] = status
+                    progress(f"  [{done}/{len(jobs)}] {label}: {'done' if status == 'ok' else 'FAILED: ' + status.splitlines()[0]}"
+                             f" ({seconds:.0f} s; {time.perf_counter() - started:.0f} s elapsed)")
+            except BaseException:
+                _stop(work, futures)
+                raise
+            if not kept:
+                # the workers shut their kernels down while the evolution pages are drawn (joined when the block ends)
+                pool.shutdown(wait=False)
             outcomes = {label: outcomes[label] for label in quarters}
             tables = [pd.read_csv(runs / label / "assessment.csv", encoding="utf-8-sig") for label in quarters
                       if outcomes.get(label) == "ok" and (runs / label / "assessment.csv").exists()]

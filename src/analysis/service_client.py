@@ -3,7 +3,7 @@ and `python -m analysis run` handed over to it with its output streamed back.
 
 Kept light on purpose: `__main__` calls `run_via_service` before anything heavy is imported, and when no
 service listens (no socket, or a socket file left by a dead service, which is removed) the command runs
-in this process as before, silently. Only `run`, `briefing` and `validate` are handed over (SERVED);
+in this process as before, silently. Only `run`, `briefing`, `validate` and `replay` are handed over (SERVED);
 `--no-service` keeps a command in this process.
 
 The wire: one JSON line from the client (MAX_REQUEST bytes at most), then JSON lines from the service
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import paths
 
-SERVED = ("run", "briefing", "validate")
+SERVED = ("run", "briefing", "validate", "replay")
 NO_SERVICE = "--no-service"
 PROTOCOL = 1
 MAX_REQUEST = 64 * 1024
