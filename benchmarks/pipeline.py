@@ -13,12 +13,13 @@ kernels included; memory):
   nbconvert and every analysis module the notebooks use);
 - `python -m analysis run` for the latest quarter, first (cold data/clean) and repeated (warm);
   the per-step times of the warm run come from its manifest.json;
-- the same `run` handed to the warm service (`python -m analysis serve`, started in the temporary
-  project and run once first): the client's wall time; CPU = the client's tree plus what the service
-  and its kernels used for that run (from the service's log line); memory: the client's largest
-  process, and client plus the service's tree (sampled after the run);
 - `replay` of 4 quarters and of 2022Q1-2025Q2 (14 quarters), with the replay cache cold (first) and
-  warm (second run of the same range), to show the memory does not grow with the number of quarters.
+  warm (second run of the same range), to show the memory does not grow with the number of quarters;
+- then the same `run` and the longer replay handed to the warm service (`python -m analysis serve`,
+  started in the temporary project; each command run twice: the first starts what the service keeps,
+  the second is the repeated one): the client's wall time; CPU = the client's tree plus what the service,
+  its kernels and its replay workers used for that run (from the service's log line); memory: the
+  client's largest process, and client plus the service's tree (sampled after the run).
 Peak memory: the largest resident set of any single process (getrusage of the waited-for children),
 and the largest sum over the process tree (sampled every 0.1 s with psutil).
 On a shared machine the wall times are inflated by other work; CPU seconds are the steadier measure.
@@ -99,11 +100,12 @@ def row(what: str, m: dict) -> str:
     return line
 
 
-def through_service(py: list[str], env: dict) -> tuple[dict, float, float]:
-    """`run` through the warm service: start `serve` in the temp project, wait until it is ready, run once to
-    warm it, then measure a repeated run. The measurement (wall, CPU, memory) is the client's process tree;
-    the service's CPU for that run comes from its own log line (getrusage of the service and its reaped
-    children, plus its live kernels), its resident memory (service and kernels) is sampled after the run."""
+def through_service(py: list[str], env: dict, commands: list[list[str]]) -> list[list[tuple[dict, float, float]]]:
+    """Commands through the warm service: start `serve` in the temp project, wait until it is ready, then run
+    each command twice (the first warms what it keeps: data/clean, the kernels, a replay's workers).
+    For each run: the client's process tree (wall, CPU, memory), the service's CPU for that run from its own
+    log line (getrusage of the service and its reaped children, plus its live descendants: kernels, replay
+    workers), and the service tree's resident memory sampled after the run."""
     import re
 
     runtime = Path(tempfile.mkdtemp(prefix="svc-"))        # short: a socket path must fit in about 100 bytes
@@ -129,13 +131,17 @@ def through_service(py: list[str], env: dict) -> tuple[dict, float, float]:
             time.sleep(0.1)
         raise SystemExit("the warm service did not answer:\n" + "".join(lines))
 
+    results: list[list[tuple[dict, float, float]]] = []
+    served = 0
     try:
         wait_for(r"^Ready")
-        measure(py + ["-m", "analysis", "run"], env)                  # the service's first run (cold data/clean)
-        wait_for(r": exit 0, ", 1)
-        m = measure(py + ["-m", "analysis", "run"], env)
-        served = wait_for(r": exit 0, ([\d.]+) s wall, ([\d.]+) s CPU", 2)
-        service_rss = _tree_rss(proc.pid) / 2**20
+        for argv in commands:
+            results.append([])
+            for _ in range(2):
+                m = measure(py + ["-m", "analysis", *argv], env)
+                served += 1
+                line = wait_for(r": exit 0, ([\d.]+) s wall, ([\d.]+) s CPU", served)
+                results[-1].append((m, float(line.group(2)), _tree_rss(proc.pid) / 2**20))
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -143,7 +149,15 @@ def through_service(py: list[str], env: dict) -> tuple[dict, float, float]:
         except subprocess.TimeoutExpired:
             proc.kill()
         shutil.rmtree(runtime, ignore_errors=True)
-    return m, float(served.group(2)), service_rss
+    return results
+
+
+def served_row(what: str, run: tuple[dict, float, float]) -> str:
+    """A table row for a command run through the service: the client's measurement plus the service's share."""
+    client, service_cpu, service_rss = run
+    return row(f"{what} (`serve` running; CPU: client {client['cpu']:.1f} s + service, kernels and workers "
+               f"{service_cpu:.1f} s; whole tree: client + service {service_rss:.0f} MiB)",
+               {**client, "cpu": client["cpu"] + service_cpu, "tree_rss": client["tree_rss"] + service_rss})
 
 
 def load() -> str:
@@ -180,10 +194,6 @@ def main() -> None:
         warm = measure(py + ["-m", "analysis", "run"], env)
         rows.append(row(f"`run` {quarter}, repeated (warm)", warm))
         manifest = json.loads((root / "reports" / quarter / "manifest.json").read_text(encoding="utf-8"))
-        client, service_cpu, service_rss = through_service(py, env)
-        rows.append(row(f"`run` {quarter} through the warm service (`serve` running; CPU: client {client['cpu']:.1f} s "
-                        f"+ service and kernels {service_cpu:.1f} s; whole tree: client + service {service_rss:.0f} MiB)",
-                        {**client, "cpu": client["cpu"] + service_cpu, "tree_rss": client["tree_rss"] + service_rss}))
         ranges = [(args.short_from, args.replay_to)] + ([] if args.quick else [(args.replay_from, args.replay_to)])
         for first_q, last_q in ranges:
             shutil.rmtree(root / "data" / "cache", ignore_errors=True)
@@ -191,6 +201,14 @@ def main() -> None:
                 m = measure(py + ["-m", "analysis", "replay", "--from", first_q, "--to", last_q], env)
                 n = len(json.loads((root / "reports" / f"replay_{first_q}_{last_q}" / "outcomes.json").read_text()))
                 rows.append(row(f"`replay --from {first_q} --to {last_q}` ({n} quarters, {label})", m))
+        first_q, last_q = ranges[-1]
+        replay = ["replay", "--from", first_q, "--to", last_q]
+        (_, run), (cold_workers, warm_workers) = through_service(py, env, [["run"], replay])
+        rows.append(served_row(f"`run` {quarter} through the warm service, repeated", run))
+        rows.append(served_row(f"`replay --from {first_q} --to {last_q}` through the warm service, first (workers started, "
+                               "cache warm)", cold_workers))
+        rows.append(served_row(f"`replay --from {first_q} --to {last_q}` through the warm service, repeated (workers "
+                               "kept)", warm_workers))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     steps = "\n".join(f"| {s['step']} | {s['seconds']:.1f} |" for s in manifest["steps"])
@@ -219,8 +237,9 @@ Aims (issue 14): a quarter in 10 s warm, the 14-quarter replay in 60 s, on 2 cor
 
 02 and 03 run side by side; validation.pdf and each briefing language's PDF render while the next
 notebook runs. Two kernels a quarter, started ahead of need: 01, 03 and both briefings in one, 02 in
-the other; a replay worker keeps them for all its quarters (src/analysis/kernels.py); see README
-"Speed" for the replay cache.
+the other. A replay worker runs every notebook in one kernel, kept for all its quarters (the other worker
+keeps the second core busy), and the warm service keeps the workers for the next replay
+(src/analysis/kernels.py, replay.py, service.py); see README "Speed" for the replay cache.
 """
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)
