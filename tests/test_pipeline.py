@@ -182,6 +182,29 @@ def test_a_stopped_replay_lets_its_workers_go_at_once(tmp_path):
         _wait_for(work / "done" / "2025Q2", work)
 
 
+def test_the_replay_helper_runs_the_task_it_is_given_and_ends_at_the_stop_marker(tmp_path):
+    """The helper queued after the quarters draws the evolution's second language beside the parent: it runs
+    what it is handed (written whole, then renamed), and a stopped replay ends its wait."""
+    import operator
+    from concurrent.futures import ThreadPoolExecutor
+
+    from analysis.replay import STOPPED, TASK, _give, _helper
+
+    work = tmp_path / "work"
+    work.mkdir()
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(_helper, str(work))
+        time.sleep(0.3)
+        assert not waiting.done()                       # nothing given yet
+        _give(work, operator.add, (2, 3))
+        assert waiting.result(timeout=60) == 5
+    assert sorted(p.name for p in work.iterdir()) == [TASK]     # no half-written part left
+    (work / TASK).unlink()
+    (work / STOPPED).touch()
+    with pytest.raises(RuntimeError, match="stopped"):
+        _helper(str(work))
+
+
 def test_ctrl_c_stops_a_replay_soon_with_a_message_and_leaves_nothing_behind(tmp_path):
     import psutil
 

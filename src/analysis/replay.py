@@ -70,6 +70,32 @@ def _stop(work: Path, futures: list) -> None:
     wait(futures)
 
 
+TASK = "task.pickle"     # in a replay's work folder: what _helper runs, written when the last quarter is in
+
+
+def _helper(work_dir: str):
+    """Queued after the quarters, so taken by the first worker that runs out of them: imports the evolution
+    pages (matplotlib) while the last quarters run, then waits for TASK (a function and its arguments:
+    write_evolution's second language, drawn beside the parent) and returns what it returns. Ends at the
+    STOPPED marker like a wait for a quarter."""
+    import pickle
+
+    importlib.import_module(f"{__package__}.evolution_pages")
+    work = Path(work_dir)
+    _wait_for(work / TASK, work)
+    func, args = pickle.loads((work / TASK).read_bytes())
+    return func(*args)
+
+
+def _give(work: Path, func, args: tuple) -> None:
+    """Hand func(*args) to the waiting _helper (written whole, then renamed: it never reads half a file)."""
+    import pickle
+
+    part = work / (TASK + ".part")
+    part.write_bytes(pickle.dumps((func, args)))
+    part.rename(work / TASK)
+
+
 def _replay_one(args: tuple) -> tuple[str, str, float]:
     """One quarter of a replay, in a worker process. Jobs start in quarter order, so the previous quarter has
     always started (on another worker) or finished: waiting for its done-marker cannot deadlock."""
@@ -166,32 +192,47 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
         with (nullcontext(KEPT_WORKERS(workers)) if kept else
               ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))) as pool:
             futures = [pool.submit(_replay_one, job) for job in jobs]
+            # taken by the first worker that runs out of quarters: it draws a language of the evolution pages
+            # (write_evolution) beside this process, with matplotlib imported while the last quarters ran
+            futures.append(pool.submit(_helper, str(work)))
             # the evolution pages' imports (matplotlib: 1.5-2 s) while this process only waits for the workers,
             # not after the last quarter
             threading.Thread(target=importlib.import_module, args=("analysis.evolution_pages",), daemon=True).start()
+            helper, given = futures[-1], []
+
+            def elsewhere(func, *args):
+                """func(*args) in the waiting helper (then the other workers may stop; a kept pool stays)."""
+                if given:
+                    return pool.submit(func, *args)
+                _give(work, func, args)
+                given.append(func)
+                if not kept:
+                    # the workers shut their kernels down while the pages are drawn (joined when the block ends)
+                    pool.shutdown(wait=False)
+                return helper
+
             try:
-                for done, future in enumerate(as_completed(futures), 1):
+                for done, future in enumerate(as_completed(futures[:-1]), 1):
                     label, status, seconds = future.result()
                     outcomes[label] = status
                     progress(f"  [{done}/{len(jobs)}] {label}: {'done' if status == 'ok' else 'FAILED: ' + status.splitlines()[0]}"
                              f" ({seconds:.0f} s; {time.perf_counter() - started:.0f} s elapsed)")
+                outcomes = {label: outcomes[label] for label in quarters}
+                tables = [pd.read_csv(runs / label / "assessment.csv", encoding="utf-8-sig") for label in quarters
+                          if outcomes.get(label) == "ok" and (runs / label / "assessment.csv").exists()]
+                history = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+                with storage.staged_dir(out) as tmp:
+                    for label in quarters:
+                        if (runs / label).exists():
+                            shutil.move(str(runs / label), tmp / label)
+                    storage.write_csv(history, tmp / "evolution.csv")
+                    write_evolution(history, quarters, Path(raw_dir), tmp, submit=elsewhere)
+                    storage.write_json(tmp / "outcomes.json", outcomes)
             except BaseException:
-                _stop(work, futures)
+                _stop(work, futures)      # the helper too: it must not wait for a task that will not come
                 raise
-            if not kept:
-                # the workers shut their kernels down while the evolution pages are drawn (joined when the block ends)
-                pool.shutdown(wait=False)
-            outcomes = {label: outcomes[label] for label in quarters}
-            tables = [pd.read_csv(runs / label / "assessment.csv", encoding="utf-8-sig") for label in quarters
-                      if outcomes.get(label) == "ok" and (runs / label / "assessment.csv").exists()]
-            history = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-            with storage.staged_dir(out) as tmp:
-                for label in quarters:
-                    if (runs / label).exists():
-                        shutil.move(str(runs / label), tmp / label)
-                storage.write_csv(history, tmp / "evolution.csv")
-                write_evolution(history, quarters, Path(raw_dir), tmp)
-                storage.write_json(tmp / "outcomes.json", outcomes)
+            if not given:
+                _stop(work, [helper])     # no second language was asked for: the helper ends at the marker
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out
