@@ -32,6 +32,7 @@ _WORKER_POOL: "KernelPool | None" = None
 # once; replay() uses it and leaves it running. None: every replay starts and stops its own workers.
 KEPT_WORKERS: "Callable[[int], ProcessPoolExecutor] | None" = None
 STOPPED = "stopped"     # in a replay's work folder: it was cut short, its workers stop waiting for earlier quarters
+TASK = "task.pickle"     # in a replay's work folder: what _helper runs, written when the last quarter is in
 
 
 def _worker_pool() -> "KernelPool":
@@ -68,9 +69,6 @@ def _stop(work: Path, futures: list) -> None:
     except OSError:
         pass
     wait(futures)
-
-
-TASK = "task.pickle"     # in a replay's work folder: what _helper runs, written when the last quarter is in
 
 
 def _helper(work_dir: str):
