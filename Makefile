@@ -20,7 +20,7 @@ LAB_ARGS ?= --no-browser
 help:
 	@echo "make briefing   build the reports from data/raw (installs what is missing)"
 	@echo "make test       run the test suite (installs what is missing)"
-	@echo "make serve      keep the stack warm while rerunning: run/briefing/validate use it (Ctrl-C stops it)"
+	@echo "make serve      keep the stack warm while rerunning: run/briefing/validate/replay use it (Ctrl-C stops it)"
 	@echo "make lab        open JupyterLab on notebooks/ (LAB_IP, LAB_PORT, LAB_ARGS to change; prints the URL)"
 	@echo "make setup      only install (.venv from requirements.lock, CJK fonts)"
 

@@ -26,32 +26,11 @@ STATUS_WORDS = {"zh": ("已完成", "有望完成", "存在风险", "明显滞�
                 "en": ("achieved", "on track", "at risk", "off track", "insufficient data", "pending")}
 
 
-class SlowConsole:
-    """A progress printer that takes its time over each line and notes when a second line starts meanwhile
-    (steps run in threads side by side; their lines must not interleave or share a number)."""
-
-    def __init__(self):
-        self.lines: list[str] = []
-        self.busy = threading.Lock()
-        self.overlaps = 0
-
-    def __call__(self, line: str) -> None:
-        if not self.busy.acquire(blocking=False):
-            self.overlaps += 1
-            self.busy.acquire()
-        try:
-            time.sleep(0.05)
-            self.lines.append(line)
-        finally:
-            self.busy.release()
-
-
 @pytest.fixture(scope="module")
 def quarter(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pipeline")
-    console = SlowConsole()
-    folder = run_quarter("2025Q2", reports_dir=tmp / "reports", clean_dir=tmp / "clean", progress=console)
-    return folder, tmp, console
+    folder = run_quarter("2025Q2", reports_dir=tmp / "reports", clean_dir=tmp / "clean", progress=lambda *_: None)
+    return folder, tmp
 
 
 def pdf_text(path) -> tuple[str, PdfReader]:
@@ -72,12 +51,31 @@ def test_the_quarter_folder_has_every_output(quarter):
     assert {"git_commit", "packages", "started", "finished", "steps"} <= set(manifest)
 
 
-def test_steps_that_run_side_by_side_print_whole_lines_with_their_own_numbers(quarter):
-    *_, console = quarter
-    assert console.overlaps == 0
-    numbers = [int(re.match(r"  \[(\d+)\] \S", line).group(1)) for line in console.lines]
-    assert numbers == list(range(1, len(numbers) + 1))
-    assert any("03 forecast" in line for line in console.lines) and any("02 validate" in line for line in console.lines)
+def test_steps_that_run_side_by_side_print_whole_lines_with_their_own_numbers():
+    """Two steps that end at the same moment: the second line waits until the first is printed (a progress
+    callback that waits for a second caller never sees one), and each step gets its own number."""
+    from analysis.pipeline import Steps
+
+    both_inside = threading.Barrier(2, timeout=1.0)
+    lines, overlaps = [], []
+
+    def progress(line: str) -> None:
+        try:
+            both_inside.wait()
+            overlaps.append(line)          # a second line was being printed at the same time
+        except threading.BrokenBarrierError:
+            pass
+        lines.append(line)
+
+    step = Steps(progress)
+    threads = [threading.Thread(target=step, args=(name, lambda: None)) for name in ("02 validate", "03 forecast")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == []
+    assert sorted(int(re.match(r"  \[(\d+)\] ", line).group(1)) for line in lines) == [1, 2]
+    assert [name for name, _ in step.done] == [re.sub(r"^  \[\d\] (.*): .*$", r"\1", line) for line in lines]
 
 
 def report_data(folder: Path) -> dict[str, bytes]:
@@ -91,12 +89,10 @@ def test_a_pool_of_one_kernel_runs_the_notebooks_one_at_a_time_with_the_same_out
     from analysis.pipeline import KERNEL_ARGS
 
     folder, *_ = quarter
-    console = SlowConsole()
     with KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS, lanes={}) as pool:         # a replay worker's pool
-        one = run_quarter("2025Q2", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", progress=console,
-                          pool=pool)
+        one = run_quarter("2025Q2", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean",
+                          progress=lambda *_: None, pool=pool)
         assert pool.started == 1                  # 02 waited for the kernel 01 and 03 used, none was added
-    assert console.overlaps == 0
     mine, theirs = report_data(one), report_data(folder)
     assert {"assessment.csv", "figures.csv", "validation/results.json"} <= set(mine)
     assert mine.keys() == theirs.keys() and [k for k in mine if mine[k] != theirs[k]] == []
@@ -150,7 +146,7 @@ def test_briefing_docx_is_editable_word_with_targets_table_and_charts(quarter, l
 
 
 def test_a_broken_raw_file_fails_clearly_and_keeps_the_last_reports(quarter, tmp_path):
-    folder, tmp, _ = quarter
+    folder, tmp = quarter
     before = tree_digest(folder)
     raw = tmp_path / "raw"
     shutil.copytree(paths.RAW_DIR, raw)
@@ -205,37 +201,69 @@ def test_the_replay_helper_runs_the_task_it_is_given_and_ends_at_the_stop_marker
         _helper(str(work))
 
 
-def test_ctrl_c_stops_a_replay_soon_with_a_message_and_leaves_nothing_behind(tmp_path):
+def started_replay(tmp_path) -> tuple[subprocess.Popen, Path, dict]:
+    """`replay` of four quarters as a terminal starts it (its own process group, Ctrl-C not ignored), in a copy
+    of the project; returned once its workers and their kernels run, with every process it started (and its
+    command line)."""
     import psutil
 
     root = make_project(tmp_path / "p")
     env = {**os.environ, "PYTHONPATH": str(Path(analysis.__file__).resolve().parents[1]),
            "HAIMEN_MONITOR_ROOT": str(root), "XDG_RUNTIME_DIR": str(tmp_path)}
-    # a terminal's Ctrl-C: SIGINT to the whole process group (the command, its workers and their kernels)
     proc = subprocess.Popen([sys.executable, "-m", "analysis", "replay", "--from", "2024Q3", "--to", "2025Q2"],
                             env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout.readline().startswith("Replaying")
-    time.sleep(8)                                    # the workers are warming their kernels or running quarters
-    group = [p for p in psutil.process_iter() if p.pid != proc.pid and _in_session(p, proc.pid)]
-    assert group                                      # workers (and kernels) were running
-    os.killpg(proc.pid, signal.SIGINT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        started = {}
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            try:
+                started[child] = " ".join(child.cmdline())
+            except psutil.Error:
+                pass
+        if sum("ipykernel" in line for line in started.values()) >= 2:
+            return proc, root, started                     # both workers have their kernels
+        time.sleep(0.5)
+    raise AssertionError("the replay's kernels did not start")
+
+
+def assert_all_gone(processes: dict) -> None:
+    import psutil
+
+    def running(p) -> bool:
+        try:
+            return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(map(running, processes)):
+        time.sleep(0.5)
+    assert [line[:80] for p, line in processes.items() if running(p)] == []
+
+
+def test_ctrl_c_stops_a_replay_soon_with_a_message_and_leaves_nothing_behind(tmp_path):
+    proc, root, started = started_replay(tmp_path)
+    time.sleep(3)                                        # quarters are running
+    os.killpg(proc.pid, signal.SIGINT)                   # a terminal's Ctrl-C: the whole process group
     t0 = time.monotonic()
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    assert time.monotonic() - t0 < 45                # the running quarters end at the stop marker, none starts
+    assert time.monotonic() - t0 < 45                   # the running quarters end at the stop marker, none starts
     assert "interrupted (Ctrl-C)" in err and "Traceback" not in err
     reports = root / "reports"
     assert not reports.exists() or [p.name for p in reports.iterdir()] == []      # no replay folder, no work folder
-    psutil.wait_procs(group, timeout=20)
-    assert [p.pid for p in group if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+    assert_all_gone(started)                             # workers, their kernels, the resource tracker
 
 
-def _in_session(p, sid: int) -> bool:
-    try:
-        return os.getsid(p.pid) == sid
-    except (ProcessLookupError, PermissionError):
-        return False
+def test_a_killed_replay_leaves_no_worker_or_kernel_behind(tmp_path):
+    """kill -9 (or the out-of-memory killer) gives the parent no chance to stop its workers: each worker sees
+    that its parent is gone, shuts its kernel down and exits (replay._worker_start)."""
+    proc, _, started = started_replay(tmp_path)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert_all_gone({p: line for p, line in started.items() if "resource_tracker" not in line})
 
 
 def test_replay_makes_one_folder_per_quarter_and_the_evolution_reports(tmp_path):
@@ -408,7 +436,7 @@ def test_the_manifest_hashes_raw_files_config_and_every_output(quarter):
 @pytest.mark.parametrize("full", [True, False], ids=["full", "replay-lean"])
 def test_a_run_failing_at_validation_changes_nothing_but_the_failed_folder(quarter, tmp_path, full):
     """A lean run (a replay's quarters, no validation.pdf when the checks pass) still renders the PDF its message names."""
-    folder, tmp, _ = quarter
+    folder, tmp = quarter
     reports, clean = tmp / "reports", tmp / "clean"
     before_report, before_clean = tree_digest(folder), tree_digest(clean)
     raw = tmp_path / "raw"

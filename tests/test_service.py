@@ -159,6 +159,8 @@ def test_a_replay_through_the_service_keeps_its_workers_and_writes_what_it_write
     assert service.served(" ".join(argv)) == 2 or service.wait_for(
         lambda line: service.served(" ".join(argv)) == 2, 30)
     assert replay_workers(service.proc.pid) == workers            # the same processes ran the second replay
+    assert command(env, "replay", "--from", "2025Q2", "--to", "2025Q1").returncode == 2     # an option error
+    assert replay_workers(service.proc.pid) == workers            # does not cost the kept workers
     other = make_project(tmp_path / "p")
     alone = command(environment(other, runtime), *argv, "--no-service")
     assert alone.returncode == 0, alone.stderr

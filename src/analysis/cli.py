@@ -210,10 +210,12 @@ COMMANDS = {
               "since it started."),
 }
 # Ctrl-C in a command run in its own process (__main__): what it leaves, in place of a traceback
-INTERRUPTED_HERE = ("interrupted (Ctrl-C): nothing half-written is published. A run publishes reports/<as_of>/ and "
-                    "data/clean/ whole or not at all (a Ctrl-C while it publishes waits for the end; "
-                    "reports/<as_of>/manifest.json says which version is published), a replay its "
-                    "reports/replay_<from>_<to>/ folder / 已中断：不会发布不完整的结果（运行要么整体发布，要么不发布）")
+INTERRUPTED_HERE = ("interrupted (Ctrl-C): nothing half-written is published. `run` publishes the quarter's report "
+                    "folder and data/clean/ whole or not at all (a Ctrl-C while it publishes waits for the end; the "
+                    "report's manifest.json says which version is published); `replay` publishes its replay_ folder "
+                    "in reports/ only when it finishes / 已中断：不会发布不完整的结果。`run` 的季度报告和 data/clean/ "
+                    "要么整体发布，要么不发布（发布过程中按 Ctrl-C 会等发布完成，以报告的 manifest.json 为准）；"
+                    "`replay` 只在全部完成时才发布 reports/ 下的回放文件夹")
 NO_SERVICE_HELP = ("run in this process even when a warm service (`python -m analysis serve`) listens for this project "
                    "(default: hand the command to it; the output is the same)")
 
@@ -257,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--from", dest="first", required=True, help="first quarter, e.g. 2022Q1")
     rp.add_argument("--to", dest="last", required=True, help="last quarter (ended), e.g. 2025Q2")
     rp.add_argument("--workers", type=workers_count, default=None,
-                    help="quarters run at once, 1 or more (default: one per core)")
+                    help="quarters run at once, 1 or more (default: one per core, at most one per quarter)")
     rp.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
     rp.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     rp.add_argument("--full", action="store_true",

@@ -122,6 +122,11 @@ def write_evolution(history: pd.DataFrame, quarters: list[str], raw_dir: Path, o
     storage.write_csv(arrived, Path(out_dir) / "arrivals.csv")
     elsewhere = {lang: submit(evolution_pdf, history, quarters, arrived, Path(out_dir) / f"evolution.{lang}.pdf", cfg, lang)
                  for lang in (langs[1:] if submit else ())}
-    here = {lang: evolution_pdf(history, quarters, arrived, Path(out_dir) / f"evolution.{lang}.pdf", cfg, lang)
-            for lang in langs if lang not in elsewhere}
+    try:
+        here = {lang: evolution_pdf(history, quarters, arrived, Path(out_dir) / f"evolution.{lang}.pdf", cfg, lang)
+                for lang in langs if lang not in elsewhere}
+    except BaseException:
+        from concurrent.futures import wait
+        wait(elsewhere.values())     # out_dir is removed when this fails: nothing must still be writing in it
+        raise
     return {lang: here[lang] if lang in here else elsewhere[lang].result() for lang in langs}

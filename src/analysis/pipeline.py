@@ -187,6 +187,27 @@ def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, la
     return manifest
 
 
+class Steps:
+    """Runs a step, times it and prints its numbered line: `step(name, func, *args)` returns func(*args).
+
+    Steps run side by side (validation beside the forecast, PDFs beside the next notebook), so a line is
+    recorded and printed under a lock: else print's text and newline from two threads interleave, and two
+    steps can take the same number."""
+
+    def __init__(self, progress):
+        self.progress = progress
+        self.done: list[tuple[str, float]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str, func, *args, **kwargs):
+        t0 = time.perf_counter()
+        out = func(*args, **kwargs)
+        with self._lock:
+            self.done.append((name, time.perf_counter() - t0))
+            self.progress(f"  [{len(self.done)}] {name}: {self.done[-1][1]:.1f} s")
+        return out
+
+
 def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"), engine: str = "auto",
                 reports_dir: Path = paths.REPORTS_DIR, clean_dir: Path = paths.CLEAN_DIR, raw_dir: Path = paths.RAW_DIR,
                 progress=print, pool: "KernelPool | None" = None, cache_dir: Path | None = None,
@@ -221,21 +242,10 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     from .render import choose_engine
 
     started = datetime.now()
-    steps: list[tuple[str, float]] = []
+    step = Steps(progress)
+    steps = step.done
     engine = choose_engine(engine)
     reports_dir, clean_dir, raw_dir = Path(reports_dir), Path(clean_dir), Path(raw_dir)
-
-    printing = threading.Lock()
-
-    def step(name: str, func, *args, **kwargs):
-        t0 = time.perf_counter()
-        out = func(*args, **kwargs)
-        # steps run side by side (validation beside the forecast, PDFs beside the next notebook): one line at a
-        # time, or print's text and newline from two threads interleave and two steps can share a number
-        with printing:
-            steps.append((name, time.perf_counter() - t0))
-            progress(f"  [{len(steps)}] {name}: {steps[-1][1]:.1f} s")
-        return out
 
     cfg = load_config()
     obs, hashes = step("read and check raw files", ingest, raw_dir, cfg)

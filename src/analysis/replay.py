@@ -48,6 +48,36 @@ def _worker_pool() -> "KernelPool":
     return _WORKER_POOL
 
 
+def _worker_start() -> None:
+    """In each replay worker, before its first quarter. Ctrl-C is left to the parent, which stops the replay
+    through the STOPPED marker (an idle worker interrupted by a terminal's Ctrl-C printed a traceback). A worker
+    whose parent died (kill -9, out of memory: nothing tells a spawned worker) shuts its kernel down and exits
+    within a second, so a killed `serve` or replay leaves no worker or kernel behind."""
+    import os
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        if _WORKER_POOL is not None:
+            _WORKER_POOL.close()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def worker_processes(count: int) -> "ProcessPoolExecutor":
+    """A pool of count replay workers (replay() makes one per replay; the warm service keeps one)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent may hold kernel-client threads (the service does), and forking those deadlocks
+    return ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_start)
+
+
 def _wait_for(marker: Path, work_dir: Path) -> None:
     """Wait for the previous quarter's done-marker; give up when the replay was stopped (_stop), so that a worker
     kept by the service never waits for a quarter that will not run."""
@@ -111,12 +141,6 @@ def _replay_one(args: tuple) -> tuple[str, str, float]:
         return label, "ok", time.perf_counter() - t0
     except InputError as exc:
         return label, str(exc), time.perf_counter() - t0
-    except KeyboardInterrupt:
-        import logging
-
-        # Ctrl-C reaches the kernels too: asyncio would print a "Kernel died" traceback per cell that tells nothing new
-        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
-        raise
     finally:
         if wait is not None:
             wait()              # even a failed quarter: the next one compares with what was published before
@@ -163,9 +187,8 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     holds (the executed 02 notebook, validation/results.json, briefing.zh.pdf), and leaving them out saves
     about 3 s of CPU a quarter; `python -m analysis run --as-of <quarter>` gives any quarter's full report.
     """
-    import multiprocessing
     import os
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import Future, as_completed
     from contextlib import nullcontext
 
     quarters = quarter_range(first, last)
@@ -179,16 +202,17 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     runs = work / "reports"
     jobs = [(label, str(runs), str(work), str(raw_dir), engine, previous, str(cache_dir) if cache_dir else None, full)
             for previous, label in zip([None, *quarters], quarters)]
-    workers = workers or max(1, min(len(jobs), os.cpu_count() or 1))
+    cores = max(1, os.cpu_count() or 1)
     from .evolution import write_evolution
 
     try:
         outcomes: dict[str, str] = {}
         started = time.perf_counter()
         kept = KEPT_WORKERS is not None
-        # spawn, not fork: the parent may hold kernel-client threads, and forking those deadlocks
-        with (nullcontext(KEPT_WORKERS(workers)) if kept else
-              ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))) as pool:
+        # kept workers: one per core unless told, whatever this replay's length, so that a short replay does not
+        # replace them; own workers: no more than there are quarters
+        with (nullcontext(KEPT_WORKERS(workers or cores)) if kept else
+              worker_processes(workers or min(len(jobs), cores))) as pool:
             futures = [pool.submit(_replay_one, job) for job in jobs]
             # taken by the first worker that runs out of quarters: it draws a language of the evolution pages
             # (write_evolution) beside this process, with matplotlib imported while the last quarters ran
@@ -199,9 +223,12 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
             helper, given = futures[-1], []
 
             def elsewhere(func, *args):
-                """func(*args) in the waiting helper (then the other workers may stop; a kept pool stays)."""
+                """func(*args) in the waiting helper (then the other workers may stop; a kept pool stays);
+                a further call runs here (the pool may be shut down by then)."""
                 if given:
-                    return pool.submit(func, *args)
+                    here: Future = Future()
+                    here.set_result(func(*args))
+                    return here
                 _give(work, func, args)
                 given.append(func)
                 if not kept:

@@ -12,9 +12,10 @@ What it promises:
   the output, the files and the exit status are those of the command run without the service; a run
   uses the service's kernels (cli.KERNEL_POOL) and is as from fresh kernels (kernels.py resets them);
 - a replay's worker processes (each with its warm kernel) are kept after the replay, for the next one
-  (replay.KEPT_WORKERS): their start-up is about a third of a repeated 14-quarter replay's wall time. They
+  (replay.KEPT_WORKERS): their start-up is about a fifth of a repeated 14-quarter replay's wall time. They
   are started by the first replay, not before (memory: about 0.6 GiB each), replaced when a replay asks
-  for another number of workers or ends in an error, and stop with the service;
+  for another number of workers (`--workers`; by default one per core) or a worker died, and stop with the
+  service (a worker whose parent dies, even by kill -9, shuts its kernel down and exits: replay.worker_processes);
 - never stale code: it records a fingerprint of the code at start (service_client.fingerprint); a
   client whose fingerprint differs is refused (it runs the command itself, after one line saying so)
   and the service stops. Config and data are read by every run (their caches are keyed by content);
@@ -52,8 +53,9 @@ SEND_TIMEOUT = 60          # seconds a client may stop reading before its output
 SERVE_NOTE = "the warm service did not start; nothing was run or changed / 常驻服务未启动，未运行、未改动:"
 STOPPED_DURING_RUN = ("the warm service was stopped (Ctrl-C or a signal in its terminal) during the command; a run publishes "
                       "whole or not at all (a stop that comes while it publishes waits for the end): "
-                      "reports/<as_of>/manifest.json says which version is published / 常驻服务在运行中被停止；"
-                      "运行结果要么整体发布，要么不发布，请查看 reports/<as_of>/manifest.json\n")
+                      "reports/<as_of>/manifest.json says which version is published; a replay publishes nothing "
+                      "/ 常驻服务在运行中被停止；运行结果要么整体发布，要么不发布，请查看 reports/<as_of>/manifest.json；"
+                      "回放不会发布任何结果\n")
 
 
 def _import_stack() -> None:
@@ -242,8 +244,6 @@ class Service:
             raise
         finally:
             self.busy = False
-        if request["argv"][0] == "replay" and status != 0:
-            self.drop_workers(wait=False)     # a replay that failed may have left a worker broken or busy
         wall, cpu = time.perf_counter() - t0, _cpu_delta(cpu0, _cpu_seconds())
         channel.send({"kind": "exit", "status": status, "wall": round(wall, 2), "cpu": round(cpu, 2)})
         from .memory import release_memory
@@ -290,16 +290,14 @@ class Service:
         os.chdir(self.cwd)
 
     def kept_workers(self, count: int):
-        """The replay's worker processes (replay.KEPT_WORKERS): kept from one replay to the next."""
+        """The replay's worker processes (replay.KEPT_WORKERS): kept from one replay to the next, replaced only
+        when another number is asked for or a worker died (a replay that stopped or failed leaves them idle)."""
+        # ProcessPoolExecutor says it is broken (a worker died) only through its _broken attribute
         if self.replay_workers is not None and (self.replay_size != count or getattr(self.replay_workers, "_broken", False)):
             self.drop_workers(wait=True)
         if self.replay_workers is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # spawn, not fork: this process holds kernel-client threads
-            self.replay_workers = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
-            self.replay_size = count
+            from .replay import worker_processes
+            self.replay_workers, self.replay_size = worker_processes(count), count
         return self.replay_workers
 
     def drop_workers(self, wait: bool) -> None:
@@ -327,6 +325,8 @@ class Service:
             logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             self.pool.close()
         self.drop_workers(wait=True)
+        from . import replay
+        replay.KEPT_WORKERS = None
 
 
 def _interrupt(signum, frame) -> None:

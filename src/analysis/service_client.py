@@ -34,10 +34,11 @@ OTHER_ENVIRONMENT = ("warm service runs with another environment (quarto on PATH
                      "/ 常驻服务的运行环境不同，本次不经服务运行")
 BUSY = ("warm service is running another command; waiting for it (Ctrl-C stops waiting) "
         "/ 常驻服务正在执行其他命令，等待中")
-INTERRUPTED = ("interrupted: the warm service finishes this run on its own (a run publishes reports/<as_of>/ and "
-               "data/clean/ whole or not at all; a failure only reports/<as_of>.failed/); its terminal shows when it "
-               "is done. To stop the run itself, press Ctrl-C in the service's terminal. / 已中断：常驻服务会完成本次运行"
-               "（整体发布或不发布）；如需停止运行，请在服务的终端按 Ctrl-C。")
+INTERRUPTED = ("interrupted: the warm service finishes this command on its own (a run publishes reports/<as_of>/ and "
+               "data/clean/ whole or not at all, a failure only reports/<as_of>.failed/; a replay publishes "
+               "reports/replay_<from>_<to>/ when it finishes); its terminal shows when it is done. To stop the "
+               "command itself, press Ctrl-C in the service's terminal. / 已中断：常驻服务会完成本次命令"
+               "（整体发布或不发布；回放在全部完成时发布）；如需停止，请在服务的终端按 Ctrl-C。")
 INTERRUPTED_QUEUED = "interrupted before the warm service started the command: nothing was run / 已中断，命令未执行"
 NOT_ANSWERING = ("warm service is not answering (suspended or stuck?); running without it "
                  "/ 常驻服务无响应，本次不经服务运行")
