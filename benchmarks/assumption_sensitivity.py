@@ -26,10 +26,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from analysis import paths  # noqa: E402
-from analysis.assess import assess  # noqa: E402
-from analysis.clean import run_clean  # noqa: E402
-from analysis.config import load_config  # noqa: E402
+from analysis.core import paths  # noqa: E402
+from analysis.model.assess import assess  # noqa: E402
+from analysis.inputs.clean import run_clean  # noqa: E402
+from analysis.core.config import load_config  # noqa: E402
 
 
 def _set(tree: dict, dotted: str, value) -> None:

@@ -25,8 +25,8 @@ from m3_common import H, MEMBER_NAMES, ROOT, THRESHOLDS, mase, smape  # noqa: F4
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from analysis.config import load_config  # noqa: E402
-from analysis.forecast import ForecastSettings, SeriesData, forecast_series, random_walk_drift  # noqa: E402
+from analysis.core.config import load_config  # noqa: E402
+from analysis.model.forecast import ForecastSettings, SeriesData, forecast_series, random_walk_drift  # noqa: E402
 
 
 def mean_smape(y: np.ndarray, f: np.ndarray) -> float:

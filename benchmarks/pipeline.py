@@ -41,7 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STACK = ("import analysis, pandas, matplotlib.pyplot, great_expectations, papermill, nbconvert, "
-         "analysis.clean, analysis.validate, analysis.assess, analysis.charts, analysis.briefing, analysis.render")
+         "analysis.inputs.clean, analysis.checks.validate, analysis.model.assess, analysis.report.charts, analysis.report.briefing, analysis.report.render")
 KERNEL = ("from jupyter_client import KernelManager\n"
           "km = KernelManager(kernel_name='python3'); km.start_kernel(extra_arguments=['--Application.log_level=CRITICAL'])\n"
           "kc = km.blocking_client(); kc.start_channels(); kc.wait_for_ready(timeout=120)\n"
@@ -239,7 +239,7 @@ Aims (issue 14): a quarter in 10 s warm, the 14-quarter replay in 60 s, on 2 cor
 notebook runs. Two kernels a quarter, started ahead of need: 01, 03 and both briefings in one, 02 in
 the other. A replay worker runs every notebook in one kernel, kept for all its quarters (the other worker
 keeps the second core busy), and the warm service keeps the workers for the next replay
-(src/analysis/kernels.py, replay.py, service.py); see README "Speed" for the replay cache.
+(src/analysis/run/kernels.py, replay.py, service.py); see README "Speed" for the replay cache.
 """
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)

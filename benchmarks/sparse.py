@@ -39,8 +39,8 @@ from m3_common import H, MEMBER_NAMES, ROOT, THRESHOLDS, smape  # noqa: F401  (s
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from analysis.config import load_config  # noqa: E402
-from analysis.forecast import ForecastSettings, InsufficientData, SeriesData, forecast_series, random_walk_drift  # noqa: E402
+from analysis.core.config import load_config  # noqa: E402
+from analysis.model.forecast import ForecastSettings, InsufficientData, SeriesData, forecast_series, random_walk_drift  # noqa: E402
 
 LEVELS = {"50": (0.25, 0.75), "80": (0.10, 0.90), "95": (0.025, 0.975)}
 PATTERNS: dict[str, tuple[str, object]] = {

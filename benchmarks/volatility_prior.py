@@ -36,7 +36,7 @@ from scipy import optimize, special, stats
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from analysis.uncertainty import _GRID, sample_variance_loglik  # noqa: E402
+from analysis.model.uncertainty import _GRID, sample_variance_loglik  # noqa: E402
 
 
 def series_stats(data: pd.DataFrame, window: int | None = None) -> pd.DataFrame:
@@ -105,7 +105,7 @@ def fit_own_evidence(data: pd.DataFrame, prior: dict, ahead: int = 6) -> tuple[t
     The random-walk residuals of each history are used, as in
     forecast_members.random_walk_drift.
     """
-    from analysis.uncertainty import VolatilityPrior, change_ages
+    from analysis.model.uncertainty import VolatilityPrior, change_ages
 
     logprior = stats.norm.logpdf(_GRID, np.log(prior["log_sd"]), prior["spread"])
     var = np.exp(2 * _GRID)[None, :]

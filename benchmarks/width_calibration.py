@@ -46,9 +46,9 @@ import pandas as pd  # noqa: E402
 
 ROOT = m3_common.ROOT
 
-from analysis.config import load_config  # noqa: E402
-from analysis.forecast import ForecastSettings, InsufficientData, SeriesData, forecast_series  # noqa: E402
-from analysis.uncertainty import VolatilityPrior  # noqa: E402
+from analysis.core.config import load_config  # noqa: E402
+from analysis.model.forecast import ForecastSettings, InsufficientData, SeriesData, forecast_series  # noqa: E402
+from analysis.model.uncertainty import VolatilityPrior  # noqa: E402
 from sparse import H, MEMBER_NAMES, PATTERNS, cut_as  # noqa: E402
 from volatility_prior import fit_prior, series_stats  # noqa: E402
 

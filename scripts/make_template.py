@@ -27,8 +27,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from analysis.config import load_config  # noqa: E402
-from analysis.ingest import DATA_SHEET, EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET  # noqa: E402
+from analysis.core.config import load_config  # noqa: E402
+from analysis.inputs.ingest import DATA_SHEET, EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET  # noqa: E402
 
 ROWS = 500   # rows of the data sheet that carry drop-downs and text format
 COLUMNS = [

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import paths
+from analysis.core import paths
 from analysis.cli import main
-from analysis.config import load_config
+from analysis.core.config import load_config
 
 SYNTHETIC_DIR = Path(__file__).parent / "synthetic"
 HEADER = ["indicator", "region", "year", "period", "value", "unit", "growth_pct", "qualifier", "status",

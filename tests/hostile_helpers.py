@@ -54,9 +54,9 @@ def return_with(tmp_path: Path, edit) -> Path:
 
 def assert_return_refused(tmp_path: Path, cfg, edit, needles: list[str]) -> None:
     """A good return changed by edit(workbook) is refused naming the file, a fix and every needle; nothing changes."""
-    from analysis.errors import InputError
-    from analysis.quarters import Quarter
-    from analysis.returns import read_returns
+    from analysis.core.errors import InputError
+    from analysis.core.quarters import Quarter
+    from analysis.inputs.returns import read_returns
     from conftest import tree_digest
 
     folder = return_with(tmp_path, edit)

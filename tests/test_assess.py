@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.assess import assess, judge_target, threshold
-from analysis.clean import run_clean
-from analysis.config import Target
+from analysis.model.assess import assess, judge_target, threshold
+from analysis.inputs.clean import run_clean
+from analysis.core.config import Target
 from conftest import synthetic_row, write_release
 
 AS_OF = "2023Q4"          # the plan is running: verdicts come from P(met) until the target-year figure exists

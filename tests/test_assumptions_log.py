@@ -6,7 +6,7 @@ import re
 import pytest
 import yaml
 
-from analysis import paths
+from analysis.core import paths
 
 LOG = paths.ROOT / "docs" / "assumptions.md"
 # a citation: `config/settings.yaml: forecast.prior.own_weight` (also targets.yaml)

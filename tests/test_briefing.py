@@ -2,10 +2,10 @@
 import pandas as pd
 import pytest
 
-from analysis.assess import assess, indicator_data, model_series
-from analysis.briefing import has_figures, key_message, status_table
-from analysis.briefing_notes import data_notes
-from analysis.clean import run_clean
+from analysis.model.assess import assess, indicator_data, model_series
+from analysis.report.briefing import has_figures, key_message, status_table
+from analysis.report.briefing_notes import data_notes
+from analysis.inputs.clean import run_clean
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_pandemic_years_can_be_masked(shipped, cfg):
 
 
 def test_amounts_follow_each_language_s_conventions():
-    from analysis.wording import amount
+    from analysis.core.wording import amount
     assert amount(521.0, "亿元", "zh") == "521亿元"
     assert amount(521.0, "亿元", "en") == "52.1 billion yuan"
     assert amount(714.0, "万人次", "en") == "7.14 million visits"

@@ -16,14 +16,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import paths
+from analysis.core import paths
 
 FULLDATA = Path(__file__).parent / "synthetic_fulldata"
 PAGE_BUDGET = 4
 
 
 def _run(raw: Path, base: Path) -> Path:
-    from analysis.pipeline import run_quarter
+    from analysis.run.pipeline import run_quarter
     return Path(run_quarter("2025Q2", reports_dir=base / "reports", clean_dir=base / "clean", raw_dir=raw,
                             progress=lambda *_: None))
 
@@ -98,9 +98,9 @@ def test_full_data_briefing_fits_four_pages_with_the_headlines_on_page_one(fulld
 
 
 def test_headline_figure_has_one_panel_per_headline_target(fulldata, cfg):
-    from analysis import storage
-    from analysis.clean import load_or_run_clean
-    from analysis.headline_charts import headline_figure
+    from analysis.core import storage
+    from analysis.inputs.clean import load_or_run_clean
+    from analysis.report.headline_charts import headline_figure
 
     clean = fulldata.parents[1] / "clean"
     result = load_or_run_clean("2025Q2", raw_dir=fulldata.parents[1] / "raw", out_dir=clean)
@@ -177,14 +177,14 @@ def test_shipped_briefing_fits_four_pages_without_a_watermark(shipped, lang):
 # ---------------------------------------------------------------- units ---
 
 def test_watermark_rule():
-    from analysis.synthetic import is_synthetic
+    from analysis.report.synthetic import is_synthetic
 
     assert not is_synthetic(paths.RAW_DIR), "data/raw must hold no file named *synthetic*"
     assert is_synthetic(FULLDATA) and is_synthetic(Path(__file__).parent / "synthetic_hostile")
 
 
 def test_every_target_has_a_plan_section_with_an_english_name(cfg):
-    from analysis.sections import SECTION_EN, plan_sections, section_of
+    from analysis.inputs.sections import SECTION_EN, plan_sections, section_of
 
     sections = plan_sections()
     assert sections["二.1"].name_zh == "规模效益显著提升" and sections["二.1"].part_zh == "发展目标"
@@ -197,7 +197,7 @@ def test_every_target_has_a_plan_section_with_an_english_name(cfg):
 
 
 def test_summary_counts_while_the_plan_runs():
-    from analysis.summary import summary_table
+    from analysis.report.summary import summary_table
 
     table = pd.DataFrame({"type": ["level"] * 5 + ["milestone"], "plan_ended": [False] * 6,
                           "verdict": ["on_track", "on_track", "at_risk", "pending", "no_public_data", "no_public_data"]})
@@ -211,8 +211,8 @@ def test_typst_table_cells_stay_text(tmp_path):
     import pypandoc
     import typst
 
-    from analysis.render import PANDOC_FORMAT, find_cjk_font
-    from analysis.typst_table import typst_table
+    from analysis.report.render import PANDOC_FORMAT, find_cjk_font
+    from analysis.report.typst_table import typst_table
 
     hostile = "````` ]) #pagebreak() `#x` $1$ *b* <a> @c \\ 海门"
     md = "before\n\n" + typst_table(["h1", "h2"], ["section ] #x", [hostile, "ok"]], (1, 1)) + "\n\nafter\n"
@@ -226,9 +226,9 @@ def test_typst_table_cells_stay_text(tmp_path):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_grouped_tables_list_every_target_once_in_the_plan_s_order(fulldata, cfg, lang):
-    from analysis.briefing import has_figures, target_name
-    from analysis.sections import section_order
-    from analysis.summary import grouped_status_table, no_data_block
+    from analysis.report.briefing import has_figures, target_name
+    from analysis.inputs.sections import section_order
+    from analysis.report.summary import grouped_status_table, no_data_block
 
     table = pd.read_csv(fulldata / "assessment.csv", encoding="utf-8-sig")
     shown, rest = table[has_figures(table)], table[~has_figures(table)]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.briefing_notes import validation_findings
-from analysis.wording import amount, clause_text, fmt_p, fmt_value, period_words
-from analysis.present import breakable
+from analysis.report.briefing_notes import validation_findings
+from analysis.core.wording import amount, clause_text, fmt_p, fmt_value, period_words
+from analysis.core.present import breakable
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -28,7 +28,7 @@ FOOTER = "海门区现代服务业三年行动计划监测"
 def english_text(tmp_path_factory) -> str:
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is not installed")
-    from analysis.pipeline import run_quarter
+    from analysis.run.pipeline import run_quarter
     base = tmp_path_factory.mktemp("brief")
     folder = run_quarter("2025Q2", langs=("en",), reports_dir=base / "reports", clean_dir=base / "clean",
                          progress=lambda *_: None)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.assess import assess
-from analysis.changes import (briefing_section, changes_table, console_summary, figure_changes, previous_report,
+from analysis.model.assess import assess
+from analysis.report.changes import (briefing_section, changes_table, console_summary, figure_changes, previous_report,
                               verdict_changes, write_changes)
-from analysis.clean import run_clean
-from analysis.figures import FIGURE_COLUMNS, cited_ids, figure_id, figures_table
+from analysis.inputs.clean import run_clean
+from analysis.inputs.figures import FIGURE_COLUMNS, cited_ids, figure_id, figures_table
 
 
 def synthetic_figure(obs_id: str, period: str = "2024", value: float = 100.0, status: str = "reported",
@@ -175,7 +175,7 @@ def test_figure_ids_are_stable_and_tell_derived_levels_apart():
 
 def test_briefing_cites_the_ids_of_its_figures(tmp_path, cfg):
     """Key messages and the status table's evidence cells carry the [id] a reader looks up in figures.csv."""
-    from analysis.briefing import has_figures, key_message, status_table
+    from analysis.report.briefing import has_figures, key_message, status_table
 
     result = run_clean("2025Q2", out_dir=tmp_path / "clean")
     table = assess(result, cfg).table

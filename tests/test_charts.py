@@ -2,9 +2,9 @@
 import io
 import warnings
 
-from analysis.assess import assess, indicator_data
-from analysis.charts import fan_chart, use_cjk_font
-from analysis.clean import run_clean
+from analysis.model.assess import assess, indicator_data
+from analysis.report.charts import fan_chart, use_cjk_font
+from analysis.inputs.clean import run_clean
 
 
 def test_fan_chart_has_every_chinese_glyph(tmp_path, cfg):

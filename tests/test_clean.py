@@ -5,9 +5,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analysis.clean import run_clean
-from analysis.errors import InputError
-from analysis.quarters import Quarter, first_quarter_seeing
+from analysis.inputs.clean import run_clean
+from analysis.core.errors import InputError
+from analysis.core.quarters import Quarter, first_quarter_seeing
 from conftest import synthetic_row, tree_digest, write_release
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis import paths, pipeline, quarters, replay
+from analysis.core import paths, quarters
+
+from analysis.run import pipeline, replay
 from analysis.cli import build_parser
-from analysis.quarters import Quarter
+from analysis.core.quarters import Quarter
 from conftest import SYNTHETIC_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,7 +98,7 @@ def test_a_reversed_replay_range_is_refused(no_pipeline, run_cli, tmp_path):
 
 
 def test_replay_refuses_a_reversed_range_before_writing(tmp_path):
-    from analysis.errors import InputError
+    from analysis.core.errors import InputError
     with pytest.raises(InputError):
         replay.replay("2025Q2", "2024Q4", reports_dir=tmp_path / "reports")
     assert not (tmp_path / "reports").exists()

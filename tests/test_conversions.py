@@ -5,9 +5,9 @@ import csv
 import pandas as pd
 import pytest
 
-from analysis import paths
-from analysis.clean import run_clean
-from analysis.ingest import ingest
+from analysis.core import paths
+from analysis.inputs.clean import run_clean
+from analysis.inputs.ingest import ingest
 
 REFERENCE = paths.DATA_DIR / "reference" / "haimen_public_figures.csv"
 

@@ -6,9 +6,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from analysis.coverage import COVERAGE_ORDER, coverage_matrix, figure_category
-from analysis.heatmaps import coverage_heatmap
-from analysis.style import COVERAGE_COLOURS, house_style
+from analysis.checks.coverage import COVERAGE_ORDER, coverage_matrix, figure_category
+from analysis.report.heatmaps import coverage_heatmap
+from analysis.report.style import COVERAGE_COLOURS, house_style
 
 
 def synthetic_observations() -> pd.DataFrame:

@@ -5,7 +5,7 @@ import re
 
 import yaml
 
-from analysis import paths
+from analysis.core import paths
 
 # conda-forge names that differ from the PyPI name of the same package
 CONDA_TO_PYPI = {"matplotlib-base": "matplotlib"}

@@ -17,10 +17,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis.errors import InputError
-from analysis.escape import (RawMarkup, escape_strings, html_table, html_text, md_cell, md_text, typst_string,
+from analysis.core.errors import InputError
+from analysis.core.escape import (RawMarkup, escape_strings, html_table, html_text, md_cell, md_text, typst_string,
                              typst_text)
-from analysis.present import md_table
+from analysis.core.present import md_table
 
 HOSTILE_DIR = Path(__file__).parent / "synthetic_hostile"
 BRACKETS_FILE = "zz_synthetic_统计公报[修订版](2).csv"
@@ -116,7 +116,7 @@ def test_html_functions_escape_data_and_pass_product_markup():
 
 
 def test_status_cells_are_our_markup_with_escaped_words(cfg):
-    from analysis.briefing import status_cell
+    from analysis.report.briefing import status_cell
 
     row = pd.Series({"verdict": "achieved", "verdict_key": "achieved", "verdict_zh": "<b>已完成`]#x", "verdict_en": "a"})
     typ = status_cell(row, cfg, "zh", html=False)
@@ -129,7 +129,7 @@ def test_pandoc_format_names_exist_and_keeps_raw_attribute_only_for_our_cells():
     """The extension names are checked against this pandoc's own list, not guessed."""
     import pypandoc
 
-    from analysis.render import PANDOC_FORMAT
+    from analysis.report.render import PANDOC_FORMAT
 
     listed = subprocess.run([pypandoc.get_pandoc_path(), "--list-extensions=markdown"], capture_output=True,
                             text=True, check=True).stdout.split()
@@ -157,7 +157,7 @@ def test_typst_functions_compile_to_the_literal_text(tmp_path):
 def test_hostile_text_through_the_real_render_route_prints_literally(tmp_path):
     """A notebook's Markdown outputs (a paragraph, a table with a `|` in a file name and the hash beside it, and
     our coloured cell) through nbconvert, Pandoc and Typst: the text shows itself, the table keeps its cells."""
-    from analysis.render import render_notebook
+    from analysis.report.render import render_notebook
 
     sha = "6e7d2e18eea692325982dc18f7cd38f34bfdd0a62afc5e19d2d16a1e0edfc8da"
     frame = pd.DataFrame({"文件 File": [PIPE_FILE, BRACKETS_FILE], "出处 Publication": [HOSTILE, "a | b"],
@@ -184,7 +184,7 @@ def test_hostile_text_through_the_real_render_route_prints_literally(tmp_path):
 @pytest.fixture(scope="module")
 def hostile_quarter(tmp_path_factory):
     """2025Q2 with the hostile files that pass validation (the 2022 retail figure and the confirmed 海安 figure)."""
-    from analysis.pipeline import run_quarter
+    from analysis.run.pipeline import run_quarter
 
     tmp = tmp_path_factory.mktemp("hostile")
     raw = hostile_raw(tmp, BRACKETS_FILE, PIPE_FILE)
@@ -244,7 +244,7 @@ def test_passing_run_html_has_no_live_markup(hostile_quarter):
 def test_failed_run_data_docs_show_a_script_tag_as_text(tmp_path):
     """A source address with a space or markup ("><script>) is refused by the clean step since red-team round 3, so the
     failed run here is one validation stops (a figure above the plausible range), its row named by a hostile file name."""
-    from analysis.pipeline import run_quarter
+    from analysis.run.pipeline import run_quarter
 
     raw = hostile_raw(tmp_path, SCRIPT_NAME)
     with pytest.raises(InputError, match="validation"):

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 from pypdf import PdfReader
 
-from analysis.evolution import arrivals, targets_with_data
-from analysis.evolution_pages import evolution_pdf
+from analysis.report.evolution import arrivals, targets_with_data
+from analysis.report.evolution import evolution_pdf
 
 QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1"]
 NAMES = {  # target -> (name_zh, name_en): synthetic targets, not the plan's
@@ -111,7 +111,7 @@ def test_arrivals_are_the_rows_first_visible_in_each_quarter_of_the_range():
 
 
 def test_chinese_labels_wrap_without_cutting_a_number_and_cells_fit_their_words():
-    from analysis.heatmaps import fit_words, wrap_cjk
+    from analysis.report.heatmaps import fit_words, wrap_cjk
 
     assert wrap_cjk("社会消费品零售总额年均增长10%左右", 14) == ["社会消费品零售总额", "年均增长10%左右"]
     assert wrap_cjk("2024年旅游总收入突破55亿元", 8) == ["2024年旅游总", "收入突破55亿元"]

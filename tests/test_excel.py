@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from analysis import paths
-from analysis.errors import InputError
-from analysis.ingest import DATA_SHEET, EXAMPLE_SHEET, ingest
-from analysis.storage import formula_safe
+from analysis.core import paths
+from analysis.core.errors import InputError
+from analysis.inputs.ingest import DATA_SHEET, EXAMPLE_SHEET, ingest
+from analysis.core.storage import formula_safe
 from conftest import HEADER, synthetic_row, tree_digest, write_release
 
 TEMPLATE = paths.ROOT / "data" / "templates" / "raw_release_template.xlsx"
@@ -218,7 +218,7 @@ def test_formula_safe_text():
 
 
 def test_assessment_xlsx_is_written_beside_the_csv_and_safe(tmp_path):
-    from analysis.assess import run_assessment
+    from analysis.model.assess import run_assessment
 
     rows = [synthetic_row(year=str(y), value=str(round(400 * 1.05 ** (y - 2015), 1)), published=f"{y + 1}-01-20",
                           source_url=f"https://example.org/{y}", source_title=f"=HYPERLINK(\"http://x\",\"{y}\")",
@@ -246,7 +246,7 @@ def test_assessment_xlsx_is_written_beside_the_csv_and_safe(tmp_path):
 
 
 def test_assessment_xlsx_writer_neutralises_formulas(tmp_path):
-    from analysis.excel import write_assessment_xlsx
+    from analysis.core.excel import write_assessment_xlsx
 
     table = pd.DataFrame([{"target": "=1+1", "name_zh": "+cmd", "verdict_zh": "已完成", "verdict_en": "achieved",
                            "p_met": 0.7, "basis": "-2+3", "as_of": datetime(2024, 1, 1).date().isoformat()}])

@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import forecast as F
-from analysis.forecast import ForecastSettings, InsufficientData, SeriesData, forecast_series
+from analysis.model import forecast as F
+from analysis.model.forecast import ForecastSettings, InsufficientData, SeriesData, forecast_series
 
 S = ForecastSettings(n_paths=5000)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from analysis.forms import HELP_SHEET, MILESTONE_COLUMNS, MILESTONE_SHEET, TARGET_COLUMNS, TARGET_SHEET, WIDTHS, write_forms
-from analysis.quarters import Quarter
+from analysis.inputs.forms import HELP_SHEET, MILESTONE_COLUMNS, MILESTONE_SHEET, TARGET_COLUMNS, TARGET_SHEET, WIDTHS, write_forms
+from analysis.core.quarters import Quarter
 
 Q = Quarter(2025, 4)
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from analysis.guards import interrupts_held, run_lock
+from analysis.run.guards import interrupts_held, run_lock
 
 HOLD = ("import fcntl, os, sys, time\n"
         "fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX)\n"

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis import paths, storage
-from analysis.clean import run_clean
-from analysis.errors import InputError
+from analysis.core import paths, storage
+from analysis.inputs.clean import run_clean
+from analysis.core.errors import InputError
 from conftest import HEADER, synthetic_row, tree_digest, write_release, write_release_workbook
 
 HOSTILE_DIR = Path(__file__).parent / "synthetic_hostile"

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis import paths
-from analysis.config import load_config
-from analysis.errors import InputError
-from analysis.quarters import Quarter
+from analysis.core import paths
+from analysis.core.config import load_config
+from analysis.core.errors import InputError
+from analysis.core.quarters import Quarter
 from conftest import HEADER, SYNTHETIC_DIR, synthetic_row, tree_digest, write_release_workbook
 from hostile_helpers import TARGET_SHEET, assert_return_refused, csv_bytes, read_release, return_with
 
@@ -128,7 +128,7 @@ def test_full_width_digits_are_still_digits(tmp_path, run_cli):
 def test_a_footnote_mark_in_a_workbook_value_cell_is_refused(tmp_path):
     from openpyxl import Workbook
 
-    from analysis.clean import run_clean
+    from analysis.inputs.clean import run_clean
 
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -268,7 +268,7 @@ def test_a_hostile_return_is_refused_by_sheet_cell_value_and_fix(case, tmp_path,
 
 
 def test_an_untouched_good_return_is_still_read(tmp_path, cfg):
-    from analysis.returns import read_returns
+    from analysis.inputs.returns import read_returns
 
     folder = _return_with(tmp_path, lambda wb: None)
     table = read_returns(folder, cfg, Quarter(2025, 4))
@@ -277,7 +277,7 @@ def test_an_untouched_good_return_is_still_read(tmp_path, cfg):
 
 def test_a_value_cell_formatted_as_a_date_is_named_as_a_date(tmp_path):
     """521 in a cell Excel formats as a date shows 1901-06-04; the message used to speak of a unit "-06-04"."""
-    from analysis.clean import run_clean
+    from analysis.inputs.clean import run_clean
 
     raw = tmp_path / "raw"
     write_release_workbook(raw, "synthetic_value_date.xlsx", R(), lambda ws: ws.__setitem__("E2", datetime(1901, 6, 4)))

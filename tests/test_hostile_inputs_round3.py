@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis import paths
-from analysis.config import load_config
-from analysis.errors import InputError
-from analysis.quarters import Quarter
+from analysis.core import paths
+from analysis.core.config import load_config
+from analysis.core.errors import InputError
+from analysis.core.quarters import Quarter
 from conftest import HEADER, SYNTHETIC_DIR, synthetic_row, tree_digest
 from hostile_helpers import TARGET_SHEET, assert_return_refused, csv_bytes, read_release, return_with
 
@@ -166,7 +166,7 @@ def test_a_symbolic_link_that_points_to_itself_is_refused_not_a_traceback(tmp_pa
 
 def test_too_many_workbook_rows_are_refused_before_the_workbook_is_loaded(tmp_path, monkeypatch):
     """100,000 rows took two minutes and a gigabyte to load before the limit was checked: now counted on the XML."""
-    from analysis.clean import run_clean
+    from analysis.inputs.clean import run_clean
 
     folder = tmp_path / "config"
     shutil.copytree(paths.CONFIG_DIR, folder)
@@ -194,7 +194,7 @@ def test_empty_formatted_rows_do_not_count_towards_the_row_limit():
     """Only rows holding a value count: a sheet whose cells were given a fill far below the figures is still read."""
     from openpyxl.styles import PatternFill
 
-    from analysis.rawxlsx import check_workbook_parts
+    from analysis.inputs.rawxlsx import check_workbook_parts
 
     def formatted(wb, ws) -> None:
         for r in range(3, 40):
@@ -204,7 +204,7 @@ def test_empty_formatted_rows_do_not_count_towards_the_row_limit():
 
 def test_rows_are_counted_right_where_a_tag_is_cut_between_chunks():
     """The sheet XML streams in 1 MiB chunks: rows of odd lengths put row ends and value tags across every cut."""
-    from analysis.rawxlsx import _rows_holding_values
+    from analysis.inputs.rawxlsx import _rows_holding_values
 
     rows = []
     for i in range(4000):
@@ -234,8 +234,8 @@ def test_a_unit_with_a_space_or_in_brackets_is_the_same_unit(unit, tmp_path, run
 
 def test_validation_checks_such_a_unit_as_the_registry_spells_it(tmp_path):
     """The clean step accepts "(亿元)"; the validation check of units must not refuse it as an unknown unit."""
-    from analysis.clean import run_clean
-    from analysis.validate import prepare_tables
+    from analysis.inputs.clean import run_clean
+    from analysis.checks.validate import prepare_tables
 
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -396,14 +396,14 @@ def _swap_evidence_and_comment(wb) -> None:
 @pytest.mark.parametrize("edit", [lambda wb: wb.create_sheet("Sheet1"), _swap_evidence_and_comment],
                          ids=["an empty sheet added", "two input columns swapped"])
 def test_a_return_changed_only_in_ways_that_lose_nothing_is_still_read(edit, tmp_path, cfg):
-    from analysis.returns import read_returns
+    from analysis.inputs.returns import read_returns
 
     table = read_returns(_return_with(tmp_path, edit), cfg, Quarter(2025, 4))
     assert table.loc[table["target"] == "tech_service_firms", "value"].tolist() == [38.0]
 
 
 def test_a_return_of_minus_zero_is_zero(tmp_path, cfg):
-    from analysis.returns import read_returns
+    from analysis.inputs.returns import read_returns
 
     folder = _return_with(tmp_path, lambda wb: wb[TARGET_SHEET].__setitem__("K2", "-0"))
     table = read_returns(folder, cfg, Quarter(2025, 4))

@@ -118,7 +118,7 @@ def test_broken_xlsx_is_reported(tmp_path, run_cli):
 def test_free_text_is_kept_as_typed_while_names_and_units_are_normalised(tmp_path, cfg):
     """A synthetic title with full-width brackets and a ~ keeps them (NFKC would rewrite both); the full-width
     unit and region still match after normalisation."""
-    from analysis.ingest import ingest
+    from analysis.inputs.ingest import ingest
     from conftest import synthetic_row, write_release
 
     title = "SYNTHETIC 海门区统计公报（修订版）~第2版"

@@ -6,7 +6,7 @@ import papermill as pm
 import pandas as pd
 import pytest
 
-from analysis import paths
+from analysis.core import paths
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 
@@ -52,7 +52,7 @@ def test_notebooks_run_by_hand_write_to_scratch_only(tmp_path, monkeypatch):
     root = tmp_path / "synthetic_project"
     shutil.copytree(paths.CONFIG_DIR, root / "config")
     shutil.copytree(paths.RAW_DIR, root / "data" / "raw")
-    monkeypatch.setenv("HAIMEN_MONITOR_ROOT", str(root))          # the kernel's analysis.paths points there
+    monkeypatch.setenv("HAIMEN_MONITOR_ROOT", str(root))          # the kernel's analysis.core.paths points there
     pm.execute_notebook(str(paths.NOTEBOOKS_DIR / "01_clean.ipynb"), str(tmp_path / "01_clean.ipynb"),
                         parameters={"as_of": "2025Q2"}, cwd=str(tmp_path), progress_bar=False)
     assert (root / "data" / "scratch" / "clean" / "annual.parquet").exists()

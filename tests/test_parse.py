@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from analysis.parse import CellError, parse_date, parse_growth, parse_number_text, parse_period
+from analysis.core.parse import CellError, parse_date, parse_growth, parse_number_text, parse_period
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -14,10 +14,10 @@ import pytest
 from pypdf import PdfReader
 
 import analysis
-from analysis import paths
-from analysis.errors import InputError
-from analysis.pipeline import run_quarter
-from analysis.replay import replay
+from analysis.core import paths
+from analysis.core.errors import InputError
+from analysis.run.pipeline import run_quarter
+from analysis.run.replay import replay
 from conftest import SYNTHETIC_DIR, make_project, tree_digest
 
 HEADLINE_NAMES = {"zh": ("社会消费品零售", "规模以上服务业重点行业营业收入", "接待游客"),
@@ -54,7 +54,7 @@ def test_the_quarter_folder_has_every_output(quarter):
 def test_steps_that_run_side_by_side_print_whole_lines_with_their_own_numbers():
     """Two steps that end at the same moment: the second line waits until the first is printed (a progress
     callback that waits for a second caller never sees one), and each step gets its own number."""
-    from analysis.pipeline import Steps
+    from analysis.run.pipeline import Steps
 
     both_inside = threading.Barrier(2, timeout=1.0)
     lines, overlaps = [], []
@@ -85,8 +85,8 @@ def report_data(folder: Path) -> dict[str, bytes]:
 
 
 def test_a_pool_of_one_kernel_runs_the_notebooks_one_at_a_time_with_the_same_outputs(quarter, tmp_path):
-    from analysis.kernels import KernelPool
-    from analysis.pipeline import KERNEL_ARGS
+    from analysis.run.kernels import KernelPool
+    from analysis.run.pipeline import KERNEL_ARGS
 
     folder, *_ = quarter
     with KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS, lanes={}) as pool:         # a replay worker's pool
@@ -159,9 +159,9 @@ def test_a_broken_raw_file_fails_clearly_and_keeps_the_last_reports(quarter, tmp
 
 def test_a_stopped_replay_lets_its_workers_go_at_once(tmp_path):
     """A replay cut short (Ctrl-C) marks its work folder: a worker waiting for the previous quarter stops waiting,
-    and a quarter handed to a worker before the stop does not run (a worker the warm service keeps would
-    otherwise wait for ever, or run quarters nobody collects)."""
-    from analysis.replay import STOPPED, _replay_one, _wait_for
+    and a quarter handed to a worker before the stop does not run (the worker would otherwise wait for ever,
+    or run quarters nobody collects)."""
+    from analysis.run.replay import STOPPED, _replay_one, _wait_for
 
     work = tmp_path / "work"
     (work / "done").mkdir(parents=True)
@@ -176,29 +176,6 @@ def test_a_stopped_replay_lets_its_workers_go_at_once(tmp_path):
     shutil.rmtree(work)
     with pytest.raises(RuntimeError, match="stopped"):
         _wait_for(work / "done" / "2025Q2", work)
-
-
-def test_the_replay_helper_runs_the_task_it_is_given_and_ends_at_the_stop_marker(tmp_path):
-    """The helper queued after the quarters draws the evolution's second language beside the parent: it runs
-    what it is handed (written whole, then renamed), and a stopped replay ends its wait."""
-    import operator
-    from concurrent.futures import ThreadPoolExecutor
-
-    from analysis.replay import STOPPED, TASK, _give, _helper
-
-    work = tmp_path / "work"
-    work.mkdir()
-    with ThreadPoolExecutor(1) as pool:
-        waiting = pool.submit(_helper, str(work))
-        time.sleep(0.3)
-        assert not waiting.done()                       # nothing given yet
-        _give(work, operator.add, (2, 3))
-        assert waiting.result(timeout=60) == 5
-    assert sorted(p.name for p in work.iterdir()) == [TASK]     # no half-written part left
-    (work / TASK).unlink()
-    (work / STOPPED).touch()
-    with pytest.raises(RuntimeError, match="stopped"):
-        _helper(str(work))
 
 
 def started_replay(tmp_path) -> tuple[subprocess.Popen, Path, dict]:
@@ -329,9 +306,9 @@ def test_verdicts_end_to_end_on_a_synthetic_raw_folder(tmp_path):
 # ------------------------------------------- issue 10: versions, staging, failures --
 from datetime import datetime  # noqa: E402
 
-from analysis import storage  # noqa: E402
-from analysis.pipeline import next_version  # noqa: E402
-from analysis.validate import ValidationFailed  # noqa: E402
+from analysis.core import storage  # noqa: E402
+from analysis.run.pipeline import next_version  # noqa: E402
+from analysis.checks.validate import ValidationFailed  # noqa: E402
 
 
 def _publish(reports: Path, label: str, text: str, when: datetime) -> Path:
@@ -460,7 +437,7 @@ def test_a_quarter_where_every_target_is_settled_or_unmodelled_still_runs(tmp_pa
     settled, the others have no model); the run must still publish, and assessment.csv keep every column."""
     import pandas as pd
 
-    from analysis.assess import OPTIONAL_COLUMNS
+    from analysis.model.assess import OPTIONAL_COLUMNS
     raw = tmp_path / "raw"
     shutil.copytree(paths.RAW_DIR, raw)
     shutil.copy(Path(__file__).parent / "synthetic_settled" / "synthetic_settled_retail_2024.csv", raw)

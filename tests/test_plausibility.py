@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.clean import run_clean
-from analysis.errors import InputError
-from analysis.validate import ValidationFailed, raise_on_errors, validate
+from analysis.inputs.clean import run_clean
+from analysis.core.errors import InputError
+from analysis.checks.validate import ValidationFailed, raise_on_errors, validate
 from conftest import HEADER, synthetic_row
 
 AS_OF = "2025Q2"
@@ -46,7 +46,7 @@ def retail_series(**replace: dict[str, str]) -> list[dict[str, str]]:
 
 def run(tmp_path: Path, name: str, rows: list[dict[str, str]], confirmed_header: str = "confirmed"):
     """Clean and validate (no Data Docs); return (report json, problems or [])."""
-    from analysis.config import load_config
+    from analysis.core.config import load_config
 
     write_synthetic(tmp_path / "raw", name, rows, confirmed_header)
     result = run_clean(AS_OF, raw_dir=tmp_path / "raw", out_dir=tmp_path / "clean")
@@ -168,7 +168,7 @@ def test_a_tenfold_year_to_date_slip_is_blamed_on_itself_not_on_the_next_figure(
 
 
 def test_the_briefing_quotes_the_confirmation(tmp_path):
-    from analysis.briefing_notes import data_notes
+    from analysis.report.briefing_notes import data_notes
 
     reason = "SYNTHETIC: 口径调整 *see* bulletin"
     results, _ = run(tmp_path, "synthetic_typo_confirmed_note.csv",
@@ -182,7 +182,7 @@ def test_the_briefing_quotes_the_confirmation(tmp_path):
 
 
 def test_data_docs_name_the_typo_by_file_and_row_and_mark_its_suite_failed(tmp_path):
-    from analysis.config import load_config
+    from analysis.core.config import load_config
 
     write_synthetic(tmp_path / "raw", "synthetic_typo_docs.csv", retail_series(**{"2023": {"value": "5480"}}))
     result = run_clean(AS_OF, raw_dir=tmp_path / "raw", out_dir=tmp_path / "clean")
@@ -216,7 +216,7 @@ def test_two_figures_that_disagree_and_tie_on_every_rule_stop_the_run(tmp_path):
     assert problems == []                                            # the series alone passes
     write_release(tmp_path / "tie" / "raw", "synthetic_b_retail_other.csv", [twin])
     result = run_clean(AS_OF, raw_dir=tmp_path / "tie" / "raw", out_dir=tmp_path / "tie" / "clean2")
-    from analysis.config import load_config
+    from analysis.core.config import load_config
     results = validate(result, load_config()).to_json()
     with pytest.raises(ValidationFailed) as caught:
         raise_on_errors(results, "reports/2025Q2/validation/validation.pdf")

@@ -1,7 +1,7 @@
 """The Markdown escaping boundary: text from data prints as written in notebooks and PDFs."""
 import pandas as pd
 
-from analysis.present import RawMarkup, md_escape, md_table
+from analysis.core.present import RawMarkup, md_escape, md_table
 
 
 def test_data_text_is_escaped_but_product_markup_and_numbers_pass():

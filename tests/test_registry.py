@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from analysis import paths
+from analysis.core import paths
 
 
 def plan_clauses() -> dict[str, str]:
@@ -47,7 +47,7 @@ def test_registry_covers_about_forty_targets_and_three_headlines(cfg):
     assert (visits.value, visits.comparison, visits.unit) == (640, ">", "万人次")
 
 
-@pytest.mark.parametrize("target_id", [t for t in __import__("analysis.config", fromlist=["x"]).load_config().targets],
+@pytest.mark.parametrize("target_id", [t for t in __import__("analysis.core.config", fromlist=["x"]).load_config().targets],
                          ids=lambda t: t.id)
 def test_target_wording_and_value_are_in_its_clauses(target_id):
     t = target_id

@@ -1,8 +1,8 @@
 """Responsible units (issue 13): every target and milestone has the lead and partner units the plan names."""
 import re
 
-from analysis import paths
-from analysis.responsible import lead_units, responsibilities
+from analysis.core import paths
+from analysis.inputs.responsible import lead_units, responsibilities
 
 PLAN = paths.PLAN_TEXT.read_text(encoding="utf-8")
 

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis.clean import run_clean
-from analysis.departments import apply_returns, chase_list, unit_status
-from analysis.errors import InputError
-from analysis.forms import HELP_SHEET, MILESTONE_SHEET, TARGET_SHEET, write_forms
-from analysis.quarters import Quarter
-from analysis.returns import read_returns
+from analysis.inputs.clean import run_clean
+from analysis.model.departments import apply_returns, chase_list, unit_status
+from analysis.core.errors import InputError
+from analysis.inputs.forms import HELP_SHEET, MILESTONE_SHEET, TARGET_SHEET, write_forms
+from analysis.core.quarters import Quarter
+from analysis.inputs.returns import read_returns
 from conftest import tree_digest
 
 SYN = Path(__file__).parent / "synthetic_returns"
@@ -34,7 +34,7 @@ def forms(tmp_path_factory, cfg):
 
 
 def test_forms_command_writes_one_workbook_per_lead_unit(run_cli, tmp_path, monkeypatch):
-    from analysis import paths
+    from analysis.core import paths
     monkeypatch.setattr(paths, "REPORTS_DIR", tmp_path / "reports")
     monkeypatch.setattr(paths, "RETURNS_DIR", tmp_path / "returns")          # none yet: the first round
     code, out, err = run_cli("forms", "--as-of", "2025Q4")
@@ -117,7 +117,7 @@ def clean_2025q4(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def assessed(clean_2025q4, cfg):
-    from analysis.assess import assess
+    from analysis.model.assess import assess
     plain = assess(clean_2025q4, cfg).table
     returns = read_returns(SYN / "good", cfg, Q)
     return plain, assess(clean_2025q4, cfg, returns).table, returns
@@ -142,7 +142,7 @@ def test_a_filled_return_turns_no_public_data_into_a_verdict_marked_department(a
 
 
 def test_a_return_never_overrides_a_published_statistic(clean_2025q4, cfg):
-    from analysis.assess import assess
+    from analysis.model.assess import assess
     plain = assess(clean_2025q4, cfg).table.set_index("target")
     published = plain[~plain["verdict_key"].isin(["no_public_data", "insufficient_data"])].index
     tid = published[0]
@@ -168,7 +168,7 @@ def test_no_returns_leave_the_assessment_exactly_as_it_was(assessed, cfg):
 
 
 def test_annex_and_briefing_line_name_the_units_to_chase_in_both_languages(assessed, cfg, tmp_path):
-    from analysis.annex import chase_line, chase_note, sections, write_annex
+    from analysis.report.annex import chase_line, chase_note, sections, write_annex
     _, table, returns = assessed
     zh, en = chase_line(returns, cfg, Q, "zh"), chase_line(returns, cfg, Q, "en")
     assert "区金融监管局（未报送）" in zh and "区文广旅局（未填完）" in zh and "区科技局" not in zh
@@ -181,7 +181,7 @@ def test_annex_and_briefing_line_name_the_units_to_chase_in_both_languages(asses
 
 
 def test_a_folder_holding_only_the_forms_is_not_a_published_version(tmp_path):
-    from analysis import storage
+    from analysis.core import storage
     (tmp_path / "2025Q4" / "forms").mkdir(parents=True)
     assert storage.current_version(tmp_path / "2025Q4") is None
     (tmp_path / "2025Q4" / "briefing.zh.pdf").write_bytes(b"%PDF")
@@ -189,7 +189,7 @@ def test_a_folder_holding_only_the_forms_is_not_a_published_version(tmp_path):
 
 
 def test_last_verdicts_come_from_the_latest_published_assessment_up_to_the_quarter(tmp_path):
-    from analysis.forms import last_verdicts
+    from analysis.inputs.forms import last_verdicts
     for label, verdict in (("2025Q3", "无公开数据"), ("2025Q4", "已完成（部门报送）"), ("2026Q1", "later")):
         (tmp_path / label).mkdir()
         pd.DataFrame({"target": ["tech_core_zone"], "verdict_zh": [verdict]}).to_csv(
@@ -234,7 +234,7 @@ def test_one_return_never_settles_a_target_every_quarter_must_reach(assessed, cf
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     """run_assessment (the forecast notebook's step) with the synthetic returns: assessment.csv, figures.csv, returns.csv."""
-    from analysis.assess import run_assessment
+    from analysis.model.assess import run_assessment
     out, clean = tmp_path_factory.mktemp("report"), tmp_path_factory.mktemp("clean_ra")
     run_assessment("2025Q4", out, clean_dir=clean, returns_dir=SYN / "good")
     read = {n: pd.read_csv(out / f"{n}.csv", encoding="utf-8-sig") for n in ("assessment", "figures", "returns")}
@@ -259,9 +259,9 @@ def test_every_return_read_is_a_row_of_figures_csv_with_an_r_id_file_sheet_row_u
 
 
 def test_a_verdict_resting_on_a_return_cites_its_r_id_in_assessment_briefing_and_annex(written, cfg):
-    from analysis.annex import sections
-    from analysis.briefing import evidence_text, has_figures, status_table
-    from analysis.figures import cited_ids
+    from analysis.report.annex import sections
+    from analysis.report.briefing import evidence_text, has_figures, status_table
+    from analysis.inputs.figures import cited_ids
     table, figures, returns = written
     on_return = table[table["return_obs_id"].notna()].set_index("target")
     assert len(on_return) == len(returns) == 10     # every synthetic return judges a target nothing published could

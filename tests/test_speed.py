@@ -7,13 +7,14 @@ from pathlib import Path
 import papermill as pm
 import pytest
 
-from analysis import cache, paths
-from analysis.assess import assess
-from analysis.clean import clean
-from analysis.ingest import ingest
-from analysis.kernels import ENGINE, KernelPool
-from analysis.replay import replay
-from analysis.quarters import Quarter
+from analysis.core import cache, paths
+from analysis.report import chart_cache
+from analysis.model.assess import assess
+from analysis.inputs.clean import clean
+from analysis.inputs.ingest import ingest
+from analysis.run.kernels import ENGINE, KernelPool
+from analysis.run.replay import replay
+from analysis.core.quarters import Quarter
 from conftest import synthetic_row, write_release
 
 # 2024Q1 and 2024Q2 see the same raw rows (nothing in data/raw was published between their cut-offs)
@@ -46,7 +47,7 @@ def test_a_change_to_a_visible_input_or_the_config_makes_a_new_key(cfg, tmp_path
     cutoff = int(cfg.settings["reporting_cutoff_days_after_quarter_end"])
 
     def key(raw_dir: Path, config_dir: Path = paths.CONFIG_DIR) -> str:
-        from analysis.clean import mark_visibility
+        from analysis.inputs.clean import mark_visibility
         obs, hashes = ingest(raw_dir, cfg)
         return cache.visible_key(mark_visibility(obs, quarter, cutoff), hashes, False, config_dir)
 
@@ -186,7 +187,7 @@ def test_a_kernel_reused_by_another_notebook_runs_it_as_a_fresh_one_does(tmp_pat
 
 
 def test_the_pipeline_notebooks_share_kernels_by_lane():
-    from analysis.kernels import lane
+    from analysis.run.kernels import lane
 
     assert lane("01_clean.ipynb") == lane("03_forecast.ipynb") == lane("04_briefing.ipynb")
     assert lane("02_validate.ipynb") != lane("01_clean.ipynb")     # runs beside 03, imports Great Expectations
@@ -213,7 +214,7 @@ def test_a_warm_up_that_never_finishes_does_not_hold_the_run(tmp_path, monkeypat
     from concurrent.futures import Future
     from types import SimpleNamespace
 
-    from analysis import kernels
+    from analysis.run import kernels
 
     monkeypatch.setattr(kernels, "WARM_TIMEOUT", 0.2)
     pool = KernelPool(tmp_path)
@@ -233,9 +234,9 @@ def synthetic_bars(values: list[float], title: str = "synthetic"):
     """A small synthetic chart; calls counts how often it was really drawn."""
     import matplotlib.pyplot as plt
 
-    from analysis.style import house_style
+    from analysis.report.style import house_style
 
-    house_style()               # as every chart of the suite does first (the contract of cache.figure_png)
+    house_style()               # as every chart of the suite does first (the contract of chart_cache.figure_png)
     synthetic_bars.calls += 1
     fig, ax = plt.subplots(figsize=(2, 1.5), dpi=80)
     ax.bar(range(len(values)), values)
@@ -249,13 +250,13 @@ synthetic_bars.calls = 0
 def test_a_chart_is_drawn_once_per_set_of_inputs_and_reused_byte_for_byte(tmp_path):
     store = tmp_path / "cache"
     synthetic_bars.calls = 0
-    fresh = cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0])                # no cache: drawn
-    first = cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0], cache_dir=store)
-    again = cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0], cache_dir=store)
+    fresh = chart_cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0])                # no cache: drawn
+    first = chart_cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0], cache_dir=store)
+    again = chart_cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0], cache_dir=store)
     assert synthetic_bars.calls == 2                        # the third call read the picture, it did not draw
-    assert fresh == first == again and fresh.startswith(cache.PNG_SIGNATURE)
-    other = cache.figure_png(synthetic_bars, [1.0, 2.0, 3.5], cache_dir=store)
-    titled = cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0], title="other title", cache_dir=store)
+    assert fresh == first == again and fresh.startswith(chart_cache.PNG_SIGNATURE)
+    other = chart_cache.figure_png(synthetic_bars, [1.0, 2.0, 3.5], cache_dir=store)
+    titled = chart_cache.figure_png(synthetic_bars, [1.0, 2.0, 3.0], title="other title", cache_dir=store)
     assert synthetic_bars.calls == 4 and len({fresh, other, titled}) == 3
     assert len(list((store / "figures").glob("*.png"))) == 3
 
@@ -266,8 +267,8 @@ def test_the_first_chart_of_a_kernel_and_the_later_ones_share_a_key(tmp_path):
     synthetic_bars.calls = 0
     with matplotlib.rc_context():
         matplotlib.rcdefaults()             # a kernel before its first chart: no house style yet
-        cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=tmp_path)    # draws, and sets the house style
-        cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=tmp_path)    # the same picture: read back
+        chart_cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=tmp_path)    # draws, and sets the house style
+        chart_cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=tmp_path)    # the same picture: read back
     assert synthetic_bars.calls == 1
 
 
@@ -276,16 +277,16 @@ def test_a_changed_drawing_environment_or_a_damaged_entry_draws_again(tmp_path, 
 
     store = tmp_path / "cache"
     synthetic_bars.calls = 0
-    cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
+    chart_cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
     with matplotlib.rc_context({"axes.facecolor": "#eeeeee"}):      # a different house style: other pixels
-        cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
+        chart_cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
     assert synthetic_bars.calls == 2
     for entry in (store / "figures").glob("*.png"):
         entry.write_bytes(b"not a picture")
-    png = cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
-    assert synthetic_bars.calls == 3 and png.startswith(cache.PNG_SIGNATURE)
+    png = chart_cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
+    assert synthetic_bars.calls == 3 and png.startswith(chart_cache.PNG_SIGNATURE)
     monkeypatch.setattr(cache, "code_version", lambda: "synthetic other code")
-    cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
+    chart_cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
     assert synthetic_bars.calls == 4
 
 
@@ -299,8 +300,8 @@ def test_an_argument_that_cannot_be_serialised_is_drawn_every_time(tmp_path):
             raise TypeError("synthetic: cannot be pickled")
 
     title = SyntheticTitle()
-    a = cache.figure_png(synthetic_bars, [1.0], title=title, cache_dir=tmp_path)
-    b = cache.figure_png(synthetic_bars, [1.0], title=title, cache_dir=tmp_path)
+    a = chart_cache.figure_png(synthetic_bars, [1.0], title=title, cache_dir=tmp_path)
+    b = chart_cache.figure_png(synthetic_bars, [1.0], title=title, cache_dir=tmp_path)
     assert synthetic_bars.calls == 2 and a == b
     assert not (tmp_path / "figures").exists()
 
@@ -313,11 +314,11 @@ def test_a_figure_key_reads_tables_by_content():
     frame = pd.DataFrame({"year": [2022, 2023], "value": [1.5, 2.5], "status": ["final", "estimate"]}).set_index("year")
     round_trip = pickle.loads(pickle.dumps(frame))        # as read back from the clean/forecast cache
     rebuilt = pd.concat([frame.iloc[:1], frame.iloc[1:]])  # the same content, built another way
-    key = cache.figure_key(synthetic_bars, (frame,), {})
-    assert key == cache.figure_key(synthetic_bars, (round_trip,), {}) == cache.figure_key(synthetic_bars, (rebuilt,), {})
+    key = chart_cache.figure_key(synthetic_bars, (frame,), {})
+    assert key == chart_cache.figure_key(synthetic_bars, (round_trip,), {}) == chart_cache.figure_key(synthetic_bars, (rebuilt,), {})
     changed = frame.assign(value=[1.5, 2.6])
     as_text = frame.assign(status=["final", 1])
     as_number = frame.assign(status=["final", "1"])
-    keys = {key, cache.figure_key(synthetic_bars, (changed,), {}), cache.figure_key(synthetic_bars, (as_text,), {}),
-            cache.figure_key(synthetic_bars, (as_number,), {})}
+    keys = {key, chart_cache.figure_key(synthetic_bars, (changed,), {}), chart_cache.figure_key(synthetic_bars, (as_text,), {}),
+            chart_cache.figure_key(synthetic_bars, (as_number,), {})}
     assert len(keys) == 4                                   # 1 and "1" are different inputs

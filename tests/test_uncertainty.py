@@ -4,9 +4,9 @@ import warnings
 import numpy as np
 import pytest
 
-from analysis import forecast as F
-from analysis.forecast import ForecastSettings, SeriesData, forecast_series, nowcast_with_ytd
-from analysis.uncertainty import VolatilityPrior, change_ages, measurement_sd, ytd_error_sd
+from analysis.model import forecast as F
+from analysis.model.forecast import ForecastSettings, SeriesData, forecast_series, nowcast_with_ytd
+from analysis.model.uncertainty import VolatilityPrior, change_ages, measurement_sd, ytd_error_sd
 
 S = ForecastSettings(n_paths=4000)
 
@@ -179,7 +179,7 @@ def configured() -> ForecastSettings:
     if CONFIGURED is None:
         from dataclasses import replace
 
-        from analysis.config import load_config
+        from analysis.core.config import load_config
         CONFIGURED = replace(ForecastSettings.from_config(load_config().settings), n_paths=4000)
     return CONFIGURED
 

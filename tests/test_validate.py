@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from analysis import paths
-from analysis.clean import CleanResult, run_clean
-from analysis.pipeline import validate_quarter
-from analysis.validate import ValidationFailed, define_checks, offline_violations, prepare_tables, run_checks
+from analysis.core import paths
+from analysis.inputs.clean import CleanResult, run_clean
+from analysis.run.pipeline import validate_quarter
+from analysis.checks.validate import ValidationFailed, define_checks, offline_violations, prepare_tables, run_checks
 from conftest import synthetic_row, write_release
 
 AS_OF = "2025Q1"
@@ -40,7 +40,7 @@ def base(tmp_path_factory, cfg) -> CleanResult:
 
 
 def checks_by_id(cfg, result):
-    from analysis.quarters import Quarter
+    from analysis.core.quarters import Quarter
     q = Quarter.parse(AS_OF)
     cutoff = q.cutoff(int(cfg.settings["reporting_cutoff_days_after_quarter_end"]))
     return {c.id: c for c in define_checks(cfg, pd.Timestamp(q.end), pd.Timestamp(cutoff), q.year)}

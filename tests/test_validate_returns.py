@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.quarters import Quarter
-from analysis.returns import read_returns
-from analysis.validate import ValidationReport, run_checks, with_where
-from analysis.validate_returns import TABLE, define_return_checks, returns_table, section
+from analysis.core.quarters import Quarter
+from analysis.inputs.returns import read_returns
+from analysis.checks.validate import ValidationReport, run_checks, with_where
+from analysis.checks.validate_returns import TABLE, define_return_checks, returns_table, section
 
 SYN = Path(__file__).parent / "synthetic_returns" / "good"
 Q = Quarter(2025, 4)

@@ -1,7 +1,7 @@
 """End-to-end verdict scenarios: synthetic releases through the real clean step and assessment.
 
 Each scenario writes made-up raw release rows (synthetic, under pytest's
-tmp_path), runs analysis.clean.run_clean and analysis.assess.run_assessment
+tmp_path), runs analysis.inputs.clean.run_clean and analysis.model.assess.run_assessment
 for one or more as_of quarters against the real target registry
 (config/targets.yaml), and checks the verdict a statistics bureau would sign,
 the figure it rests on (value, period, status) and what the basis says. The
@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.assess import run_assessment
-from analysis.clean import run_clean
+from analysis.model.assess import run_assessment
+from analysis.inputs.clean import run_clean
 from conftest import synthetic_row, write_release
 
 RETAIL = "社会消费品零售总额"
@@ -524,8 +524,8 @@ def test_an_evaluation_quarter_through_the_pipeline(tmp_path):
     The briefings name these verdicts; figures.csv resolves every id the assessment cites."""
     import shutil
 
-    from analysis.figures import cited_ids
-    from analysis.pipeline import run_quarter
+    from analysis.inputs.figures import cited_ids
+    from analysis.run.pipeline import run_quarter
 
     raw = tmp_path / "raw"
     shutil.copytree(SCENARIO_DIR, raw)

@@ -17,9 +17,9 @@ from docx import Document
 from docx.oxml.ns import qn
 from PIL import Image
 
-from analysis import paths
-from analysis.escape import md_text
-from analysis.render_word import REFERENCE_DOCX, render_docx
+from analysis.core import paths
+from analysis.core.escape import md_text
+from analysis.report.render_word import REFERENCE_DOCX, render_docx
 
 HOSTILE = 'SYNTHETIC <w:t>&"x"</w:t> @海门发布 `{=typst}` $1$'
 
@@ -112,7 +112,7 @@ def test_rendering_never_changes_the_process_working_directory(tmp_path, monkeyp
     leave that thread in a temporary folder deleted a moment later (seen: FileNotFoundError from os.getcwd)."""
     import os
 
-    from analysis.render import render_notebook
+    from analysis.report.render import render_notebook
 
     moves = []
     monkeypatch.setattr(os, "chdir", lambda path: moves.append(path))

@@ -12,12 +12,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from . import paths, storage
-from .errors import OPTION_NOTE, InputError, Problem
-
-# The warm service (service.py) sets this to its long-lived KernelPool, which `run` and `validate` then use;
-# None (a command run in its own process): each run starts its own kernels
-KERNEL_POOL = None
+from analysis.core import paths, storage
+from analysis.core.errors import OPTION_NOTE, InputError, Problem
 
 
 def _summarise_clean(result, out_dir: Path) -> str:
@@ -38,7 +34,7 @@ def _summarise_clean(result, out_dir: Path) -> str:
 
 
 def cmd_clean(args: argparse.Namespace) -> None:
-    from .clean import run_clean
+    from analysis.inputs.clean import run_clean
 
     start = time.perf_counter()
     out_dir = Path(args.out) if args.out else paths.CLEAN_DIR
@@ -51,10 +47,10 @@ def cmd_clean(args: argparse.Namespace) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> None:
-    from .pipeline import validate_quarter
+    from analysis.run.pipeline import validate_quarter
 
     start = time.perf_counter()
-    results = validate_quarter(args.as_of, engine=args.engine, pool=KERNEL_POOL)
+    results = validate_quarter(args.as_of, engine=args.engine)
     s = results["summary"]
     folder = paths.relative(Path(results["report_dir"]))
     print(f"Validation for as_of {results['as_of']}: {s['checks']} checks, {s['passed']} passed, "
@@ -87,13 +83,12 @@ def parse_langs(text: str) -> tuple[str, ...]:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from .pipeline import run_quarter
+    from analysis.run.pipeline import run_quarter
 
     start = time.perf_counter()
     langs = parse_langs(args.lang)
     print(f"Quarterly pipeline ({'latest quarter with data' if not args.as_of else args.as_of}):")
-    folder = run_quarter(args.as_of, langs=langs, engine=args.engine, cache_dir=None if args.no_cache else paths.CACHE_DIR,
-                         pool=KERNEL_POOL)
+    folder = run_quarter(args.as_of, langs=langs, engine=args.engine, cache_dir=None if args.no_cache else paths.CACHE_DIR)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     version = manifest.get("version") or {}
     replaced = version.get("replaces")
@@ -114,15 +109,15 @@ def cmd_run(args: argparse.Namespace) -> None:
                        ("returns.csv", "every department return read / 部门报送数据"), ("forms/", "return forms sent / 台账填报表")]:
         if (folder / name.split(",")[0]).exists():     # only once a round of department returns has started
             print(f"  {name:34s} {what}")
-    from .changes import report_summary
+    from analysis.report.changes import report_summary
     print(report_summary(folder))
 
 
 def cmd_forms(args: argparse.Namespace) -> None:
-    from .config import load_config
-    from .forms import form_due, last_verdicts, write_forms
-    from .quarters import Quarter
-    from .returns import read_returns
+    from analysis.core.config import load_config
+    from analysis.inputs.forms import form_due, last_verdicts, write_forms
+    from analysis.core.quarters import Quarter
+    from analysis.inputs.returns import read_returns
 
     cfg = load_config()
     quarter = Quarter.from_label(args.as_of) if args.as_of else Quarter.containing(date.today()).previous()
@@ -150,7 +145,7 @@ def workers_count(text: str) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> None:
-    from .replay import quarter_range, replay
+    from analysis.run.replay import quarter_range, replay
 
     quarters = quarter_range(args.first, args.last)
     start = time.perf_counter()
@@ -159,23 +154,6 @@ def cmd_replay(args: argparse.Namespace) -> None:
                  cache_dir=None if args.no_cache else paths.CACHE_DIR, full=args.full)
     print(f"Done in {time.perf_counter() - start:.0f} s: {paths.relative(out)}/evolution.zh.pdf and evolution.en.pdf, "
           f"evolution.csv, arrivals.csv, and one folder per quarter in {paths.relative(out)}/")
-
-
-def idle_minutes(text: str) -> float:
-    """--idle-minutes: a positive number of minutes (argparse prints the message, no traceback)."""
-    try:
-        n = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes / 须为正数") from None
-    if not n > 0 or n == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is not a number of minutes: give more than 0 / 须为正数")
-    return n
-
-
-def cmd_serve(args: argparse.Namespace) -> None:
-    from .service import serve
-
-    serve(idle_minutes=args.idle_minutes)
 
 
 AS_OF_HELP = "quarter such as 2025Q2 or 2025q2, one that has ended (default: the latest ended quarter with data)"
@@ -202,12 +180,6 @@ COMMANDS = {
                "results, executed notebooks; --full adds validation.pdf, Data Docs and the Word file), evolution.zh.pdf and evolution.en.pdf "
                "(P(target met), verdict and projection quarter by quarter), evolution.csv, arrivals.csv, "
                "outcomes.json. data/clean/ and reports/<quarter>/ are left alone."),
-    "serve": ("keep the stack and two kernels warm: `run`, `briefing`, `validate` and `replay` then hand their work to it",
-              "Runs in the foreground until Ctrl-C or the idle time. Listens on a Unix socket of this user and project "
-              "(in $XDG_RUNTIME_DIR or the temp folder); `run`, `briefing`, `validate` and `replay` use it when it listens "
-              "(--no-service: not) and print and write exactly what they would without it; a replay's workers are kept "
-              "for the next replay. It stops by itself when the code, the notebooks or requirements.lock changed "
-              "since it started."),
 }
 # Ctrl-C in a command run in its own process (__main__): what it leaves, in place of a traceback
 INTERRUPTED_HERE = ("interrupted (Ctrl-C): nothing half-written is published. `run` publishes the quarter's report "
@@ -216,10 +188,6 @@ INTERRUPTED_HERE = ("interrupted (Ctrl-C): nothing half-written is published. `r
                     "in reports/ only when it finishes / 已中断：不会发布不完整的结果。`run` 的季度报告和 data/clean/ "
                     "要么整体发布，要么不发布（发布过程中按 Ctrl-C 会等发布完成，以报告的 manifest.json 为准）；"
                     "`replay` 只在全部完成时才发布 reports/ 下的回放文件夹")
-NO_SERVICE_HELP = ("run in this process even when a warm service (`python -m analysis serve`) listens for this project "
-                   "(default: hand the command to it; the output is the same)")
-
-
 NO_CACHE_HELP = ("recompute clean data, forecasts and charts (default: reuse those computed before from the same "
                  "inputs, config and code, kept in data/cache/; the outputs are the same either way)")
 
@@ -245,15 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("validate", cmd_validate)
     p.add_argument("--as-of", help=AS_OF_HELP)
     p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
-    p.add_argument("--no-service", action="store_true", help=NO_SERVICE_HELP)
     for name in ("run", "briefing"):
         p = command(name, cmd_run)
         p.add_argument("--as-of", help=AS_OF_HELP)
         p.add_argument("--lang", default="zh,en", help="briefing languages: zh, en or zh,en (default)")
         p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
         p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
-        p.add_argument("--no-service", action="store_true", help=NO_SERVICE_HELP)
-    p = command("forms", cmd_forms)
+        p = command("forms", cmd_forms)
     p.add_argument("--as-of", help="the quarter the returns report on, e.g. 2025Q4 (default: the last ended quarter)")
     rp = command("replay", cmd_replay)
     rp.add_argument("--from", dest="first", required=True, help="first quarter, e.g. 2022Q1")
@@ -265,19 +231,14 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--full", action="store_true",
                     help="also write each quarter's validation.pdf, Data Docs site and Word briefing (default: left out, "
                          "they restate the executed notebooks and results.json; about 3 s of CPU a quarter)")
-    rp.add_argument("--no-service", action="store_true", help=NO_SERVICE_HELP)
     rp.set_defaults(as_of=None)
-    p = command("serve", cmd_serve)
-    p.add_argument("--idle-minutes", type=idle_minutes, default=30.0,
-                   help="stop after this many minutes without a command (default 30)")
-    p.set_defaults(as_of=None)
     return parser
 
 
 def _problems_shown() -> int | None:
     """limits.problems_shown from config/settings.yaml; None (the default) when the config itself is what failed."""
     try:
-        from .config import load_config
+        from analysis.core.config import load_config
         return load_config().limit("problems_shown")
     except Exception:      # noqa: BLE001 - the message being printed matters more than its length setting
         return None
@@ -287,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.as_of is not None:
-            from .quarters import Quarter
+            from analysis.core.quarters import Quarter
             args.as_of = Quarter.parse(args.as_of).label
         args.func(args)
     except InputError as exc:

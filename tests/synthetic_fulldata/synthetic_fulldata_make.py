@@ -7,7 +7,7 @@ come from the code under test.
 
 Every file it writes is named synthetic_*, every row says "SYNTHETIC" in its source title and "synthetic test data" in
 its notes; a raw folder holding such files makes every report built from it carry the watermark 示例数据 / synthetic
-example (analysis.synthetic). Nothing here is a real figure.
+example (analysis.report.synthetic). Nothing here is a real figure.
 
 Run from the repository root to regenerate the committed CSVs (deterministic; no randomness):
     .venv/bin/python tests/synthetic_fulldata/synthetic_fulldata_make.py

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from analysis.config import load_config
-from analysis.forms import MILESTONE_COLUMNS, MILESTONE_SHEET, TARGET_COLUMNS, TARGET_SHEET, form_name, write_forms
-from analysis.quarters import Quarter
+from analysis.core.config import load_config
+from analysis.inputs.forms import MILESTONE_COLUMNS, MILESTONE_SHEET, TARGET_COLUMNS, TARGET_SHEET, form_name, write_forms
+from analysis.core.quarters import Quarter
 
 HERE = Path(__file__).parent
 QUARTER = Quarter(2025, 4)

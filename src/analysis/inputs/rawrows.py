@@ -1,0 +1,247 @@
+"""One row of a raw file turned into one observation: vocabulary, units, numbers, periods, dates.
+
+Split from ingest.py (files and the whole table) because the per-row rules are
+their own job: every cell checked against the contract in data/raw/README.md,
+every problem named by file, row, column and value with its fix.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+from analysis.core.config import Config
+from analysis.core.errors import Problem
+from analysis.core.parse import (CellError, DateRange, Period, norm_key, parse_date, parse_growth,
+                    parse_number_text, parse_period, today)
+
+# cell texts that say "yes" without saying why; a confirmation must give its reason (checked here, at ingest)
+BARE_CONFIRMATIONS = {"yes", "y", "true", "1", "x", "ok", "confirmed", "是", "对", "已核实", "确认", "已确认", "核实",
+                      "√", "✓", "✔"}
+MAGNITUDE_PREFIXES = ("万亿", "百万", "亿", "万", "千")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A raw file read as text: canonical column names and cell strings, with spreadsheet row numbers."""
+
+    file: str                         # path relative to the project, for messages
+    rows: list[tuple[int, dict[str, str]]]
+    sha256: str
+    sheet: str | None = None          # Excel: the sheet read (messages name it)
+    letters: dict[str, str] = field(default_factory=dict)   # Excel: canonical column -> column letter
+
+
+def _assumed_publication(period: Period, stated: DateRange | None, lags: dict[str, int]) -> date:
+    """Where the date is vague or missing: period end plus the configured lag, kept within what is stated."""
+    lag = lags["ytd" if period.kind == "ytd" else "annual"]
+    guess = period.end + timedelta(days=lag)
+    if stated is None:
+        return guess
+    return min(max(guess, stated.earliest), stated.latest)
+
+
+def _combined_unit(rest: str, unit_cell: str) -> str:
+    """Unit text written after the number in the value cell, joined with the unit column."""
+    if not rest:
+        return unit_cell
+    if not unit_cell:
+        return rest
+    if rest in MAGNITUDE_PREFIXES and not unit_cell.startswith(MAGNITUDE_PREFIXES):
+        return rest + unit_cell
+    if norm_key(rest) == norm_key(unit_cell):
+        return unit_cell
+    raise CellError(f'has the unit "{rest}" after the number but the unit column says "{unit_cell}"',
+                    "write the number alone in the value column and the unit as printed in the unit column")
+
+
+def _site(url: str) -> str:
+    """The site an address names ("" for "https://" alone, or for an address urlsplit cannot read, such as "http://[x")."""
+    try:
+        return urlsplit(url.split()[0]).netloc
+    except ValueError:
+        return ""
+
+
+# Characters a web address cannot hold as typed (RFC 3986; browsers percent-encode them): white space and
+# " < > \ ^ ` { }. They end an address where it is written into HTML or Markdown, so they are refused rather than
+# escaped. "|" stays accepted: browsers show it as typed, and it is escaped like any text (tests/test_escaping.py).
+# Chinese characters in a path are fine (browsers show them so, and encode them when sent).
+_NOT_IN_URL = set(' "<>\\^`{}')
+
+
+def url_character_problem(url: str) -> str | None:
+    """What makes url no address (a space, a quote, an angle bracket...), or None.
+
+    A space used to pass the clean step and stop the run only at validation; two addresses pasted into one cell
+    ("https://a https://b"), a title pasted after the address, or markup ("><script>) are such cases.
+    """
+    for i, ch in enumerate(url, start=1):
+        if ch in _NOT_IN_URL:
+            what = "a space" if ch == " " else f'the character {ch}'
+            return f"it holds {what} at character {i}, which no web address holds"
+    return None
+
+
+def vocabulary_fix(cfg: Config, column: str, typed: str) -> str:
+    """The fix for an unknown status, reliability or qualifier: every code with the words that mean it.
+
+    Planners type Chinese (正式数, 初步数, 预计数); listing only the English
+    codes made the accepted Chinese words invisible.
+    """
+    vocab = cfg.settings["vocabulary"][column]
+    choices = "; ".join(f"{code} ({', '.join(w for w in words if w and w != code)})" if any(w and w != code for w in words)
+                        else code for code, words in vocab.items())
+    words = [w for code, ws in vocab.items() for w in [code, *ws] if w]
+    close = difflib.get_close_matches(norm_key(typed), [norm_key(w) for w in words], n=1, cutoff=0.5)
+    hint = f'did you mean "{close[0]}"? ' if close and typed else ""
+    return (f"{hint}use one of: {choices} — the code or any of its words; 可填写代码或括号中的任一中文词 "
+            f"(the words are listed under vocabulary.{column} in config/settings.yaml)")
+
+
+def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Config,
+                  problems: list[Problem]) -> dict | None:
+    """One raw row -> one observation (canonical codes and units), or None with problems appended."""
+    start = len(problems)
+
+    def bad(column: str, message: str, fix: str) -> None:
+        letter = table.letters.get(column)
+        problems.append(Problem(table.file, message, fix, row=number, column=column, value=cells.get(column, ""),
+                                sheet=table.sheet, cell=f"{letter}{number}" if letter else None))
+
+    def lookup(column: str, vocabulary: dict[str, str], what: str) -> str | None:
+        code = vocabulary.get(norm_key(cells.get(column, "")))
+        if code is None:
+            bad(column, f"is not a known {what}", vocabulary_fix(cfg, column, cells.get(column, "")))
+        return code
+
+    ind = cfg.indicator_for(cells.get("indicator", ""))
+    if ind is None:
+        names = list(dict.fromkeys(n for i in cfg.indicators.values() for n in (i.id, i.name_zh, *i.aliases)))
+        close = difflib.get_close_matches(cells.get("indicator", ""), names, n=3, cutoff=0.4)
+        bad("indicator", "is not a known indicator" if cells.get("indicator") else "is empty",
+            (f"did you mean {' / '.join(close)}? " if close else "")
+            + "use an id, Chinese name or alias from config/indicators.yaml, or add this name as an alias there")
+
+    region = cfg.region_index().get(norm_key(cells.get("region", "")))
+    if region is None:
+        bad("region", "is not a known region", f"use one of {', '.join(cfg.settings['regions'])} or add the name under regions in config/settings.yaml")
+
+    period = None
+    try:
+        period = parse_period(cells.get("period", ""), cells.get("year", ""))
+    except CellError as e:
+        bad(e.column or "period", e.message, e.fix)      # a bad year is named in the year column
+
+    growth = None
+    try:
+        growth = parse_growth(cells.get("growth_pct", ""))
+    except CellError as e:
+        bad("growth_pct", e.message, e.fix)
+    if growth is not None and growth <= -100 and ind is not None and cfg.must_be_positive(ind.id):
+        bad("growth_pct", f"is {growth:g}%: a fall of 100% or more leaves no positive level of {ind.name_zh}, which must be above 0",
+            "check the sign and the digits (a fall of 10% is -10); growth_pct holds the year-on-year change in percent; 请检查增长率")
+
+    value = None
+    unit_printed = cells.get("unit", "")
+    qualifier_in_cell = ""
+    if cells.get("value", ""):
+        try:
+            number_text, rest, qualifier_in_cell = parse_number_text(cells["value"])
+            unit_printed = _combined_unit(rest, unit_printed)
+        except CellError as e:
+            bad("value", e.message, e.fix)
+            number_text = None
+        if number_text is not None and ind is not None:
+            factor = ind.factor(unit_printed)
+            if factor is None:
+                # the unit read may come from the value cell ("5.21百亿": 百亿): say so, or the message names an empty cell
+                from_value = f' (read as "{unit_printed}": the unit column with what follows the number in the value cell)' \
+                    if unit_printed != cells.get("unit", "") else ""
+                bad("unit", (f'is not a unit accepted for {ind.id} ({ind.name_zh})' if unit_printed else "is empty") + from_value,
+                    f"use one of: {', '.join(ind.units)}; or add it with its factor under {ind.id}.units in config/indicators.yaml")
+            else:
+                try:
+                    value = float(Decimal(number_text) * factor) + 0.0     # + 0.0: "-0" is 0, never shown as -0
+                except InvalidOperation:
+                    bad("value", "is not a number", "write the figure in digits")
+                if value is not None and not math.isfinite(value):
+                    bad("value", "is too large to be a figure (beyond what a number can hold)",
+                        "write the figure as the source prints it, in the unit column's unit; 请检查数值")
+                    value = None
+                if value is not None and value < 0 and ind.non_negative:
+                    bad("value", f"is negative, but {ind.name_zh} cannot be", "check the sign; a fall is written in growth_pct, not as a negative level")
+                elif value is not None and value <= 0 and cfg.must_be_positive(ind.id):
+                    bad("value", f"is {'0' if value == 0 else 'negative'}, but a level of {ind.name_zh} ({ind.id}) must be above 0 "
+                                 "(its targets compare growth, and growth from 0 is undefined)",
+                        "check the figure: write the level as printed (e.g. 521); if the source gives only a growth rate, "
+                        "leave value empty and fill growth_pct; if no figure is published, delete the row; 数值必须大于0")
+    elif growth is None:
+        bad("value", "is empty and so is growth_pct", "give the figure as printed, or the printed growth rate, or both")
+
+    qualifier = lookup("qualifier", cfg.vocabulary("qualifier"), "qualifier")
+    if qualifier_in_cell and qualifier in (None, "exact"):
+        qualifier = qualifier_in_cell
+    status = lookup("status", cfg.vocabulary("status"), "figure status")
+    reliability = lookup("reliability", cfg.vocabulary("reliability"), "reliability grade") if cells.get("reliability") else None
+    if not cells.get("reliability"):
+        bad("reliability", "is empty", "grade the source: official (a government site), secondary (a copy or summary of an official text), unverified")
+
+    for column, what in (("source_title", "the title of the publication"), ("source_url", "the address of the publication")):
+        if not cells.get(column):
+            bad(column, "is empty", f"every figure must cite its source: give {what}")
+    url = cells.get("source_url", "")
+    if url and not url.lower().startswith(("http://", "https://")):
+        bad("source_url", "is not a web address", "give the full address starting with http:// or https://")
+    elif url and (odd := url_character_problem(url)):
+        bad("source_url", f"is not a web address as typed: {odd}",
+            "copy the address again from the browser's address bar: a browser writes a space as %20 and \" < > as "
+            "%22 %3C %3E (e.g. https://www.haimen.gov.cn/art/2023/2/1/art_1.html); 请从浏览器地址栏重新复制网址")
+    elif url and not _site(url):
+        # "https://" alone, or "https:///path": no site to cite.
+        bad("source_url", "is not a web address: it names no site after http(s)://",
+            "copy the address again from the browser's address bar (e.g. https://www.haimen.gov.cn/...); "
+            "请从浏览器地址栏重新复制网址")
+
+    confirmed = cells.get("confirmed", "").strip()
+    if confirmed and norm_key(confirmed) in {norm_key(w) for w in BARE_CONFIRMATIONS}:
+        bad("confirmed", "says the figure is confirmed but not why",
+            "write the reason the figure is right although it looks implausible (e.g. \"2023年起统计口径调整，见统计公报\"), "
+            "or leave the cell empty")
+
+    stated = None
+    try:
+        stated = parse_date(cells.get("published", ""))
+    except CellError as e:
+        bad("published", e.message, e.fix)
+
+    now = today()
+    if period is not None:
+        if period.end > now:
+            bad("period", f"ends on {period.end}, after today ({now}): no figure can be published for it yet",
+                "check the year (a typo such as 2052 for 2025?)")
+        if stated is not None and stated.earliest > now:
+            bad("published", f"is after today ({now})", "check the publication date")
+        if stated is not None and status != "estimate" and stated.latest < period.end:
+            bad("published", f"is before the period ends ({period.end}); only an estimate (预计) can be published that early",
+                "check the year of the figure and of the publication, or mark the figure's status as 预计")
+
+    if len(problems) > start or ind is None or period is None or region is None:
+        return None
+    published = _assumed_publication(period, stated, cfg.settings["publication_lag_days"]) if not (stated and stated.exact) else stated.earliest
+    return {
+        "obs_id": f"{os.path.basename(table.file)}:{number}", "file": table.file, "row": number,
+        "indicator": ind.id, "indicator_printed": cells.get("indicator", ""), "region": region,
+        "year": period.year, "period_kind": period.kind, "month_to": period.month_to, "period": period.label,
+        "period_end": period.end, "value": value, "unit": ind.unit,
+        "value_printed": cells.get("value", ""), "unit_printed": unit_printed, "growth_pct": growth,
+        "qualifier": qualifier, "status": status, "reliability": reliability,
+        "published": cells.get("published", ""), "published_date": published,
+        "published_date_assumed": not (stated is not None and stated.exact),
+        "source_title": cells.get("source_title", ""), "source_url": url,
+        "publisher": cells.get("publisher", ""), "notes": cells.get("notes", ""), "confirmed": confirmed,
+    }

@@ -1,0 +1,137 @@
+"""What a forecast is given: a short yearly series with its gaps, and the settings of the ensemble.
+
+Split from forecast.py (which runs the ensemble) so that the members (forecast_members.py) and the ensemble
+both read these classes from below them, and neither imports the other.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis.model.uncertainty import VolatilityPrior, change_ages
+
+DEFAULT_YTD = {"rest_of_year_factor": 1.0, "revision_sd": 0.01}
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    n_paths: int = 5000
+    seed: int = 20220222
+    trend_damping: float = 0.8
+    ols_window_years: int = 12
+    min_points: dict = field(default_factory=lambda: {"log_linear": 3, "random_walk_drift": 2, "damped_trend": 10,
+                                                      "theta": 6, "growth_rates": 2})
+    prior: VolatilityPrior = field(default_factory=VolatilityPrior)
+    ytd: dict = field(default_factory=lambda: dict(DEFAULT_YTD))
+    max_abs_ma: float = 0.95        # damped_trend: |MA| above this is a boundary fit
+    max_coef_se: float = 1.0        # damped_trend: AR/MA live in (-1, 1); a larger s.e. means unidentified
+    # empirical width calibration: ((min_points, (k_h1, ..., k_hH)), ...) ascending in min_points; () = none
+    width_scale: tuple = ()
+
+    @classmethod
+    def from_config(cls, settings: dict) -> "ForecastSettings":
+        f = settings["forecast"]
+        return cls(n_paths=int(f["n_paths"]), seed=int(f["seed"]), trend_damping=float(f["trend_damping"]),
+                   ols_window_years=int(f["ols_window_years"]), min_points=dict(f["min_points"]),
+                   prior=VolatilityPrior.from_config(f["prior"]), ytd=dict(f["ytd"]),
+                   max_abs_ma=float(f["damped_trend"]["max_abs_ma"]), max_coef_se=float(f["damped_trend"]["max_coef_se"]),
+                   width_scale=_width_table(f.get("width_calibration", {}).get("scale", {})))
+
+    def width_factors(self, n_points: int, h: int) -> np.ndarray:
+        """The calibrated width factor for each of h years ahead of a history of n_points points (1 = none).
+
+        The row used is the last whose min_points <= n_points; beyond the
+        calibrated horizons the last factor is kept. Histories with gaps use
+        the same table (a separate gappy table was tried and left out: see
+        benchmarks/results/sparse_notes.md).
+        """
+        rows = [k for m, k in self.width_scale if m <= n_points]
+        if not rows:
+            return np.ones(h)
+        k = np.asarray(rows[-1], dtype=float)
+        return np.concatenate([k, np.full(max(h - len(k), 0), k[-1])])[:h]
+
+
+def _width_table(scale: dict) -> tuple:
+    """settings forecast.width_calibration.scale {min_points: [k_h1, ...]} as a sorted tuple."""
+    return tuple(sorted((int(m), tuple(float(x) for x in ks)) for m, ks in scale.items()))
+
+
+def calibrate_width(logp: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Stretch (k > 1) or shrink (k < 1) each year's spread of log paths about its median by that year's factor.
+
+    Why: the members' intervals are right on average but not per horizon and
+    history length (they treat the drift as fixed over the horizon, so too wide
+    one or two years ahead of a short history and too narrow five or six years
+    ahead of a longer one). The factors are fitted out of sample on rolling
+    origins inside the training parts of the reference series
+    (benchmarks/width_calibration.py), never on the points the benchmarks score.
+    Scaling about the median keeps the median and every path's rank.
+    """
+    med = np.median(logp, axis=0)
+    return med + factors[None, :] * (logp - med)
+
+
+def _array(x, dtype, n: int, fill) -> np.ndarray:
+    return np.full(n, fill, dtype=dtype) if x is None else np.asarray(x, dtype=dtype)
+
+
+@dataclass(frozen=True)
+class SeriesData:
+    """What a forecast may use: observed yearly levels (gaps allowed) and printed growth rates.
+
+    derived: per level, True where the level was computed from printed growth
+    (it then sets the origin but is no estimation data for the level members);
+    level_sd: per level, the log-scale revision sd of the figure (0 = exact).
+    """
+
+    years: np.ndarray                  # observed years, ascending
+    values: np.ndarray                 # levels (> 0)
+    growth_years: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
+    growth_pct: np.ndarray = field(default_factory=lambda: np.array([], dtype=float))
+    pandemic_dummy_years: tuple[int, ...] = ()   # years given their own level shift in log_linear
+    derived: np.ndarray | None = None            # bool per level; None = none derived
+    level_sd: np.ndarray | None = None           # float per level; None = all exact
+
+    def __post_init__(self) -> None:
+        n = len(self.years)
+        object.__setattr__(self, "derived", _array(self.derived, bool, n, False))
+        object.__setattr__(self, "level_sd", _array(self.level_sd, float, n, 0.0))
+
+    @classmethod
+    def from_series(cls, levels: pd.Series, growth: pd.Series | None = None, derived: pd.Series | None = None,
+                    level_sd: pd.Series | None = None, **kw) -> "SeriesData":
+        """From year-indexed series; derived and level_sd are aligned to the levels kept (missing: False / 0)."""
+        levels = levels.dropna().sort_index()
+        levels = levels[levels > 0]
+        growth = (growth if growth is not None else pd.Series(dtype=float)).dropna().sort_index()
+        der = (derived if derived is not None else pd.Series(dtype=bool)).reindex(levels.index).fillna(False)
+        sd = (level_sd if level_sd is not None else pd.Series(dtype=float)).reindex(levels.index).fillna(0.0)
+        return cls(levels.index.to_numpy(int), levels.to_numpy(float), growth.index.to_numpy(int),
+                   growth.to_numpy(float), derived=der.to_numpy(bool), level_sd=sd.to_numpy(float), **kw)
+
+    @property
+    def n(self) -> int:
+        return len(self.years)
+
+    def observed_levels(self) -> "SeriesData":
+        """The levels that are observations in their own right (not derived from printed growth)."""
+        keep = ~self.derived
+        return SeriesData(self.years[keep], self.values[keep], self.growth_years, self.growth_pct,
+                          self.pandemic_dummy_years, self.derived[keep], self.level_sd[keep])
+
+    def yearly_log_sd(self, prior: VolatilityPrior) -> float:
+        """Posterior point value of the yearly log sd: prior combined with the random-walk estimate of the levels
+        (or of the printed growth when levels give none). Used to size the year-to-date nowcast error."""
+        obs = self.observed_levels()
+        if obs.n >= 3:
+            k, dy = np.diff(obs.years).astype(float), np.diff(np.log(obs.values))
+            mu = dy.sum() / k.sum()
+            return prior.posterior_sd(*prior.recent_evidence(dy - mu * k, k, change_ages(obs.years),
+                                                             len(dy) - 1))
+        g = np.log1p(self.growth_pct / 100.0)
+        if len(g) >= 2:
+            return prior.posterior_sd(*prior.yearly_evidence(g - g.mean(), self.years[-1] - self.growth_years))
+        return prior.posterior_sd(0.0, 0)

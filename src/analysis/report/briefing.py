@@ -1,0 +1,215 @@
+"""The words of the leadership briefing, Chinese first and English too, built from the assessment.
+
+Pure functions from tables to Markdown: the notebook (04_briefing.ipynb) only
+shows what these return, so the wording is tested and the same in every
+quarter. Numbers follow Chinese conventions (亿元, 万人次, 个百分点).
+
+Two kinds of return value, never mixed: plain text (evidence_text, target_name,
+the cells of status_table: md_table escapes them) and Markdown (key_message,
+table_notes; data_notes, sources_line, methods in briefing_notes.py: data inside them went through
+escape.md_text exactly once, where the sentence was assembled).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.core.config import Config
+from analysis.core.escape import RawMarkup, html_text, md_text, typst_string, typst_text
+from analysis.core.wording import L, _get, amount, clause_text, fmt_p, fmt_pct, fmt_value, period_text, period_words, status_words
+
+
+def verdict_text(row: pd.Series, lang: str) -> str:
+    return row["verdict_zh"] if lang == "zh" else row["verdict_en"]
+
+
+def target_name(row: pd.Series, lang: str) -> str:
+    """What the target measures, in full (社会消费品零售总额2024年突破650亿元), not the clause's shorthand."""
+    zh = _get(row, "name_zh") or row["statement"]
+    return zh if lang == "zh" else row["name_en"]
+
+
+def p_phrase(row: pd.Series, lang: str) -> str:
+    """P(met) in whole per cent, with a likelihood word only where confidence allows one."""
+    p = _get(row, "p_met")
+    if p is None:
+        return ""
+    if _get(row, "confidence") in (None, "low"):
+        return L(lang, f"{fmt_p(p)}（低置信度，仅供参考）", f"{fmt_p(p)} (low confidence: the number alone)")
+    return L(lang, f"{fmt_p(p)}（{row['likelihood_zh']}）", f"{fmt_p(p)} ({row['likelihood_en']})")
+
+
+def _unit(row: pd.Series, cfg: Config) -> str:
+    ind = cfg.indicators.get(row["indicator"])
+    return row["unit"] if row["type"] != "avg_growth" else (ind.unit if ind else "")
+
+
+def evidence_text(row: pd.Series, cfg: Config, lang: str) -> str:
+    """The figure the verdict rests on (or the latest figure), with its period and status: 2022年521亿元（预计数）."""
+    fv = _get(row, "figure_value")
+    if fv is not None:
+        value = fmt_pct(fv) if row["type"] == "avg_growth" else amount(fv, row["unit"], lang)
+        period, status = period_text(row["figure_period"]), status_words(row["figure_status"], lang)
+        if row["type"] == "avg_growth" and not row.get("per") and "-" in period:
+            value = L(lang, f"年均增长{value}", f"average growth {value}")
+    else:
+        latest = _get(row, "latest_value")
+        if latest is None:
+            return "—"
+        value, period = amount(latest, _unit(row, cfg), lang), str(int(row["latest_year"]))
+        status = status_words(row.get("latest_status", ""), lang)
+        if row.get("latest_derived"):
+            status += L(lang, "、推算", ", derived")
+    return L(lang, f"{period}年{value}（{status}）", f"{value} ({period_words(period, lang)}, {status})") + cite(row, fv is not None)
+
+
+def cite(row: pd.Series, figure: bool = True) -> str:
+    """The figure ids behind a figure as a short reference ' [Fk4q7zm]' to look up in figures.csv (empty if none).
+
+    A chain of growth rates may rest on several rows: the first two ids and a count of the rest keep the cell short;
+    assessment.csv lists them all.
+    """
+    cell = _get(row, "figure_ids" if figure else "latest_figure_id")
+    # ids are generated (F/D + base32 letters and digits), never typed text, so they need no Markdown escaping
+    ids = [x.strip() for x in str(cell).split(";") if x.strip()] if cell else []
+    if not ids:
+        return ""
+    return " [" + ", ".join(ids[:2]) + (f" +{len(ids) - 2}" if len(ids) > 2 else "") + "]"
+
+
+def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
+    """One paragraph per headline target (Markdown): status, the figure it rests on, probability, the gap, the growth needed.
+
+    The sentences are assembled as plain text (names and figures come from the registry and the raw files) and
+    each is escaped once at the end; only the bold of the first one is our markup.
+    """
+    unit = _unit(row, cfg)
+    # the headline sentence ends with its own stop, so the next sentence never runs on ("insufficient data Too few")
+    parts = [f"{target_name(row, lang)}：{verdict_text(row, lang)}。" if lang == "zh" else
+             f"{target_name(row, lang)}: {verdict_text(row, lang)}."]
+    key, family = row.get("verdict_key", row["verdict"]), row["verdict"]
+    year = int(row["target_year"])
+    if family in ("achieved", "not_achieved"):
+        parts.append(L(lang, f"依据：{evidence_text(row, cfg, lang)}。", f"Basis: {evidence_text(row, cfg, lang)}."))
+    elif key == "pending_unverified":
+        parts.append(L(lang, f"仅有来源未经核实的数据：{evidence_text(row, cfg, lang)}，仅作参考，不作为完成依据，待官方数据核实。",
+                       f"Only a figure from an unverified source: {evidence_text(row, cfg, lang)}; an indication, not "
+                       "evidence, until an official figure confirms it."))
+    elif key == "pending_revision":
+        margin = cfg.settings["assessment"]["evidence"]["revision_margin_pct"]["estimate"]
+        parts.append(L(lang, f"{evidence_text(row, cfg, lang)}与目标的差距在预计数通常的修订幅度（{margin:g}%）以内，待正式数据公布后判定。",
+                       f"{evidence_text(row, cfg, lang)} is within the usual revision of an estimate ({margin:g}%) of the "
+                       "target: the final figure will decide."))
+    elif key == "pending_rounding":
+        parts.append(L(lang, f"{evidence_text(row, cfg, lang)}为取整数据，目标线落在其舍入范围内，待精确数据公布后判定。",
+                       f"{evidence_text(row, cfg, lang)} is printed rounded, and the target line lies within its rounding: "
+                       "an exact figure will decide."))
+    elif key == "pending_publication":
+        parts.append(L(lang, f"规划期已于{year}年底结束，{year}年数据尚未公布。", f"The plan period ended in {year}; the {year} figure is not yet published."))
+    elif family in ("insufficient_data", "no_public_data"):
+        parts.append(L(lang, "海门公开数据不足，无法研判。" if family == "insufficient_data" else "暂无海门公开数据，无法研判。", "Too few published Haimen figures to judge it." if family == "insufficient_data" else "No published Haimen figure."))
+    if _get(row, "p_met") is not None and family not in ("achieved", "not_achieved"):
+        parts.append(L(lang, f"模型估计达标概率{p_phrase(row, lang)}。", f"The models put the chance of meeting it at {p_phrase(row, lang)}."))
+    if family not in ("achieved", "not_achieved") and key != "pending_unverified" and _get(row, "latest_value") is not None:
+        parts.append(L(lang, f"最新数据：{evidence_text(row, cfg, lang)}。", f"Latest figure: {evidence_text(row, cfg, lang)}."))
+    q50 = _get(row, "projection_q50")
+    if q50 is not None and family not in ("achieved", "not_achieved"):
+        if row["type"] == "avg_growth":
+            parts.append(L(lang, f"预计{int(row['base_year'])}-{year}年年均增长{fmt_pct(q50)}"
+                                 f"（80%区间{fmt_pct(row['projection_q10'])}至{fmt_pct(row['projection_q90'])}），目标{fmt_pct(row['target_value'])}。",
+                           f"Projected average growth {int(row['base_year'])}-{year}: {fmt_pct(q50)} "
+                           f"(80% band {fmt_pct(row['projection_q10'])} to {fmt_pct(row['projection_q90'])}) against {fmt_pct(row['target_value'])}."))
+        else:
+            gap = q50 - row["target_value"]
+            parts.append(L(lang, f"{year}年预测中位数{fmt_value(q50, unit)}（80%区间{fmt_value(row['projection_q10'])}至"
+                                 f"{fmt_value(row['projection_q90'], unit)}），较目标{'高' if gap >= 0 else '低'}{fmt_value(abs(gap), unit)}。",
+                           f"Median projection for {year}: {amount(q50, unit, lang)} (80% band {amount(row['projection_q10'], unit, lang)} "
+                           f"to {amount(row['projection_q90'], unit, lang)}), {amount(abs(gap), unit, lang)} {'above' if gap >= 0 else 'below'} the target."))
+    need, actual = _get(row, "remaining_required_growth_pct"), _get(row, "actual_growth_pct")
+    if need is not None and family not in ("achieved", "not_achieved") and not bool(row.get("plan_ended")):
+        text = L(lang, f"实现目标需此后年均增长{fmt_pct(need)}", f"Meeting it needs {fmt_pct(need)} a year from the latest figure on")
+        if actual is not None:
+            diff = need - actual
+            text += L(lang, f"，比{int(row['base_year'])}年以来实际年均增速{fmt_pct(actual)}{'高' if diff >= 0 else '低'}{abs(diff):.1f}个百分点",
+                      f", {abs(diff):.1f} percentage points {'above' if diff >= 0 else 'below'} the {fmt_pct(actual)} a year achieved since {int(row['base_year'])}")
+        parts.append(text + L(lang, "。", "."))
+    elif actual is not None and bool(row.get("plan_ended")) and family not in ("achieved", "not_achieved"):
+        parts.append(L(lang, f"{int(row['base_year'])}-{int(row['progress_year'])}年实际年均增长{fmt_pct(actual)}，规划要求{fmt_pct(row['required_growth_pct'])}。",
+                       f"Actual average growth {int(row['base_year'])}-{int(row['progress_year'])}: {fmt_pct(actual)} against the "
+                       f"{fmt_pct(row['required_growth_pct'])} the plan needs."))
+    return " ".join([f"**{md_text(parts[0])}**", *(md_text(p) for p in parts[1:])])
+
+
+def status_cell(row: pd.Series, cfg: Config, lang: str, html: bool) -> str:
+    """The verdict word in its colour: product markup (RawMarkup), built from the settings' own words only.
+
+    The words and the colour are still escaped for the format they enter (settings are typed by people too): the
+    markup is ours, the text inside it is shown as text. Typst's raw attribute needs the backtick-delimited code
+    not to contain a backtick; typst_text escapes it.
+    """
+    text = verdict_text(row, lang)
+    colour = cfg.settings["assessment"]["verdicts"][row.get("verdict_key", row["verdict"])]["colour"]
+    if html:
+        return RawMarkup(f'<span style="color:{html_text(colour)};font-weight:bold">{html_text(text)}</span>')
+    code = f'#text(fill: rgb({typst_string(colour)}), weight: "bold")[{typst_text(text)}]'
+    fence = "``" if "`" in code else "`"
+    return RawMarkup(f"{fence}{code}{fence}{{=typst}}")
+
+
+def progress_text(row: pd.Series) -> str:
+    """Progress since the base year / 序时进度 on the compound path / the linear share, at the data year."""
+    progress = _get(row, "progress_ratio")
+    if progress is None:
+        return "—"
+    expected = [x for x in (_get(row, "expected_compound_share"), _get(row, "expected_linear_share")) if x is not None]
+    return " / ".join(f"{x:.0%}" for x in [progress, *expected])
+
+
+def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False) -> pd.DataFrame:
+    """Every target: clause, target, the figure its verdict rests on, progress against 序时进度, projection, P(met), status."""
+    rows = []
+    for _, r in table.iterrows():
+        unit = r["unit"] if r["type"] != "avg_growth" else ""
+        p = _get(r, "p_met")
+        p_txt = fmt_p(p) + ("*" if p is not None and _get(r, "confidence") in (None, "low") else "")
+        rows.append({
+            L(lang, "条款", "Clause"): clause_text(r["clause"], lang) + ("†" if _get(r, "note") else ""),
+            L(lang, "目标", "Target"): target_name(r, lang),
+            L(lang, "依据", "Evidence"): evidence_text(r, cfg, lang),
+            L(lang, "进度/序时", "Progress / expected"): progress_text(r),
+            L(lang, "预测", "Projection"): amount(_get(r, "projection_q50"), unit, lang) if r["type"] != "avg_growth" else fmt_pct(_get(r, "projection_q50")),
+            L(lang, "达标概率", "P(met)"): p_txt,
+            L(lang, "研判", "Status"): status_cell(r, cfg, lang, html),
+        })
+    return pd.DataFrame(rows)
+
+
+def table_notes(table: pd.DataFrame, lang: str) -> str:
+    """What the table's columns and marks mean, and the registry's assumptions (†), as Markdown (escaped once)."""
+    text = L(lang, "依据：研判所依据的数据（无则为最新数据）及其状态。进度/序时：自基期以来的目标进度 / 同一年份按所需增速复合计算的序时进度 / "
+                   "线性序时进度；恰以所需增速增长的指标，进度等于复合序时进度。*：低置信度（数据点或模型少、模型分歧大），只列数字。",
+             "Evidence: the figure the verdict rests on (else the latest) and its status. Progress / expected: progress since the "
+             "base year / the share expected at that year on the compound path of the required growth / on the linear path. "
+             "*: low confidence (few points or models, or models disagree): the number alone.")
+    notes = table[table["note"].fillna("").astype(bool)] if "note" in table else table.iloc[0:0]
+    if len(notes):
+        text += L(lang, " †" + "；".join(sorted(set(notes["note"]))), " †" + " ".join(sorted(set(notes["note_en"].fillna("")))))
+    return md_text(text)
+
+
+def indicator_names(cfg: Config, lang: str) -> dict[str, str]:
+    return {i: (ind.name_zh if lang == "zh" else ind.name_en) for i, ind in cfg.indicators.items()}
+
+
+def status_legend(lang: str) -> str:
+    """One line that tells 数据不足 from 无公开数据 (Markdown, escaped once)."""
+    return md_text(L(lang, "数据不足：有相关公开数据，但不足以研判（如缺少基期或某一年份）；无公开数据：没有任何海门公开数据（多需部门台账）。",
+                     "Insufficient data (数据不足): some published figures, too few to judge (e.g. no base year); "
+                     "no public data (无公开数据): no published Haimen figure at all (most need department returns)."))
+
+
+def has_figures(table: pd.DataFrame) -> pd.Series:
+    """Targets with a published figure or a forecast to show in the detailed table."""
+    shown = table["latest_value"].notna() | table["p_met"].notna()
+    if "figure_value" in table:
+        shown |= table["figure_value"].notna()
+    return shown

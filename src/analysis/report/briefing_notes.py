@@ -1,0 +1,217 @@
+"""The notes of the leadership briefing: what the data lack (data notes and the validation findings behind
+them), the methods appendix with its benchmark sentence, where the plan period stands and which publications
+the figures come from. Split from briefing.py (the key messages and the status table); the same rules hold:
+Markdown out, data escaped once (escape.md_text) where the sentence is assembled.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+
+from analysis.core import paths
+from analysis.core.config import Config
+from analysis.core.escape import md_text
+from analysis.core.wording import L, _n, _years, amount, period_words
+
+
+def validation_findings(validation: dict | None, lang: str, names: dict[str, str] | None = None) -> list[str]:
+    """The failed validation checks as findings a reader understands ("5 figures have no publication date").
+
+    Written from the failing rows each time, so a finding disappears when the data behind it is fixed; check ids
+    and titles (the validation report's language) never reach the briefing. A check without a sentence of its own
+    is counted in one closing pointer to the validation report.
+    """
+    if not validation:
+        return []
+    names = names or {}
+    rows = validation.get("failing_rows", {})
+    notes, other = [], 0
+    for c in validation["checks"]:
+        cid = c.get("check", "")
+        if c["success"] or cid == "plausible.confirmed":      # confirmed figures have their own note
+            continue
+        n, failing = int(c["rows_failing"]), rows.get(cid, [])
+        if cid == "raw.published":
+            notes.append(L(lang, f"{n}项数据未注明发布日期，按时期结束后的通常发布滞后推定。",
+                           f"{_n(n, 'figure has', 'figures have')} no publication date; the usual delay after the period is assumed."))
+        elif cid == "raw.unverified":
+            notes.append(L(lang, f"原始文件中共{n}项数据来自未经核实的来源（含其他地区和年份），均不进入模型。",
+                           f"In all, {_n(n, 'figure', 'figures')} in the raw files (all regions and years) "
+                           f"{'comes' if n == 1 else 'come'} from unverified sources; none enters the models."))
+        elif cid == "raw.period_range":
+            years = [r["period"] for r in failing if r.get("period")]
+            shown = "、".join(map(str, years)) if lang == "zh" else ", ".join(period_words(y, lang) for y in years)
+            notes.append(L(lang, f"{n}项数据年代较早（{shown}），仅作长期参照。",
+                           f"{_n(n, 'figure is', 'figures are')} from long ago ({shown}) and only {'serves' if n == 1 else 'serve'} as a long-run anchor."))
+        elif cid == "growth.consistent":
+            items = [f"{names.get(r['indicator'], r['indicator'])} {period_words(r['period'], lang)}"
+                     + L(lang, f"（公布{r['printed_growth_pct']:.1f}%，按水平值{r['implied_growth_pct']:.1f}%）",
+                         f" (printed {r['printed_growth_pct']:.1f}%, from the levels {r['implied_growth_pct']:.1f}%)")
+                     for r in failing]
+            notes.append(L(lang, f"{n}项公布增速与前后两年水平值之比不一致，可能为可比口径：" + "；".join(items) + "。",
+                           f"{_n(n, 'printed growth rate differs', 'printed growth rates differ')} from the ratio of the "
+                           "printed levels, perhaps on a comparable basis: " + "; ".join(items) + "."))
+        elif cid == "headline.base_and_later":
+            items = [names.get(r["indicator"], r["indicator"]) for r in failing]
+            notes.append(L(lang, f"{n}项核心指标缺少基期或此后年份的海门数据：" + "、".join(items) + "。",
+                           f"{_n(n, 'headline indicator lacks', 'headline indicators lack')} a Haimen figure for the base "
+                           "year or a later year: " + "; ".join(items) + "."))
+        elif cid == "headline.missing_years":
+            by = {}
+            for r in failing:
+                by.setdefault(names.get(r["indicator"], r["indicator"]), []).append(r["year"])
+            items = [f"{k} {_years(v)}" for k, v in by.items()]
+            notes.append(L(lang, "核心指标缺少以下年份的数据：" + "；".join(items) + "。",
+                           "Headline indicators have no figure for: " + "; ".join(items) + "."))
+        else:
+            other += 1
+    if other:
+        notes.append(L(lang, f"另有{other}项数据检查提示问题，详见验证报告。",
+                       f"{_n(other, 'other data check flags', 'other data checks flag')} problems: see the validation report."))
+    return notes
+
+
+def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.DataFrame, lang: str,
+               region: str = "海门", since: int = 2021, names: dict[str, str] | None = None) -> list[str]:
+    """Findings about the data, for a reader: the gaps, the unverified and estimated figures, the validation findings.
+
+    Every sentence is counted from the data in hand (never a fixed sentence that goes stale when a source is
+    added). Each note is written as plain text (names, periods, printed values and confirmation reasons come from
+    the raw files) and escaped once, at the end, with md_text.
+
+    Unverified and estimated figures are those of the home region for the plan's base year and later:
+    the ones a reader of this briefing leans on.
+    """
+    notes = []
+    names = names or {}
+    observations = observations[(observations["region"] == region) & (observations["year"] >= since)]
+    milestones = table[table["type"] == "milestone"]
+    targets = table[table["type"] != "milestone"]
+    no_data = targets[targets["verdict"] == "no_public_data"]
+    thin = targets[targets["verdict"] == "insufficient_data"]
+    notes.append(L(lang, f"规划共{len(targets)}项量化目标和{len(milestones)}项节点任务。量化目标中，{len(no_data)}项无海门公开数据，"
+                         f"{len(thin)}项数据不足。缺失即为缺失，本简报不作插补。",
+                   f"The plan sets {_n(len(targets), 'quantitative target', 'quantitative targets')} and "
+                   f"{_n(len(milestones), 'milestone', 'milestones')}. Of the targets, {len(no_data)} have no published "
+                   f"Haimen figure and {len(thin)} have too few figures to judge. Missing stays missing: nothing is interpolated."))
+    excluded = observations[observations["role"] == "excluded"]
+    if len(excluded):
+        items = L(lang, "；", "; ").join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)} {amount(r.value, r.unit, lang)}"
+                          for r in excluded.itertuples())
+        notes.append(L(lang, f"以下{len(excluded)}项数据来源未经核实，未用于模型：{items}。",
+                       f"{_n(len(excluded), 'figure comes', 'figures come')} from unverified sources and "
+                       f"{'is' if len(excluded) == 1 else 'are'} not used by the models: {items}."))
+    estimates = observations[(observations["role"] == "selected") & (observations["status"] == "estimate")]
+    if len(estimates):
+        items = L(lang, "；", "; ").join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)}" for r in estimates.itertuples())
+        notes.append(L(lang, f"以下数据为预计数（统计数据发布前的估计）：{items}。",
+                       f"These figures are estimates published before the year's statistics: {items}."))
+    confirmed = (validation or {}).get("failing_rows", {}).get("plausible.confirmed", [])
+    if confirmed:
+        # figures that looked implausible but the raw file says why they are right: quote the reason
+        items = "; ".join(dict.fromkeys(        # one figure may pass several checks: quoted once
+            f"{names.get(r['indicator'], r['indicator'])} {period_words(r['period'], lang)} {r['value_printed']}"
+            f" ({r['confirmed']})" for r in confirmed))
+        notes.append(L(lang, f"以下数值看似异常，原始文件已注明核实理由：{items}。",
+                       f"These figures look implausible but the raw file states why they are right: {items}."))
+    notes += validation_findings(validation, lang, names)
+    return [md_text(n) for n in notes]
+
+
+def methods(cfg: Config, lang: str) -> str:
+    """The methods appendix: data rules, models and their benchmark, the evidence ladder, the ended-plan rule, words."""
+    a, f = cfg.settings["assessment"], cfg.settings["forecast"]
+    margin = a["evidence"]["revision_margin_pct"]["estimate"]
+    on, off = f"{a['p_on_track']:.0%}", f"{a['p_off_track']:.0%}"
+    words = "；".join(f"≥{b['min']:.0%} {b['zh']}" for b in a["likelihood"]) if lang == "zh" else \
+        "; ".join(f"≥{b['min']:.0%} {b['en']}" for b in a["likelihood"])
+    return L(
+        lang,
+        f"**数据**：每个数字均来自公开出版物（`data/raw/`，逐行注明来源）；多个来源时按最终核实>初步核算>公布数>预计数、发布较新、官方优先择优，"
+        f"未核实来源不进入模型。**模型**：对数尺度上的五个趋势模型（对数线性趋势、带漂移随机游走、阻尼趋势ARIMA(1,1,1)、Theta法、公布增速模型），"
+        f"趋势每年阻尼{f['trend_damping']}，各{f['n_paths']}条随机路径，等权混合；缺失年份不插补。{benchmark_sentence(lang)}"
+        f"**证据等级**：目标年的最终核实数、初步核算数或官方公布数（含忠实转载）判定已完成/未完成；预计数、推算数、约数判定为“（预计数）”，"
+        f"与目标差距在{margin:g}%修订幅度以内时为待定；未核实来源只作参考（待核实）；“突破X”仅在X达标时判定完成；基期以前的数据不能证明完成。"
+        f"**终期评估**：报告期晚于目标年时时间进度为100%，目标年数据未公布的标为“待公布”并列出达标概率；规划期内按达标概率≥{on}有望完成、"
+        f"{off}-{on}存在风险、<{off}明显滞后。“左右”的容差只用于最终判定，所需增速按规划原数。概率用语（IPCC，仅在中、高置信度时使用）：{words}。",
+        f"**Data**: every number comes from a public source (`data/raw/`, one per row); where sources differ, final > preliminary > "
+        f"published > estimate, then the later and the official one; unverified sources never enter the models. **Models**: five trend "
+        f"models on log levels (log-linear trend, random walk with drift, damped trend ARIMA(1,1,1), Theta, printed growth), damped by "
+        f"{f['trend_damping']} a year, {f['n_paths']} seeded paths each, equal weights; missing years are not interpolated. "
+        f"{benchmark_sentence(lang)}**Evidence ladder**: an official final, preliminary or published figure for the target year "
+        f"settles achieved / not achieved; an estimate, derived or approximate figure settles it as \"(estimate)\", or leaves it pending "
+        f"within {margin:g}% of the target; an unverified figure never settles it; \"exceeded X\" only when X meets the target; figures "
+        f"from before the base year never do. **Ended plan**: after the target year the briefing is a final evaluation (time elapsed "
+        f"100%); a target without its figure is pending, with the models' P(met). While the plan runs: P ≥{on} on track, {off}-{on} at "
+        f"risk, <{off} off track. \"About\" tolerances enter only the met / not-met decision; required growth is the plan's. Likelihood "
+        f"words (IPCC, only at medium or high confidence): {words}.",
+    )
+
+
+def benchmark_sentence(lang: str) -> str:
+    """How the forecasts scored on the M3 yearly series, full and cut to Haimen-like histories.
+
+    Quoted from benchmarks/results/sparse_summary.json, the committed result of
+    benchmarks/sparse.py, never typed by hand; empty when the file is absent.
+    """
+    path = paths.ROOT / "benchmarks" / "results" / "sparse_summary.json"
+    if not path.exists():
+        return ""
+    r = json.loads(path.read_text(encoding="utf-8"))
+    full = r["patterns"]["full"]
+    sparse = [v for k, v in r["patterns"].items() if k != "full"]
+    lo, hi = min(v["cov80_h2"] for v in sparse), max(v["cov80_h2"] for v in sparse)
+    naive = min(v["smape_naive"] - v["smape_ensemble"] for v in sparse)
+    return L(lang, f"在M3竞赛{full['series']}个年度序列上检验：sMAPE {r['full_smape']:.1f}（朴素预测{full['smape_naive']:.1f}），"
+                   f"80%/95%区间覆盖率{full['cov80_avg']:.0f}%/{full['cov95_avg']:.0f}%；截短为2-7个点或有缺年的序列上，"
+                   f"第2年80%区间覆盖率{lo:.0f}%-{hi:.0f}%" + ("，精度均不低于朴素预测。" if naive >= 0 else "。"),
+             f"Checked on the {full['series']} M3 yearly series: sMAPE {r['full_smape']:.1f} (naive {full['smape_naive']:.1f}), "
+             f"80%/95% intervals cover {full['cov80_avg']:.0f}%/{full['cov95_avg']:.0f}%; on series cut to 2-7 points or with "
+             f"gaps, the 80% interval covers {lo:.0f}-{hi:.0f}% two years ahead and the median is never less accurate than "
+             f"the naive forecast{'' if naive >= 0 else ' (except on some cuts)'}. ")
+
+
+def period_line(table: pd.DataFrame, lang: str) -> str:
+    """Where the plan period stands at as_of: running (time elapsed) or ended (a final evaluation)."""
+    plan = table[table["type"] != "milestone"]
+    if plan.empty:
+        return ""
+    end = int(plan["target_year"].max())
+    ended = bool(plan["plan_ended"].all())
+    share = float(plan["time_elapsed_share"].max())
+    counts = plan["verdict"].value_counts()
+    if ended:
+        return L(lang, f"规划期已于{end}年12月31日结束（时间进度100%），本期为终期评估：{len(plan)}项量化目标中，"
+                       f"已完成{counts.get('achieved', 0)}项，未完成{counts.get('not_achieved', 0)}项，待定或待公布"
+                       f"{counts.get('pending', 0)}项，数据不足或无公开数据"
+                       f"{counts.get('insufficient_data', 0) + counts.get('no_public_data', 0)}项。",
+                 f"The plan period ended on 31 December {end} (time elapsed 100%): this is a final evaluation. Of "
+                 f"{len(plan)} quantitative targets, {counts.get('achieved', 0)} achieved, {counts.get('not_achieved', 0)} not "
+                 f"achieved, {counts.get('pending', 0)} pending, "
+                 f"{counts.get('insufficient_data', 0) + counts.get('no_public_data', 0)} without enough data to judge.")
+    return L(lang, f"规划期（至{end}年底）时间进度{share:.0%}。", f"Plan period (to the end of {end}): {share:.0%} of the time elapsed.")
+
+
+SOURCE_TITLE_CHARS = 60     # a title longer than this is cut with … in the briefing (whole in figures.csv, validation.pdf)
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most `limit` characters, cut with …: the page budget holds however long a publication's title is."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def sources_line(used: pd.DataFrame, names: dict[str, str], lang: str) -> str:
+    """Each source of the headline figures once, and where to trace any number: its [id] in figures.csv.
+
+    The figure ids beside every number say which source each figure comes
+    from (figures.csv: title, URL, raw file and row), so the titles are
+    listed once without repeating their figures: the briefing keeps its page budget.
+    """
+    # the short title (trailing remarks in brackets dropped: the full one is in figures.csv); data, so shown as text
+    short = (re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", str(t)).strip() or str(t) for t in used["source_title"])
+    titles = "; ".join(md_text(_clip(t, SOURCE_TITLE_CHARS)) for t in dict.fromkeys(short))
+    return L(lang, "**核心指标数据来源**（[ ]内为数据编号，来源、网址、原始行见figures.csv）：",
+             "**Sources of the headline figures** (the bracketed ids are rows of figures.csv in the report folder: source, "
+             "URL, raw file and row): ") + titles

@@ -1,0 +1,65 @@
+"""The headline targets' fan charts side by side, in one figure with one legend, for page 1 of the briefing.
+
+Why one figure: three charts stacked took two thirds of a page and pushed the last one onto page 2; side by side
+at full text width they take about a fifth, so the key messages and their charts share page 1 (issue 12). A target
+without any figure keeps its panel, with "no published Haimen figure" in it, so the three panels always match the
+three key messages.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from analysis.model.assess import indicator_data
+from analysis.report.charts import fan_chart, use_cjk_font
+from analysis.core.config import Config
+from analysis.core.escape import plot_text
+
+WIDTH_IN, HEIGHT_IN = 7.0, 2.2      # the text width of an A4 page with 1.8 cm margins is about 6.85 in
+
+
+def headline_panels(cfg: Config, result, bands: pd.DataFrame, lang: str) -> list[tuple]:
+    """What each panel draws: (target, its figures, its ensemble bands or None, unit, title), the registry's order.
+
+    Only what the pixels depend on, so that a quarter whose headline figures and forecasts did not change
+    reuses the drawing of the quarter before (present.show_figure).
+    """
+    panels = []
+    for t in cfg.headline_targets:
+        b = bands[(bands["indicator"] == t.indicator) & (bands["member"] == "ensemble")].set_index("year")
+        name = (t.name_zh or t.statement) if lang == "zh" else t.name_en
+        panels.append((t, indicator_data(result, cfg, t.indicator), b if len(b) else None, cfg.indicators[t.indicator].unit,
+                       name))
+    return panels
+
+
+def headline_figure(cfg: Config, result, bands: pd.DataFrame, lang: str):
+    """One row of panels, one per headline target (the registry's order), and a shared legend below them."""
+    return draw_headline(headline_panels(cfg, result, bands, lang), lang)
+
+
+def draw_headline(panels: list[tuple], lang: str):
+    """The figure of headline_panels: one fan chart per panel, titles wrapped inside their panel, one legend."""
+    use_cjk_font()
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(WIDTH_IN, HEIGHT_IN), dpi=170, squeeze=False)
+    handles: dict[str, object] = {}
+    for ax, (t, data, b, unit, name) in zip(axes[0], panels):
+        # titles wrap inside their panel (a CJK line holds fewer characters than a Latin one)
+        fan_chart(t, data, b, unit=unit, lang=lang, title=name, ax=ax)
+        if data.levels.empty and data.unverified.empty and b is None:
+            # nothing to draw: the panel keeps its title and fan_chart's "no published Haimen figure", no empty axes
+            ax.set_xticks([]), ax.set_yticks([]), ax.set_ylabel("")
+            ax.spines[["left", "bottom"]].set_visible(False)
+        lines = textwrap.wrap(plot_text(name), 16 if lang == "zh" else 36)
+        ax.set_title("\n".join(lines[:3]), fontsize=7.5, loc="left")
+        ax.tick_params(labelsize=6.5)
+        ax.yaxis.label.set_fontsize(7)
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    # one row of legend entries under the panels (up to ten: every marker kind, bands, median, target)
+    fig.legend(list(handles.values()), [plot_text(k) for k in handles], loc="lower center", ncol=max(1, min(len(handles), 10)),
+               fontsize=6, frameon=False, handletextpad=0.3, columnspacing=0.9)
+    fig.tight_layout(rect=(0, 0.09, 1, 1), w_pad=1.2)
+    return fig
