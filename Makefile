@@ -15,12 +15,12 @@ LAB_IP ?= 127.0.0.1
 LAB_PORT ?= 8888
 LAB_ARGS ?= --no-browser
 
-.PHONY: setup fonts briefing clean-data test lab serve clean help
+.PHONY: setup fonts test-tools briefing clean-data test test-fast lab clean help
 
 help:
 	@echo "make briefing   build the reports from data/raw (installs what is missing)"
 	@echo "make test       run the test suite (installs what is missing)"
-	@echo "make serve      keep the stack warm while rerunning: run/briefing/validate/replay use it (Ctrl-C stops it)"
+	@echo "make test-fast  the quick loop while editing: every test but the whole-run ones (CI runs make test)"
 	@echo "make lab        open JupyterLab on notebooks/ (LAB_IP, LAB_PORT, LAB_ARGS to change; prints the URL)"
 	@echo "make setup      only install (.venv from requirements.lock, CJK fonts)"
 
@@ -37,20 +37,22 @@ $(STAMP): requirements.lock pyproject.toml
 fonts:
 	@bash scripts/ensure_cjk_fonts.sh
 
+# pdftotext reads the PDFs in the tests (as a reader copies text out of them)
+test-tools:
+	@bash scripts/ensure_test_tools.sh
+
 briefing: setup
 	$(PY) -m analysis briefing $${AS_OF:+--as-of "$$AS_OF"}
 
-test: setup
+test: setup test-tools
 	$(PY) -m pytest
+
+test-fast: setup test-tools
+	$(PY) -m pytest -m "not slow"
 
 lab: setup
 	@echo "Notebooks run here write to data/scratch/ and reports/scratch/ (not data/clean or reports/<quarter>/)."
 	$(PY) -m jupyter lab notebooks/ --ip=$(LAB_IP) --port=$(LAB_PORT) $(LAB_ARGS) $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
-
-# A foreground warm service for this checkout: `make briefing` and `python -m analysis run` hand their work to it
-# while it runs (README "Speed"); Ctrl-C or 30 idle minutes stop it.
-serve: setup
-	$(PY) -m analysis serve
 
 # Derived data and scratch output only: published reports (and their history/) are what was sent
 # to leadership and are never deleted by make; remove reports/ by hand if that is really meant.

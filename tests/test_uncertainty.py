@@ -7,6 +7,7 @@ import pytest
 from analysis.model import forecast as F
 from analysis.model.forecast import ForecastSettings, SeriesData, forecast_series, nowcast_with_ytd
 from analysis.model.uncertainty import VolatilityPrior, change_ages, measurement_sd, ytd_error_sd
+from analysis.model.series import _width_table
 
 S = ForecastSettings(n_paths=4000)
 
@@ -210,7 +211,7 @@ def test_calibrate_width_stretches_about_the_median_and_keeps_it():
 
 
 def test_width_factors_pick_the_row_for_the_history_length_and_hold_beyond_the_table():
-    s = ForecastSettings(width_scale=F._width_table({2: [0.9, 1.0], 6: [1.1, 1.2]}))
+    s = ForecastSettings(width_scale=_width_table({2: [0.9, 1.0], 6: [1.1, 1.2]}))
     np.testing.assert_allclose(s.width_factors(3, 2), [0.9, 1.0])
     np.testing.assert_allclose(s.width_factors(6, 4), [1.1, 1.2, 1.2, 1.2])
     np.testing.assert_allclose(s.width_factors(1, 2), [1.0, 1.0])          # below every row: no calibration

@@ -219,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--lang", default="zh,en", help="briefing languages: zh, en or zh,en (default)")
         p.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
         p.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
-        p = command("forms", cmd_forms)
+    p = command("forms", cmd_forms)
     p.add_argument("--as-of", help="the quarter the returns report on, e.g. 2025Q4 (default: the last ended quarter)")
     rp = command("replay", cmd_replay)
     rp.add_argument("--from", dest="first", required=True, help="first quarter, e.g. 2022Q1")

@@ -284,8 +284,8 @@ CONFIG_FILES = ("settings.yaml", "indicators.yaml", "targets.yaml")
 def load_config(config_dir: Path = paths.CONFIG_DIR) -> Config:
     """Read settings.yaml, indicators.yaml and targets.yaml; raise InputError on any problem.
 
-    Cached by the files' content, not only their folder: a process that lives across runs (the warm
-    service, a replay worker, a pooled kernel) reads an edited file again at its next call.
+    Cached by the files' content, not only their folder: a process that lives across runs (a replay
+    worker, a pooled kernel, a JupyterLab session) reads an edited file again at its next call.
     """
     config_dir = Path(config_dir)
     return _load_config(config_dir, _content_key(config_dir))

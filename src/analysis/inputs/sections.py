@@ -54,8 +54,8 @@ class Section:
 def plan_sections(plan_text: Path = paths.PLAN_TEXT) -> dict[str, Section]:
     """Clause key -> Section: "二.1" for the numbered goals of part 二, "2" for numbered item 2 (under 三(一)).
 
-    Cached by the text, not the path: a process that lives across runs (the warm service, a pooled
-    kernel) sees an edited plan text at its next call."""
+    Cached by the text, not the path: a process that lives across runs (a replay worker, a pooled
+    kernel, a JupyterLab session) sees an edited plan text at its next call."""
     return _plan_sections(Path(plan_text).read_text(encoding="utf-8"))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import display
 
-from analysis.core.cache import code_version
+from analysis.core import cache
 
 def _drawing_environment() -> bytes:
     """Everything outside the arguments that changes the pixels: code, matplotlib, its settings, the fonts.
@@ -37,7 +37,7 @@ def _drawing_environment() -> bytes:
         # sentinel object whose text is a memory address, so a kernel's first chart would miss every time
         settings = sorted((k, str(v)) for k, v in dict.items(matplotlib.rcParams) if k not in ("backend", "backend_fallback"))
     fonts = sorted(f.fname for f in font_manager.fontManager.ttflist)
-    return json.dumps([code_version(), matplotlib.__version__, settings, fonts]).encode()
+    return json.dumps([cache.code_version(), matplotlib.__version__, settings, fonts]).encode()
 
 
 def _canonical(obj):

@@ -1,13 +1,13 @@
 """What keeps published outputs whole when runs meet: one run at a time per clean folder, no interrupt mid-publish.
 
-Two runs of one project (two terminals, or a command run beside the warm service) both clean leftover staging
+Two runs of one project (two terminals, or a run beside a notebook session) both clean leftover staging
 folders, number the next version of reports/<as_of>/ and swap data/clean: side by side, one could remove the
 other's staging folder or both publish "version 15", and one version would be lost from history/. A run
 therefore holds an exclusive lock on the folder of its clean folder (data/ for `run` and `validate`; a replay's
 quarters each have their own, so they still run side by side) from its first write to its publication; a
 second run waits, and says so.
 
-Publishing swaps data/clean, then reports/<as_of>/: Ctrl-C (or SIGTERM in the warm service) between the two
+Publishing swaps data/clean, then reports/<as_of>/: Ctrl-C (or SIGTERM) between the two
 would leave new clean data beside the old report. The signal is held until both are in place, then delivered.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-WAITING = ("another run of this project is writing {folder} (another terminal, or the warm service); waiting for it "
+WAITING = ("another run of this project is writing {folder} (another terminal); waiting for it "
            "to finish / 本项目另一运行正在写入 {folder}，等待其完成")
 
 

@@ -314,8 +314,8 @@ class KernelPool:
             future.add_done_callback(lambda f: not f.cancelled() and f.exception() is None and self._shutdown(f.result()))
             km = self._start(notebook)
         if not km.is_alive():
-            # died while idle (killed, out of memory): in a long-lived pool (the warm service) a kernel can wait
-            # minutes between runs; a dead one is replaced here rather than failing the notebook
+            # died while idle (killed, out of memory): a kernel of a replay worker can wait
+            # while other quarters run; a dead one is replaced here rather than failing the notebook
             self._shutdown(km)
             km = self._start(notebook)
         try:
