@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,70 @@ def make_project(folder: Path, raw: bool = True) -> Path:
     else:
         (folder / "data" / "raw").mkdir(parents=True)
     return folder
+
+
+# ---------------------------------------------------------------------- shared whole runs (one per session) --
+# Tests that only read what a run published share one run: the shipped 2025Q2 quarter (both languages, the
+# full report) and one replay of two quarters that see the same raw rows. Under pytest-xdist every worker asks
+# for them; the first builds them under a lock in the session's common temporary folder, the others wait and
+# read the same folders. They must never be written to by a test (a test that needs a changed copy makes one).
+
+SHARED_AS_OF = "2025Q2"
+REPLAY_QUARTERS = ("2024Q1", "2024Q2")       # nothing in data/raw was published between their cut-offs
+
+
+@contextmanager
+def _shared(tmp_path_factory, name: str):
+    """(folder, built): the session-wide folder for name, built=True when an earlier worker already made it."""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent                  # the folder all workers of this session share
+    folder = root / f"shared_{name}"
+    with open(root / f"shared_{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield folder, (folder / "done").exists()
+            (folder / "done").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def shipped_quarter(tmp_path_factory) -> tuple[Path, Path]:
+    """(published folder, its base folder) of the shipped data's 2025Q2 quarter, run once for the session."""
+    from analysis.run.pipeline import run_quarter
+
+    with _shared(tmp_path_factory, "shipped") as (base, built):
+        folder = base / "reports" / SHARED_AS_OF
+        if not built:
+            base.mkdir(parents=True, exist_ok=True)
+            folder = Path(run_quarter(SHARED_AS_OF, reports_dir=base / "reports", clean_dir=base / "clean",
+                                      progress=lambda *_: None))
+    return folder, base
+
+
+@pytest.fixture(scope="session")
+def replay_without_cache(tmp_path_factory) -> Path:
+    """The replay of REPLAY_QUARTERS with the cache off (two workers), run once for the session."""
+    from analysis.run.replay import replay
+
+    with _shared(tmp_path_factory, "replay") as (base, built):
+        out = base / "reports" / f"replay_{REPLAY_QUARTERS[0]}_{REPLAY_QUARTERS[-1]}"
+        if not built:
+            base.mkdir(parents=True, exist_ok=True)
+            out = replay(*REPLAY_QUARTERS, workers=2, reports_dir=base / "reports", cache_dir=None,
+                         progress=lambda *_: None)
+    return out
+
+
+# fixtures that run a whole quarter or a replay: a test that uses one is `slow` (make test-fast leaves it out)
+WHOLE_RUN_FIXTURES = {"shipped_quarter", "replay_without_cache", "quarter", "fulldata", "hostile_quarter",
+                      "english_text", "shipped_report"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if WHOLE_RUN_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

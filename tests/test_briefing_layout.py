@@ -39,8 +39,8 @@ def fulldata(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory) -> Path:
-    return _run(paths.RAW_DIR, tmp_path_factory.mktemp("shipped"))
+def shipped(shipped_quarter) -> Path:
+    return shipped_quarter[0]          # the session's one run of the shipped quarter (conftest)
 
 
 def page_text(pdf: Path, page: int | None = None) -> str:

@@ -241,6 +241,7 @@ def test_passing_run_html_has_no_live_markup(hostile_quarter):
         assert not live_markup(html), nb_path.name
 
 
+@pytest.mark.slow
 def test_failed_run_data_docs_show_a_script_tag_as_text(tmp_path):
     """A source address with a space or markup ("><script>) is refused by the clean step since red-team round 3, so the
     failed run here is one validation stops (a figure above the plausible range), its row named by a hostile file name."""

@@ -16,6 +16,7 @@ HOLD = ("import fcntl, os, sys, time\n"
         "print('held', flush=True); time.sleep(float(sys.argv[2]))\n")
 
 
+@pytest.mark.slow
 def test_a_second_run_waits_for_the_first_and_says_so(tmp_path):
     clean = tmp_path / "data" / "clean"
     clean.parent.mkdir(parents=True)

@@ -232,6 +232,7 @@ def test_only_the_first_20_problems_are_listed_and_the_rest_counted(tmp_path, ru
     assert "... and 50 more problems in 1 file not listed" in stderr and "limits.problems_shown" in stderr
 
 
+@pytest.mark.slow
 def test_a_big_valid_file_is_read_in_seconds_not_minutes(tmp_path):
     """50,000 valid rows: ingest 30 s and clean 154 s before issue 11, about 5 s and 11 s after (2 shared cores)."""
     raw = tmp_path / "raw"

@@ -34,6 +34,7 @@ def test_committed_json_has_no_duplicate_keys_and_unique_cell_ids(nb):
     assert all(ids) and len(set(ids)) == len(ids)
 
 
+@pytest.mark.slow
 def test_clean_notebook_runs_in_a_fresh_kernel(tmp_path):
     out = tmp_path / "clean"
     executed = tmp_path / "01_clean.ipynb"
@@ -47,6 +48,7 @@ def test_clean_notebook_runs_in_a_fresh_kernel(tmp_path):
     assert ((annual["indicator"] == "retail_sales") & (annual["year"] == 2022)).any()
 
 
+@pytest.mark.slow
 def test_notebooks_run_by_hand_write_to_scratch_only(tmp_path, monkeypatch):
     """Run by hand (no folder parameters), 01 writes data/scratch/clean: never data/clean or reports/<quarter>/."""
     root = tmp_path / "synthetic_project"

@@ -17,8 +17,7 @@ import analysis
 from analysis.core import paths
 from analysis.core.errors import InputError
 from analysis.run.pipeline import run_quarter
-from analysis.run.replay import replay
-from conftest import SYNTHETIC_DIR, make_project, tree_digest
+from conftest import REPLAY_QUARTERS, SYNTHETIC_DIR, make_project, tree_digest
 
 HEADLINE_NAMES = {"zh": ("社会消费品零售", "规模以上服务业重点行业营业收入", "接待游客"),
                   "en": ("Retail sales", "key above-designated-size service industries", "Tourist visits")}
@@ -27,10 +26,9 @@ STATUS_WORDS = {"zh": ("已完成", "有望完成", "存在风险", "明显滞�
 
 
 @pytest.fixture(scope="module")
-def quarter(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("pipeline")
-    folder = run_quarter("2025Q2", reports_dir=tmp / "reports", clean_dir=tmp / "clean", progress=lambda *_: None)
-    return folder, tmp
+def quarter(shipped_quarter):
+    """The shipped 2025Q2 quarter, run once for the whole session (conftest.shipped_quarter): (folder, base)."""
+    return shipped_quarter
 
 
 def pdf_text(path) -> tuple[str, PdfReader]:
@@ -76,26 +74,6 @@ def test_steps_that_run_side_by_side_print_whole_lines_with_their_own_numbers():
     assert overlaps == []
     assert sorted(int(re.match(r"  \[(\d+)\] ", line).group(1)) for line in lines) == [1, 2]
     assert [name for name, _ in step.done] == [re.sub(r"^  \[\d\] (.*): .*$", r"\1", line) for line in lines]
-
-
-def report_data(folder: Path) -> dict[str, bytes]:
-    """A quarter's CSV and JSON outputs (the manifest and Data Docs carry times and random ids)."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.suffix in (".csv", ".json") and p.name != "manifest.json" and "data_docs" not in p.parts}
-
-
-def test_a_pool_of_one_kernel_runs_the_notebooks_one_at_a_time_with_the_same_outputs(quarter, tmp_path):
-    from analysis.run.kernels import KernelPool
-    from analysis.run.pipeline import KERNEL_ARGS
-
-    folder, *_ = quarter
-    with KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS, lanes={}) as pool:         # a replay worker's pool
-        one = run_quarter("2025Q2", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean",
-                          progress=lambda *_: None, pool=pool)
-        assert pool.started == 1                  # 02 waited for the kernel 01 and 03 used, none was added
-    mine, theirs = report_data(one), report_data(folder)
-    assert {"assessment.csv", "figures.csv", "validation/results.json"} <= set(mine)
-    assert mine.keys() == theirs.keys() and [k for k in mine if mine[k] != theirs[k]] == []
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -220,6 +198,7 @@ def assert_all_gone(processes: dict) -> None:
     assert [line[:80] for p, line in processes.items() if running(p)] == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_a_replay_soon_with_a_message_and_leaves_nothing_behind(tmp_path):
     proc, root, started = started_replay(tmp_path)
     time.sleep(3)                                        # quarters are running
@@ -234,6 +213,7 @@ def test_ctrl_c_stops_a_replay_soon_with_a_message_and_leaves_nothing_behind(tmp
     assert_all_gone(started)                             # workers, their kernels, the resource tracker
 
 
+@pytest.mark.slow
 def test_a_killed_replay_leaves_no_worker_or_kernel_behind(tmp_path):
     """kill -9 (or the out-of-memory killer) gives the parent no chance to stop its workers: each worker sees
     that its parent is gone, shuts its kernel down and exits (replay._worker_start)."""
@@ -243,12 +223,13 @@ def test_a_killed_replay_leaves_no_worker_or_kernel_behind(tmp_path):
     assert_all_gone({p: line for p, line in started.items() if "resource_tracker" not in line})
 
 
-def test_replay_makes_one_folder_per_quarter_and_the_evolution_reports(tmp_path):
+def test_replay_makes_one_folder_per_quarter_and_the_evolution_reports(replay_without_cache):
     import pandas as pd
-    out = replay("2024Q4", "2025Q1", workers=2, reports_dir=tmp_path / "reports", progress=lambda *_: None)
-    assert (out / "2024Q4" / "briefing.zh.pdf").exists() and (out / "2025Q1" / "briefing.zh.pdf").exists()
-    # lean quarters (README "Replay"): the checks' results and the executed notebooks, not their restatements
-    for label in ("2024Q4", "2025Q1"):
+    out = replay_without_cache                       # the session's replay of REPLAY_QUARTERS (conftest)
+    first, last = REPLAY_QUARTERS
+    assert (out / first / "briefing.zh.pdf").exists() and (out / last / "briefing.zh.pdf").exists()
+    # lean quarters (docs/speed.md): the checks' results and the executed notebooks, not their restatements
+    for label in REPLAY_QUARTERS:
         quarter = out / label
         checks = json.loads((quarter / "validation" / "results.json").read_text(encoding="utf-8"))
         assert checks["summary"]["checks"] > 0
@@ -269,21 +250,31 @@ def test_replay_makes_one_folder_per_quarter_and_the_evolution_reports(tmp_path)
         assert len(reader.pages) == 1 + len(with_data)          # the P(met) heatmap, then one page per target with data
         pages = [p.extract_text().replace("\n", " ") for p in reader.pages]
         for page in pages:
-            assert "2024Q4" in page and "2025Q1" in page
+            assert first in page and last in page
         titles = " ".join(pages[1:])
         assert all(n in titles for n in history.loc[history["target"].isin(with_data), name].unique())
         assert not any(n in titles for n in without[name])
     assert (out / "arrivals.csv").exists()
-    assert not (tmp_path / "reports" / "2024Q4").exists()     # regular quarter folders are left alone
+    assert not (out.parent / first).exists()     # regular quarter folders are left alone
 
 
+@pytest.mark.slow
 def test_verdicts_end_to_end_on_a_synthetic_raw_folder(tmp_path):
-    """Made-up releases (tests/synthetic_verdicts/) through the whole quarterly run, each with the verdict it must get."""
+    """Made-up releases (tests/synthetic_verdicts/) through the whole quarterly run, each with the verdict it must get.
+
+    Run on a replay worker's pool of one kernel (01, 02 and 03 one after another in it): the verdicts a statistician
+    expects (below) come out of that pool as they do out of a run's two kernels (the other whole-run tests)."""
     import pandas as pd
+
+    from analysis.run.kernels import KernelPool
+    from analysis.run.pipeline import KERNEL_ARGS
+
     raw = tmp_path / "raw"
     shutil.copytree(Path(__file__).parent / "synthetic_verdicts", raw)
-    folder = run_quarter("2025Q2", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", raw_dir=raw,
-                         progress=lambda *_: None, langs=("zh",))
+    with KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS, lanes={}) as pool:         # a replay worker's pool
+        folder = run_quarter("2025Q2", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", raw_dir=raw,
+                             progress=lambda *_: None, langs=("zh",), pool=pool)
+        assert pool.started == 1                  # 02 waited for the kernel 01 and 03 used, none was added
     rows = pd.read_csv(folder / "assessment.csv", encoding="utf-8-sig").set_index("target")
     expected = {
         "retail_sales_level": "achieved",              # final 2024 figure 660 > 650
@@ -432,6 +423,7 @@ def test_a_run_failing_at_validation_changes_nothing_but_the_failed_folder(quart
     assert leftovers == []
 
 
+@pytest.mark.slow
 def test_a_quarter_where_every_target_is_settled_or_unmodelled_still_runs(tmp_path):
     """The shipped data plus a synthetic 2024 retail figure: no target keeps a projection (the retail targets are
     settled, the others have no model); the run must still publish, and assessment.csv keep every column."""

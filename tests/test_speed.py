@@ -15,10 +15,10 @@ from analysis.inputs.ingest import ingest
 from analysis.run.kernels import ENGINE, KernelPool
 from analysis.run.replay import replay
 from analysis.core.quarters import Quarter
-from conftest import synthetic_row, write_release
+from conftest import REPLAY_QUARTERS, synthetic_row, write_release
 
 # 2024Q1 and 2024Q2 see the same raw rows (nothing in data/raw was published between their cut-offs)
-SAME_INPUTS = ("2024Q1", "2024Q2")
+SAME_INPUTS = REPLAY_QUARTERS
 
 
 def entries(cache_dir: Path, kind: str) -> list[Path]:
@@ -78,12 +78,12 @@ def data_outputs(folder: Path) -> dict[str, bytes]:
             if p.suffix in (".csv", ".json") and p.name != "manifest.json" and "data_docs" not in p.parts}
 
 
-def test_replay_outputs_are_byte_identical_with_the_cache_on_and_off(tmp_path):
+def test_replay_outputs_are_byte_identical_with_the_cache_on_and_off(tmp_path, replay_without_cache):
     store = tmp_path / "cache"
     # one worker: the second quarter starts after the first has filled the cache, so it really reuses it
     on = replay(*SAME_INPUTS, workers=1, reports_dir=tmp_path / "on", cache_dir=store, progress=lambda *_: None)
     assert len(entries(store, "clean")) == 1 and len(entries(store, "forecasts")) == 1
-    off = replay(*SAME_INPUTS, reports_dir=tmp_path / "off", cache_dir=None, progress=lambda *_: None)
+    off = replay_without_cache                    # the same quarters, cache off (the session's replay, conftest)
     with_cache, without = data_outputs(on), data_outputs(off)
     assert json.loads(with_cache["outcomes.json"]) == {q: "ok" for q in SAME_INPUTS}
     assert {f"{q}/assessment.csv" for q in SAME_INPUTS} | {f"{q}/changes.csv" for q in SAME_INPUTS} <= set(with_cache)
@@ -125,6 +125,7 @@ def outputs(path: Path) -> list:
             for c in nb["cells"] if c["cell_type"] == "code"]
 
 
+@pytest.mark.slow
 def test_a_reused_kernel_runs_a_notebook_as_a_fresh_one_does(tmp_path):
     source = write_notebook(tmp_path)
     fresh = tmp_path / "fresh.ipynb"
@@ -171,6 +172,7 @@ def write_notebooks_that_change_settings(folder: Path) -> tuple[Path, Path]:
     return changer, shower
 
 
+@pytest.mark.slow
 def test_a_kernel_reused_by_another_notebook_runs_it_as_a_fresh_one_does(tmp_path):
     changer, shower = write_notebooks_that_change_settings(tmp_path)
     fresh = tmp_path / "fresh.ipynb"
@@ -196,6 +198,7 @@ def test_the_pipeline_notebooks_share_kernels_by_lane():
     assert {one.lane(n) for n in ("01_clean.ipynb", "02_validate.ipynb", "03_forecast.ipynb")} == {"main"}
 
 
+@pytest.mark.slow
 def test_a_kernel_whose_notebook_failed_is_not_reused(tmp_path):
     source = write_notebook(tmp_path)
     with KernelPool(tmp_path) as pool:

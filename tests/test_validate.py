@@ -223,6 +223,7 @@ def test_data_docs_name_rows_and_run_and_do_not_fail_warning_suites(shipped_repo
         assert not re.search(r'(href|src)="https?://', html), name
 
 
+@pytest.mark.slow
 def test_an_error_stops_the_run_but_the_report_is_written(tmp_path):
     raw = tmp_path / "raw"
     # a year-to-date figure lower than an earlier one of the same year: passes ingest, fails validation

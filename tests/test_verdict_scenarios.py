@@ -513,6 +513,7 @@ def test_a_lower_bound_that_cannot_settle_leaves_p_met_to_the_model(tmp_path, bo
 SCENARIO_DIR = Path(__file__).parent / "synthetic_scenarios"
 
 
+@pytest.mark.slow
 def test_an_evaluation_quarter_through_the_pipeline(tmp_path):
     """tests/synthetic_scenarios/ through run_quarter at 2025Q1 (the plan has ended), both languages:
     - retail sales: January's '预计突破700' → level achieved (estimate); growth from 500 in 2021: more than

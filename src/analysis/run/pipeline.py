@@ -12,6 +12,7 @@ published before under reports/<quarter>/history/<timestamp>/.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -35,6 +36,12 @@ if TYPE_CHECKING:
 KERNEL_ARGS = ["--Application.log_level=CRITICAL"]
 
 
+def fresh_kernels() -> bool:
+    """HAIMEN_NO_KERNEL_POOL=1 in the environment (benchmarks/pipeline.py only; not a user setting): every notebook
+    runs in a fresh kernel, none started ahead or reused, to measure what kernel reuse (kernels.py) saves."""
+    return bool(os.environ.get("HAIMEN_NO_KERNEL_POOL"))
+
+
 def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path | None = None,
                      pool: "KernelPool | None" = None) -> None:
     """Run notebooks/<name> with papermill, in a warm kernel from pool (else a fresh one); a failure becomes a clear InputError.
@@ -45,7 +52,12 @@ def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path |
     import papermill as pm
 
     try:
-        if pool is None:
+        if pool is not None and fresh_kernels():     # the benchmark's switch: as the pooled call, in a fresh kernel
+            pm.execute_notebook(str(paths.NOTEBOOKS_DIR / name), str(output), parameters=parameters, progress_bar=False,
+                                kernel_name="python3", request_save_on_cell_execute=False,
+                                extra_arguments=[*KERNEL_ARGS, "--HistoryManager.hist_file=:memory:"],   # as kernels.py
+                                resources={"metadata": {"path": str(paths.NOTEBOOKS_DIR)}})   # cwd without chdir
+        elif pool is None:
             pm.execute_notebook(str(paths.NOTEBOOKS_DIR / name), str(output), parameters=parameters,
                                 cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False, kernel_name="python3",
                                 extra_arguments=KERNEL_ARGS)
@@ -235,7 +247,8 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
         with KernelPool(paths.NOTEBOOKS_DIR, KERNEL_ARGS) as own:
             return run_quarter(as_of, langs, engine, reports_dir, clean_dir, raw_dir, progress, pool=own,
                                cache_dir=cache_dir, before_changes=before_changes, full=full)
-    pool.ensure("01_clean.ipynb")     # 03 and the briefings run in the same kernel after it (kernels.LANES)
+    if not fresh_kernels():
+        pool.ensure("01_clean.ipynb")     # 03 and the briefings run in the same kernel after it (kernels.LANES)
     from analysis.inputs.clean import resolve_as_of
     from analysis.core.config import load_config
     from analysis.inputs.ingest import ingest
@@ -251,7 +264,8 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     obs, hashes = step("read and check raw files", ingest, raw_dir, cfg)
     # 02's kernel (Great Expectations, about 6 s of CPU) starts once the raw files are read: started with 01's,
     # the two halve the cores between them and 01, which everything waits for, starts seconds later
-    pool.ensure("02_validate.ipynb")
+    if not fresh_kernels():
+        pool.ensure("02_validate.ipynb")
     quarter = resolve_as_of(as_of, obs, cfg)
     if paths.RETURNS_DIR.is_dir():       # department returns: a mistyped one stops the run here too (returns.py)
         from analysis.inputs.returns import read_returns
