@@ -173,3 +173,29 @@ def test_every_registry_target_gets_a_verdict_and_the_same_numbers_twice(cfg, tm
         assert 0 <= rows.loc[t, "p_met"] <= 1 and "not yet published" in rows.loc[t, "basis"]
     assert rows.loc["retail_sales_growth", "required_growth_pct"] == 10.0
     assert bool(rows.loc["retail_sales_growth", "base_derived"])             # 2021 = 521 / 1.03, derived
+
+
+def test_indicators_without_figures_get_what_model_indicator_gives_them(tmp_path, cfg):
+    """model_indicators copies the first empty indicator's answer to the others (a shortcut for speed): for every
+    indicator without a figure it must equal model_indicator's own answer, and an indicator with figures is
+    modelled in full."""
+    from analysis.model.assess import model_indicator, model_indicators
+
+    result = series_result(tmp_path, grow(0.08, first=2015, last=2022))
+    last_years = {ind: 2024 for ind in cfg.indicators}
+    fast = model_indicators(result, cfg, last_years)
+    assert fast["retail_sales"].forecast is not None
+    absent = [ind for ind in cfg.indicators if ind != "retail_sales"]
+    assert len(absent) > 2
+    for ind in absent:
+        slow = model_indicator(result, cfg, ind, 2024)
+        got = fast[ind]
+        assert got.data.indicator == ind and got.forecast is None and slow.forecast is None
+        assert (got.reason, got.origin_level, got.n_points, got.index_only) == \
+               (slow.reason, slow.origin_level, slow.n_points, slow.index_only)
+        for name in ("levels", "growth", "info", "ytd", "unverified", "lower_bounds", "growth_info",
+                     "lower_bound_ids", "lower_bound_info"):
+            a, b = getattr(got.data, name), getattr(slow.data, name)
+            assert a.equals(b) and a.dtypes.equals(b.dtypes) if isinstance(a, pd.DataFrame) else \
+                a.equals(b) and a.dtype == b.dtype, (ind, name)
+    assert fast[absent[1]].data.levels is not fast[absent[2]].data.levels      # copies, not one shared table

@@ -1,6 +1,5 @@
 """Forecast members and ensemble on series whose future is known by construction."""
 import numpy as np
-import pandas as pd
 import pytest
 
 from analysis.model import forecast as F

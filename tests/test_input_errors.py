@@ -1,7 +1,6 @@
 """Each kind of bad input gets a message naming file, row, column, value and fix;
 no traceback; data/raw and the previous data/clean stay as they were."""
 import shutil
-from pathlib import Path
 
 import pytest
 

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from analysis.core import paths
 from analysis.inputs.clean import CleanResult, run_clean
 from analysis.run.pipeline import validate_quarter
 from analysis.checks.validate import ValidationFailed, define_checks, offline_violations, prepare_tables, run_checks

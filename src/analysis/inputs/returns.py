@@ -129,7 +129,7 @@ def _grey_last_value(cells: dict[str, str], letters: dict[str, str], t, previous
     was = "empty" if sent is None or pd.isna(sent) else f"{float(sent):g}"
     return [Problem(rel, f"the grey last-value cell holds {typed}, but the form was sent with it {was}, and the row's "
                          "value cell is empty: a figure typed into a grey cell is not read",
-                    f"type this quarter's figure in the value column (本期数值) with its date and status, and put the grey "
+                    "type this quarter's figure in the value column (本期数值) with its date and status, and put the grey "
                     "cell back; 请在“本期数值”列填写本期数值，勿改灰色单元格", value=typed, **where("last_value"))]
 
 

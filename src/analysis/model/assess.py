@@ -217,6 +217,30 @@ def model_indicator(result: CleanResult, cfg: Config, indicator: str, last_year:
     return IndicatorModel(d, fc, reason, origin, points, index_only=index is not None)
 
 
+def model_indicators(result: CleanResult, cfg: Config, last_years: dict[str, int]) -> dict[str, IndicatorModel]:
+    """model_indicator for every indicator of last_years (indicator -> last year projected).
+
+    Most registry indicators have no figure at all in a quarter (each costs some 25 pandas steps on empty
+    tables for the same empty answer): the first such indicator is modelled in full and the others get a
+    copy of its empty figures under their own name, with the same reason for having no forecast
+    (tests/test_assess.py checks this against model_indicator for every indicator without figures).
+    """
+    import copy
+    from dataclasses import replace
+
+    present = set(result.best["indicator"]) | set(result.observations["indicator"])
+    models: dict[str, IndicatorModel] = {}
+    blank: IndicatorModel | None = None
+    for ind, last in last_years.items():
+        if ind in present or blank is None:
+            models[ind] = model_indicator(result, cfg, ind, last)
+            if ind not in present and models[ind].forecast is None and models[ind].data.empty:
+                blank = models[ind]
+            continue
+        models[ind] = replace(blank, data=replace(copy.deepcopy(blank.data), indicator=ind))
+    return models
+
+
 def judge_target(t: Target, cfg: Config, result: CleanResult, m: IndicatorModel | None = None) -> Judgement:
     """The public assessment of one target at result.as_of (what assess() does for every target)."""
     if m is None and t.indicator:
@@ -264,7 +288,7 @@ def assess(result: CleanResult, cfg: Config, returns: pd.DataFrame | None = None
         key = cache.forecast_key(result, last_years)
         models = cache.load(cache_dir, "forecasts", key)
     if models is None:
-        models = {ind: model_indicator(result, cfg, ind, last) for ind, last in last_years.items()}
+        models = model_indicators(result, cfg, last_years)
         if key is not None:
             cache.store(cache_dir, "forecasts", key, models)
     judgements = {t.id: judge_target(t, cfg, result, models.get(t.indicator)) for t in cfg.targets}

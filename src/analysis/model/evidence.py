@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from analysis.core.config import Config, Target
 from analysis.core.quarters import Quarter

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 
 from analysis.core import paths
-from analysis.core.errors import InputError, Problem
+from analysis.core.errors import Problem
 from analysis.core.escape import typst_string
 from analysis.core.fonts import CJK_FAMILIES, RenderError, find_cjk_font  # noqa: F401 (re-exported)
 from analysis.report.synthetic import notebook_is_synthetic, watermark_typst
