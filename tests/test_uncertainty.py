@@ -141,14 +141,13 @@ def test_seeds_follow_member_names_not_positions():
 
 
 def test_degenerate_damped_trend_is_dropped_with_its_reason():
-    # a deterministic trend plus noise: ARIMA(1,1,1) over-differences it and its MA runs to -1
-    # (seed 2: its MA ends at -0.977; other seeds of the same kind end there, at huge standard errors or
-    # without convergence, each dropped with that reason)
+    # a fixed level plus iid noise: its changes are MA(1) with MA = -1 (over-differenced); the best fit with
+    # |MA| >= 0.95 beats every fit inside by 0.09 log-likelihood, far past the 0.01 margin (not a knife-edge)
     rng = np.random.default_rng(2)
-    d = SeriesData(np.arange(2008, 2023), 100 * np.exp(0.06 * np.arange(15) + rng.normal(0, 0.03, 15)))
+    d = SeriesData(np.arange(1998, 2023), 100 * np.exp(rng.normal(0, 0.03, 25)))
     fc = forecast_series(d, 2024, S, key="x")
     assert "damped_trend" not in fc.members
-    assert "invertibility boundary" in fc.dropped["damped_trend"] and "MA -0.97" in fc.dropped["damped_trend"]
+    assert "invertibility boundary" in fc.dropped["damped_trend"]
     assert {"log_linear", "random_walk_drift", "theta"} <= set(fc.members)
 
 

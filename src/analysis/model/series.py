@@ -26,7 +26,9 @@ class ForecastSettings:
     prior: VolatilityPrior = field(default_factory=VolatilityPrior)
     ytd: dict = field(default_factory=lambda: dict(DEFAULT_YTD))
     max_abs_ma: float = 0.95        # damped_trend: |MA| above this is a boundary fit
-    max_coef_se: float = 1.0        # damped_trend: AR/MA live in (-1, 1); a larger s.e. means unidentified
+    max_abs_ar: float = 0.99        # damped_trend: AR is fitted in [-0.99, 0.99] (a damped trend damps)
+    ma_margin: float = 0.01         # damped_trend: refused unless |MA| >= max_abs_ma fits worse by this (log-lik)
+    min_gain_over_rw: float = 1.0   # damped_trend: refused if it beats the random walk by less (log-lik)
     # empirical width calibration: ((min_points, (k_h1, ..., k_hH)), ...) ascending in min_points; () = none
     width_scale: tuple = ()
 
@@ -36,7 +38,9 @@ class ForecastSettings:
         return cls(n_paths=int(f["n_paths"]), seed=int(f["seed"]), trend_damping=float(f["trend_damping"]),
                    ols_window_years=int(f["ols_window_years"]), min_points=dict(f["min_points"]),
                    prior=VolatilityPrior.from_config(f["prior"]), ytd=dict(f["ytd"]),
-                   max_abs_ma=float(f["damped_trend"]["max_abs_ma"]), max_coef_se=float(f["damped_trend"]["max_coef_se"]),
+                   max_abs_ma=float(f["damped_trend"]["max_abs_ma"]), max_abs_ar=float(f["damped_trend"]["max_abs_ar"]),
+                   ma_margin=float(f["damped_trend"]["ma_margin"]),
+                   min_gain_over_rw=float(f["damped_trend"]["min_gain_over_rw"]),
                    width_scale=_width_table(f.get("width_calibration", {}).get("scale", {})))
 
     def width_factors(self, n_points: int, h: int) -> np.ndarray:
