@@ -1,37 +1,38 @@
-"""Where the time of a quarter and of a replay goes, next to the floor, measured in one run.
+"""What a quarter and a replay cost, each command in a process of its own, as ratios to the bare import of the stack.
 
-    .venv/bin/python benchmarks/pipeline.py            # about 5 minutes on a quiet 2-core machine
-    .venv/bin/python benchmarks/pipeline.py --quick    # skip the 14-quarter replays
+    .venv/bin/python benchmarks/pipeline.py            # about 15 minutes on a quiet 2-core machine, after the wait
+    .venv/bin/python benchmarks/pipeline.py --quick    # a 4-quarter replay, one repetition each: checks the script
 
 Writes benchmarks/results/pipeline.md. Everything runs in a temporary copy of the project
-(HAIMEN_MONITOR_ROOT), so data/, reports/ and data/cache/ of the checkout are not touched.
+(HAIMEN_MONITOR_ROOT), so data/, reports/ and data/cache/ of the checkout are not touched. It first waits
+(up to --wait-max seconds, checking every 30 s) until the 1-minute load average is below --wait-load, and
+says in the results whether it got there.
 
-Measured, each as a child process (wall time; CPU = user + system of the whole process tree,
-kernels included; memory):
-- the floor: a bare Python start, a bare Jupyter kernel start (start, ready, run `pass`, shut down),
-  and importing the whole stack in one process (pandas, matplotlib, Great Expectations, papermill,
-  nbconvert and every analysis module the notebooks use);
-- `python -m analysis run` for the latest quarter, first (cold data/clean) and repeated (warm);
-  the per-step times of the warm run come from its manifest.json;
-- `replay` of 4 quarters and of 2022Q1-2025Q2 (14 quarters), with the replay cache cold (first) and
-  warm (second run of the same range), to show the memory does not grow with the number of quarters;
-- then the same `run` and the longer replay handed to the warm service (`python -m analysis serve`,
-  started in the temporary project; each command run twice: the first starts what the service keeps,
-  the second is the repeated one): the client's wall time; CPU = the client's tree plus what the service,
-  its kernels and its replay workers used for that run (from the service's log line); memory: the
-  client's largest process, and client plus the service's tree (sampled after the run).
-Peak memory: the largest resident set of any single process (getrusage of the waited-for children),
-and the largest sum over the process tree (sampled every 0.1 s with psutil).
-On a shared machine the wall times are inflated by other work; CPU seconds are the steadier measure.
+Measured in one run, each command as a child process; the repetitions of the different commands alternate
+(round-robin), so that a change of the machine's load hits them alike; the table gives the median:
+- the reference (1.0x): the bare import of the stack, `python -c "import great_expectations, statsmodels.api,
+  pandas, matplotlib.pyplot, papermill, nbconvert"` (N = 3);
+- `python -m analysis run` of the latest quarter, repeated (warm data/clean) (N = 3 each): default settings
+  (cache on and warm); `--no-cache`; kernel reuse off (HAIMEN_NO_KERNEL_POOL=1, a switch for this benchmark
+  only, read in src/analysis/run/pipeline.py: every notebook in a fresh kernel); the chart cache off with the
+  data cache on (data/cache/figures replaced by a symlink to nowhere, so every chart is drawn and none is
+  stored; no code switch needed);
+- `replay --from 2022Q1 --to 2025Q2` (14 quarters) (N = 2 each): `--no-cache`; the cache cold (data/cache
+  removed first); warm (the same range again); warm with the chart cache off; cold with the chart cache off;
+  `--no-cache` with kernel reuse off.
+Reported per command: wall time, its ratio to the import, CPU = user + system of the whole process tree
+(kernels, replay workers, Typst included; getrusage of the waited-for children), the largest resident set
+of any single process (ru_maxrss of the tree) and the largest sum over the tree at one moment (psutil,
+sampled every 0.1 s). Then what each speed device saves: (time without it - time with it) / time without
+it, from the medians, for each run it serves; kept when it saves at least 10 % of one of them (issue 23).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
 import shutil
-import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,12 +41,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STACK = ("import analysis, pandas, matplotlib.pyplot, great_expectations, papermill, nbconvert, "
-         "analysis.inputs.clean, analysis.checks.validate, analysis.model.assess, analysis.report.charts, analysis.report.briefing, analysis.report.render")
-KERNEL = ("from jupyter_client import KernelManager\n"
-          "km = KernelManager(kernel_name='python3'); km.start_kernel(extra_arguments=['--Application.log_level=CRITICAL'])\n"
-          "kc = km.blocking_client(); kc.start_channels(); kc.wait_for_ready(timeout=120)\n"
-          "kc.execute_interactive('pass', timeout=120); kc.stop_channels(); km.shutdown_kernel(now=True)\n")
+IMPORT = "import great_expectations, statsmodels.api, pandas, matplotlib.pyplot, papermill, nbconvert"
+THRESHOLD = 10.0        # % a device must save of a run it serves to be kept (issue 23)
+AIMS = (("q", 1.5, "a repeated quarter (`run`, default settings)"),
+        ("r_nocache", 7.0, "the 14-quarter replay with the cache off (`replay --no-cache`)"))
 
 
 def _tree_rss(pid: int) -> int:
@@ -65,14 +64,24 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+def _busy_cpu() -> float:
+    """CPU seconds the whole machine has spent busy since boot (every process, ours and others')."""
+    import psutil
+
+    t = psutil.cpu_times()
+    return sum(t) - t.idle - getattr(t, "iowait", 0.0)
+
+
 def measure(cmd: list[str], env: dict) -> dict:
-    """Wall, CPU of the process tree, largest single RSS and largest tree RSS of one command."""
+    """Wall, CPU of the process tree, largest single RSS and largest tree RSS of one command; error when it failed."""
     # a fresh wrapper process, so that getrusage(RUSAGE_CHILDREN) counts this command's tree only
     wrapper = ("import json, resource, subprocess, sys\n"
                "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)\n"
                "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-               "print(json.dumps({'rc': rc.returncode, 'err': rc.stderr[-2000:], 'cpu': u.ru_utime + u.ru_stime, 'maxrss_kib': u.ru_maxrss}))\n")
+               "print(json.dumps({'rc': rc.returncode, 'err': rc.stderr[-1500:], 'cpu': u.ru_utime + u.ru_stime, "
+               "'maxrss_kib': u.ru_maxrss}))\n")
     peak = [0]
+    load, busy = os.getloadavg()[0], _busy_cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", wrapper, *cmd], env=env, cwd=env["HAIMEN_MONITOR_ROOT"],
                             stdout=subprocess.PIPE, text=True)
@@ -89,158 +98,245 @@ def measure(cmd: list[str], env: dict) -> dict:
     done.set()
     sampler.join()
     info = json.loads(out.strip().splitlines()[-1])
-    if info["rc"] != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{info['err']}")
-    return {"wall": wall, "cpu": info["cpu"], "max_rss": info["maxrss_kib"] / 1024, "tree_rss": peak[0] / 2**20}
+    others = max(0.0, _busy_cpu() - busy - info["cpu"])     # the rest of the machine (this script's sampling too)
+    return {"others": others, "wall": wall, "cpu": info["cpu"], "max_rss": info["maxrss_kib"] / 1024, "tree_rss": peak[0] / 2**20,
+            "load": load, "error": info["err"].strip() if info["rc"] != 0 else None}
 
 
-def row(what: str, m: dict) -> str:
-    line = f"| {what} | {m['wall']:.1f} | {m['cpu']:.1f} | {m['max_rss']:.0f} | {m['tree_rss']:.0f} |"
-    print(line, flush=True)          # progress: the whole benchmark takes minutes
-    return line
+def block_charts(root: Path, blocked: bool) -> None:
+    """The chart cache off (blocked) or back on: data/cache/figures becomes a symlink to a path that does not exist,
+    so chart_cache.figure_png finds no entry and cannot write one (it skips a cache it cannot use) and draws every
+    chart; the entries are kept aside in figures.kept and put back afterwards. The data cache (clean/, forecasts/)
+    is untouched. (An empty file in its place does not do: _write_bytes then fails with NotADirectoryError.)"""
+    figures = root / "data" / "cache" / "figures"
+    kept = figures.with_name("figures.kept")
+    if blocked:
+        if figures.is_dir():
+            shutil.rmtree(kept, ignore_errors=True)
+            figures.rename(kept)
+        figures.parent.mkdir(parents=True, exist_ok=True)
+        figures.symlink_to(root / "no-chart-cache")
+    else:
+        if figures.is_symlink():
+            figures.unlink()
+        if kept.is_dir() and not figures.exists():
+            kept.rename(figures)
 
 
-def through_service(py: list[str], env: dict, commands: list[list[str]]) -> list[list[tuple[dict, float, float]]]:
-    """Commands through the warm service: start `serve` in the temp project, wait until it is ready, then run
-    each command twice (the first warms what it keeps: data/clean, the kernels, a replay's workers).
-    For each run: the client's process tree (wall, CPU, memory), the service's CPU for that run from its own
-    log line (getrusage of the service and its reaped children, plus its live descendants: kernels, replay
-    workers), and the service tree's resident memory sampled after the run."""
-    import re
-
-    runtime = Path(tempfile.mkdtemp(prefix="svc-"))        # short: a socket path must fit in about 100 bytes
-    env = {**env, "XDG_RUNTIME_DIR": str(runtime)}
-    proc = subprocess.Popen(py + ["-m", "analysis", "serve"], env=env, cwd=env["HAIMEN_MONITOR_ROOT"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-
-    def read() -> None:
-        for line in proc.stdout:
-            lines.append(line)
-
-    threading.Thread(target=read, daemon=True).start()
-
-    def wait_for(pattern: str, count: int = 1) -> re.Match:
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            found = [m for m in map(re.compile(pattern).search, list(lines)) if m]
-            if len(found) >= count:
-                return found[count - 1]
-            if proc.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise SystemExit("the warm service did not answer:\n" + "".join(lines))
-
-    results: list[list[tuple[dict, float, float]]] = []
-    served = 0
-    try:
-        wait_for(r"^Ready")
-        for argv in commands:
-            results.append([])
-            for _ in range(2):
-                m = measure(py + ["-m", "analysis", *argv], env)
-                served += 1
-                line = wait_for(r": exit 0, ([\d.]+) s wall, ([\d.]+) s CPU", served)
-                results[-1].append((m, float(line.group(2)), _tree_rss(proc.pid) / 2**20))
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(runtime, ignore_errors=True)
-    return results
+def fmt_row(label: str, ms: list[dict], ref: dict | None) -> str:
+    ok = [m for m in ms if not m["error"]]
+    if not ok:
+        return f"| {label} | 0 of {len(ms)} | FAILED | | | | | | | |"
+    wall = statistics.median(m["wall"] for m in ok)
+    cpu = statistics.median(m["cpu"] for m in ok)
+    spread = f"{min(m['wall'] for m in ok):.1f}-{max(m['wall'] for m in ok):.1f}"
+    ratio = f"{wall / ref['wall']:.2f}x" if ref else "-"
+    cratio = f"{cpu / ref['cpu']:.2f}x" if ref else "-"
+    failed = f" ({len(ms) - len(ok)} failed)" if len(ok) < len(ms) else ""
+    return (f"| {label} | {len(ok)}{failed} | {wall:.1f} | {spread} | **{ratio}** | {cpu:.1f} | {cratio} | "
+            f"{max(m['max_rss'] for m in ok):.0f} | {max(m['tree_rss'] for m in ok):.0f} | "
+            f"{statistics.median(m['others'] for m in ok):.1f} |")
 
 
-def served_row(what: str, run: tuple[dict, float, float]) -> str:
-    """A table row for a command run through the service: the client's measurement plus the service's share."""
-    client, service_cpu, service_rss = run
-    return row(f"{what} (`serve` running; CPU: client {client['cpu']:.1f} s + service, kernels and workers "
-               f"{service_cpu:.1f} s; whole tree: client + service {service_rss:.0f} MiB)",
-               {**client, "cpu": client["cpu"] + service_cpu, "tree_rss": client["tree_rss"] + service_rss})
+def median(ms: list[dict], key: str) -> float | None:
+    ok = [m[key] for m in ms if not m["error"]]
+    return statistics.median(ok) if ok else None
+
+
+def wait_for_quiet(limit: float, patience: float) -> tuple[bool, str]:
+    """Wait until the 1-minute load average is below limit (checked every 30 s, for at most patience seconds)."""
+    start = time.monotonic()
+    while True:
+        one = os.getloadavg()[0]
+        if one < limit:
+            return True, f"below {limit} after {time.monotonic() - start:.0f} s of waiting"
+        if time.monotonic() - start >= patience:
+            return False, (f"never below {limit} in {patience / 60:.0f} minutes of waiting (last: {one:.2f}): "
+                           "measured anyway")
+        print(f"load {one:.2f}, waiting", flush=True)
+        time.sleep(30)
 
 
 def load() -> str:
-    one, five, _ = os.getloadavg()
-    return f"{one:.1f} (1 min), {five:.1f} (5 min)"
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="skip the 14-quarter replays")
-    parser.add_argument("--cold-only", action="store_true", help="each replay once, with the cache cold")
+    parser.add_argument("--quick", action="store_true", help="replay 4 quarters, one repetition of everything")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions of the import and of each quarter (N >= 3)")
+    parser.add_argument("--replay-reps", type=int, default=2, help="repetitions of each replay (N >= 2)")
     parser.add_argument("--replay-from", default="2022Q1")
     parser.add_argument("--replay-to", default="2025Q2")
-    parser.add_argument("--short-from", default="2024Q3", help="first quarter of the short replay (4 quarters)")
+    parser.add_argument("--wait-load", type=float, default=0.6, help="wait until the 1-minute load is below this")
+    parser.add_argument("--wait-max", type=float, default=1500, help="seconds to wait for it at most")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "pipeline.md"))
     args = parser.parse_args()
-    load_before = load()
+    if args.quick:
+        args.reps, args.replay_reps, args.replay_from, args.wait_max = 1, 1, "2024Q3", 0
+    quiet, waited = wait_for_quiet(args.wait_load, args.wait_max)
+    load_before, busy0, started = load(), _busy_cpu(), time.strftime("%Y-%m-%d %H:%M")
     work = Path(tempfile.mkdtemp(prefix="pipeline-bench-"))
-    rows: list[str] = []
+    runs: dict[str, list[dict]] = {}
     try:
         shutil.copytree(ROOT, work / "p", ignore=shutil.ignore_patterns(
             ".venv", ".git", "reports", "clean", "cache", "scratch", "__pycache__", ".pytest_cache"))
         root = work / "p"
-        env = {**os.environ, "HAIMEN_MONITOR_ROOT": str(root), "PYTHONPATH": str(root / "src"),
-               "MPLCONFIGDIR": str(work / "mpl")}
+        base = {**os.environ, "HAIMEN_MONITOR_ROOT": str(root), "PYTHONPATH": str(root / "src"),
+                "MPLCONFIGDIR": str(work / "mpl")}
+        base.pop("HAIMEN_NO_KERNEL_POOL", None)
+        fresh = {**base, "HAIMEN_NO_KERNEL_POOL": "1"}
         py = [sys.executable]
-        rows.append(row("floor: bare Python start (`python -c pass`)", measure(py + ["-c", "pass"], env)))
-        rows.append(row("floor: bare Jupyter kernel start (start, ready, `pass`, shut down)", measure(py + ["-c", KERNEL], env)))
-        rows.append(row("floor: importing the whole stack in one process", measure(py + ["-c", STACK], env)))
-        first = measure(py + ["-m", "analysis", "run"], env)
-        manifest = json.loads(next((root / "reports").glob("*/manifest.json")).read_text(encoding="utf-8"))
-        quarter = manifest["as_of"]
-        rows.append(row(f"`run` {quarter}, first (cold data/clean)", first))
-        warm = measure(py + ["-m", "analysis", "run"], env)
-        rows.append(row(f"`run` {quarter}, repeated (warm)", warm))
-        manifest = json.loads((root / "reports" / quarter / "manifest.json").read_text(encoding="utf-8"))
-        ranges = [(args.short_from, args.replay_to)] + ([] if args.quick else [(args.replay_from, args.replay_to)])
-        for first_q, last_q in ranges:
+        run = py + ["-m", "analysis", "run"]
+        replay = py + ["-m", "analysis", "replay", "--from", args.replay_from, "--to", args.replay_to]
+
+        def record(key: str, cmd: list[str], env: dict, charts_off: bool = False) -> None:
+            block_charts(root, charts_off)
+            try:
+                m = measure(cmd, env)
+            finally:
+                block_charts(root, False)
+            if "replay" in cmd:
+                outcomes = root / "reports" / f"replay_{args.replay_from}_{args.replay_to}" / "outcomes.json"
+                bad = {k: v for k, v in json.loads(outcomes.read_text()).items() if v != "ok"} if outcomes.exists() else {}
+                if bad and not m["error"]:
+                    m["error"] = f"quarters failed: {bad}"
+            runs.setdefault(key, []).append(m)
+            print(f"{key}: {m['wall']:.1f} s wall, {m['cpu']:.1f} s CPU, load {m['load']:.2f}"
+                  + (f", FAILED: {m['error'][-300:]}" if m["error"] else ""), flush=True)
+
+        # warm-up, not in the medians: matplotlib's font cache, the OS file cache, data/clean and data/cache
+        measure(py + ["-c", IMPORT], base)
+        record("q_first", run, base)
+        for _ in range(args.reps):
+            record("import", py + ["-c", IMPORT], base)
+            record("q", run, base)
+            manifest = json.loads(next((root / "reports").glob("*/manifest.json")).read_text(encoding="utf-8"))
+            record("q_nocache", run + ["--no-cache"], base)
+            record("q_nokernel", run, fresh)
+            record("q_nocharts", run, base, charts_off=True)
+        for _ in range(args.replay_reps):
+            record("r_nocache", replay + ["--no-cache"], base)
             shutil.rmtree(root / "data" / "cache", ignore_errors=True)
-            for label in ("cache cold",) if args.cold_only else ("cache cold", "cache warm"):
-                m = measure(py + ["-m", "analysis", "replay", "--from", first_q, "--to", last_q], env)
-                n = len(json.loads((root / "reports" / f"replay_{first_q}_{last_q}" / "outcomes.json").read_text()))
-                rows.append(row(f"`replay --from {first_q} --to {last_q}` ({n} quarters, {label})", m))
-        first_q, last_q = ranges[-1]
-        replay = ["replay", "--from", first_q, "--to", last_q]
-        (_, run), (cold_workers, warm_workers) = through_service(py, env, [["run"], replay])
-        rows.append(served_row(f"`run` {quarter} through the warm service, repeated", run))
-        rows.append(served_row(f"`replay --from {first_q} --to {last_q}` through the warm service, first (workers started, "
-                               "cache warm)", cold_workers))
-        rows.append(served_row(f"`replay --from {first_q} --to {last_q}` through the warm service, repeated (workers "
-                               "kept)", warm_workers))
+            record("r_cold", replay, base)
+            record("r_warm", replay, base)
+            record("r_warm_nocharts", replay, base, charts_off=True)
+            shutil.rmtree(root / "data" / "cache", ignore_errors=True)
+            record("r_cold_nocharts", replay, base, charts_off=True)
+            record("r_nocache_nokernel", replay + ["--no-cache"], fresh)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    other = (_busy_cpu() - busy0) - sum(m["cpu"] for ms in runs.values() for m in ms)
+    loads = [m["load"] for ms in runs.values() for m in ms]
+    write(args, runs, manifest, quiet, waited, load_before, started, other, loads)
+
+
+def write(args, runs: dict, manifest: dict, quiet: bool, waited: str, load_before: str, started: str,
+          other: float, loads: list[float]) -> None:
+    ref = {"wall": median(runs["import"], "wall"), "cpu": median(runs["import"], "cpu")}
+    q, rng = manifest["as_of"], f"`replay --from {args.replay_from} --to {args.replay_to}`"
+    labels = {
+        "import": "bare import of the stack (the reference)",
+        "q_first": f"`run` {q}, first (cold data/clean and data/cache; warm-up, N = 1)",
+        "q": f"`run` {q}, repeated, default (cache on, warm)",
+        "q_nocache": f"`run --no-cache` {q}, repeated",
+        "q_nokernel": f"`run` {q}, repeated, kernel reuse off (HAIMEN_NO_KERNEL_POOL=1; cache on)",
+        "q_nocharts": f"`run` {q}, repeated, chart cache off, data cache on (warm)",
+        "r_nocache": f"{rng} `--no-cache`",
+        "r_cold": f"{rng}, cache cold",
+        "r_warm": f"{rng}, cache warm (the same range again)",
+        "r_warm_nocharts": f"{rng}, data cache warm, chart cache off",
+        "r_cold_nocharts": f"{rng}, data cache cold, chart cache off",
+        "r_nocache_nokernel": f"{rng} `--no-cache`, kernel reuse off (HAIMEN_NO_KERNEL_POOL=1)",
+    }
+    table = "\n".join(fmt_row(labels[k], runs[k], ref) for k in labels if k in runs)
+
+    def saving(off: str, on: str, what: str) -> tuple[str, float | None]:
+        w_off, w_on = median(runs[off], "wall"), median(runs[on], "wall")
+        c_off, c_on = median(runs[off], "cpu"), median(runs[on], "cpu")
+        if None in (w_off, w_on, c_off, c_on):
+            return f"| | {what} | failed | | |", None
+        pct = 100 * (w_off - w_on) / w_off
+        return (f"| | {what} | {w_off:.1f} -> {w_on:.1f} s | **{pct:.1f} %** | {100 * (c_off - c_on) / c_off:.1f} % |",
+                pct)
+
+    devices = [
+        ("Kernel reuse within a run (src/analysis/run/kernels.py KernelPool)",
+         [("q_nokernel", "q", f"`run` {q} (cache on)"), ("r_nocache_nokernel", "r_nocache", f"{rng} `--no-cache`")]),
+        ("Replay cache: clean data and forecasts (core/cache.py; data/cache/clean/, forecasts/)",
+         [("q_nocache", "q_nocharts", f"`run` {q}, repeated (chart cache off in both)"),
+          ("r_nocache", "r_cold_nocharts", f"{rng}, first (cold) (chart cache off in both)"),
+          ("r_nocache", "r_warm_nocharts", f"{rng}, repeated (warm) (chart cache off in both)")]),
+        ("Chart cache (report/chart_cache.py figure_png; data/cache/figures/)",
+         [("q_nocharts", "q", f"`run` {q}, repeated (data cache on)"),
+          ("r_cold_nocharts", "r_cold", f"{rng}, first (cold) (data cache on)"),
+          ("r_warm_nocharts", "r_warm", f"{rng}, repeated (warm) (data cache on)")]),
+        ("Both caches together (what `--no-cache` turns off; for information, not a device of its own)",
+         [("q_nocache", "q", f"`run` {q}, repeated"), ("r_nocache", "r_cold", f"{rng}, first (cold)"),
+          ("r_nocache", "r_warm", f"{rng}, repeated (warm)")]),
+    ]
+    lines = []
+    for name, pairs in devices:
+        rows = [saving(off, on, what) for off, on, what in pairs if off in runs and on in runs]
+        best = max((p for _, p in rows if p is not None), default=None)
+        verdict = "-" if best is None or "information" in name else ("**keep**" if best >= THRESHOLD else "**remove**")
+        verdict += "" if best is None or abs(best - THRESHOLD) > 2 else " (within 2 points of the threshold: noise decides)"
+        lines.append(f"| {name} | | | | |")
+        lines += [r for r, _ in rows]
+        lines.append(f"| | verdict (best saving {'-' if best is None else f'{best:.1f} %'}; keep at >= {THRESHOLD:.0f} %) | "
+                     f"{verdict} | | |")
+    aims = []
+    for key, limit, what in AIMS:
+        w = median(runs.get(key, []), "wall")
+        aims.append(f"- {what} <= {limit}x the import: " + ("no measurement (failed)" if w is None else
+                    f"{w / ref['wall']:.2f}x, **{'holds' if w / ref['wall'] <= limit else 'does not hold'}**"))
     steps = "\n".join(f"| {s['step']} | {s['seconds']:.1f} |" for s in manifest["steps"])
-    table = "\n".join(rows)
+    failures = [f"- {k} (run {i + 1}): {m['error'][-400:]}" for k, ms in runs.items() for i, m in enumerate(ms) if m["error"]]
+    elapsed = sum(m["wall"] for ms in runs.values() for m in ms)
+    command = "`.venv/bin/python benchmarks/pipeline.py" + (" --quick" if args.quick else "") + "`"
     text = f"""# Pipeline benchmark
 
-Command: `.venv/bin/python benchmarks/pipeline.py{' --quick' if args.quick else ''}{' --cold-only' if args.cold_only else ''}`
-Run: {time.strftime('%Y-%m-%d %H:%M')} on {os.cpu_count()} cores, PDF engine {manifest['rendering_engine']};
-load average {load_before} before, {load()} after (2 on this machine means both cores were
-already busy with other work: wall times are then inflated, CPU seconds much less so).
+Command: {command} (each command a process of its own; N repetitions alternating, medians).
+Run: {started} on {os.cpu_count()} cores, PDF engine {manifest['rendering_engine']}; N = {args.reps} for the import and
+each quarter, N = {args.replay_reps} for each replay.
+Load average: {load_before} before (the wait for a 1-minute load below {args.wait_load}: {waited}), {load()} after;
+1-minute load at the start of the measured commands {min(loads):.2f}-{max(loads):.2f} (the benchmark itself keeps
+up to two cores busy). CPU used by other processes while it ran: {max(other, 0):.0f} s, against {elapsed:.0f} s of
+wall time measured ({2 * elapsed:.0f} core-seconds on 2 cores).{'' if quiet else ' **The machine never got quiet before the run: wall times are inflated, CPU seconds much less so.**'}
 
-CPU is user + system time of the whole process tree (kernels, Typst included). Memory: the largest
-resident set of any single process, and the largest sum over the process tree at one moment.
+Ratios are to the bare import measured in this run: `python -c "{IMPORT}"`.
+CPU is user + system time of the whole process tree (kernels, replay workers, Typst included). Memory: the
+largest resident set of any single process, and the largest sum over the process tree at one moment (both the
+maximum over the repetitions). Wall range: fastest and slowest repetition. Other processes' CPU: what the rest of
+the machine used while the command ran (busy CPU of the machine minus the command's tree; this script's own
+memory sampling, about 0.1 s of CPU a second, included): near 0 means the command had the machine to itself.
 
-| what | wall (s) | CPU (s) | largest process (MiB) | whole tree (MiB) |
-|---|---|---|---|---|
+| what | N | wall (s), median | wall range (s) | wall / import | CPU (s), median | CPU / import | largest process (MiB) | whole tree (MiB) | other processes' CPU meanwhile (s), median |
+|---|---|---|---|---|---|---|---|---|---|
 {table}
 
-Aims (issue 14): a quarter in 10 s warm, the 14-quarter replay in 60 s, on 2 cores.
+## Aims (issue 23)
 
-## Where the time goes (the repeated run, from its manifest.json)
+{chr(10).join(aims)}
+
+## Speed devices
+
+Saving = (median wall without the device - median wall with it) / median wall without it, for each own-process run
+the device serves; the CPU column is the same for CPU seconds. Kept when it saves at least {THRESHOLD:.0f} % of one of them.
+The chart cache is turned off by making data/cache/figures a dangling symlink: figure_png still computes each chart's key
+(a few milliseconds), so the "off" runs carry that small cost, which a removed cache would not.
+
+| device | run it serves | wall: off -> on | saving (wall) | saving (CPU) |
+|---|---|---|---|---|
+{chr(10).join(lines)}
+
+## Where the time goes in a default repeated `run` (its manifest.json, last repetition)
 
 | step | seconds |
 |---|---|
 {steps}
-
-02 and 03 run side by side; validation.pdf and each briefing language's PDF render while the next
-notebook runs. Two kernels a quarter, started ahead of need: 01, 03 and both briefings in one, 02 in
-the other. A replay worker runs every notebook in one kernel, kept for all its quarters (the other worker
-keeps the second core busy), and the warm service keeps the workers for the next replay
-(src/analysis/run/kernels.py, replay.py, service.py); see README "Speed" for the replay cache.
-"""
+{chr(10) + '## Failures' + chr(10) + chr(10) + chr(10).join(failures) + chr(10) if failures else ''}"""
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)
 
