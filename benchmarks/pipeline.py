@@ -13,13 +13,10 @@ Measured in one run, each command as a child process; the repetitions of the dif
 - the reference (1.0x): the bare import of the stack, `python -c "import great_expectations, statsmodels.api,
   pandas, matplotlib.pyplot, papermill, nbconvert"` (N = 3);
 - `python -m analysis run` of the latest quarter, repeated (warm data/clean) (N = 3 each): default settings
-  (cache on and warm); `--no-cache`; kernel reuse off (HAIMEN_NO_KERNEL_POOL=1, a switch for this benchmark
-  only, read in src/analysis/run/pipeline.py: every notebook in a fresh kernel); the chart cache off with the
-  data cache on (data/cache/figures replaced by a symlink to nowhere, so every chart is drawn and none is
-  stored; no code switch needed);
-- `replay --from 2022Q1 --to 2025Q2` (14 quarters) (N = 2 each): `--no-cache`; the cache cold (data/cache
-  removed first); warm (the same range again); warm with the chart cache off; cold with the chart cache off;
-  `--no-cache` with kernel reuse off.
+  (chart cache on and warm); `--no-cache` (every chart drawn); kernel reuse off (HAIMEN_NO_KERNEL_POOL=1, a
+  switch for this benchmark only, read in src/analysis/run/pipeline.py: every notebook in a fresh kernel);
+- `replay --from 2022Q1 --to 2025Q2` (14 quarters) (N = 2 each): `--no-cache`; the chart cache cold
+  (data/cache removed first); warm (the same range again); `--no-cache` with kernel reuse off.
 Reported per command: wall time, its ratio to the import, CPU = user + system of the whole process tree
 (kernels, replay workers, Typst included; getrusage of the waited-for children), the largest resident set
 of any single process (ru_maxrss of the tree) and the largest sum over the tree at one moment (psutil,
@@ -103,26 +100,6 @@ def measure(cmd: list[str], env: dict) -> dict:
             "load": load, "error": info["err"].strip() if info["rc"] != 0 else None}
 
 
-def block_charts(root: Path, blocked: bool) -> None:
-    """The chart cache off (blocked) or back on: data/cache/figures becomes a symlink to a path that does not exist,
-    so chart_cache.figure_png finds no entry and cannot write one (it skips a cache it cannot use) and draws every
-    chart; the entries are kept aside in figures.kept and put back afterwards. The data cache (clean/, forecasts/)
-    is untouched. (An empty file in its place does not do: _write_bytes then fails with NotADirectoryError.)"""
-    figures = root / "data" / "cache" / "figures"
-    kept = figures.with_name("figures.kept")
-    if blocked:
-        if figures.is_dir():
-            shutil.rmtree(kept, ignore_errors=True)
-            figures.rename(kept)
-        figures.parent.mkdir(parents=True, exist_ok=True)
-        figures.symlink_to(root / "no-chart-cache")
-    else:
-        if figures.is_symlink():
-            figures.unlink()
-        if kept.is_dir() and not figures.exists():
-            kept.rename(figures)
-
-
 def fmt_row(label: str, ms: list[dict], ref: dict | None) -> str:
     ok = [m for m in ms if not m["error"]]
     if not ok:
@@ -191,12 +168,8 @@ def main() -> None:
         run = py + ["-m", "analysis", "run"]
         replay = py + ["-m", "analysis", "replay", "--from", args.replay_from, "--to", args.replay_to]
 
-        def record(key: str, cmd: list[str], env: dict, charts_off: bool = False) -> None:
-            block_charts(root, charts_off)
-            try:
-                m = measure(cmd, env)
-            finally:
-                block_charts(root, False)
+        def record(key: str, cmd: list[str], env: dict) -> None:
+            m = measure(cmd, env)
             if "replay" in cmd:
                 outcomes = root / "reports" / f"replay_{args.replay_from}_{args.replay_to}" / "outcomes.json"
                 bad = {k: v for k, v in json.loads(outcomes.read_text()).items() if v != "ok"} if outcomes.exists() else {}
@@ -215,15 +188,11 @@ def main() -> None:
             manifest = json.loads(next((root / "reports").glob("*/manifest.json")).read_text(encoding="utf-8"))
             record("q_nocache", run + ["--no-cache"], base)
             record("q_nokernel", run, fresh)
-            record("q_nocharts", run, base, charts_off=True)
         for _ in range(args.replay_reps):
             record("r_nocache", replay + ["--no-cache"], base)
             shutil.rmtree(root / "data" / "cache", ignore_errors=True)
             record("r_cold", replay, base)
             record("r_warm", replay, base)
-            record("r_warm_nocharts", replay, base, charts_off=True)
-            shutil.rmtree(root / "data" / "cache", ignore_errors=True)
-            record("r_cold_nocharts", replay, base, charts_off=True)
             record("r_nocache_nokernel", replay + ["--no-cache"], fresh)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -238,16 +207,13 @@ def write(args, runs: dict, manifest: dict, quiet: bool, waited: str, load_befor
     q, rng = manifest["as_of"], f"`replay --from {args.replay_from} --to {args.replay_to}`"
     labels = {
         "import": "bare import of the stack (the reference)",
-        "q_first": f"`run` {q}, first (cold data/clean and data/cache; warm-up, N = 1)",
-        "q": f"`run` {q}, repeated, default (cache on, warm)",
-        "q_nocache": f"`run --no-cache` {q}, repeated",
-        "q_nokernel": f"`run` {q}, repeated, kernel reuse off (HAIMEN_NO_KERNEL_POOL=1; cache on)",
-        "q_nocharts": f"`run` {q}, repeated, chart cache off, data cache on (warm)",
+        "q_first": f"`run` {q}, first (cold data/clean and chart cache; warm-up, N = 1)",
+        "q": f"`run` {q}, repeated, default (chart cache on, warm)",
+        "q_nocache": f"`run --no-cache` {q}, repeated (every chart drawn)",
+        "q_nokernel": f"`run` {q}, repeated, kernel reuse off (HAIMEN_NO_KERNEL_POOL=1; chart cache on)",
         "r_nocache": f"{rng} `--no-cache`",
-        "r_cold": f"{rng}, cache cold",
-        "r_warm": f"{rng}, cache warm (the same range again)",
-        "r_warm_nocharts": f"{rng}, data cache warm, chart cache off",
-        "r_cold_nocharts": f"{rng}, data cache cold, chart cache off",
+        "r_cold": f"{rng}, chart cache cold",
+        "r_warm": f"{rng}, chart cache warm (the same range again)",
         "r_nocache_nokernel": f"{rng} `--no-cache`, kernel reuse off (HAIMEN_NO_KERNEL_POOL=1)",
     }
     table = "\n".join(fmt_row(labels[k], runs[k], ref) for k in labels if k in runs)
@@ -263,16 +229,8 @@ def write(args, runs: dict, manifest: dict, quiet: bool, waited: str, load_befor
 
     devices = [
         ("Kernel reuse within a run (src/analysis/run/kernels.py KernelPool)",
-         [("q_nokernel", "q", f"`run` {q} (cache on)"), ("r_nocache_nokernel", "r_nocache", f"{rng} `--no-cache`")]),
-        ("Replay cache: clean data and forecasts (core/cache.py; data/cache/clean/, forecasts/)",
-         [("q_nocache", "q_nocharts", f"`run` {q}, repeated (chart cache off in both)"),
-          ("r_nocache", "r_cold_nocharts", f"{rng}, first (cold) (chart cache off in both)"),
-          ("r_nocache", "r_warm_nocharts", f"{rng}, repeated (warm) (chart cache off in both)")]),
-        ("Chart cache (report/chart_cache.py figure_png; data/cache/figures/)",
-         [("q_nocharts", "q", f"`run` {q}, repeated (data cache on)"),
-          ("r_cold_nocharts", "r_cold", f"{rng}, first (cold) (data cache on)"),
-          ("r_warm_nocharts", "r_warm", f"{rng}, repeated (warm) (data cache on)")]),
-        ("Both caches together (what `--no-cache` turns off; for information, not a device of its own)",
+         [("q_nokernel", "q", f"`run` {q} (chart cache on)"), ("r_nocache_nokernel", "r_nocache", f"{rng} `--no-cache`")]),
+        ("Chart cache (report/chart_cache.py figure_png; data/cache/figures/; what `--no-cache` turns off)",
          [("q_nocache", "q", f"`run` {q}, repeated"), ("r_nocache", "r_cold", f"{rng}, first (cold)"),
           ("r_nocache", "r_warm", f"{rng}, repeated (warm)")]),
     ]
@@ -324,8 +282,8 @@ memory sampling, about 0.1 s of CPU a second, included): near 0 means the comman
 
 Saving = (median wall without the device - median wall with it) / median wall without it, for each own-process run
 the device serves; the CPU column is the same for CPU seconds. Kept when it saves at least {THRESHOLD:.0f} % of one of them.
-The chart cache is turned off by making data/cache/figures a dangling symlink: figure_png still computes each chart's key
-(a few milliseconds), so the "off" runs carry that small cost, which a removed cache would not.
+A cache of clean data and fitted forecasts (data/cache/clean, forecasts) saved -3 to 0 % in the run of 2026-12-06
+18:08 (benchmarks/results/pipeline_notes.md) and was removed; the chart cache is the only cache left.
 
 | device | run it serves | wall: off -> on | saving (wall) | saving (CPU) |
 |---|---|---|---|---|

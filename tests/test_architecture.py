@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.core import cache, paths
+from analysis.core import paths
+from analysis.report import chart_cache as cache
 
 PACKAGE = paths.PACKAGE_DIR
 STAGES = ("core", "inputs", "checks", "model", "report", "run")

@@ -1,75 +1,18 @@
-"""Speed work must not change results: the replay cache, warm kernels, the in-memory GE context."""
+"""Speed work must not change results: the chart cache and warm kernels."""
 import json
 import re
-import shutil
 from pathlib import Path
 
 import papermill as pm
 import pytest
 
-from analysis.core import cache, paths
 from analysis.report import chart_cache
-from analysis.model.assess import assess
-from analysis.inputs.clean import clean
-from analysis.inputs.ingest import ingest
 from analysis.run.kernels import ENGINE, KernelPool
 from analysis.run.replay import replay
-from analysis.core.quarters import Quarter
-from conftest import REPLAY_QUARTERS, synthetic_row, write_release
+from conftest import REPLAY_QUARTERS
 
 # 2024Q1 and 2024Q2 see the same raw rows (nothing in data/raw was published between their cut-offs)
 SAME_INPUTS = REPLAY_QUARTERS
-
-
-def entries(cache_dir: Path, kind: str) -> list[Path]:
-    return sorted((cache_dir / kind).glob("*.pkl")) if (cache_dir / kind).is_dir() else []
-
-
-def test_quarters_with_the_same_visible_rows_share_clean_data_and_forecasts(cfg, tmp_path):
-    obs, hashes = ingest(paths.RAW_DIR, cfg)
-    store = tmp_path / "cache"
-    for label in SAME_INPUTS:
-        quarter = Quarter.parse(label)
-        cached, fresh = clean(obs, cfg, quarter, hashes, cache_dir=store), clean(obs, cfg, quarter, hashes)
-        assert cached.as_of == quarter
-        assert cached.observations.equals(fresh.observations) and cached.best.equals(fresh.best)
-        a_cached, a_fresh = assess(cached, cfg, cache_dir=store), assess(fresh, cfg)
-        assert a_cached.table.equals(a_fresh.table)            # the judgement is made at each as_of
-        assert a_cached.forecasts.equals(a_fresh.forecasts)
-    assert len(entries(store, "clean")) == 1                 # the second quarter reused the first one's tables
-    assert len(entries(store, "forecasts")) == 1
-
-
-def test_a_change_to_a_visible_input_or_the_config_makes_a_new_key(cfg, tmp_path):
-    raw = tmp_path / "raw"
-    shutil.copytree(paths.RAW_DIR, raw)
-    quarter = Quarter.parse(SAME_INPUTS[0])
-    cutoff = int(cfg.settings["reporting_cutoff_days_after_quarter_end"])
-
-    def key(raw_dir: Path, config_dir: Path = paths.CONFIG_DIR) -> str:
-        from analysis.inputs.clean import mark_visibility
-        obs, hashes = ingest(raw_dir, cfg)
-        return cache.visible_key(mark_visibility(obs, quarter, cutoff), hashes, False, config_dir)
-
-    before = key(raw)
-    assert key(raw) == before
-    # a synthetic figure published before the quarter's cut-off: visible, so the key changes
-    write_release(raw, "synthetic_visible_release.csv", [synthetic_row(year="2022", published="2023-03-01")])
-    visible = key(raw)
-    assert visible != before
-    config = tmp_path / "config"
-    shutil.copytree(paths.CONFIG_DIR, config)
-    (config / "settings.yaml").write_text((config / "settings.yaml").read_text(encoding="utf-8") + "\n# edited\n",
-                                          encoding="utf-8")
-    assert key(raw, config) != visible
-
-    # and the clean step no longer returns the old tables: the new figure is in them
-    obs, hashes = ingest(raw, cfg)
-    store = tmp_path / "cache"
-    clean(ingest(paths.RAW_DIR, cfg)[0], cfg, quarter, ingest(paths.RAW_DIR, cfg)[1], cache_dir=store)
-    changed = clean(obs, cfg, quarter, hashes, cache_dir=store)
-    assert changed.observations["file"].str.contains("synthetic_visible_release").any()
-    assert len(entries(store, "clean")) == 2
 
 
 def data_outputs(folder: Path) -> dict[str, bytes]:
@@ -78,11 +21,10 @@ def data_outputs(folder: Path) -> dict[str, bytes]:
             if p.suffix in (".csv", ".json") and p.name != "manifest.json" and "data_docs" not in p.parts}
 
 
-def test_replay_outputs_are_byte_identical_with_the_cache_on_and_off(tmp_path, replay_without_cache):
+def test_replay_outputs_are_byte_identical_with_the_chart_cache_on_and_off(tmp_path, replay_without_cache):
     store = tmp_path / "cache"
-    # one worker: the second quarter starts after the first has filled the cache, so it really reuses it
+    # one worker: the second quarter starts after the first has drawn its charts, so it really reuses them
     on = replay(*SAME_INPUTS, workers=1, reports_dir=tmp_path / "on", cache_dir=store, progress=lambda *_: None)
-    assert len(entries(store, "clean")) == 1 and len(entries(store, "forecasts")) == 1
     off = replay_without_cache                    # the same quarters, cache off (the session's replay, conftest)
     with_cache, without = data_outputs(on), data_outputs(off)
     assert json.loads(with_cache["outcomes.json"]) == {q: "ok" for q in SAME_INPUTS}
@@ -288,7 +230,7 @@ def test_a_changed_drawing_environment_or_a_damaged_entry_draws_again(tmp_path, 
         entry.write_bytes(b"not a picture")
     png = chart_cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
     assert synthetic_bars.calls == 3 and png.startswith(chart_cache.PNG_SIGNATURE)
-    monkeypatch.setattr(cache, "code_version", lambda: "synthetic other code")
+    monkeypatch.setattr(chart_cache, "code_version", lambda: "synthetic other code")
     chart_cache.figure_png(synthetic_bars, [1.0, 2.0], cache_dir=store)
     assert synthetic_bars.calls == 4
 

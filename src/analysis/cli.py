@@ -188,8 +188,8 @@ INTERRUPTED_HERE = ("interrupted (Ctrl-C): nothing half-written is published. `r
                     "in reports/ only when it finishes / 已中断：不会发布不完整的结果。`run` 的季度报告和 data/clean/ "
                     "要么整体发布，要么不发布（发布过程中按 Ctrl-C 会等发布完成，以报告的 manifest.json 为准）；"
                     "`replay` 只在全部完成时才发布 reports/ 下的回放文件夹")
-NO_CACHE_HELP = ("recompute clean data, forecasts and charts (default: reuse those computed before from the same "
-                 "inputs, config and code, kept in data/cache/; the outputs are the same either way)")
+NO_CACHE_HELP = ("draw every chart again (default: reuse a chart drawn before from the same inputs and code, kept in "
+                 "data/cache/figures/; the outputs are the same either way)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
 """What every stage may use: paths, input errors, the config registries, cell parsers, quarters, atomic storage,
-escaping and wording, provenance, the data cache, Excel writing, table display and the CJK font.
+escaping and wording, provenance, Excel writing, table display and the CJK font.
 
 Nothing here imports a stage package (inputs, checks, model, report, run)."""

@@ -17,7 +17,7 @@ CONFIG_DIR = ROOT / "config"
 DATA_DIR = ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 CLEAN_DIR = DATA_DIR / "clean"
-# clean data and forecasts reused between quarters that see the same inputs (core/cache.py); git-ignored, safe to delete
+# charts drawn once per set of inputs (report/chart_cache.py, data/cache/figures/); git-ignored, safe to delete
 CACHE_DIR = DATA_DIR / "cache"
 RETURNS_DIR = DATA_DIR / "returns"      # department returns (台账), one folder per quarter (returns.py)
 PLAN_TEXT = RAW_DIR / "plan" / "haimen_modern_service_plan_2022_2024.txt"

@@ -265,27 +265,12 @@ def coverage_table(result: CleanResult, cfg: Config, region: str | None = None,
 
 
 # --------------------------------------------------------------------- run --
-def clean(obs: pd.DataFrame, cfg: Config, as_of: Quarter, hashes: dict[str, str] | None = None,
-          cache_dir: Path | None = None, config_dir: Path = paths.CONFIG_DIR) -> CleanResult:
-    """Pure part of the step: observations in, CleanResult out (no I/O but the optional cache, see cache.py).
-
-    With cache_dir, a quarter that sees the same rows as one cleaned before (same raw files, same
-    visible rows, config and code) gets that quarter's tables: they are a function of those alone.
-    """
+def clean(obs: pd.DataFrame, cfg: Config, as_of: Quarter, hashes: dict[str, str] | None = None) -> CleanResult:
+    """Pure part of the step: observations in, CleanResult out (no I/O)."""
     cutoff_days = int(cfg.settings["reporting_cutoff_days_after_quarter_end"])
     marked = mark_visibility(obs, as_of, cutoff_days)
-    key = None
-    if cache_dir is not None:
-        from analysis.core import cache
-
-        key = cache.visible_key(marked, hashes or {}, cfg.settings["selection"]["include_unverified"], config_dir)
-        hit = cache.load(cache_dir, "clean", key)
-        if hit is not None:
-            return CleanResult(as_of, *hit, hashes or {})
     marked, best = select_best(marked, cfg)
     best = derive_levels(best, cfg)
-    if key is not None:
-        cache.store(cache_dir, "clean", key, (marked, best))
     return CleanResult(as_of, marked, best, hashes or {})
 
 
@@ -300,18 +285,15 @@ def resolve_as_of(as_of: str | None, obs: pd.DataFrame, cfg: Config) -> Quarter:
 
 
 def run_clean(as_of: str | None = None, raw_dir: Path = paths.RAW_DIR, out_dir: Path = paths.CLEAN_DIR,
-              config_dir: Path = paths.CONFIG_DIR, include_unverified: bool | None = None,
-              cache_dir: Path | None = None) -> CleanResult:
-    """Read data/raw, clean, and publish data/clean atomically. Raises InputError before writing anything.
-
-    cache_dir (None: off): reuse the tables of a quarter that saw the same inputs (cache.py)."""
+              config_dir: Path = paths.CONFIG_DIR, include_unverified: bool | None = None) -> CleanResult:
+    """Read data/raw, clean, and publish data/clean atomically. Raises InputError before writing anything."""
     cfg = load_config(Path(config_dir))
     if include_unverified is not None:
         settings = {**cfg.settings, "selection": {**cfg.settings["selection"], "include_unverified": include_unverified}}
         cfg = replace(cfg, settings=settings)
     obs, hashes = ingest(Path(raw_dir), cfg)
     quarter = resolve_as_of(as_of, obs, cfg)
-    result = clean(obs, cfg, quarter, hashes, cache_dir=cache_dir, config_dir=Path(config_dir))
+    result = clean(obs, cfg, quarter, hashes)
     storage.publish_tables(Path(out_dir), {
         "observations": result.observations, "annual": result.annual, "ytd": result.ytd,
     }, manifest={

@@ -268,29 +268,16 @@ OPTIONAL_COLUMNS = (
 )
 
 
-def assess(result: CleanResult, cfg: Config, returns: pd.DataFrame | None = None,
-           cache_dir: Path | None = None) -> Assessment:
+def assess(result: CleanResult, cfg: Config, returns: pd.DataFrame | None = None) -> Assessment:
     """Every target of the registry judged at result.as_of; department returns (returns.py) judge only what
     nothing published could (departments.apply_returns; none or an empty table: no change).
-
-    With cache_dir, the fitted forecasts of a quarter with the same clean tables and the same last
-    projected years are reused (cache.py); the judgements, which depend on as_of, are always made here.
     """
     by_indicator: dict[str, list[Target]] = {}
     for t in cfg.targets:
         if t.indicator:
             by_indicator.setdefault(t.indicator, []).append(t)
     last_years = {ind: max(max(t.target_year for t in ts), result.as_of.year) for ind, ts in by_indicator.items()}
-    models, key = None, None
-    if cache_dir is not None:
-        from analysis.core import cache
-
-        key = cache.forecast_key(result, last_years)
-        models = cache.load(cache_dir, "forecasts", key)
-    if models is None:
-        models = model_indicators(result, cfg, last_years)
-        if key is not None:
-            cache.store(cache_dir, "forecasts", key, models)
+    models = model_indicators(result, cfg, last_years)
     judgements = {t.id: judge_target(t, cfg, result, models.get(t.indicator)) for t in cfg.targets}
     forecasts = {ind: m.forecast for ind, m in models.items() if m.forecast is not None and not m.index_only}
     table = pd.DataFrame([j.row for j in judgements.values()])
@@ -330,13 +317,11 @@ def _verdict_colours(cfg: Config) -> dict[str, str]:
 
 
 def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLEAN_DIR,
-                   raw_dir: Path = paths.RAW_DIR, returns_dir: Path = paths.RETURNS_DIR,
-                   cache_dir: Path | None = None) -> tuple[Assessment, CleanResult]:
+                   raw_dir: Path = paths.RAW_DIR, returns_dir: Path = paths.RETURNS_DIR) -> tuple[Assessment, CleanResult]:
     """The forecast stage as the notebook runs it: assessment.csv and figures.csv into out_dir, forecasts into data/clean.
 
     Department returns in returns_dir (data/returns/<quarter>/, up to as_of) join the assessment and are written
     to out_dir/returns.csv; without any, nothing differs from a run before returns existed.
-    cache_dir (None: off): reuse fitted forecasts of a quarter with the same clean data (cache.py).
     """
     from analysis.core import storage
     from analysis.inputs.clean import load_or_run_clean
@@ -348,7 +333,7 @@ def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLE
     cfg = load_config()
     from analysis.inputs.returns import read_returns
     returns = read_returns(returns_dir, cfg, result.as_of)
-    a = assess(result, cfg, returns, cache_dir=Path(cache_dir) if cache_dir else None)
+    a = assess(result, cfg, returns)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     if len(returns):
         storage.write_csv(returns, Path(out_dir) / "returns.csv")

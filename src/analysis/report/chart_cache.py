@@ -3,8 +3,10 @@
 A chart is a function of its inputs, the code that draws it, matplotlib and the fonts: drawn once, its PNG
 is reused wherever the same inputs come back (the coverage heatmap is shown by 01 and by 02; between replay
 quarters that saw the same figures, every chart repeats). Text layout with CJK fonts makes a chart cost
-0.5-2.5 s of CPU. PNG bytes, not pickles: a cached entry is data only. Split from core.cache (clean data and
-forecasts), which every stage may use; this part needs the house style, so it lives with the charts.
+0.5-2.5 s of CPU. PNG bytes, not pickles: a cached entry is data only. The key includes the digest of the whole
+package's code (code_version), so any change to the code draws every chart again. The only cache the suite keeps
+(data/cache/figures/): a cache of clean data and fitted forecasts saved nothing measurable and was removed
+(benchmarks/results/pipeline.md).
 """
 from __future__ import annotations
 
@@ -14,10 +16,27 @@ import os
 import pickle
 from pathlib import Path
 
+from functools import lru_cache
+
 import pandas as pd
 from IPython.display import display
 
-from analysis.core import cache
+from analysis.core import paths
+
+def code_digest(package: Path) -> str:
+    """SHA-256 over every .py file below package, with its path inside it."""
+    h = hashlib.sha256()
+    for p in sorted(Path(package).rglob("*.py")):
+        h.update(p.relative_to(package).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """The digest of the whole package (every stage folder, not only the one this module sits in): a change to
+    any module's code makes new keys."""
+    return code_digest(paths.PACKAGE_DIR)
+
 
 def _drawing_environment() -> bytes:
     """Everything outside the arguments that changes the pixels: code, matplotlib, its settings, the fonts.
@@ -37,7 +56,7 @@ def _drawing_environment() -> bytes:
         # sentinel object whose text is a memory address, so a kernel's first chart would miss every time
         settings = sorted((k, str(v)) for k, v in dict.items(matplotlib.rcParams) if k not in ("backend", "backend_fallback"))
     fonts = sorted(f.fname for f in font_manager.fontManager.ttflist)
-    return json.dumps([cache.code_version(), matplotlib.__version__, settings, fonts]).encode()
+    return json.dumps([code_version(), matplotlib.__version__, settings, fonts]).encode()
 
 
 def _canonical(obj):
@@ -132,7 +151,10 @@ def _write_bytes(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:          # the cache folder is not a folder (a file, a dangling link): skip quietly
+            pass
 
 
 def show_figure(draw, *args, cache_dir=None, **kwargs) -> None:
