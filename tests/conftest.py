@@ -167,13 +167,7 @@ WHOLE_RUN_FIXTURES = {"shipped_quarter", "replay_without_cache", "quarter", "ful
                       "english_text", "shipped_report"}
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if WHOLE_RUN_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.slow)
-        # tests that share a module-scoped fixture stay on one xdist worker (--dist loadgroup), so the fixture is
-        # built once; every other test goes to whichever worker is free
-        info = getattr(item, "_fixtureinfo", None)
-        defs = [d for ds in (info.name2fixturedefs.values() if info else ()) for d in ds]
-        if any(d.scope == "module" for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+def pytest_itemcollected(item):
+    """A test that uses a whole-run fixture is `slow` (marked as it is collected)."""
+    if WHOLE_RUN_FIXTURES & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.slow)
