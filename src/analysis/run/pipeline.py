@@ -232,8 +232,8 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     keeps the version it replaces in reports/<as_of>/history/<timestamp>/.
     The notebooks run in warm kernels (kernels.py): from pool when given (a replay worker keeps one for
     all its quarters), else from a pool of this run, started here while the raw files are read.
-    cache_dir (None: off; `run` passes data/cache/ unless --no-cache): reuse clean data, forecasts and charts of
-    inputs seen before (cache.py); the outputs are the same either way.
+    cache_dir (None: off; `run` passes data/cache/ unless --no-cache): reuse the charts drawn before from the same
+    inputs (report/chart_cache.py); the outputs are the same either way.
     before_changes: called before comparing with the last published report (a replay waits there for
     the previous quarter, so that what changed is always against it).
     full=False (the replay's quarters): the same checks, figures, assessment, briefing PDFs and executed notebooks,

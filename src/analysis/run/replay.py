@@ -165,7 +165,7 @@ def replay(first: str, last: str, workers: int | None = None, engine: str = "aut
     each compares with the previous quarter of the range ("what changed": changes.csv and the briefing's
     paragraph), waiting for it if needed, so the outputs do not depend on which worker finished first.
     cache_dir (the command line passes data/cache/; None: off): a quarter that sees the same inputs as one run before
-    reuses its clean data and fitted forecasts (cache.py); the outputs are identical either way.
+    reuses its charts (report/chart_cache.py); the outputs are identical either way.
     full (the command line's --full): each quarter also gets validation.pdf, the Data Docs site and the Word
     briefing. Left out by default (run_quarter's full=False): they restate what the quarter's folder already
     holds (the executed 02 notebook, validation/results.json, briefing.zh.pdf), and leaving them out saves
