@@ -34,8 +34,8 @@ import pandas as pd
 from analysis.core import paths
 from analysis.core.config import Config
 from analysis.core.errors import InputError, Problem
-from analysis.inputs.rawrows import MAGNITUDE_PREFIXES, RawTable, normalise_row, vocabulary_fix  # noqa: F401
-from analysis.inputs.rawcells import (DATA_SHEET, EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET, TEMPLATE_AUX_SHEETS,  # noqa: F401
+from analysis.inputs.rawrows import RawTable, normalise_row
+from analysis.inputs.rawcells import (DATA_SHEET, EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET,  # noqa: F401
                        _cells_from_csv, _check_xlsx_bytes, _column_index, _column_letter, _decode, cell_problems, header_key)
 from analysis.inputs.rawxlsx import _cells_from_xlsx, _check_unpacked_size, check_workbook_parts
 from analysis.core.parse import norm_key, normalise_text, normalise_url

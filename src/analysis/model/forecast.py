@@ -54,10 +54,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from analysis.model.forecast_members import (Degenerate, damped_sum, damped_trend, growth_rates, log_linear,  # noqa: F401
-                               random_walk_drift, simulate_state_space, theta)
-from analysis.model.series import DEFAULT_YTD, ForecastSettings, SeriesData, calibrate_width  # noqa: F401  (public API)
-from analysis.model.uncertainty import VolatilityPrior, change_ages, measurement_sd, seed_for, ytd_error_sd  # noqa: F401  (public API)
+from analysis.model.forecast_members import (Degenerate, damped_trend, growth_rates, log_linear, random_walk_drift,
+                                             theta)
+from analysis.model.series import ForecastSettings, SeriesData, calibrate_width  # noqa: F401  (public API)
+from analysis.model.uncertainty import measurement_sd, seed_for, ytd_error_sd  # noqa: F401  (public API)
 
 log = logging.getLogger(__name__)
 
