@@ -15,7 +15,7 @@ LAB_IP ?= 127.0.0.1
 LAB_PORT ?= 8888
 LAB_ARGS ?= --no-browser
 
-.PHONY: setup fonts test-tools briefing clean-data test test-fast lab clean help
+.PHONY: setup fonts test-tools briefing test test-fast lab clean help
 
 help:
 	@echo "make briefing   build the reports from data/raw (installs what is missing)"
@@ -23,6 +23,7 @@ help:
 	@echo "make test-fast  the quick loop while editing: every test but the whole-run ones (CI runs make test)"
 	@echo "make lab        open JupyterLab on notebooks/ (LAB_IP, LAB_PORT, LAB_ARGS to change; prints the URL)"
 	@echo "make setup      only install (.venv from requirements.lock, CJK fonts)"
+	@echo "make clean      delete derived data and scratch output (data/clean, data/scratch, reports/scratch); never reports/"
 
 setup: $(STAMP) fonts
 

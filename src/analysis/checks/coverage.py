@@ -15,7 +15,7 @@ figure visible for that indicator, region and year, best first:
     missing     nothing published that we found
 
 This is what an auditor asks first ("what is each verdict standing on?"), and
-what 01_clean and the validation report draw as a heatmap (heatmaps.py).
+what 01_clean shows as a table and the validation report draws as a heatmap (heatmaps.py).
 Year-to-date figures are left out: a cell is about the full year.
 """
 from __future__ import annotations

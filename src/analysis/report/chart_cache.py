@@ -1,9 +1,8 @@
 """Charts drawn once per set of inputs: the PNG of a chart is reused wherever the same inputs come back.
 
 A chart is a function of its inputs, the code that draws it, matplotlib and the fonts: drawn once, its PNG
-is reused wherever the same inputs come back (the coverage heatmap is shown by 01 and by 02; between replay
-quarters that saw the same figures, every chart repeats). Text layout with CJK fonts makes a chart cost
-0.5-2.5 s of CPU. PNG bytes, not pickles: a cached entry is data only. The key includes the digest of the whole
+is reused wherever the same inputs come back (a rerun of a quarter; between replay quarters that saw the same
+figures, every chart repeats). Text layout with CJK fonts is what makes a chart costly. PNG bytes, not pickles: a cached entry is data only. The key includes the digest of the whole
 package's code (code_version), so any change to the code draws every chart again. The only cache the suite keeps
 (data/cache/figures/): a cache of clean data and fitted forecasts saved nothing measurable and was removed
 (benchmarks/results/pipeline.md).

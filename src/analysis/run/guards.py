@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from analysis.core import paths
+
 WAITING = ("another run of this project is writing {folder} (another terminal); waiting for it "
            "to finish / 本项目另一运行正在写入 {folder}，等待其完成")
 
@@ -51,7 +53,7 @@ def run_lock(clean_dir: Path, note=None) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            (note or (lambda text: print(text, file=sys.stderr, flush=True)))(WAITING.format(folder=Path(clean_dir).name))
+            (note or (lambda text: print(text, file=sys.stderr, flush=True)))(WAITING.format(folder=paths.relative(Path(clean_dir))))
             fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
