@@ -44,6 +44,13 @@ def meets(values: np.ndarray | float, t: Target) -> np.ndarray:
     return values >= round(threshold(t), COMPARE_DECIMALS)
 
 
+def bound_meets(bound: float, t: Target) -> bool:
+    """Whether a lower bound settles the target: 'more than X' (突破/超过/逾 X) allows only values above X, so X at or
+    above the line meets a '>' target as well as a '>=' one (a published '突破650亿元' meets '突破650亿元'). One rule
+    for every target type that compares with a line: levels, growth rates built on a bound, counts."""
+    return bool(np.round(float(bound), COMPARE_DECIMALS) >= round(threshold(t), COMPARE_DECIMALS))
+
+
 def avg_growth_pct(ratio: float, years: int) -> float:
     return 100 * (ratio ** (1 / years) - 1) if years > 0 and ratio > 0 else np.nan
 
@@ -124,7 +131,7 @@ def distance(value: float, t: Target, years: int = 1) -> float:
 def settle(fig: Figure, t: Target, cfg: Config, years: int = 1) -> str | None:
     """The verdict key a figure supports on the evidence ladder, or None when it cannot decide (a short lower bound)."""
     ev = cfg.settings["assessment"]["evidence"]
-    ok = bool(meets(fig.value, t))
+    ok = bool(meets(fig.value, t)) or (fig.qualifier == "lower_bound" and bool(bound_meets(fig.value, t)))
     if fig.reliability in ev["never_settles"]:
         return "pending_unverified"
     if fig.qualifier == "lower_bound" and not ok:
