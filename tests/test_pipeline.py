@@ -425,14 +425,16 @@ def test_a_run_failing_at_validation_changes_nothing_but_the_failed_folder(quart
 
 @pytest.mark.slow
 def test_a_quarter_where_every_target_is_settled_or_unmodelled_still_runs(tmp_path):
-    """The shipped data plus a synthetic 2024 retail figure: no target keeps a projection (the retail targets are
-    settled, the others have no model); the run must still publish, and assessment.csv keep every column."""
+    """The shipped data plus synthetic 2024 retail and tourism figures: no target keeps a projection (the retail and
+    tourism targets are settled, the others have no model); the run must still publish, and assessment.csv keep
+    every column."""
     import pandas as pd
 
     from analysis.model.assess import OPTIONAL_COLUMNS
     raw = tmp_path / "raw"
     shutil.copytree(paths.RAW_DIR, raw)
-    shutil.copy(Path(__file__).parent / "synthetic_settled" / "synthetic_settled_retail_2024.csv", raw)
+    for settled in (Path(__file__).parent / "synthetic_settled").glob("synthetic_settled_*.csv"):
+        shutil.copy(settled, raw)          # 2024 figures for every indicator a target would project
     folder = run_quarter("2025Q2", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", raw_dir=raw,
                          progress=lambda *_: None, langs=("en",))
     rows = pd.read_csv(folder / "assessment.csv", encoding="utf-8-sig").set_index("target")
