@@ -125,3 +125,34 @@ def test_free_text_is_kept_as_typed_while_names_and_units_are_normalised(tmp_pat
                   [synthetic_row(source_title=title, publisher="SYNTHETIC 统计局（海门）", unit="亿元")])
     obs, _ = ingest(tmp_path / "raw", cfg)
     assert obs.loc[0, "source_title"] == title and obs.loc[0, "publisher"] == "SYNTHETIC 统计局（海门）"
+
+
+def test_files_in_the_raw_folder_that_are_not_read_are_named_not_skipped(tmp_path, run_cli):
+    """Issue 24 point 9: a .txt or .pdf in data/raw/ is not read; the planner is told which, with the fix, on the
+    console and in the clean manifest. The folder's README, the plan text and _-named files stay quiet."""
+    import json
+    import shutil
+
+    from analysis.inputs.rawfolder import ignored_files, ignored_note
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SYNTHETIC_DIR / "synthetic_valid_release.csv", raw)
+    (raw / "synthetic_notes.txt").write_text("社会消费品零售总额 2024年 650亿元", encoding="utf-8")
+    (raw / "synthetic_scan.pdf").write_bytes(b"%PDF-1.4 synthetic")
+    (raw / "_synthetic_kept_unread.txt").write_text("kept here on purpose", encoding="utf-8")
+    (raw / "README.md").write_text("the contract", encoding="utf-8")
+    (raw / "plan").mkdir()
+    (raw / "synthetic_old_releases").mkdir()
+    assert ignored_files(raw) == ["synthetic_notes.txt", "synthetic_old_releases/", "synthetic_scan.pdf"]
+    code, out, _ = run_cli("clean", "--as-of", "2025Q2", "--raw", str(raw), "--out", str(tmp_path / "clean"))
+    assert code == 0
+    line = next(x for x in out.splitlines() if "Not read" in x)
+    assert "synthetic_notes.txt" in line and "synthetic_scan.pdf" in line and "_synthetic_kept" not in line
+    assert "README" in line and "start the name with _" in line          # what to do instead
+    manifest = json.loads((tmp_path / "clean" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["ignored_files"] == ignored_files(raw)
+    (raw / "synthetic_notes.txt").unlink()
+    (raw / "synthetic_scan.pdf").unlink()
+    (raw / "synthetic_old_releases").rmdir()
+    assert ignored_files(raw) == [] and ignored_note(raw) == ""

@@ -44,6 +44,16 @@ def cmd_clean(args: argparse.Namespace) -> None:
                        include_unverified=args.include_unverified or None)
     print(_summarise_clean(result, out_dir))
     print(f"  ({time.perf_counter() - start:.1f} s)")
+    _say_ignored(Path(args.raw) if args.raw else paths.RAW_DIR)
+
+
+def _say_ignored(raw_dir: Path) -> None:
+    """The files in the raw folder that no run reads, named on the console (inputs/rawfolder.py)."""
+    from analysis.inputs.rawfolder import ignored_note
+
+    note = ignored_note(raw_dir)
+    if note:
+        print(f"  {note}")
 
 
 def cmd_validate(args: argparse.Namespace) -> None:
@@ -60,6 +70,7 @@ def cmd_validate(args: argparse.Namespace) -> None:
     for check in results["checks"]:
         if not check["success"]:
             print(f"  warning: {check['check']}: {check['title_en']} ({check['rows_failing']} rows)")
+    _say_ignored(paths.RAW_DIR)
 
 
 def parse_langs(text: str) -> tuple[str, ...]:
@@ -111,6 +122,7 @@ def cmd_run(args: argparse.Namespace) -> None:
             print(f"  {name:34s} {what}")
     from analysis.report.changes import report_summary
     print(report_summary(folder))
+    _say_ignored(paths.RAW_DIR)
 
 
 def cmd_forms(args: argparse.Namespace) -> None:

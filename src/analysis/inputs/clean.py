@@ -25,7 +25,8 @@ import pandas as pd
 
 from analysis.core import paths, storage
 from analysis.core.config import Config, load_config
-from analysis.inputs.ingest import ingest, raw_files
+from analysis.inputs.ingest import ingest
+from analysis.inputs.rawfolder import ignored_files, raw_files
 from analysis.core.parse import Period
 from analysis.core.quarters import Quarter, first_quarter_seeing
 
@@ -299,7 +300,7 @@ def run_clean(as_of: str | None = None, raw_dir: Path = paths.RAW_DIR, out_dir: 
     }, manifest={
         "as_of": quarter.label, "stage": "clean",
         "include_unverified": bool(cfg.settings["selection"]["include_unverified"]),
-        "input_files": hashes, "n_raw_files": len(raw_files(Path(raw_dir))),
+        "input_files": hashes, "n_raw_files": len(raw_files(Path(raw_dir))), "ignored_files": ignored_files(Path(raw_dir)),
         "n_observations": int(len(result.observations)), "n_best_values": int(result.best["value"].notna().sum()),
     })
     return result

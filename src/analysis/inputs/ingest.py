@@ -37,11 +37,10 @@ from analysis.core.errors import InputError, Problem
 from analysis.inputs.rawrows import RawTable, normalise_row
 from analysis.inputs.rawcells import (DATA_SHEET, EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET,  # noqa: F401
                        _cells_from_csv, _check_xlsx_bytes, _column_index, _column_letter, _decode, cell_problems, header_key)
+from analysis.inputs.rawfolder import CONVERT_SUFFIXES, TABLE_SUFFIXES, misnamed_table, raw_files  # noqa: F401
 from analysis.inputs.rawxlsx import _cells_from_xlsx, _check_unpacked_size, check_workbook_parts
 from analysis.core.parse import norm_key, normalise_text, normalise_url
 
-TABLE_SUFFIXES = {".csv", ".xlsx"}
-CONVERT_SUFFIXES = {".xls", ".xlsm", ".ods", ".tsv", ".numbers", ".json"}
 
 OBSERVATION_COLUMNS = [
     "obs_id", "file", "row", "indicator", "indicator_printed", "region", "year", "period_kind", "month_to",
@@ -49,37 +48,6 @@ OBSERVATION_COLUMNS = [
     "status", "reliability", "published", "published_date", "published_date_assumed",
     "source_title", "source_url", "publisher", "notes", "confirmed",
 ]
-
-
-def raw_files(raw_dir: Path) -> list[Path]:
-    """Release files in data/raw/ (not its subfolders); Excel lock files and _-prefixed files are skipped.
-
-    Every entry with a table's name is listed, whatever it is (a symbolic
-    link, a FIFO, a device, a folder named .csv): read_table refuses what is
-    not a regular file, with a message, instead of skipping it silently.
-    """
-    try:
-        entries = list(Path(raw_dir).iterdir())
-    except OSError as exc:
-        raise InputError([Problem(paths.relative(Path(raw_dir)), f"cannot be read as the raw-data folder ({exc.strerror})",
-                                  "give the folder that holds the raw release files (data/raw/), and check that it exists "
-                                  "and can be read; 请检查原始数据目录")]) from None
-    return sorted(p for p in entries
-                  if (p.suffix.lower() in TABLE_SUFFIXES | CONVERT_SUFFIXES or misnamed_table(p))
-                  and not p.name.startswith(("~$", "_", ".")))
-
-
-def misnamed_table(path: Path) -> bool:
-    """A table whose name does not end in .csv / .xlsx: "x.csv " (a trailing space or dot), "x.csv.txt", "x.xlsx.bak".
-
-    Such a file used to be skipped without a word (a planner saw the run pass and their figures missing);
-    it is listed and refused by read_table with the fix (rename it, or start its name with _ to keep it unread).
-    """
-    name = Path(path).name.lower()
-    if Path(name).suffix in TABLE_SUFFIXES | CONVERT_SUFFIXES:
-        return False
-    return (Path(name.rstrip(" .")).suffix in TABLE_SUFFIXES
-            or any(part in TABLE_SUFFIXES for part in Path(name).suffixes[:-1]))
 
 
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a device"),
