@@ -66,10 +66,23 @@ def offline_copy(site: Path, target: Path, warning_pages: set[str] = frozenset()
         # the logo is fetched from a remote bucket with the context id attached: use the local copy
         html = re.sub(r'src="https://great-expectations-web-assets[^"]*logo-long\.png[^"]*"',
                       f'src="{"../" * depth}static/images/logo-long.png"', html)
+        # and the validation pages' header draws a remote logo as a CSS background: an office intranet would see
+        # the request (issue 24); the local logo stands in
+        html = re.sub(r"""url\(\s*['"]?https?://great-expectations-web-assets[^)'"]*['"]?\s*\)""",
+                      f"url('{'../' * depth}static/images/logo-long.png')", html)
+        # GE's pandas tutorial snippet under each failing expectation ("To retrieve all unexpected values...
+        # df.filter(items=[...])") names DataFrame index numbers an auditor cannot use; the rows are named by file
+        # and row in the table above it
+        html = re.sub(r'<div id="[^"]*-parent" >\s*<p class="m-0">\s*<a [^>]*>\s*To retrieve all unexpected values\.\.\.'
+                      r'\s*</a>.*?<code >\s*df\.filter\([^<]*</code>\s*</div>\s*</div>', "", html, flags=re.S)
         html = without_external_links(html, page.name in warning_pages)
         if page.name == "index.html" and depth == 0:
             html = index_with_warnings(html, warning_pages)
         page.write_text(html, encoding="utf-8")
+    for sheet in (target / "static" / "styles").glob("*.css"):     # GE's own style sheets draw the remote logo too
+        css = sheet.read_text(encoding="utf-8")
+        sheet.write_text(re.sub(r"""url\(\s*['"]?https?://great-expectations-web-assets[^)'"]*['"]?\s*\)""",
+                                "url('../images/logo-long.png')", css), encoding="utf-8")
 
 
 WARNING_TEXT = "Passed with warnings 通过（有警告）"
@@ -146,9 +159,15 @@ def escape_stored_results(ctx) -> None:
 
 
 def offline_violations(site: Path) -> list[str]:
-    """Remote scripts, styles or fonts a Data Docs page would fetch (should be none)."""
+    """Remote scripts, styles, images or fonts a Data Docs page or style sheet would fetch (should be none):
+    tags that load a remote address, and CSS url(...) of one (a background image, a web font)."""
     bad = []
     for page in Path(site).rglob("*.html"):
-        for m in re.finditer(r'<(script|link|img|iframe)[^>]+(src|href)="(https?://[^"]+)"', page.read_text(encoding="utf-8")):
+        html = page.read_text(encoding="utf-8")
+        for m in re.finditer(r'<(script|link|img|iframe)[^>]+(src|href)="(https?://[^"]+)"', html):
             bad.append(f"{page.name}: {m.group(3)}")
+        bad += [f"{page.name}: {m.group(1)}" for m in re.finditer(r"""url\(\s*['"]?(https?://[^)'"\s]+)""", html)]
+    for sheet in Path(site).rglob("*.css"):
+        bad += [f"{sheet.name}: {m.group(1)}"
+                for m in re.finditer(r"""url\(\s*['"]?(https?://[^)'"\s]+)""", sheet.read_text(encoding="utf-8", errors="replace"))]
     return bad
