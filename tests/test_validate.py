@@ -185,6 +185,9 @@ def test_validation_pdf_is_chinese_and_complete(shipped_report):
     # the selected values the verdicts rest on, each with its raw file and row
     selected = text[text.index("采用的数值 Selected values"):text.index("排除的未核实数据")]
     assert "521" in selected and "2023_haimen_plan" in selected.replace("\u200b", "").replace("\n", "")
+    # indicators by the name the statistics bureau prints, the id beside it (issue 24)
+    flat = re.sub(r"[\s\u200b]", "", selected)          # a table cell wraps the name over two lines
+    assert "社会消费品零售总额(retail_sales)" in flat
     fonts = {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
     assert any("NotoSansCJK" in f for f in fonts), fonts
     assert "import " not in text and "def " not in text      # no code

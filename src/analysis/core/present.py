@@ -60,6 +60,15 @@ def md_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty: 
     return shown.to_markdown(index=False, floatfmt="g")
 
 
+def named_indicators(frame: pd.DataFrame | None, cfg, column: str = "indicator") -> pd.DataFrame | None:
+    """frame with each indicator id shown as its Chinese name and the id (社会消费品零售总额 (retail_sales)): an
+    auditor reads the name the statistics bureau prints, and the id stays for finding the row in the CSVs."""
+    if frame is None or column not in frame:
+        return frame
+    names = {i.id: f"{i.name_zh} ({i.id})" for i in cfg.indicators.values()}
+    return frame.assign(**{column: frame[column].map(lambda v: names.get(v, v))})
+
+
 def show(text: str) -> None:
     display(Markdown(text))
 
