@@ -62,6 +62,31 @@ def test_numbers_parse(english_text):
     assert not re.search(r"\d\.\d{4,}", english_text), "more than three decimals: spurious precision"
 
 
+def test_counts_agree_and_no_year_runs_into_a_value(english_text):
+    """Issue 24: "1 have too few figures" and "GDP 2024 173 billion yuan" read wrong; every count of one takes a
+    singular verb or noun, and a year is never followed by a value with nothing between them."""
+    flat = re.sub(r"\s+", " ", english_text)
+    assert not re.findall(r"(?<![\d.,])1 (?:have|are|were|targets|figures|units|lead units|milestones)\b", flat)
+    # in the prose (the data notes; a table's cells sit side by side in extracted text, so tables are left out)
+    notes = flat[flat.index("Data notes"):]
+    assert not re.findall(r"\b(?:19|20)\d{2} \d", notes)
+
+
+def test_the_data_notes_say_each_count_in_the_right_number():
+    """The sentence itself, on made-up tables where each count is 1 (synthetic test data)."""
+    import pandas as pd
+
+    from analysis.report.briefing_notes import data_notes
+
+    table = pd.DataFrame({"type": ["level", "level", "milestone"], "verdict": ["no_public_data", "insufficient_data",
+                                                                            "no_public_data"]})
+    observations = pd.DataFrame({"region": ["海门"], "year": [2024], "role": ["excluded"], "indicator": ["gdp"],
+                                 "period": ["2024年"], "value": [173.0], "unit": ["亿元"], "status": ["reported"]})
+    en = " ".join(data_notes(table, None, observations, "en", names={"gdp": "GDP"})).replace("\\", "")  # Markdown escapes
+    assert "1 has no published Haimen figure and 1 has too few figures" in en
+    assert "1 milestone." in en and "GDP 2024: 17.3 billion yuan" in en
+
+
 def test_no_code_words_or_chinese_dates(english_text):
     assert "as_of" not in english_text
     assert not re.search(r"\d\s*[年月]", _ours(english_text))

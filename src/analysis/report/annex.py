@@ -60,8 +60,8 @@ def sections(table: pd.DataFrame, returns: pd.DataFrame, cfg: Config, as_of: Qua
            md_text(L(lang, f"报送截止：{form_due(cfg, as_of).isoformat()}。{n_units}个牵头单位中{got}个已报送本季度台账。"
                            "部门报送数据可作为计数类目标和节点任务的依据，但不替代统计部门公布的数据；"
                            "以此为依据的结论标注“部门报送”。",
-                     f"Returns were due on {form_due(cfg, as_of).isoformat()}. {got} of {n_units} lead units have returned "
-                     "this quarter's form. A department return is evidence for counts and milestones that no statistics "
+                     f"Returns were due on {form_due(cfg, as_of).isoformat()}. {got} of {n_units} lead units "
+                     f"{'has' if got == 1 else 'have'} returned this quarter's form. A department return is evidence for counts and milestones that no statistics "
                      "bureau publishes; it never replaces a published statistic, and every verdict resting on one says "
                      "\"department return\"."))]
     out.append(L(lang, "## 催报清单", "## Chase list"))

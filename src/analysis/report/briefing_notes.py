@@ -94,12 +94,15 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
     notes.append(L(lang, f"规划共{len(targets)}项量化目标和{len(milestones)}项节点任务。量化目标中，{len(no_data)}项无海门公开数据，"
                          f"{len(thin)}项数据不足。缺失即为缺失，本简报不作插补。",
                    f"The plan sets {_n(len(targets), 'quantitative target', 'quantitative targets')} and "
-                   f"{_n(len(milestones), 'milestone', 'milestones')}. Of the targets, {len(no_data)} have no published "
-                   f"Haimen figure and {len(thin)} have too few figures to judge. Missing stays missing: nothing is interpolated."))
+                   f"{_n(len(milestones), 'milestone', 'milestones')}. Of the targets, "
+                   f"{_n(len(no_data), 'has', 'have')} no published Haimen figure and "
+                   f"{_n(len(thin), 'has', 'have')} too few figures to judge. Missing stays missing: nothing is interpolated."))
     excluded = observations[observations["role"] == "excluded"]
     if len(excluded):
-        items = L(lang, "；", "; ").join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)} {amount(r.value, r.unit, lang)}"
-                          for r in excluded.itertuples())
+        # a year never runs into a value in English ("GDP 2024 173 billion yuan"): "GDP 2024: 173 billion yuan"
+        sep = L(lang, " ", ": ")
+        items = L(lang, "；", "; ").join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)}{sep}"
+                                        f"{amount(r.value, r.unit, lang)}" for r in excluded.itertuples())
         notes.append(L(lang, f"以下{len(excluded)}项数据来源未经核实，未用于模型：{items}。",
                        f"{_n(len(excluded), 'figure comes', 'figures come')} from unverified sources and "
                        f"{'is' if len(excluded) == 1 else 'are'} not used by the models: {items}."))
@@ -112,7 +115,7 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
     if confirmed:
         # figures that looked implausible but the raw file says why they are right: quote the reason
         items = "; ".join(dict.fromkeys(        # one figure may pass several checks: quoted once
-            f"{names.get(r['indicator'], r['indicator'])} {period_words(r['period'], lang)} {r['value_printed']}"
+            f"{names.get(r['indicator'], r['indicator'])} {period_words(r['period'], lang)}{L(lang, ' ', ': ')}{r['value_printed']}"
             f" ({r['confirmed']})" for r in confirmed))
         notes.append(L(lang, f"以下数值看似异常，原始文件已注明核实理由：{items}。",
                        f"These figures look implausible but the raw file states why they are right: {items}."))
