@@ -88,3 +88,14 @@ def test_amounts_follow_each_language_s_conventions():
     assert amount(521.0, "亿元", "zh") == "521亿元"
     assert amount(521.0, "亿元", "en") == "52.1 billion yuan"
     assert amount(714.0, "万人次", "en") == "7.14 million visits"
+
+
+def test_the_line_over_the_targets_without_figures_counts_targets_and_milestones_apart():
+    """Issue 24: page 1 counts 53 quantitative targets; page 2 said "其余53项目标" for 48 targets and 5 milestones."""
+    from analysis.report.summary import no_data_sentence
+
+    rest = pd.DataFrame({"type": ["level"] * 48 + ["milestone"] * 5})
+    assert no_data_sentence(rest, "zh").startswith("其余48项量化目标和5项节点任务暂无")
+    assert no_data_sentence(rest, "en").startswith("The other 48 quantitative targets and 5 milestones have no")
+    one = pd.DataFrame({"type": ["count"]})
+    assert "1 quantitative target has no" in no_data_sentence(one, "en")

@@ -155,3 +155,18 @@ def no_data_typst(table: pd.DataFrame, lang: str) -> RawMarkup:
         cell = " ".join(f"#strong[{typst_text(word)}]{typst_text(colon)}{typst_text(sep.join(names))}" for word, names in parts)
         rows.append([label, TypstCode(cell)])
     return typst_table([L(lang, "规划章节", "Plan section"), L(lang, "目标（条款）", "Targets (clause)")], rows, NO_DATA_WIDTHS)
+
+
+def no_data_sentence(rest: pd.DataFrame, lang: str) -> str:
+    """The line over the block of targets without figures, counting quantitative targets and milestones apart, so
+    that it reconciles with page 1 (which counts the quantitative targets only): "其余48项量化目标和5项节点任务…"."""
+    milestones = int((rest["type"] == "milestone").sum()) if len(rest) else 0
+    targets = len(rest) - milestones
+    zh = "和".join(part for part in (f"{targets}项量化目标" if targets else "", f"{milestones}项节点任务" if milestones else "")
+                  if part)
+    en = " and ".join(part for part in (
+        f"{targets} quantitative {'target' if targets == 1 else 'targets'}" if targets else "",
+        f"{milestones} {'milestone' if milestones == 1 else 'milestones'}" if milestones else "") if part)
+    verb = "has" if targets + milestones == 1 else "have"
+    return L(lang, f"其余{zh}暂无可用的海门公开数据（按规划章节列出）。",
+             f"The other {en} {verb} no usable published Haimen figure (by plan section).")
