@@ -99,3 +99,17 @@ def test_the_line_over_the_targets_without_figures_counts_targets_and_milestones
     assert no_data_sentence(rest, "en").startswith("The other 48 quantitative targets and 5 milestones have no")
     one = pd.DataFrame({"type": ["count"]})
     assert "1 quantitative target has no" in no_data_sentence(one, "en")
+
+
+def test_an_ended_level_target_says_the_growth_still_needed_not_a_plan_requirement(shipped, cfg):
+    """Issue 24: "规划要求8.7%" was a rate from a derived 2021 base, not what the plan says (a level of 650亿元 in
+    2024); the evaluation states the growth the latest figure still needed, and labels a derived base."""
+    _, table = shipped
+    row = table.set_index("target").loc["retail_sales_level"].copy()
+    row["target"] = "retail_sales_level"
+    zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
+    need = f"{row['remaining_required_growth_pct']:.1f}%"
+    assert "规划要求" not in zh and "the plan needs" not in en
+    assert f"自{int(row['latest_year'])}年最新数据起，达到目标需年均增长{need}" in zh
+    assert f"reaching the target needed {need} a year" in en
+    assert bool(row["base_derived"]) and "推算" in zh and "derived from printed growth" in en

@@ -133,9 +133,16 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
                       f", {abs(diff):.1f} percentage points {'above' if diff >= 0 else 'below'} the {fmt_pct(actual)} a year achieved since {int(row['base_year'])}")
         parts.append(text + L(lang, "。", "."))
     elif actual is not None and bool(row.get("plan_ended")) and family not in ("achieved", "not_achieved"):
-        parts.append(L(lang, f"{int(row['base_year'])}-{int(row['progress_year'])}年实际年均增长{fmt_pct(actual)}，规划要求{fmt_pct(row['required_growth_pct'])}。",
-                       f"Actual average growth {int(row['base_year'])}-{int(row['progress_year'])}: {fmt_pct(actual)} against the "
-                       f"{fmt_pct(row['required_growth_pct'])} the plan needs."))
+        # the plan states a level, not this rate: a rate from the base year is no "规划要求" (and its base may be
+        # derived); what a final evaluation asks is the growth the last published figure still needed
+        base, upto = int(row["base_year"]), int(row["progress_year"])
+        text = L(lang, f"{base}-{upto}年实际年均增长{fmt_pct(actual)}", f"Actual average growth {base}-{upto}: {fmt_pct(actual)}")
+        if _get(row, "base_derived") is True or _get(row, "base_derived") == 1:
+            text += L(lang, f"（{base}年基数为按公布增速推算的数值）", f" (the {base} base is derived from printed growth)")
+        if need is not None and _get(row, "latest_year") is not None:
+            text += L(lang, f"；自{int(row['latest_year'])}年最新数据起，达到目标需年均增长{fmt_pct(need)}",
+                      f"; from the latest figure ({int(row['latest_year'])}), reaching the target needed {fmt_pct(need)} a year")
+        parts.append(text + L(lang, "。", "."))
     return " ".join([f"**{md_text(parts[0])}**", *(md_text(p) for p in parts[1:])])
 
 
