@@ -167,10 +167,10 @@ def test_every_registry_target_gets_a_verdict_and_the_same_numbers_twice(cfg, tm
     assert rows.loc["tourist_visits", "verdict_key"] == "pending_unverified"
     assert rows.loc["tourist_visits", "figure_value"] == 714 and "unverified" in rows.loc["tourist_visits", "figure_status"]
     assert not ((rows["verdict"] == "achieved") & rows["figure_status"].fillna("").str.contains("unverified")).any()
-    # the plan ended on 2024-12-31: retail is an evaluation, the 2024 figure not yet published
+    # the plan ended on 2024-12-31: retail is an evaluation, the 2024 figure not yet in the data
     for t in ("retail_sales_level", "retail_sales_growth"):
         assert rows.loc[t, "verdict_key"] == "pending_publication" and rows.loc[t, "time_elapsed_share"] == 1.0
-        assert 0 <= rows.loc[t, "p_met"] <= 1 and "not yet published" in rows.loc[t, "basis"]
+        assert 0 <= rows.loc[t, "p_met"] <= 1 and "not yet in the data" in rows.loc[t, "basis"]
     assert rows.loc["retail_sales_growth", "required_growth_pct"] == 10.0
     assert bool(rows.loc["retail_sales_growth", "base_derived"])             # 2021 = 521 / 1.03, derived
 

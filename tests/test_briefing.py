@@ -20,10 +20,10 @@ def test_key_message_for_a_level_target_of_an_ended_plan(shipped, cfg):
     row["target"] = "retail_sales_level"
     zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
     # the statement names what it measures, the verdict is an evaluation of an ended plan, with P beside it
-    assert "社会消费品零售总额2024年突破650亿元" in zh and row["verdict_zh"] == "待公布" and row["verdict_zh"] in zh
+    assert "社会消费品零售总额2024年突破650亿元" in zh and row["verdict_zh"] == "未收录" and row["verdict_zh"] in zh
     assert "规划期已于2024年底结束" in zh and f"{row['p_met']:.0%}" in zh
     assert "2022年521亿元（预计数）" in zh
-    assert row["verdict_en"] in en and "not yet published" in en and "52.1 billion yuan (2022, estimate)" in en
+    assert row["verdict_en"] in en and "not yet in the data" in en and "52.1 billion yuan (2022, estimate)" in en
 
 
 def test_key_message_for_an_unverified_figure_does_not_contradict_itself(shipped, cfg):

@@ -21,7 +21,7 @@ from conftest import REPLAY_QUARTERS, SYNTHETIC_DIR, make_project, tree_digest
 
 HEADLINE_NAMES = {"zh": ("社会消费品零售", "规模以上服务业重点行业营业收入", "接待游客"),
                   "en": ("Retail sales", "key above-designated-size service industries", "Tourist visits")}
-STATUS_WORDS = {"zh": ("已完成", "有望完成", "存在风险", "明显滞后", "数据不足", "待公布", "待核实"),
+STATUS_WORDS = {"zh": ("已完成", "有望完成", "存在风险", "明显滞后", "数据不足", "未收录", "待核实"),
                 "en": ("achieved", "on track", "at risk", "off track", "insufficient data", "pending")}
 
 

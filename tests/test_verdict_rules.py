@@ -54,7 +54,7 @@ def test_an_ended_plan_without_its_figure_is_pending_with_p(tmp_path, cfg):
     row = run_judge(cfg, result, target(value=600)).row
     assert row["plan_ended"] and row["time_elapsed_share"] == 1.0
     assert row["verdict"] == "pending" and row["verdict_key"] == "pending_publication"
-    assert "2024 figure not yet published" in row["basis"] and row["p_met"] is not None
+    assert "2024 figure not yet in the data" in row["basis"] and row["p_met"] is not None
     running = series_result(tmp_path / "b", {2019: 400, 2020: 420, 2021: 450, 2022: 480}, as_of=RUNNING)
     row = run_judge(cfg, running, target(value=600)).row
     assert row["verdict"] in ("on_track", "at_risk", "off_track") and row["time_elapsed_share"] == pytest.approx(2 / 3)

@@ -148,7 +148,7 @@ SCENARIOS = [
     Scenario("a_nantong_figure_never_settles_haimen",
              "pending publication: the only 2024 figure is Nantong city's; Haimen's is not yet out",
              retail_history() + [fig(RETAIL, 2024, 5000, "亿元", region="南通")], "2025Q2", "retail_sales_level",
-             "pending_publication", None, basis=("2024 figure not yet published",), p="some"),
+             "pending_publication", None, basis=("2024 figure not yet in the data",), p="some"),
     # --- growth targets --------------------------------------------------------------------------------------
     Scenario("printed_growth_not_level_ratios",
              "not achieved: printed (comparable) growth is 8.5 %/yr, below 10 % less the 1-point tolerance, although "
@@ -204,14 +204,14 @@ SCENARIOS = [
              [fig("software_it_revenue", y, "", "", growth=g, status="final")
               for y, g in ((2019, 31), (2020, 33), (2021, 34), (2022, 32), (2023, 35))],
              "2025Q1", "software_it_revenue_growth", "pending_publication", None,
-             basis=("2024 figure not yet published",), p="some"),
+             basis=("2024 figure not yet in the data",), p="some"),
     Scenario("base_year_level_missing_for_a_growth_target",     # fails on the old code: said "2024 ... not yet published"
              "insufficient data: 2024 is published, but with no 2021 level and no printed 2022 growth the growth "
              "since 2021 cannot be computed; the basis must say that, not that the 2024 figure is missing",
              [fig(RETAIL, 2022, 540, "亿元", status="final"), fig(RETAIL, 2023, 600, "亿元", growth=11.1, status="final"),
               fig(RETAIL, 2024, 660, "亿元", growth=10, status="final")],
              "2025Q2", "retail_sales_growth", "insufficient_data", None,
-             basis=("no printed growth for 2022", "2021 (base-year) level"), not_basis=("not yet published",), p="none"),
+             basis=("no printed growth for 2022", "2021 (base-year) level"), not_basis=("not yet published", "not yet in the data"), p="none"),
     Scenario("a_printed_growth_keeps_the_status_of_its_own_row",   # fails on the old code: firm 'not achieved'
              "pending (revision): the 2024 link of the chain is January's 预计 +8.9 % (the March bulletin gives the "
              "final level without growth); 9, 9 and 8.9 % give 8.97 %/yr, inside the revision of 9 %; it was "
@@ -337,7 +337,7 @@ SCENARIOS = [
     Scenario("after_the_plan_only_next_years_year_to_date",
              "pending publication: the 2024 figure is not out; a 2025 1-6月 figure never stands in for it",
              retail_history() + [fig(RETAIL, 2025, 330, "亿元", period="1-6月", growth=5, published="2025-07-20")],
-             "2025Q3", "retail_sales_level", "pending_publication", None, basis=("2024 figure not yet published",),
+             "2025Q3", "retail_sales_level", "pending_publication", None, basis=("2024 figure not yet in the data",),
              p="some"),
     # --- additions and counts ------------------------------------------------------------------------------
     Scenario("additions_printed_in_persons",
@@ -380,7 +380,7 @@ SCENARIOS = [
              "pending publication: 2022 and 2023 reach 5; the 2024 count is simply not out yet after the plan ended",
              [fig("key_service_projects", y, v, "个") for y, v in {2022: 6, 2023: 5}.items()],
              "2025Q1", "key_service_projects", "pending_publication", None,
-             basis=("2024 figure not yet published", "every year published so far reaches 5"), p="none"),
+             basis=("2024 figure not yet in the data", "every year published so far reaches 5"), p="none"),
     Scenario("a_stock_reached_before_the_target_year",
              "achieved: 5 firms with revenue over 100 million in 2023 reach 'at least 5' (the basis names 2023)",
              [fig("tech_service_firms_100m", 2023, 5, "家")], "2025Q2", "tech_service_firms_100m", "achieved",
@@ -478,7 +478,7 @@ def test_a_yearly_count_in_the_last_quarter_of_the_plan(tmp_path):
     (every year so far), not insufficient data (fails on the old code)."""
     rows = [fig("key_service_projects", y, v, "个") for y, v in {2022: 6, 2023: 5}.items()]
     row = verdicts(tmp_path, rows, "2024Q4").loc["key_service_projects"]
-    assert row["verdict_key"] == "on_track" and "2024 not yet published" in row["basis"]
+    assert row["verdict_key"] == "on_track" and "2024 not yet in the data" in row["basis"]
 
 
 # ------------------------------------------------------------------------- P(met) as the reader sees it --
@@ -558,7 +558,7 @@ def test_an_evaluation_quarter_through_the_pipeline(tmp_path):
     figures = pd.read_csv(folder / "figures.csv", encoding="utf-8-sig")
     assert cited_ids(rows.reset_index()) <= set(figures["figure_id"])
     from pypdf import PdfReader
-    for lang, words in (("zh", ("已完成（预计数）", "未完成", "待公布")),
+    for lang, words in (("zh", ("已完成（预计数）", "未完成", "未收录")),
                         ("en", ("achieved (estimate)", "not achieved", "pending"))):
         text = "".join(p.extract_text() for p in PdfReader(folder / f"briefing.{lang}.pdf").pages)
         flat = "".join(text.split())

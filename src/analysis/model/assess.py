@@ -5,7 +5,7 @@ forecast (forecast.py, with year-to-date nowcasts and measurement error),
 once per indicator, and hands every target to judge.py, which applies the
 evidence ladder (evidence.py) and the rule of the target's type (rules.py):
 achieved / not achieved only on a figure that may settle it, pending while
-the figure is unverified, an estimate near the line or not yet published
+the figure is unverified, an estimate near the line or not yet in the data
 after the plan ended, and on track / at risk / off track from P(met) while
 the plan runs.
 """

@@ -14,7 +14,7 @@ config/settings.yaml, assessment.evidence):
 
 Without a settling figure, a plan that is still running is judged by the
 model's P(met) (on track / at risk / off track); an ended plan (as_of after
-the target year) is an evaluation: "target-year figure not yet published",
+the target year) is an evaluation: "target-year figure not yet in the data" (the suite knows only that none was entered),
 with P(met) beside it. Each target type reads its figures by its own rule:
 levels and shares (the target-year figure), average growth (chained printed
 growth, or level ratios where the indicator is not a panel with changing
@@ -90,7 +90,7 @@ def judge(t: Target, cfg: Config, as_of: Quarter, data, fc: Forecast | None, fc_
         return verdict(key, basis + (f"; {reading.note}" if reading.note else ""), p)
     if reading.insufficient:
         return verdict("insufficient_data", reading.insufficient)
-    lead = (f"{t.target_year} figure not yet published" if ended else "")
+    lead = (f"{t.target_year} figure not yet in the data" if ended else "")
     if fig is not None:           # a short lower bound
         lead = (lead + "; " if lead else "") + f"{what}: only a lower bound"
     if p is None:

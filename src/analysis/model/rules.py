@@ -112,7 +112,7 @@ def growth_index(data, first: int, last: int, panel: bool) -> tuple[float, list[
 
 def broken_chain(data, first: int, last: int) -> str:
     """Why growth from `first` to `last` cannot be chained although the `last` figure is out (the basis says so,
-    not "figure not yet published"): the years without printed growth, and the missing bridge level."""
+    not "figure not yet in the data"): the years without printed growth, and the missing bridge level."""
     no_growth = [str(y) for y in range(first + 1, last + 1) if y not in data.growth.index]
     bridge = f"nor a {first} (base-year) level" if first not in data.levels.index else "nor levels on both sides"
     return (f"the {last} figure is out, but the growth since {first} cannot be chained: no printed growth for "
@@ -294,7 +294,7 @@ def _read_additions(t: Target, data, fc: Forecast | None, cfg: Config) -> Readin
     partial = combine(list(published.values()), total, f"{done[0]}-{done[-1]}" if done else period) if done else None
     non_negative = cfg.indicators[t.indicator].non_negative
     if partial is not None and non_negative and settle(partial, t, cfg) in ("achieved", "achieved_estimate"):
-        return Reading(partial, note=f"{', '.join(map(str, missing))} not yet published; additions cannot be negative")
+        return Reading(partial, note=f"{', '.join(map(str, missing))} not yet in the data; additions cannot be negative")
     reading = Reading(note=f"additions published for {', '.join(map(str, done))}: {total:g} {t.unit}" if done else "")
     if fc is not None and all(y > fc.origin and y in fc.years for y in missing):
         cols = [fc.years.index(y) for y in missing]
@@ -353,7 +353,7 @@ def _read_per_period(t: Target, data, cfg: Config, as_of: Quarter) -> Reading:
         return Reading(firmest_failure(failing, t, cfg), note=f"every {t.per} must reach {t.value:g} {t.unit}")
     due = [p for p in periods if (Quarter(int(p[:4]), int(p[5]) if "Q" in p else 4) <= as_of)]
     missing = [p for p in due if p not in published]
-    # the target year's last periods, after every published one, are not yet published (as a level's target-year
+    # the target year's last periods, after every published one, are not yet in the data (as a level's target-year
     # figure): pending once the plan has ended; a period missing before a published one, or in an earlier year, is a hole
     latest = [p for p in missing if p.startswith(str(t.target_year)) and all(p > q for q in published)]
     holes = [p for p in missing if p not in latest]
@@ -361,7 +361,7 @@ def _read_per_period(t: Target, data, cfg: Config, as_of: Quarter) -> Reading:
         return Reading(insufficient=f"no count for {', '.join(missing)}; every {t.per} must reach {t.value:g} {t.unit}")
     if missing:
         return Reading(note=f"every {t.per} published so far reaches {t.value:g} {t.unit} ({', '.join(missing)} "
-                            "not yet published)", no_model_outlook="on_track")
+                            "not yet in the data)", no_model_outlook="on_track")
     if len(due) == len(periods):
         low = min(published.values(), key=lambda f: f.value)
         return Reading(combine(list(published.values()), low.value, f"{periods[0]}-{periods[-1]}"),

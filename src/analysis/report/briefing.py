@@ -104,7 +104,7 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
                        f"{evidence_text(row, cfg, lang)} is printed rounded, and the target line lies within its rounding: "
                        "an exact figure will decide."))
     elif key == "pending_publication":
-        parts.append(L(lang, f"规划期已于{year}年底结束，{year}年数据尚未公布。", f"The plan period ended in {year}; the {year} figure is not yet published."))
+        parts.append(L(lang, f"规划期已于{year}年底结束，{year}年数据尚未收录。", f"The plan period ended in {year}; the {year} figure is not yet in the data."))
     elif family in ("insufficient_data", "no_public_data"):
         parts.append(L(lang, "海门公开数据不足，无法研判。" if family == "insufficient_data" else "暂无海门公开数据，无法研判。", "Too few published Haimen figures to judge it." if family == "insufficient_data" else "No published Haimen figure."))
     if _get(row, "p_met") is not None and family not in ("achieved", "not_achieved"):

@@ -137,7 +137,7 @@ def methods(cfg: Config, lang: str) -> str:
         f"趋势每年阻尼{f['trend_damping']}，各{f['n_paths']}条随机路径，等权混合；缺失年份不插补。{benchmark_sentence(lang)}"
         f"**证据等级**：目标年的最终核实数、初步核算数或官方公布数（含忠实转载）判定已完成/未完成；预计数、推算数、约数判定为“（预计数）”，"
         f"与目标差距在{margin:g}%修订幅度以内时为待定；未核实来源只作参考（待核实）；“突破X”仅在X达标时判定完成；基期以前的数据不能证明完成。"
-        f"**终期评估**：报告期晚于目标年时时间进度为100%，目标年数据未公布的标为“待公布”并列出达标概率；规划期内按达标概率≥{on}有望完成、"
+        f"**终期评估**：报告期晚于目标年时时间进度为100%，目标年数据尚未收录的标为“未收录”并列出达标概率；规划期内按达标概率≥{on}有望完成、"
         f"{off}-{on}存在风险、<{off}明显滞后。“左右”的容差只用于最终判定，所需增速按规划原数。概率用语（IPCC，仅在中、高置信度时使用）：{words}。",
         f"**Data**: every number comes from a public source (`data/raw/`, one per row); where sources differ, final > preliminary > "
         f"published > estimate, then the later and the official one; unverified sources never enter the models. **Models**: five trend "
@@ -187,7 +187,7 @@ def period_line(table: pd.DataFrame, lang: str) -> str:
     counts = plan["verdict"].value_counts()
     if ended:
         return L(lang, f"规划期已于{end}年12月31日结束（时间进度100%），本期为终期评估：{len(plan)}项量化目标中，"
-                       f"已完成{counts.get('achieved', 0)}项，未完成{counts.get('not_achieved', 0)}项，待定或待公布"
+                       f"已完成{counts.get('achieved', 0)}项，未完成{counts.get('not_achieved', 0)}项，待定或未收录"
                        f"{counts.get('pending', 0)}项，数据不足或无公开数据"
                        f"{counts.get('insufficient_data', 0) + counts.get('no_public_data', 0)}项。",
                  f"The plan period ended on 31 December {end} (time elapsed 100%): this is a final evaluation. Of "
