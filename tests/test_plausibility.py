@@ -124,6 +124,10 @@ def test_full_year_below_its_own_year_to_date_is_caught(tmp_path):
     results, problems = run(tmp_path, "synthetic_typo_year_below_ytd.csv", rows)
     within = [p for p in problems if "cannot fall within a year" in p.message]
     assert [p.row for p in within] == [6] and "1-9月" in within[0].message and "全年" in within[0].message
+    # Chinese first, then English (issue 24): the planner reads the stop in the language of the header above it
+    zh, en = within[0].message.split(" / ", 1)
+    assert zh.startswith("全年数值400低于同年2023年1-9月累计值410") and "误填为全年" in zh
+    assert en.startswith("the full-year figure 400") and within[0].fix.startswith("如为录入错误")
 
 
 def test_year_to_date_falling_within_a_year_is_caught(tmp_path):

@@ -26,7 +26,8 @@ from analysis.core.config import Config
 
 COLUMNS = ["obs_id", "file", "row", "column", "indicator", "region", "period", "value", "unit", "value_printed",
            "finding", "message", "confirmed"]
-FIX = ("correct the value, unit, period or region in the raw file if it is a typo; if the figure is right as "
+FIX = ("如为录入错误，请在原始文件中更正数值、单位、时期或地区；如数值与公布一致，请在该行 confirmed（确认说明）列写明理由，"
+       "错误即降为警告并引用该理由 / correct the value, unit, period or region in the raw file if it is a typo; if the figure is right as "
        "published, write the reason in that row's `confirmed` column (确认说明), e.g. "
        "\"2023年起统计口径调整，见统计公报第3页\": the error then becomes a warning that quotes it")
 
@@ -139,7 +140,8 @@ def neighbour_years(obs: pd.DataFrame, best: pd.DataFrame, cfg: Config) -> pd.Da
         if not comparisons:
             continue
         ok = any(inside for inside, _, _ in comparisons) or all(excused for _, excused, _ in comparisons)
-        message = ("; ".join(t for inside, _, t in comparisons if not inside)
+        message = (f"与相邻年份相比变化异常，年均变化超出{lo:+g}%至{hi:+g}%的合理范围：是否数量级（10倍）、单位或时期有误？ / "
+                   + "; ".join(t for inside, _, t in comparisons if not inside)
                    + f". A yearly change outside {lo:+g} % to {hi:+g} % is implausible for {r.indicator} "
                      "(validation.plausibility.neighbour_growth_pct): a slip of magnitude (10x), unit or period?")
         records.append(_record(r, ok, message, confirmed))
@@ -167,7 +169,9 @@ def printed_growth(obs: pd.DataFrame, best: pd.DataFrame, cfg: Config, suspects:
             continue
         expected = prev.value * (1 + r.growth_pct / 100)
         ok = abs(math.log(r.value / expected)) <= math.log(1 + tol / 100)
-        message = (f"{_fmt(r.value)} does not match its own printed growth {r.growth_pct:+g} %: {prev.period} level "
+        message = (f"{_fmt(r.value)}与本行公布增速{r.growth_pct:+g}%不符：上年{_fmt(prev.value)}×(1{r.growth_pct:+g}%)"
+                   f"={_fmt(round(expected, 2))}（容差±{tol:g}%） / "
+                   f"{_fmt(r.value)} does not match its own printed growth {r.growth_pct:+g} %: {prev.period} level "
                    f"{_fmt(prev.value)} ({prev.obs_id}) x (1 {r.growth_pct:+g} %) = {_fmt(round(expected, 2))}, and "
                    f"{_fmt(r.value)} is {_ratio(r.value, expected)} that ({100 * (r.value / expected - 1):+.0f} %; "
                    f"tolerance ±{tol:g} %, validation.plausibility.printed_growth_tolerance_pct)")
@@ -199,7 +203,10 @@ def within_year(obs: pd.DataFrame, best: pd.DataFrame, cfg: Config, suspects: se
         top = earlier.loc[earlier["value"].idxmax()]
         ok = r.value >= top["value"]
         what = "full-year" if r.period_kind == "annual" else "year-to-date"
-        message = (f"the {what} figure {_fmt(r.value)} is below the same year's {top['period']} figure "
+        zh = (f"{'全年' if what == 'full-year' else '年内累计'}数值{_fmt(r.value)}低于同年{top['period']}累计值{_fmt(top['value'])}"
+              f"（低{100 * (1 - r.value / top['value']):.0f}%）：累计值年内不会下降"
+              + ("；是否把1-N月累计数误填为全年？" if what == "full-year" else "") + " / ")
+        message = zh + (f"the {what} figure {_fmt(r.value)} is below the same year's {top['period']} figure "
                    f"{_fmt(top['value'])} ({top['obs_id']}) by {100 * (1 - r.value / top['value']):.0f} %: a cumulative "
                    "figure cannot fall within a year" + ("; is a year-to-date figure typed as 全年?" if what == "full-year" else ""))
         records.append(_record(r, ok, message, confirmed))
@@ -225,7 +232,9 @@ def region_scale(obs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
         ok = lo <= r.value <= hi
         how = (f"{_ratio(r.value, hi)} the upper end" if r.value > hi else
                f"{_ratio(r.value, lo)} the lower end" if lo > 0 else "below the lower end")
-        message = (f"{_fmt(r.value)} {r.unit} is outside the plausible range for {r.region} "
+        message = (f"{_fmt(r.value)}{r.unit}超出{r.region}的合理范围（{_fmt(lo)}至{_fmt(hi)}{r.unit}）："
+                   "是否误填了其他地区（如南通市）的数据，或单位有误？ / "
+                   f"{_fmt(r.value)} {r.unit} is outside the plausible range for {r.region} "
                    f"({_fmt(lo)} to {_fmt(hi)} {r.unit}; validation.plausibility.region_bounds): {how}. "
                    "A figure for another region (e.g. 南通市 for 海门区), or a unit slip?")
         records.append(_record(r, ok, message, confirmed))
@@ -239,7 +248,8 @@ def share_ceiling(obs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     records = []
     for r in obs[obs["value"].notna() & obs["indicator"].isin(shares)].itertuples():
         ok = r.value <= 100
-        message = (f"{_fmt(r.value)} % is over 100 % by {_fmt(round(r.value - 100, 4))} points: a share cannot exceed the "
+        message = (f"{_fmt(r.value)}%超过100%：占比不能超过整体（是否填入了增速或计数？小数点错位？） / "
+                   f"{_fmt(r.value)} % is over 100 % by {_fmt(round(r.value - 100, 4))} points: a share cannot exceed the "
                    "whole (a growth rate or a count in the share's row? a misplaced decimal point?)")
         records.append(_record(r, ok, message, confirmed))
     return _frame(records)
