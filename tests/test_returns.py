@@ -49,6 +49,8 @@ def test_form_has_chinese_instructions_first_and_its_targets_prefilled(forms, cf
     assert wb.sheetnames == [HELP_SHEET, TARGET_SHEET, MILESTONE_SHEET]
     help_text = "\n".join(str(c.value) for c in wb[HELP_SHEET]["A"] if c.value)
     assert "填报单位（牵头单位）：区科技局" in help_text and "未启动 / 推进中 / 已完成 / 已取消" in help_text
+    # the plan ended on 2024-12-31: a 2025Q4 form asks for the values as at then (issue 24 point 2)
+    assert "量化目标请填 2024年末（截至日期 2024-12-31）的数值" in help_text
     ws = wb[TARGET_SHEET]
     ids = [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)]
     assert ids == ["tech_service_firms", "tech_service_firms_100m", "tech_service_revenue",
@@ -318,3 +320,61 @@ def test_a_grey_last_value_as_the_form_was_sent_is_accepted_and_a_changed_one_is
         read_returns(folder, cfg, Quarter(2026, 1))
     assert [(p.cell, p.value) for p in exc.value.problems] == [("G2", "41")]
     assert "sent with it 38" in exc.value.problems[0].message
+
+
+# ------------------------------------------- issue 24 point 2: returns settle only what they can --
+def _one_return(returns: pd.DataFrame, target: str, **changes) -> pd.DataFrame:
+    """The synthetic return of target with its cells changed as a unit might have typed them."""
+    row = returns[returns["target"] == target].iloc[[0]].copy()
+    for key, value in changes.items():
+        row[key] = [value]
+    return row
+
+
+def test_a_value_as_at_a_date_after_the_plan_period_is_shown_and_never_settles(assessed, cfg):
+    from datetime import date
+
+    plain, _, returns = assessed
+    # 38 firms "as at 2025-12-31" for a 2022-2024 target (35): what happened in 2025, not by the end of 2024
+    late = _one_return(returns, "tech_service_firms", as_at=date(2025, 12, 31))
+    after = apply_returns(plain, late, cfg, Q).set_index("target")
+    before = plain.set_index("target")
+    assert after.loc["tech_service_firms", "verdict_key"] == before.loc["tech_service_firms", "verdict_key"] == "no_public_data"
+    assert "after the plan period" in after.loc["tech_service_firms", "basis"]
+    assert "2025-12-31" in after.loc["tech_service_firms", "basis"] and "2024-12-31" in after.loc["tech_service_firms", "basis"]
+    # with the value as at the end of 2024 returned too (an earlier quarter's form), that one decides
+    both = pd.concat([_one_return(returns, "tech_service_firms", as_at=date(2024, 12, 31), value=36.0, quarter="2025Q1"), late])
+    decided = apply_returns(plain, both, cfg, Q).set_index("target")
+    assert decided.loc["tech_service_firms", "verdict_key"] == "achieved_department"       # 36 >= 35 at the end of 2024
+    assert decided.loc["tech_service_firms", "figure_value"] == 36.0
+
+
+def test_figures_csv_marks_a_value_after_the_plan_period(cfg, assessed):
+    from datetime import date
+
+    from analysis.inputs.figures import return_rows
+
+    _, _, returns = assessed
+    late = _one_return(returns, "tech_service_firms", as_at=date(2025, 6, 30))
+    row = return_rows(late, {t.id: t for t in cfg.targets})[0]
+    assert row["role"] == "department_after_period"
+    assert "never settles" in row["role_note"]
+
+
+def test_an_estimate_return_says_estimate_and_is_pending_inside_the_estimate_revision_margin(assessed, cfg):
+    plain, _, returns = assessed
+    margin = float(cfg.settings["assessment"]["evidence"]["revision_margin_pct"]["estimate"])
+    assert margin == 3.0          # the hand-made values below sit either side of 3 % from the line of 35
+    far = _one_return(returns, "tech_service_firms", status="estimate", value=40.0)      # 14 % above 35
+    after = apply_returns(plain, far, cfg, Q).set_index("target")
+    assert after.loc["tech_service_firms", "verdict_key"] == "achieved_department_estimate"
+    assert after.loc["tech_service_firms", "verdict_zh"] == "已完成（部门报送，预计数）"
+    assert after.loc["tech_service_firms", "verdict_en"] == "achieved (department return, estimate)"
+    assert after.loc["tech_service_firms", "figure_status"] == "estimate, department"
+    short = _one_return(returns, "tech_service_firms", status="estimate", value=30.0)    # 14 % below
+    assert apply_returns(plain, short, cfg, Q).set_index("target").loc["tech_service_firms", "verdict_key"] \
+        == "not_achieved_department_estimate"
+    close = _one_return(returns, "tech_service_firms", status="estimate", value=35.5)    # 1.4 % above: inside 3 %
+    assert apply_returns(plain, close, cfg, Q).set_index("target").loc["tech_service_firms", "verdict_key"] == "pending_revision"
+    firm = _one_return(returns, "tech_service_firms", status="reported", value=35.5)     # a 台账数 at the line settles
+    assert apply_returns(plain, firm, cfg, Q).set_index("target").loc["tech_service_firms", "verdict_key"] == "achieved_department"

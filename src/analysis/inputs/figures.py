@@ -74,30 +74,59 @@ def latest_returns(returns: pd.DataFrame) -> pd.DataFrame:
     return order.groupby("target", sort=False).tail(1).drop(columns="_q").set_index("target", drop=False)
 
 
+def after_period(r, target) -> bool:
+    """Whether a return's value is as at a date after its target's period (the end of the target year).
+
+    A 2022-2024 target is met or not by the end of 2024: 27 firms as at 2025-12-31 say what happened in 2025,
+    not whether 25 were cultivated by 2024. Such a value is shown ("after the plan period") and never settles.
+    A milestone's return is judged by its completion date instead (departments.judge_return)."""
+    as_at = r["as_at"] if isinstance(r, (dict, pd.Series)) else getattr(r, "as_at", None)
+    kind = r["kind"] if isinstance(r, (dict, pd.Series)) else getattr(r, "kind", "target")
+    if target is None or kind != "target" or not hasattr(as_at, "year"):
+        return False
+    return (as_at.year, as_at.month, as_at.day) > (int(target.target_year), 12, 31)
+
+
+def deciding_returns(returns: pd.DataFrame, targets: dict[str, object]) -> pd.DataFrame:
+    """One row per target: the latest quarter's return whose value falls in the target's period (after_period).
+
+    What a verdict may rest on; a later quarter's value as at a date after the period is history to show, not
+    evidence. A target with only such values has no row here."""
+    if returns is None or returns.empty:
+        return latest_returns(returns)
+    keep = [not after_period(r, targets.get(r["target"])) for _, r in returns.iterrows()]
+    return latest_returns(returns[keep])
+
+
 def return_rows(returns: pd.DataFrame | None, targets: dict[str, object] | None = None, region: str = "") -> list[dict]:
     """figures.csv rows for department returns (returns.read_returns), one per filled row of a returned form.
 
     targets maps target id -> config.Target (for the indicator a count belongs to, if any). The period is the
     as-at date (a milestone: its completion date); the status is the data status (台账数 reported / 预计数
-    estimate) or the milestone's progress. The latest quarter's return of a target has role `department`
-    (what a verdict may rest on, latest_returns); an earlier one `department_superseded`.
+    estimate) or the milestone's progress. The latest quarter's return of a target whose value falls in the
+    target's period has role `department` (what a verdict may rest on, deciding_returns); an earlier one
+    `department_superseded`; a value as at a date after the period `department_after_period` (never settles).
     """
     if returns is None or returns.empty:
         return []
     targets = targets or {}
-    latest = set(latest_returns(returns)["obs_id"])
+    latest = set(deciding_returns(returns, targets)["obs_id"])
     rows = []
     for r in returns.itertuples(index=False):
         t = targets.get(r.target)
         day = r.as_at if r.kind == "target" else r.completed
+        late = after_period(r, t)
+        role = "department_after_period" if late else "department" if r.obs_id in latest else "department_superseded"
+        note = {"department": "", "department_superseded": "; a later return of this target is used",
+                "department_after_period": f"; as at a date after the target's period (end of {getattr(t, 'target_year', '')}): "
+                                           "shown, never settles a verdict / 规划期后数值，不作为结论依据"}[role]
         title = f"部门台账 department return · {r.unit} · {r.quarter}"
         rows.append({
             "figure_id": return_figure_id(r.obs_id), "indicator": (getattr(t, "indicator", None) or ""), "region": region,
             "period": day.isoformat() if hasattr(day, "isoformat") else "",
             "value": r.value if r.kind == "target" else float("nan"), "unit": _text(r.target_unit),
             "growth_pct": float("nan"), "status": _text(r.status or r.progress), "reliability": "department",
-            "qualifier": "", "role": "department" if r.obs_id in latest else "department_superseded",
-            "role_note": _text(r.status_word) + ("" if r.obs_id in latest else "; a later return of this target is used"),
+            "qualifier": "", "role": role, "role_note": _text(r.status_word) + note,
             "derivation": "", "source_title": title, "source_url": "", "published_date": "", "raw_file": r.file,
             "raw_row": int(r.row), "obs_id": r.obs_id, "raw_sheet": r.sheet, "return_unit": r.unit, "target": r.target,
             "evidence": _text(r.evidence), "contact": _text(r.contact),

@@ -95,16 +95,20 @@ def _instructions(ws, unit: str, units: list[Responsibility], quarter: Quarter, 
     dept = cfg.settings.get("departments") or {}
     due = quarter.end + timedelta(days=int(dept.get("return_due_days", 15)))
     co = sorted({c for r in units for c in r.co_leads})
+    plan_end = max(cfg.plan_years)
     lines = [
         (f"海门区现代服务业三年行动计划（2022-2024年）目标任务推进情况台账 · {quarter.label}", True),
         (f"填报单位（牵头单位）：{unit}", True),
         (f"报告期：截至 {quarter.end.isoformat()}；请于 {due.isoformat()} 前报送{dept.get('collector', '区发改委')}。", False),
+        # a plan that has ended is judged on its last year's values (departments.py): ask for those, not today's
+        (f"规划期已于 {plan_end}-12-31 结束：量化目标请填 {plan_end}年末（截至日期 {plan_end}-12-31）的数值，"
+         f"规划期后的数值不作为完成情况依据，如需报送请写在备注中。" if quarter.year > plan_end else "", False),
         (f"本表列出本单位牵头的 {n_targets} 项量化目标（“{TARGET_SHEET}”表）和 {n_milestones} 项节点任务（“{MILESTONE_SHEET}”表）。", False),
         (("与本单位按职责分工共同负责：" + "、".join(co) + "。请会同上述单位填报。") if co else "", False),
         ("填报说明：", True),
         ("1. 只填白色单元格；灰色单元格（目标编号、条款、目标值、上次报送情况和研判）已预填并锁定，请勿修改。", False),
         ("2. 本期数值：填数字本身，单位以“单位”列为准（例如 35，不写“35家”）；累计类目标填规划期（2022年起）累计数。", False),
-        ("3. 截至日期：数值对应的时点，日期格式 2025-12-31。", False),
+        ("3. 截至日期：数值对应的时点，日期格式如 2024-12-31。", False),
         ("4. 数据状态：下拉选择“台账数”（已核实的台账数据）或“预计数”（尚未核实的预计数据）。", False),
         ("5. 节点任务：进展状态下拉选择 未启动 / 推进中 / 已完成 / 已取消；选“已完成”时必须填写完成日期。", False),
         ("6. 依据或文号：验收文件、认定文件、统计台账等的名称或文号，便于核查；联系人及电话：填报人。", False),

@@ -10,11 +10,17 @@ says so: 已完成（部门报送）/ achieved (department return), and its figu
 marked `department` wherever it is shown.
 
 The rules, as a planner would apply them:
-- a value as at the end of the target year or later settles the target
-  (met / not met against the plan's number); an earlier value that already
-  meets it settles it as met (reached early); an earlier value short of it
-  reads on track / at risk against the share of the plan period elapsed
-  while the plan runs, and insufficient after it ended;
+- a value as at the end of the target year settles the target (met / not
+  met against the plan's number); an earlier value that already meets it
+  settles it as met (reached early); an earlier value short of it reads on
+  track / at risk against the share of the plan period elapsed while the
+  plan runs, and insufficient after it ended;
+- a value as at a date after the target year (27 firms "as at 2025-12-31"
+  for a 2022-2024 target) says what happened after the plan: it is shown
+  (figures.csv role department_after_period, the basis) and never settles;
+  the latest return inside the period decides (figures.deciding_returns);
+- a 预计数 return is an estimate: "(department return, estimate)", pending
+  within the estimate revision margin of the line, as a published 预计 is;
 - a milestone completed by the end of its year is achieved; completed
   later, cancelled, or not completed when its year is over, not achieved;
   while its year runs, 推进中 is on track and 未启动 at risk.
@@ -33,14 +39,18 @@ import pandas as pd
 
 from analysis.core.config import Config, Target
 from analysis.model.evidence import Figure, elapsed_share, meets, settle
-from analysis.inputs.figures import latest_returns, return_figure_id  # noqa: F401  (re-exported: annex and the tests read it here)
+from analysis.inputs.figures import after_period, deciding_returns, latest_returns, return_figure_id  # noqa: F401  (re-exported: annex and the tests read it here)
 from analysis.inputs.forms import asked
 from analysis.core.quarters import Quarter
 from analysis.inputs.responsible import lead_units, responsibilities
 
 OPEN_VERDICTS = ("no_public_data", "insufficient_data")
+# settle() calls every return estimate-like (reliability department); a 台账数 says "department return", a 预计数
+# "department return, estimate": it was an estimate when returned, as a published 预计 is, and carries its margin
 DEPARTMENT_KEYS = {"achieved": "achieved_department", "achieved_estimate": "achieved_department",
                    "not_achieved": "not_achieved_department", "not_achieved_estimate": "not_achieved_department"}
+DEPARTMENT_ESTIMATE_KEYS = {"achieved_estimate": "achieved_department_estimate",
+                            "not_achieved_estimate": "not_achieved_department_estimate"}
 RETURN_EXTRA_COLUMNS = ("return_unit", "return_obs_id", "return_file", "return_as_at", "return_progress")
 
 
@@ -82,8 +92,9 @@ def judge_return(t: Target, r: pd.Series, cfg: Config, as_of: Quarter) -> tuple[
             "figure_status": "estimate, department" if fig.status == "estimate" else "department", **ids}
     basis = f"{fig.value:g} {t.unit or ''} as at {as_at.isoformat()}, {where}".replace("  ", " ")
     if as_at >= _year_end(t.target_year) or bool(meets(fig.value, t)):
-        key = settle(fig, t, cfg)
-        return DEPARTMENT_KEYS.get(key, key), basis, cols
+        key = settle(fig, t, cfg)       # a 预计数 within the estimate revision margin of the line: pending_revision
+        keys = DEPARTMENT_ESTIMATE_KEYS if fig.status == "estimate" else DEPARTMENT_KEYS
+        return keys.get(key, key), basis, cols
     if ended:
         return "insufficient_data", f"only a return as at {as_at.isoformat()}, before the end of {t.target_year}: {where}", cols
     share = elapsed_share(t, as_of)
@@ -99,9 +110,9 @@ def apply_returns(table: pd.DataFrame, returns: pd.DataFrame, cfg: Config, as_of
     """
     if returns is None or returns.empty:
         return table
-    latest = latest_returns(returns)
-    verdicts = cfg.settings["assessment"]["verdicts"]
     targets = {t.id: t for t in cfg.targets}
+    latest, deciding = latest_returns(returns), deciding_returns(returns, targets)
+    verdicts = cfg.settings["assessment"]["verdicts"]
     out = table.copy()
     for col in RETURN_EXTRA_COLUMNS:
         if col not in out:
@@ -110,8 +121,14 @@ def apply_returns(table: pd.DataFrame, returns: pd.DataFrame, cfg: Config, as_of
         tid = row["target"]
         if tid not in latest.index or row.get("verdict_key") not in OPEN_VERDICTS:
             continue
-        t, r = targets[tid], latest.loc[tid]
+        t, r = targets[tid], (deciding.loc[tid] if tid in deciding.index else latest.loc[tid])
         if t.type == "avg_growth" or t.per or (t.type != "milestone" and (r["value"] is None or pd.isna(r["value"]))):
+            continue
+        if after_period(r, t):
+            # only values after the period were returned: shown in the basis, the public verdict stands
+            out.at[i, "basis"] = (f"{row.get('basis') or ''}; department return of {r['unit']}: {float(r['value']):g} "
+                                  f"{t.unit or ''} as at {r['as_at'].isoformat()}, after the plan period (the target is "
+                                  f"judged on the value as at {_year_end(t.target_year).isoformat()}) [{return_id(r)}]").lstrip("; ")
             continue
         key, basis, cols = judge_return(t, r, cfg, as_of)
         v = verdicts[key]
