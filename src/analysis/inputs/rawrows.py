@@ -103,6 +103,41 @@ def vocabulary_fix(cfg: Config, column: str, typed: str) -> str:
             f"(the words are listed under vocabulary.{column} in config/settings.yaml)")
 
 
+def nearest_indicators(cfg: Config, typed: str, n: int = 3) -> list:
+    """The known indicators whose id, Chinese name or an alias reads most like typed (difflib), best first, at most n.
+
+    Kept per config and typed text: a file of 50,000 rows naming one unknown indicator asks once.
+    """
+    names_key = ("indicator_names",)
+    if names_key not in cfg._memo:
+        cfg._memo[names_key] = {norm_key(name): ind.id for ind in cfg.indicators.values()
+                                for name in (ind.id, ind.name_zh, *ind.aliases)}
+    key = ("nearest_indicators", norm_key(typed), n)
+    found = cfg._memo.get(key)
+    if found is None:
+        names = cfg._memo[names_key]
+        close = difflib.get_close_matches(norm_key(typed), list(names), n=len(names), cutoff=0.4)
+        found = list(dict.fromkeys(names[c] for c in close))[:n]
+        if len(cfg._memo) < 10_000:         # a file of thousands of different unknown names: ask each, keep no more
+            cfg._memo[key] = found
+    return [cfg.indicators[i] for i in found]
+
+
+def unknown_indicator_fix(cfg: Config, typed: str) -> str:
+    """The fix for an indicator name the registry does not know: the nearest known indicators (id and Chinese name)
+    and how to add one (an entry in config/indicators.yaml and a target linked to it in config/targets.yaml)."""
+    near = nearest_indicators(cfg, typed)
+    zh_near = f"最接近的已登记指标：{'、'.join(f'{i.name_zh}（{i.id}）' for i in near)}。" if near else ""
+    en_near = f"did you mean {', '.join(f'{i.name_zh} ({i.id})' for i in near)}? " if near else ""
+    return (f"{zh_near}请改填 config/indicators.yaml 中的指标代码、中文名称或别名，或把该名称加入对应指标的 aliases；"
+            "如为新指标，请在 config/indicators.yaml 中新增一项（name_zh、name_en、aliases、unit、units、kind、"
+            "non_negative、bounds），并在 config/targets.yaml 中以 indicator: 将目标链接到该指标 / "
+            f"{en_near}use an id, Chinese name or alias from config/indicators.yaml, or add this name to the aliases "
+            "of the indicator it is; for a new indicator, add an entry to config/indicators.yaml (name_zh, name_en, "
+            "aliases, unit, units, kind, non_negative, bounds) and link a target to it in config/targets.yaml "
+            "(indicator: <id>)")
+
+
 def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Config,
                   problems: list[Problem]) -> dict | None:
     """One raw row -> one observation (canonical codes and units), or None with problems appended."""
@@ -120,12 +155,12 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
         return code
 
     ind = cfg.indicator_for(cells.get("indicator", ""))
-    if ind is None:
-        names = list(dict.fromkeys(n for i in cfg.indicators.values() for n in (i.id, i.name_zh, *i.aliases)))
-        close = difflib.get_close_matches(cells.get("indicator", ""), names, n=3, cutoff=0.4)
-        bad("indicator", "is not a known indicator" if cells.get("indicator") else "is empty",
-            (f"did you mean {' / '.join(close)}? " if close else "")
-            + "use an id, Chinese name or alias from config/indicators.yaml, or add this name as an alias there")
+    if ind is None and cells.get("indicator"):
+        bad("indicator", "不是已登记的指标 / is not a known indicator", unknown_indicator_fix(cfg, cells["indicator"]))
+    elif ind is None:
+        bad("indicator", "为空 / is empty",
+            "填写 config/indicators.yaml 中的指标代码、中文名称或别名 / "
+            "give the indicator's id, Chinese name or alias from config/indicators.yaml")
 
     region = cfg.region_index().get(norm_key(cells.get("region", "")))
     if region is None:
