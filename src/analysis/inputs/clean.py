@@ -25,6 +25,7 @@ import pandas as pd
 
 from analysis.core import paths, storage
 from analysis.core.config import Config, load_config
+from analysis.inputs.corrections import apply_corrections
 from analysis.inputs.ingest import ingest
 from analysis.inputs.rawfolder import ignored_files, raw_files
 from analysis.core.parse import Period
@@ -124,6 +125,10 @@ def select_best(obs: pd.DataFrame, cfg: Config) -> tuple[pd.DataFrame, pd.DataFr
     growth_only = (obs["role"] == "candidate") & obs["value"].isna()
     obs.loc[growth_only, "role"] = "growth_only"
     obs.loc[growth_only, "reason"] = "prints growth only, no level"
+    if "correction_role" in obs:         # withdrawn, corrected, a withdrawal row (corrections.apply_corrections)
+        fixed = obs["visible"] & (obs["correction_role"].fillna("") != "")
+        obs.loc[fixed, "role"] = obs.loc[fixed, "correction_role"]
+        obs.loc[fixed, "reason"] = obs.loc[fixed, "correction_reason"]
 
     key = ["indicator", "region", "period"]
     rows = []
@@ -269,7 +274,7 @@ def coverage_table(result: CleanResult, cfg: Config, region: str | None = None,
 def clean(obs: pd.DataFrame, cfg: Config, as_of: Quarter, hashes: dict[str, str] | None = None) -> CleanResult:
     """Pure part of the step: observations in, CleanResult out (no I/O)."""
     cutoff_days = int(cfg.settings["reporting_cutoff_days_after_quarter_end"])
-    marked = mark_visibility(obs, as_of, cutoff_days)
+    marked = apply_corrections(mark_visibility(obs, as_of, cutoff_days))
     marked, best = select_best(marked, cfg)
     best = derive_levels(best, cfg)
     return CleanResult(as_of, marked, best, hashes or {})

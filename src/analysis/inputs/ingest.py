@@ -34,6 +34,7 @@ import pandas as pd
 from analysis.core import paths
 from analysis.core.config import Config
 from analysis.core.errors import InputError, Problem
+from analysis.inputs.corrections import complete_withdrawals, correction_problems, involved
 from analysis.inputs.rawrows import RawTable, normalise_row
 from analysis.inputs.rawcells import (DATA_SHEET, EXAMPLE_SHEET, HELP_SHEET, LISTS_SHEET,  # noqa: F401
                        _cells_from_csv, _check_xlsx_bytes, _column_index, _column_letter, _decode, cell_problems, header_key)
@@ -47,6 +48,7 @@ OBSERVATION_COLUMNS = [
     "period", "period_end", "value", "unit", "value_printed", "unit_printed", "growth_pct", "qualifier",
     "status", "reliability", "published", "published_date", "published_date_assumed",
     "source_title", "source_url", "publisher", "notes", "confirmed",
+    "corrects", "correction",          # a correction row (inputs/corrections.py): the figure id it withdraws or corrects
 ]
 
 
@@ -324,7 +326,7 @@ def _cross_row_problems(obs: pd.DataFrame, sheets: dict[str, str | None] | None 
                     fix = (f"delete the row from whichever of the two files you are adding now (this row or {where}; often "
                            "a copy of the template's example row, or a figure already entered); a file already committed to "
                            "data/raw/ is never edited — "
-                           "if its figure is wrong, add the correcting publication as a new file. "
+                           "if its figure is wrong, withdraw or correct it with a correction row (README \"Correct or withdraw a figure\"). "
                            "请从本次新增的文件中删除重复行，不要修改已提交的文件")
                 problems.append(Problem(other["file"], f"repeats the figure in {where} (same publication, indicator, region and period)",
                                         fix, row=int(other["row"]), column="value", value=other["value_printed"],
@@ -361,8 +363,9 @@ def ingest(raw_dir: Path, cfg: Config) -> tuple[pd.DataFrame, dict[str, str]]:
             record = normalise_row(table, number, cells, cfg, problems)
             if record is not None:
                 records.append(record)
-    obs = pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS)
-    problems += _cross_row_problems(obs, sheets)
+    obs = complete_withdrawals(pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS))
+    problems += correction_problems(obs)
+    problems += _cross_row_problems(obs[~involved(obs)], sheets)     # a 更正 row may repeat the publication it corrects
     if problems:
         raise InputError(problems)
     return obs, hashes

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from analysis.core.config import Config
 from analysis.core.errors import Problem
+from analysis.inputs.corrections import HOW, ID_FORMAT, action_for
 from analysis.core.parse import (CellError, DateRange, Period, norm_key, parse_date, parse_growth,
                     parse_number_text, parse_period, today)
 
@@ -154,6 +155,21 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
             bad(column, f"is not a known {what}", vocabulary_fix(cfg, column, cells.get(column, "")))
         return code
 
+    corrects, correction = cells.get("corrects", "").strip(), cells.get("correction", "").strip()
+    action = None
+    if corrects or correction:       # a correction row (inputs/corrections.py): names a figure, says what and why
+        action = action_for(correction)
+        if action is None:
+            bad("correction", "is empty" if not correction else "is not a kind of correction",
+                "write 撤回 (withdraw: the figure is not used any more) or 更正 (correct: this row is the right figure); "
+                "请填写“撤回”或“更正”")
+        if not ID_FORMAT.match(corrects):
+            bad("corrects", "is empty" if not corrects else "is not a figure id", HOW)
+        if not cells.get("notes", "").strip():
+            bad("notes", "is empty: a correction must say why", "write the reason in notes (e.g. \"1-9月数误填为全年数\", "
+                "\"与统计公报核对，原值录入有误\"); it is quoted wherever the change is shown; 请在备注中写明更正原因")
+        if action == "withdraw":
+            return _withdrawal(table, number, cells, corrects, correction, problems, start, bad)
     ind = cfg.indicator_for(cells.get("indicator", ""))
     if ind is None and cells.get("indicator"):
         bad("indicator", "不是已登记的指标 / is not a known indicator", unknown_indicator_fix(cfg, cells["indicator"]))
@@ -279,4 +295,28 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
         "published_date_assumed": not (stated is not None and stated.exact),
         "source_title": cells.get("source_title", ""), "source_url": url,
         "publisher": cells.get("publisher", ""), "notes": cells.get("notes", ""), "confirmed": confirmed,
+        "corrects": corrects, "correction": correction,
     }
+
+
+def _withdrawal(table: RawTable, number: int, cells: dict[str, str], corrects: str, correction: str,
+                problems: list[Problem], start: int, bad) -> dict | None:
+    """A 撤回 row: which figure, why, and (optionally) from when; what it is about comes from the figure it names
+    (corrections.complete_withdrawals). Its other cells are not read: a withdrawal is not a figure."""
+    stated = None
+    try:
+        stated = parse_date(cells.get("published", ""))
+    except CellError as e:
+        bad("published", e.message, e.fix)
+    if len(problems) > start:
+        return None
+    return {"obs_id": f"{os.path.basename(table.file)}:{number}", "file": table.file, "row": number,
+            "indicator": None, "indicator_printed": cells.get("indicator", ""), "region": None, "year": None,
+            "period_kind": None, "month_to": None, "period": None, "period_end": None, "value": None, "unit": None,
+            "value_printed": "", "unit_printed": "", "growth_pct": None, "qualifier": None, "status": None,
+            "reliability": None, "published": cells.get("published", ""),
+            "published_date": stated.earliest if stated is not None else None,
+            "published_date_assumed": stated is None or not stated.exact,
+            "source_title": cells.get("source_title", ""), "source_url": cells.get("source_url", ""),
+            "publisher": cells.get("publisher", ""), "notes": cells.get("notes", ""), "confirmed": "",
+            "corrects": corrects, "correction": correction}
