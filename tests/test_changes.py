@@ -5,12 +5,14 @@ and example.org URLs); only the last test reads the shipped raw files.
 """
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
 from analysis.model.assess import assess
-from analysis.report.changes import (briefing_section, changes_table, console_summary, figure_changes, previous_report,
-                              verdict_changes, write_changes)
+from analysis.report.changes import changes_table, figure_changes, previous_report, verdict_changes, write_changes
+from analysis.report.changes_words import briefing_section, console_summary
 from analysis.inputs.clean import run_clean
 from analysis.inputs.figures import FIGURE_COLUMNS, cited_ids, figure_id, figures_table
 
@@ -122,20 +124,63 @@ def test_changes_are_against_the_published_folder_not_staging(tmp_path, before, 
     assert len(back) == len(out)
 
 
-def test_a_rerun_compares_with_the_version_readers_already_hold(tmp_path, before, after):
-    """Rerunning 2025Q2 over a published 2025Q2: the changes are against that version, not against 2025Q1."""
+def _publish(reports: Path, name: str, figs: pd.DataFrame, table: pd.DataFrame, version: dict | None = None) -> None:
+    (reports / name).mkdir(parents=True)
+    figs.to_csv(reports / name / "figures.csv", index=False, encoding="utf-8-sig")
+    table.to_csv(reports / name / "assessment.csv", index=False, encoding="utf-8-sig")
+    if version:
+        (reports / name / "manifest.json").write_text(json.dumps({"version": version}), encoding="utf-8")
+
+
+def test_a_rerun_is_told_against_the_previous_quarter_and_in_a_line_of_its_own_against_the_version_it_replaces(tmp_path, before, after):
+    """Rerunning 2025Q2 over a published 2025Q2 (issue 24 point 4): what changed is against 2025Q1, always; what this
+    version revised since version 1 is a separate line, never 'since the 2025Q2 report' inside the 2025Q2 report."""
     reports = tmp_path / "reports"
-    for name, (figs, table) in {"2025Q1": after, "2025Q2": before}.items():
-        (reports / name).mkdir(parents=True)
-        figs.to_csv(reports / name / "figures.csv", index=False, encoding="utf-8-sig")
-        table.to_csv(reports / name / "assessment.csv", index=False, encoding="utf-8-sig")
+    _publish(reports, "2025Q1", *before)
+    _publish(reports, "2025Q2", *before, version={"number": 1, "published": "2025-08-14T16:22:05"})
     stage = tmp_path / "staging"
-    stage.mkdir()
-    after[0].to_csv(stage / "figures.csv", index=False, encoding="utf-8-sig")
-    after[1].to_csv(stage / "assessment.csv", index=False, encoding="utf-8-sig")
-    assert previous_report(reports, "2025Q2") == reports / "2025Q2"
+    _publish(stage.parent, stage.name, *after)
+    assert previous_report(reports, "2025Q2") == reports / "2025Q1"
     out = write_changes(stage, reports, "2025Q2")
-    assert set(out["compared_with"]) == {"2025Q2"} and {"verdict", "p_met"} <= set(out["change"])
+    assert set(out["against"]) == {"report", "version"}
+    assert set(out.loc[out["against"] == "report", "compared_with"]) == {"2025Q1"}
+    assert set(out.loc[out["against"] == "version", "compared_with"]) == {"2025Q2 v1, published 2025-08-14T16:22:05"}
+    for part in ("report", "version"):                  # before -> after: the same changes against either state
+        assert {"verdict", "p_met", "new_figure"} <= set(out.loc[out["against"] == part, "change"])
+    zh = briefing_section(out, after[1], {}, "zh")
+    en = briefing_section(out, after[1], {}, "en")
+    assert zh.startswith("**本季度变化**：与2025Q1报告相比") and "\n\n**本版修订**：与第1版（2025-08-14 16:22发布）相比" in zh
+    assert "since the 2025Q1 report" in en and "**This version**: since version 1 (published 2025-08-14 16:22)" in en
+    assert "与2025Q2报告相比" not in zh and "since the 2025Q2 report" not in en
+    text = console_summary(out)
+    assert text.startswith("What changed since the 2025Q1 report") and "This version revises 2025Q2 v1" in text
+
+
+def test_a_rerun_with_the_same_data_says_this_version_changed_nothing(tmp_path, before, after):
+    reports = tmp_path / "reports"
+    _publish(reports, "2025Q1", *before)
+    _publish(reports, "2025Q2", *after, version={"number": 3, "published": "2025-08-20T09:05:00"})
+    stage = tmp_path / "staging"
+    _publish(stage.parent, stage.name, *after)
+    out = write_changes(stage, reports, "2025Q2")
+    assert list(out.loc[out["against"] == "version", "change"]) == ["none"]
+    zh = briefing_section(out, after[1], {}, "zh")
+    assert "**本版修订**：与第3版（2025-08-20 09:05发布）相比，数据、研判和达标概率均无变化。" in zh
+    assert "与2025Q1报告相比" in zh                       # the quarter's own changes are still told
+
+
+def test_without_a_report_of_the_previous_quarter_the_changes_are_against_that_quarter_rebuilt(tmp_path, before, after):
+    """No 2025Q1 report was published: the forecast step wrote the data as at 2025Q1 (previous_quarter/), said so."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    stage = tmp_path / "staging"
+    _publish(stage.parent, stage.name, *after)
+    _publish(stage, "previous_quarter", *before)
+    out = write_changes(stage, reports, "2025Q2")
+    assert set(out["against"]) == {"rebuilt"} and set(out["compared_with"]) == {"2025Q1"}
+    assert "new_figure" in set(out["change"])
+    assert "与2025Q1相比（2025Q1未发布报告，按当时可见数据重建）" in briefing_section(out, after[1], {}, "zh")
+    assert "rebuilt from the data as at 2025Q1" in console_summary(out)
 
 
 def test_briefing_section_is_short_and_shows_source_titles_as_text(before, after):

@@ -120,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> None:
                        ("returns.csv", "every department return read / 部门报送数据"), ("forms/", "return forms sent / 台账填报表")]:
         if (folder / name.split(",")[0]).exists():     # only once a round of department returns has started
             print(f"  {name:34s} {what}")
-    from analysis.report.changes import report_summary
+    from analysis.report.changes_words import report_summary
     print(report_summary(folder))
     _say_ignored(paths.RAW_DIR)
 

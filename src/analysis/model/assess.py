@@ -316,12 +316,41 @@ def _verdict_colours(cfg: Config) -> dict[str, str]:
     return {key: v["colour"] for key, v in cfg.settings["assessment"]["verdicts"].items() if "colour" in v}
 
 
+BASELINE_DIR = "previous_quarter"     # report/changes.py compares with it when the previous quarter was never published
+
+
+def write_baseline(result: CleanResult, cfg: Config, returns_dir: Path, out_dir: Path) -> Path:
+    """assessment.csv and figures.csv as the previous quarter could have had them, into out_dir/previous_quarter/.
+
+    What changed is always told against the previous quarter (issue 24 point 4). Where no report of that
+    quarter was published, the same raw files and returns seen as at that quarter (publication dates and the
+    report cut-off, as a replay sees them) give what it would have said; the briefing says it was rebuilt."""
+    from analysis.inputs.clean import clean
+    from analysis.inputs.figures import return_rows, write_figures
+    from analysis.inputs.returns import read_returns
+    from analysis.core import storage
+
+    previous = result.as_of.previous()
+    before = clean(result.observations, cfg, previous, result.input_hashes)
+    returns = read_returns(returns_dir, cfg, previous)
+    folder = Path(out_dir) / BASELINE_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    storage.write_csv(assess(before, cfg, returns).table, folder / "assessment.csv")
+    write_figures(folder, before.observations, before.best, {i: (ind.name_zh, ind.name_en) for i, ind in cfg.indicators.items()},
+                  return_rows(returns, {t.id: t for t in cfg.targets}, cfg.settings["home_region"]))
+    (folder / "as_of.txt").write_text(previous.label + "\n", encoding="utf-8")
+    return folder
+
+
 def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLEAN_DIR,
-                   raw_dir: Path = paths.RAW_DIR, returns_dir: Path = paths.RETURNS_DIR) -> tuple[Assessment, CleanResult]:
+                   raw_dir: Path = paths.RAW_DIR, returns_dir: Path = paths.RETURNS_DIR,
+                   baseline: bool = False) -> tuple[Assessment, CleanResult]:
     """The forecast stage as the notebook runs it: assessment.csv and figures.csv into out_dir, forecasts into data/clean.
 
     Department returns in returns_dir (data/returns/<quarter>/, up to as_of) join the assessment and are written
-    to out_dir/returns.csv; without any, nothing differs from a run before returns existed.
+    to out_dir/returns.csv; without any, nothing differs from a run before returns existed. baseline: also
+    write the previous quarter as the data could show it (write_baseline; the pipeline asks when that quarter
+    has no published report).
     """
     from analysis.core import storage
     from analysis.inputs.clean import load_or_run_clean
@@ -346,4 +375,6 @@ def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLE
                   return_rows(returns, {t.id: t for t in cfg.targets}, cfg.settings["home_region"]))
     storage.write_table_atomic(clean_dir, "forecasts", a.forecasts)
     write_assessment_xlsx(a.table, Path(out_dir) / "assessment.xlsx", _verdict_colours(cfg))
+    if baseline:
+        write_baseline(result, cfg, returns_dir, Path(out_dir))
     return a, result

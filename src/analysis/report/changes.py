@@ -13,7 +13,6 @@ write_changes touch the disk.
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -26,29 +25,33 @@ CHANGE_COLUMNS = [
     "change", "compared_with", "target", "indicator", "region", "period", "old", "new", "old_zh", "new_zh",
     "unit", "old_value", "new_value", "old_growth_pct", "new_growth_pct", "old_status", "new_status",
     "figure_id", "source_title", "source_url", "raw_file", "raw_row", "note",
+    # what compared_with is: report (the previous quarter's published report), rebuilt (the previous quarter as the
+    # data show it, no report of it published), version (the version of this quarter a rerun replaces)
+    "against",
 ]
 # which figure of an indicator, region and period is 'the' figure when several rows share it
 _ROLE_RANK = {"selected": 0, "derived": 1, "growth_only": 2, "excluded": 3}
-_QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
+
+
+def _published(reports_dir: Path, quarter: Quarter) -> Path | None:
+    folder = Path(reports_dir) / quarter.label
+    return folder if (folder / "assessment.csv").exists() else None
 
 
 def previous_report(reports_dir: Path, quarter: Quarter | str) -> Path | None:
-    """The report readers last received for this point (one holding assessment.csv), or None.
+    """The published report of the quarter before `quarter` (one holding assessment.csv), or None.
 
-    That is the published version of `quarter` itself when the quarter is
-    being rerun (what changed against what leaders already hold), else the
-    newest earlier quarter. Folder names other than a plain quarter
-    (2025Q1.failed, replay_..., hidden staging folders) are never published
-    reports and are skipped; the run's own staging folder is never looked at.
-    """
+    What changed is always told against the previous quarter (issue 24 point 4): a rerun of 2025Q2 compares
+    with 2025Q1, not with the 2025Q2 version it replaces (replaced_report gives that one, for its own line).
+    Only plain quarter folders are reports; staging, failed and replay folders never are."""
     quarter = Quarter.parse(str(quarter)) if not isinstance(quarter, Quarter) else quarter
-    reports_dir = Path(reports_dir)
-    if not reports_dir.is_dir():
-        return None
-    earlier = [Quarter.parse(p.name) for p in reports_dir.iterdir()
-               if p.is_dir() and _QUARTER_DIR.match(p.name) and (p / "assessment.csv").exists()]
-    earlier = [q for q in earlier if q <= quarter]
-    return reports_dir / max(earlier).label if earlier else None
+    return _published(reports_dir, quarter.previous())
+
+
+def replaced_report(reports_dir: Path, quarter: Quarter | str) -> Path | None:
+    """The published version of `quarter` itself, which a rerun replaces (None on a first run)."""
+    quarter = Quarter.parse(str(quarter)) if not isinstance(quarter, Quarter) else quarter
+    return _published(reports_dir, quarter)
 
 
 def _num(v: object) -> float | None:
@@ -106,32 +109,61 @@ def headline_figures(figures: pd.DataFrame) -> pd.DataFrame:
     return f.drop(columns="_rank").reset_index(drop=True)
 
 
-def figure_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
-    """New figures (an indicator, region and period not in the last report) and revised ones (other value or status).
+def _change_row(change: str, r: pd.Series | None, prev: pd.Series | None, note: str = "") -> dict:
+    """One figure row of changes.csv: r the figure now (None: gone), prev the one in the last report (None: new)."""
+    now_or_prev = r if r is not None else prev
+    return {"change": change, "target": "", "indicator": now_or_prev["indicator"], "region": now_or_prev["region"],
+            "period": now_or_prev["period"], "old": _figure_text(prev) if prev is not None else "",
+            "new": _figure_text(r) if r is not None else "", "old_zh": "", "new_zh": "", "unit": now_or_prev["unit"],
+            "old_value": prev["value"] if prev is not None else None, "new_value": r["value"] if r is not None else None,
+            "old_growth_pct": prev["growth_pct"] if prev is not None else None,
+            "new_growth_pct": r["growth_pct"] if r is not None else None,
+            "old_status": _status_marks(prev) if prev is not None else "", "new_status": _status_marks(r) if r is not None else "",
+            "figure_id": now_or_prev["figure_id"], "source_title": now_or_prev["source_title"],
+            "source_url": now_or_prev["source_url"], "raw_file": now_or_prev["raw_file"], "raw_row": now_or_prev["raw_row"],
+            "note": note}
 
-    Both inputs are figures.csv tables. A revised figure carries the new
-    figure's id and source, so the reader sees where the new number comes from.
+
+GONE = ("withdrawn", "corrected")       # roles of a figure a correction row took out of use (inputs/corrections.py)
+
+
+def figure_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """New figures (an indicator, region and period not in the last report), revised ones (other value or status),
+    and figures taken out of use since: withdrawn or corrected by a correction row, or removed (their raw file or
+    row is no longer there: a figure must never vanish without a word).
+
+    Both inputs are figures.csv tables. A revised or corrected figure carries the new figure's id and source,
+    so the reader sees where the new number comes from; a withdrawn or removed one its own id and source.
     """
     key = ["indicator", "region", "period"]
     a, b = headline_figures(now), headline_figures(before)
-    old = {tuple(r[k] for k in key): r for _, r in b.iterrows()}
-    rows = []
-    for _, r in a.iterrows():
-        prev = old.get(tuple(r[k] for k in key))
-        if prev is None:
-            change, was = "new_figure", ""
-        elif _revised(r, prev):
-            change, was = "revised_figure", _figure_text(prev)
-        else:
+    by_id_now = now.drop_duplicates("figure_id").set_index("figure_id")
+    heads_now = {tuple(r[k] for k in key): r for _, r in a.iterrows()}
+    rows, handled = [], set()
+    # figures of the last report no longer in use, by id (a derived D... level is not a raw row: it comes and goes)
+    for _, prev in before[before["figure_id"].astype(str).str.match(r"^[FR]") & ~before["role"].isin(list(GONE) + ["withdrawal"])].iterrows():
+        fid = prev["figure_id"]
+        role_now = by_id_now.loc[fid, "role"] if fid in by_id_now.index else None
+        if role_now not in GONE and role_now is not None:
             continue
-        rows.append({"change": change, "target": "", "indicator": r["indicator"], "region": r["region"],
-                     "period": r["period"], "old": was, "new": _figure_text(r), "old_zh": "", "new_zh": "",
-                     "unit": r["unit"], "old_value": prev["value"] if prev is not None else None, "new_value": r["value"],
-                     "old_growth_pct": prev["growth_pct"] if prev is not None else None, "new_growth_pct": r["growth_pct"],
-                     "old_status": _status_marks(prev) if prev is not None else "", "new_status": _status_marks(r),
-                     "figure_id": r["figure_id"], "source_title": r["source_title"], "source_url": r["source_url"],
-                     "raw_file": r["raw_file"], "raw_row": r["raw_row"],
-                     "note": f"was {prev['figure_id']}" if prev is not None and prev["figure_id"] != r["figure_id"] else ""})
+        k = tuple(prev[c] for c in key)
+        headline = k in heads_now and prev["role"] in _ROLE_RANK
+        if role_now is None:
+            rows.append(_change_row("removed_figure", None, prev, "its raw file or row is no longer in data/raw (or data/returns)"))
+        else:
+            reason = str(by_id_now.loc[fid, "role_note"] or "")
+            rows.append(_change_row(f"{role_now}_figure", heads_now[k] if headline and role_now == "corrected" else None,
+                                    prev, reason))
+        handled.add(k)
+    old = {tuple(r[k] for k in key): r for _, r in b.iterrows()}
+    for k, r in heads_now.items():
+        if k in handled:
+            continue
+        prev = old.get(k)
+        if prev is None:
+            rows.append(_change_row("new_figure", r, None))
+        elif _revised(r, prev):
+            rows.append(_change_row("revised_figure", r, prev, f"was {prev['figure_id']}" if prev["figure_id"] != r["figure_id"] else ""))
     return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
 
 
@@ -170,10 +202,11 @@ def _first_id(r: pd.Series) -> str:
 
 
 def changes_table(figures: pd.DataFrame, assessment: pd.DataFrame, prev_figures: pd.DataFrame | None,
-                  prev_assessment: pd.DataFrame | None, compared_with: str | None) -> pd.DataFrame:
-    """changes.csv: every change against the last report, or one row saying there is nothing to compare / nothing changed."""
+                  prev_assessment: pd.DataFrame | None, compared_with: str | None, against: str = "report",
+                  note: str = "") -> pd.DataFrame:
+    """changes.csv rows against one earlier state, or one row saying there is nothing to compare / nothing changed."""
     if prev_assessment is None or compared_with is None:
-        return pd.DataFrame([{"change": "first_report", "compared_with": "",
+        return pd.DataFrame([{"change": "first_report", "compared_with": "", "against": against,
                               "note": "first report, nothing to compare"}], columns=CHANGE_COLUMNS)
     parts = [verdict_changes(assessment, prev_assessment)]
     if prev_figures is not None:
@@ -184,8 +217,8 @@ def changes_table(figures: pd.DataFrame, assessment: pd.DataFrame, prev_figures:
         out = pd.concat([out, pd.DataFrame([{"change": "note", "note": f"{compared_with} has no figures.csv: "
                                              "figures not compared, verdicts only"}])], ignore_index=True)
     if out.empty:
-        out = pd.DataFrame([{"change": "none", "note": "nothing changed"}], columns=CHANGE_COLUMNS)
-    out["compared_with"] = compared_with
+        out = pd.DataFrame([{"change": "none", "note": note or "nothing changed"}], columns=CHANGE_COLUMNS)
+    out["compared_with"], out["against"] = compared_with, against
     return out[CHANGE_COLUMNS]
 
 
@@ -193,20 +226,48 @@ def _read(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=True) if path.exists() else None
 
 
-def compare_with_published(folder: Path, quarter: Quarter | str, reports_dir: Path | None = None) -> pd.DataFrame:
-    """The changes of folder/ (this run, possibly a staging or scratch folder) against the last published report.
+def _version(folder: Path) -> tuple[str, str]:
+    """(number, publication time) of a published report, from its manifest.json ("", "" when it has none)."""
+    import json
 
-    The previous report is looked up in reports_dir (default: the published
-    reports/), never next to `folder`, so a staging folder is not mistaken
-    for a report. Reads only.
+    try:
+        version = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8")).get("version") or {}
+    except (OSError, ValueError):
+        return "", ""
+    return str(version.get("number", "")), str(version.get("published", ""))
+
+
+def compare_with_published(folder: Path, quarter: Quarter | str, reports_dir: Path | None = None) -> pd.DataFrame:
+    """The changes of folder/ (this run, possibly a staging or scratch folder): against the previous quarter, and,
+    on a rerun, against the version of this quarter it replaces.
+
+    The previous quarter is its published report in reports_dir (default: reports/); where there is none, the
+    previous quarter as rebuilt from the data by the forecast step (folder/previous_quarter/, model/assess.py
+    write_baseline), said so in `against`. Reports are looked up in reports_dir, never next to folder, so a
+    staging folder is not mistaken for a report. Reads only.
     """
     from analysis.core import paths
+    from analysis.model.assess import BASELINE_DIR
 
     folder = Path(folder)
-    prev = previous_report(paths.REPORTS_DIR if reports_dir is None else reports_dir, quarter)
-    return changes_table(_read(folder / "figures.csv"), _read(folder / "assessment.csv"),
-                         _read(prev / "figures.csv") if prev else None, _read(prev / "assessment.csv") if prev else None,
-                         prev.name if prev else None)
+    quarter = Quarter.parse(str(quarter)) if not isinstance(quarter, Quarter) else quarter
+    reports_dir = paths.REPORTS_DIR if reports_dir is None else Path(reports_dir)
+    figures, assessment = _read(folder / "figures.csv"), _read(folder / "assessment.csv")
+    prev, rebuilt = previous_report(reports_dir, quarter), folder / BASELINE_DIR
+    if prev is not None:
+        parts = [changes_table(figures, assessment, _read(prev / "figures.csv"), _read(prev / "assessment.csv"), prev.name)]
+    elif (rebuilt / "assessment.csv").exists():
+        parts = [changes_table(figures, assessment, _read(rebuilt / "figures.csv"), _read(rebuilt / "assessment.csv"),
+                               quarter.previous().label, against="rebuilt")]
+    else:
+        parts = [changes_table(figures, assessment, None, None, None)]
+    replaced = replaced_report(reports_dir, quarter)
+    if replaced is not None:
+        number, published = _version(replaced)
+        # compared_with names the version and when it was published: "2025Q2 v1, published 2025-08-14T16:22:05"
+        parts.append(changes_table(figures, assessment, _read(replaced / "figures.csv"), _read(replaced / "assessment.csv"),
+                                   f"{quarter.label} v{number or '?'}, published {published or 'earlier'}", against="version"))
+    return pd.concat(parts, ignore_index=True)[CHANGE_COLUMNS]
 
 
 def load_changes(folder: Path, quarter: Quarter | str) -> pd.DataFrame:
@@ -220,135 +281,3 @@ def write_changes(folder: Path, reports_dir: Path, quarter: Quarter | str) -> pd
     table = compare_with_published(folder, quarter, reports_dir)
     storage.write_csv(table, Path(folder) / "changes.csv")
     return table
-
-
-# ------------------------------------------------------------------ words --
-def _counts(changes: pd.DataFrame) -> dict[str, int]:
-    return changes["change"].value_counts().to_dict()
-
-
-def console_summary(changes: pd.DataFrame, limit: int = 4) -> str:
-    """A few lines for `python -m analysis run`: what changed against the last report."""
-    c = _counts(changes)
-    if "first_report" in c:
-        return "What changed: first report, nothing to compare."
-    prev = str(changes["compared_with"].iloc[0])
-    if "none" in c:
-        return f"What changed since {prev}: nothing (same figures, verdicts and P(met))."
-    lines = [f"What changed since {prev}: verdict changes {c.get('verdict', 0)}, P(met) moves of 5 points or more "
-             f"{c.get('p_met', 0)}, new figures {c.get('new_figure', 0)}, revised figures {c.get('revised_figure', 0)}"]
-    order = {"verdict": 0, "p_met": 1, "revised_figure": 2}
-    listed = changes[changes["change"].isin(list(order))].sort_values("change", key=lambda s: s.map(order), kind="stable")
-    for _, r in listed.head(limit).iterrows():
-        what = r["target"] if r["change"] != "revised_figure" else f"{r['indicator']} {r['region']} {r['period']}"
-        lines.append(f"  {r['change']}: {what}: {r['old'] or '—'} -> {r['new']}"
-                     + (f" [{r['figure_id']}]" if r["figure_id"] and r["change"] == "revised_figure" else ""))
-    if len(listed) > limit:
-        lines.append(f"  ... {len(listed) - limit} more in changes.csv")
-    notes = changes[changes["change"] == "note"]
-    lines += [f"  note: {n}" for n in notes["note"]]
-    return "\n".join(lines)
-
-
-def report_summary(folder: Path) -> str:
-    """The console lines after a run: what changed (from folder/changes.csv)."""
-    changes = _read(Path(folder) / "changes.csv")
-    return console_summary(changes) if changes is not None else "What changed: no changes.csv in this report."
-
-
-_PERIOD = re.compile(r"^(\d{4})年(?:(\d{1,2})-(\d{1,2})月)?$")
-
-
-def period_words(period: object, lang: str) -> str:
-    """A period label for the reader: 2025年1-6月 as printed in Chinese, '2025 Jan-Jun' in English."""
-    text = str(period)
-    m = _PERIOD.match(text)
-    if lang == "zh" or not m:
-        return text
-    months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-    return m.group(1) if not m.group(2) else f"{m.group(1)} {months[int(m.group(2)) - 1]}-{months[int(m.group(3)) - 1]}"
-
-
-def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, names: dict[str, str], lang: str,
-                     home_region: str = "海门", limit: int = 4) -> str:
-    """本季度变化 / What changed as one short paragraph: verdict changes and P(met) moves by name, revised figures
-    with their source, new figures by id (a few; the rest and every source are in changes.csv / figures.csv).
-
-    One paragraph, not a list, because the briefing has a page budget. Source
-    titles, periods, units and statuses come from the raw files, so they are escaped (escape.md_text)
-    before they enter the Markdown.
-    """
-    from analysis.core.wording import L, amount, fmt_p, fmt_pct, status_words
-    from analysis.core.escape import md_text
-
-    lead = L(lang, "**本季度变化**：", "**What changed**: ")
-    if changes is None or changes.empty:
-        return lead + L(lang, "本期未生成变化对照。", "no comparison was made for this quarter.")
-    c = _counts(changes)
-    if "first_report" in c:
-        return lead + L(lang, "首份报告，无可比较的上期报告。", "first report, nothing to compare.")
-    prev = md_text(changes["compared_with"].iloc[0])
-    if "none" in c:
-        return lead + L(lang, f"与{prev}报告相比，数据、研判和达标概率均无变化。",
-                        f"nothing changed since the {prev} report (same figures, verdicts and P(met)).")
-    by_target = assessment.set_index("target") if "target" in assessment else pd.DataFrame()
-    sep = L(lang, "；", "; ")
-    judged = []
-    for t in dict.fromkeys(changes.loc[changes["change"].isin(["verdict", "p_met"]), "target"]):
-        rows = changes[changes["target"] == t]
-        name = t
-        if t in by_target.index:
-            r = by_target.loc[t]
-            name = str(r.get("name_zh") or r.get("statement")) if lang == "zh" else str(r.get("name_en") or t)
-        text = md_text(name) + L(lang, "：", ": ")
-        v = rows[rows["change"] == "verdict"]
-        if len(v):
-            v = v.iloc[0]
-            old = md_text(v["old_zh"] if lang == "zh" else v["old"]) or L(lang, "（新目标）", "(new target)")
-            text += f"{old} → {md_text(v['new_zh'] if lang == 'zh' else v['new'])}"
-        p = rows[rows["change"] == "p_met"]
-        if len(p):
-            p = p.iloc[0]
-            move = L(lang, "达标概率", "P(met) ") + f"{fmt_p(float(p['old']))} → {fmt_p(float(p['new']))}"
-            text += (L(lang, "（", " (") + move + L(lang, "）", ")")) if len(v) else move
-        judged.append(text)
-    parts = [lead + L(lang, f"与{prev}报告相比（全部见changes.csv），", f"since the {prev} report (all in changes.csv), ")]
-    if judged:
-        shown = judged[:limit] + ([L(lang, f"另{len(judged) - limit}项", f"{len(judged) - limit} more")] if len(judged) > limit else [])
-        n_moves = int((changes["change"] == "p_met").sum())
-        what_zh = "研判或达标概率（≥5个百分点）" if n_moves else "研判"
-        parts.append(L(lang, f"{what_zh}变化{len(judged)}项：", f"{len(judged)} target{'s' if len(judged) != 1 else ''} changed verdict"
-                             + (" or P(met) by 5 points or more: " if n_moves else ": ")) + sep.join(shown) + L(lang, "。", ". "))
-    else:
-        parts.append(L(lang, "研判和达标概率无明显变化（变动均<5个百分点）。", "no verdict changed and no P(met) moved by 5 points or more. "))
-    revised = changes[changes["change"] == "revised_figure"]
-    # in the briefing: printed figures of the home region (derived ones follow from them; all are in changes.csv)
-    home = revised[(revised["region"] == home_region) & ~revised["figure_id"].astype(str).str.startswith("D")].head(2)
-    if len(revised):
-        def fig(value, growth, status, unit) -> str:
-            v, g = _num(value), _num(growth)
-            text = amount(v, str(unit), lang) if v is not None else \
-                (L(lang, "增长", "growth ") + fmt_pct(g) if g is not None else "—")
-            return md_text(text + L(lang, f"（{status_words(status, lang)}）", f" ({status_words(status, lang)})"))
-        items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))}"
-                 + L(lang, "", ":") + f" {fig(r['old_value'], r['old_growth_pct'], r['old_status'], r['unit'])} → "
-                 f"{fig(r['new_value'], r['new_growth_pct'], r['new_status'], r['unit'])} [{r['figure_id']}]"
-                 for _, r in home.iterrows()]
-        titles = "; ".join(md_text(t) for t in dict.fromkeys(home["source_title"].astype(str)))
-        parts.append(L(lang, f"修订数据{len(revised)}项", f"{len(revised)} revised figure{'s' if len(revised) != 1 else ''}")
-                     + (L(lang, "：", ": ") + sep.join(items) + L(lang, f"（来源：{titles}）", f" (source: {titles})")
-                        if items else "") + L(lang, "。", ". "))
-    new = changes[changes["change"] == "new_figure"]
-    if len(new):
-        # the examples: official figures first, printed before derived, the latest periods first
-        home_new = new[new["region"] == home_region].assign(
-            _unverified=lambda f: f["new"].astype(str).str.contains("unverified"),
-            _derived=lambda f: f["figure_id"].astype(str).str.startswith("D"), _period=lambda f: f["period"].astype(str))
-        home_new = home_new.sort_values(["_unverified", "_derived", "_period"], ascending=[True, True, False])
-        items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))} [{r['figure_id']}]"
-                 for _, r in home_new.head(1 if lang == "zh" else 2).iterrows()]
-        parts.append(L(lang, f"新增数据{len(new)}项", f"{len(new)} new figure{'s' if len(new) != 1 else ''}")
-                     + (L(lang, "，如", ", e.g. ") + L(lang, "、", "; ").join(items) if items else "") + L(lang, "。", "."))
-    elif not len(revised):
-        parts.append(L(lang, "无新增或修订数据。", "No new or revised figures."))
-    return "".join(parts).strip()

@@ -278,8 +278,11 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
         clean_stage = storage.new_staging_dir(clean_dir)
         tmp = storage.new_staging_dir(target)
         try:
+            # what changed is told against the previous quarter: its published report, else (no report of it, and
+            # not a replay quarter waiting for its predecessor) that quarter rebuilt from the data (model/assess.py)
+            rebuild = before_changes is None and not (reports_dir / quarter.previous().label / "assessment.csv").exists()
             _run_stages(quarter, tmp, failed, clean_stage, raw_dir, langs, engine, step, reports_dir, pool,
-                        {} if cache_dir is None else {"cache_dir": str(cache_dir)}, before_changes, full)
+                        {} if cache_dir is None else {"cache_dir": str(cache_dir)}, before_changes, full, rebuild)
             if (target / "forms").is_dir():      # the return forms sent for this quarter stay with its report (forms.py)
                 shutil.copytree(target / "forms", tmp / "forms")
             storage.write_json(tmp / "manifest.json", _manifest(
@@ -312,7 +315,8 @@ def _publish(quarter: Quarter, tmp: Path, target: Path, clean_stage: Path, clean
 
 
 def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_dir: Path, langs: tuple[str, ...],
-                engine: str, step, reports_dir: Path, pool: "KernelPool", cache: dict, before_changes, full: bool = True) -> None:
+                engine: str, step, reports_dir: Path, pool: "KernelPool", cache: dict, before_changes, full: bool = True,
+                rebuild: bool = False) -> None:
     """Notebooks 01-04 and the PDFs, all written into tmp (the report) and clean_dir (the staged clean data).
 
     full=False: no validation.pdf (unless a check stops the run), no Data Docs, no Word files (run_quarter)."""
@@ -337,7 +341,7 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
                                   {**common, **cache, **({} if full else {"data_docs": False})},
                                   failed / "notebooks" / "02_validate.ipynb", pool)
             forecast = side.submit(step, "03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb",
-                                   {**common, "out_dir": str(tmp), **cache})
+                                   {**common, "out_dir": str(tmp), **cache, **({"baseline": True} if rebuild else {})})
             results = results.result()
 
             def render_validation() -> None:

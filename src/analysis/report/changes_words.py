@@ -1,0 +1,241 @@
+"""What changed, in words: the console lines after a run and the briefing's 本季度变化 / What changed paragraph.
+
+Split from changes.py, which computes changes.csv; this module only reads that table (and the assessment for
+target names) and writes text. Text from the raw files (titles, periods, units) is escaped once, here, with
+escape.md_text before it enters the briefing's Markdown.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.report.changes import _num, _read
+
+
+def _counts(changes: pd.DataFrame) -> dict[str, int]:
+    return changes["change"].value_counts().to_dict()
+
+
+FIGURE_CHANGES = ("new_figure", "revised_figure", "corrected_figure", "withdrawn_figure", "removed_figure")
+CONSOLE_WORDS = {"new_figure": "new", "revised_figure": "revised", "corrected_figure": "corrected",
+                 "withdrawn_figure": "withdrawn", "removed_figure": "removed"}
+
+
+def _part(changes: pd.DataFrame, against: tuple[str, ...]) -> pd.DataFrame:
+    """The rows against one earlier state (changes.csv written before the `against` column: all of them)."""
+    if "against" not in changes:
+        return changes if "report" in against else changes.iloc[0:0]
+    return changes[changes["against"].fillna("report").isin(against)]
+
+
+def _figure_line(r: pd.Series, names: dict[str, str]) -> str:
+    what = f"{names.get(r['indicator'], r['indicator'])} {r['region']} {r['period']}"
+    move = f": {r['old'] or '—'} -> {r['new'] or '—'}" if r["change"] in ("revised_figure", "corrected_figure") else ""
+    why = f" ({r['note']})" if r["change"] in ("withdrawn_figure", "corrected_figure", "removed_figure") and r["note"] else ""
+    return f"  {CONSOLE_WORDS[r['change']]}: {what} [{r['figure_id']}]{move}{why}"
+
+
+def _summary_lines(part: pd.DataFrame, head: str, names: dict[str, str], limit: int) -> list[str]:
+    c = _counts(part)
+    if "none" in c:
+        return [f"{head}: nothing (same figures, verdicts and P(met))."]
+    counts = ", ".join(f"{CONSOLE_WORDS[k]} figures {c.get(k, 0)}" for k in FIGURE_CHANGES if c.get(k, 0) or k in FIGURE_CHANGES[:2])
+    lines = [f"{head}: verdict changes {c.get('verdict', 0)}, P(met) moves of 5 points or more {c.get('p_met', 0)}, {counts}"]
+    verdicts = part[part["change"].isin(["verdict", "p_met"])]
+    for _, r in verdicts.head(limit).iterrows():
+        lines.append(f"  {r['change']}: {r['target']}: {r['old'] or '—'} -> {r['new']}")
+    if len(verdicts) > limit:
+        lines.append(f"  ... {len(verdicts) - limit} more verdict changes in changes.csv")
+    # every figure by name (issue 24 point 4): a planner sees what the run took in, and what it no longer uses
+    figures = part[part["change"].isin(FIGURE_CHANGES)]
+    order = {k: i for i, k in enumerate(("withdrawn_figure", "corrected_figure", "removed_figure", "revised_figure", "new_figure"))}
+    figures = figures.sort_values("change", key=lambda s: s.map(order), kind="stable")
+    lines += [_figure_line(r, names) for _, r in figures.head(3 * limit).iterrows()]
+    if len(figures) > 3 * limit:
+        lines.append(f"  ... {len(figures) - 3 * limit} more figures in changes.csv")
+    lines += [f"  note: {n}" for n in part.loc[part["change"] == "note", "note"]]
+    return lines
+
+
+def console_summary(changes: pd.DataFrame, limit: int = 4, names: dict[str, str] | None = None) -> str:
+    """The lines after `python -m analysis run`: what changed against the previous quarter (its report, or the
+    data as at that quarter when it has none), then, on a rerun, what this version revised since the one it replaces."""
+    names = names or {}
+    main = _part(changes, ("report", "rebuilt"))
+    if main.empty or "first_report" in _counts(main):
+        lines = ["What changed: first report, nothing to compare."]
+    else:
+        prev = str(main["compared_with"].iloc[0])
+        rebuilt = "against" in main and (main["against"] == "rebuilt").any()
+        head = (f"What changed since {prev} (rebuilt from the data as at {prev}: no report of it was published)"
+                if rebuilt else f"What changed since the {prev} report")
+        lines = _summary_lines(main, head, names, limit)
+    version = _part(changes, ("version",))
+    if len(version):
+        lines += _summary_lines(version, f"This version revises {version['compared_with'].iloc[0]}", names, limit)
+    return "\n".join(lines)
+
+
+def report_summary(folder: Path) -> str:
+    """The console lines after a run: what changed (from folder/changes.csv), figures named as figures.csv names them."""
+    changes = _read(Path(folder) / "changes.csv")
+    if changes is None:
+        return "What changed: no changes.csv in this report."
+    figures = _read(Path(folder) / "figures.csv")
+    names = dict(zip(figures["indicator"], figures["indicator_zh"].fillna(""))) if figures is not None and "indicator_zh" in figures else {}
+    return console_summary(changes, names={k: v for k, v in names.items() if v})
+
+
+_PERIOD = re.compile(r"^(\d{4})年(?:(\d{1,2})-(\d{1,2})月)?$")
+
+
+def period_words(period: object, lang: str) -> str:
+    """A period label for the reader: 2025年1-6月 as printed in Chinese, '2025 Jan-Jun' in English."""
+    text = str(period)
+    m = _PERIOD.match(text)
+    if lang == "zh" or not m:
+        return text
+    months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    return m.group(1) if not m.group(2) else f"{m.group(1)} {months[int(m.group(2)) - 1]}-{months[int(m.group(3)) - 1]}"
+
+
+def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, names: dict[str, str], lang: str,
+                     home_region: str = "海门", limit: int = 4) -> str:
+    """本季度变化 / What changed as one short paragraph: verdict changes and P(met) moves by name, revised figures
+    with their source, new figures by id (a few; the rest and every source are in changes.csv / figures.csv).
+
+    One paragraph, not a list, because the briefing has a page budget. Source
+    titles, periods, units and statuses come from the raw files, so they are escaped (escape.md_text)
+    before they enter the Markdown. Always against the previous quarter (its report, else the quarter rebuilt from
+    the data, said so); a rerun adds a second paragraph, 本版修订, against the version it replaces.
+    """
+    from analysis.core.wording import L
+    from analysis.core.escape import md_text
+
+    lead = L(lang, "**本季度变化**：", "**What changed**: ")
+    if changes is None or changes.empty:
+        return lead + L(lang, "本期未生成变化对照。", "no comparison was made for this quarter.")
+    version = _part(changes, ("version",))
+    tail = ("\n\n" + version_line(version, assessment, names, lang, home_region, limit)) if len(version) else ""
+    changes = _part(changes, ("report", "rebuilt"))
+    c = _counts(changes)
+    if changes.empty or "first_report" in c:
+        return lead + L(lang, "首份报告，无可比较的上期报告。", "first report, nothing to compare.") + tail
+    prev = md_text(changes["compared_with"].iloc[0])
+    rebuilt = "against" in changes and (changes["against"] == "rebuilt").any()
+    # against a published report, or the previous quarter rebuilt from the data (no report of it): said so
+    against_zh = (f"与{prev}相比（{prev}未发布报告，按当时可见数据重建）" if rebuilt else f"与{prev}报告相比")
+    against_en = (f"since {prev} (no {prev} report was published; rebuilt from the data as they stood then)" if rebuilt
+                  else f"since the {prev} report")
+    return _paragraph(changes, assessment, names, lang, home_region, limit, lead, against_zh, against_en) + tail
+
+
+def version_line(version: pd.DataFrame, assessment: pd.DataFrame, names: dict[str, str], lang: str,
+                 home_region: str = "海门", limit: int = 4) -> str:
+    """本版修订 / This version: what a rerun changed against the version of the quarter it replaces (one line)."""
+    from analysis.core.wording import L
+
+    label = str(version["compared_with"].iloc[0])          # "2025Q2 v1, published 2025-08-14T16:22:05"
+    number = label.split(" v", 1)[1].split(",", 1)[0] if " v" in label else "?"
+    when = label.split("published ", 1)[1].replace("T", " ")[:16] if "published " in label else ""
+    lead = L(lang, "**本版修订**：", "**This version**: ")
+    # the number and time come from our own manifest.json; anything else in their place is not shown
+    number = number if number.isdigit() else "?"
+    when = when if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", when) else ""
+    zh = f"与第{number}版（{when}发布）相比" if when else f"与第{number}版相比"
+    en = f"since version {number} (published {when})" if when else f"since version {number}"
+    return _paragraph(version, assessment, names, lang, home_region, limit, lead, zh, en)
+
+
+def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str, str], lang: str, home_region: str,
+               limit: int, lead: str, against_zh: str, against_en: str) -> str:
+    """One paragraph of changes against one earlier state (the previous quarter, or the replaced version)."""
+    from analysis.core.wording import L, amount, fmt_p, fmt_pct, status_words
+    from analysis.core.escape import md_text
+
+    c = _counts(changes)
+    if "none" in c:
+        return lead + L(lang, f"{against_zh}，数据、研判和达标概率均无变化。",
+                        f"nothing changed {against_en} (same figures, verdicts and P(met)).")
+    by_target = assessment.set_index("target") if "target" in assessment else pd.DataFrame()
+    sep = L(lang, "；", "; ")
+    judged = []
+    for t in dict.fromkeys(changes.loc[changes["change"].isin(["verdict", "p_met"]), "target"]):
+        rows = changes[changes["target"] == t]
+        name = t
+        if t in by_target.index:
+            r = by_target.loc[t]
+            name = str(r.get("name_zh") or r.get("statement")) if lang == "zh" else str(r.get("name_en") or t)
+        text = md_text(name) + L(lang, "：", ": ")
+        v = rows[rows["change"] == "verdict"]
+        if len(v):
+            v = v.iloc[0]
+            old = md_text(v["old_zh"] if lang == "zh" else v["old"]) or L(lang, "（新目标）", "(new target)")
+            text += f"{old} → {md_text(v['new_zh'] if lang == 'zh' else v['new'])}"
+        p = rows[rows["change"] == "p_met"]
+        if len(p):
+            p = p.iloc[0]
+            move = L(lang, "达标概率", "P(met) ") + f"{fmt_p(float(p['old']))} → {fmt_p(float(p['new']))}"
+            text += (L(lang, "（", " (") + move + L(lang, "）", ")")) if len(v) else move
+        judged.append(text)
+    parts = [lead + L(lang, f"{against_zh}（全部见changes.csv），", f"{against_en} (all in changes.csv), ")]
+    if judged:
+        shown = judged[:limit] + ([L(lang, f"另{len(judged) - limit}项", f"{len(judged) - limit} more")] if len(judged) > limit else [])
+        n_moves = int((changes["change"] == "p_met").sum())
+        what_zh = "研判或达标概率（≥5个百分点）" if n_moves else "研判"
+        parts.append(L(lang, f"{what_zh}变化{len(judged)}项：", f"{len(judged)} target{'s' if len(judged) != 1 else ''} changed verdict"
+                             + (" or P(met) by 5 points or more: " if n_moves else ": ")) + sep.join(shown) + L(lang, "。", ". "))
+    else:
+        parts.append(L(lang, "研判和达标概率无明显变化（变动均<5个百分点）。", "no verdict changed and no P(met) moved by 5 points or more. "))
+    revised = changes[changes["change"] == "revised_figure"]
+    # in the briefing: printed figures of the home region (derived ones follow from them; all are in changes.csv)
+    home = revised[(revised["region"] == home_region) & ~revised["figure_id"].astype(str).str.startswith("D")].head(2)
+    if len(revised):
+        def fig(value, growth, status, unit) -> str:
+            v, g = _num(value), _num(growth)
+            text = amount(v, str(unit), lang) if v is not None else \
+                (L(lang, "增长", "growth ") + fmt_pct(g) if g is not None else "—")
+            return md_text(text + L(lang, f"（{status_words(status, lang)}）", f" ({status_words(status, lang)})"))
+        items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))}"
+                 + L(lang, "", ":") + f" {fig(r['old_value'], r['old_growth_pct'], r['old_status'], r['unit'])} → "
+                 f"{fig(r['new_value'], r['new_growth_pct'], r['new_status'], r['unit'])} [{r['figure_id']}]"
+                 for _, r in home.iterrows()]
+        titles = "; ".join(md_text(t) for t in dict.fromkeys(home["source_title"].astype(str)))
+        parts.append(L(lang, f"修订数据{len(revised)}项", f"{len(revised)} revised figure{'s' if len(revised) != 1 else ''}")
+                     + (L(lang, "：", ": ") + sep.join(items) + L(lang, f"（来源：{titles}）", f" (source: {titles})")
+                        if items else "") + L(lang, "。", ". "))
+    new = changes[changes["change"] == "new_figure"]
+    if len(new):
+        # the examples: official figures first, printed before derived, the latest periods first
+        home_new = new[new["region"] == home_region].assign(
+            _unverified=lambda f: f["new"].astype(str).str.contains("unverified"),
+            _derived=lambda f: f["figure_id"].astype(str).str.startswith("D"), _period=lambda f: f["period"].astype(str))
+        home_new = home_new.sort_values(["_unverified", "_derived", "_period"], ascending=[True, True, False])
+        items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))} [{r['figure_id']}]"
+                 for _, r in home_new.head(1 if lang == "zh" else 2).iterrows()]
+        parts.append(L(lang, f"新增数据{len(new)}项", f"{len(new)} new figure{'s' if len(new) != 1 else ''}")
+                     + (L(lang, "，如", ", e.g. ") + L(lang, "、", "; ").join(items) if items else "") + L(lang, "。", "."))
+    order = {"withdrawn_figure": 0, "corrected_figure": 1, "removed_figure": 2}
+    gone = changes[changes["change"].isin(list(order))].sort_values("change", key=lambda s: s.map(order), kind="stable")
+    if len(gone):
+        # a figure taken out of use is named with its id and why (the correction row's reason), never silently
+        words = {"withdrawn_figure": ("撤回", "withdrawn"), "corrected_figure": ("更正", "corrected"),
+                 "removed_figure": ("移除（原始文件或行已删除）", "removed (its raw file or row is gone)")}
+        items = [L(lang, words[r["change"]][0], words[r["change"]][1]) + L(lang, "：", ": ")
+                 + f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))} [{md_text(r['figure_id'])}]"
+                 + (L(lang, "（", " (") + md_text(_reason(r["note"])) + L(lang, "）", ")")
+                    if r["change"] != "removed_figure" and _reason(r["note"]) else "")
+                 for _, r in gone.head(limit).iterrows()]
+        more = L(lang, f"等{len(gone)}项", f" and {len(gone) - limit} more") if len(gone) > limit else ""
+        parts.append(" " + sep.join(items) + more + L(lang, "。", "."))
+    elif not len(revised) and not len(new):
+        parts.append(L(lang, "无新增或修订数据。", "No new or revised figures."))
+    return "".join(parts).strip()
+
+
+def _reason(note: object) -> str:
+    """The why of a correction row, from a note such as "撤回 withdrawn by f.csv:3 [Fabc234]: 1-9月数误填为全年"."""
+    text = "" if note is None or (isinstance(note, float) and note != note) else str(note)
+    return text.split("]: ", 1)[1].strip() if "]: " in text else text.strip()
