@@ -149,9 +149,10 @@ def test_a_rerun_is_told_against_the_previous_quarter_and_in_a_line_of_its_own_a
         assert {"verdict", "p_met", "new_figure"} <= set(out.loc[out["against"] == part, "change"])
     zh = briefing_section(out, after[1], {}, "zh")
     en = briefing_section(out, after[1], {}, "en")
-    assert zh.startswith("**本季度变化**：与2025Q1报告相比") and "\n\n**本版修订**：与第1版（2025-08-14 16:22发布）相比" in zh
-    assert "since the 2025Q1 report" in en and "**This version**: since version 1 (published 2025-08-14 16:22)" in en
-    assert "与2025Q2报告相比" not in zh and "since the 2025Q2 report" not in en
+    assert zh.startswith("**本季度变化**：与2025年第1季度简报相比（明细见changes.csv）")
+    assert "\n\n**本版修订**：本版（第2版）与第1版（2025-08-14 16:22发布）相比" in zh
+    assert "since the 2025 Q1 briefing" in en and "**This version** (2): since version 1 (published 2025-08-14 16:22)" in en
+    assert "与2025年第2季度简报相比" not in zh and "since the 2025 Q2 briefing" not in en
     text = console_summary(out)
     assert text.startswith("What changed since the 2025Q1 report") and "This version revises 2025Q2 v1" in text
 
@@ -165,8 +166,8 @@ def test_a_rerun_with_the_same_data_says_this_version_changed_nothing(tmp_path, 
     out = write_changes(stage, reports, "2025Q2")
     assert list(out.loc[out["against"] == "version", "change"]) == ["none"]
     zh = briefing_section(out, after[1], {}, "zh")
-    assert "**本版修订**：与第3版（2025-08-20 09:05发布）相比，数据、研判和达标概率均无变化。" in zh
-    assert "与2025Q1报告相比" in zh                       # the quarter's own changes are still told
+    assert "**本版修订**：本版（第4版）与第3版（2025-08-20 09:05发布）相比，数据、研判和达标概率均无变化。" in zh
+    assert "与2025年第1季度简报相比" in zh                       # the quarter's own changes are still told
 
 
 def test_without_a_report_of_the_previous_quarter_the_changes_are_against_that_quarter_rebuilt(tmp_path, before, after):
@@ -179,7 +180,10 @@ def test_without_a_report_of_the_previous_quarter_the_changes_are_against_that_q
     out = write_changes(stage, reports, "2025Q2")
     assert set(out["against"]) == {"rebuilt"} and set(out["compared_with"]) == {"2025Q1"}
     assert "new_figure" in set(out["change"])
-    assert "与2025Q1相比（2025Q1未发布报告，按当时可见数据重建）" in briefing_section(out, after[1], {}, "zh")
+    assert "与2025年第1季度相比（该季度未发布简报，比较基准为按当时已公布数据重新测算的结果；明细见changes.csv）" \
+        in briefing_section(out, after[1], {}, "zh")
+    assert "compared with 2025 Q1 as rebuilt from the data available then (no 2025 Q1 briefing was published; details" \
+        in briefing_section(out, after[1], {}, "en")
     assert "rebuilt from the data as at 2025Q1" in console_summary(out)
 
 
@@ -187,8 +191,8 @@ def test_briefing_section_is_short_and_shows_source_titles_as_text(before, after
     table = changes_table(after[0], after[1], before[0], before[1], "2025Q1")
     zh = briefing_section(table, after[1], {"retail_sales": "社会消费品零售总额"}, "zh")
     en = briefing_section(table, after[1], {"retail_sales": "Retail sales"}, "en")
-    assert "与2025Q1报告相比" in zh and "存在风险" in zh and r"合成目标t\_flip" in zh
-    assert "since the 2025Q1 report" in en and "on track → at risk" in en and "70% → 55%" in en
+    assert "与2025年第1季度简报相比" in zh and "存在风险" in zh and r"合成目标t\_flip" in zh
+    assert "since the 2025 Q1 briefing" in en and "on track → at risk" in en and "70% → 55%" in en
     assert "t_small" not in zh                                         # a 4-point move is not news
     # the title's *2023* is data, not emphasis
     assert r"SYNTHETIC final figures \*2023\*" in zh and "*2023*" not in zh.replace(r"\*", "")

@@ -122,9 +122,6 @@ def test_a_quarter_without_an_event_settles_the_per_quarter_target(tmp_path, cfg
     assert row["verdict_key"] == "not_achieved" and row["figure_period"] == "2022Q1" and row["figure_value"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="a fourth quarter cannot be entered: rules._period_counts reads it from a "
-                                       "1-12月 year-to-date count, which parse_period reads as 全年 (annual); "
-                                       "reported, not fixed here (rules.py)")
 def test_a_full_run_of_quarterly_counts_settles_the_per_quarter_target(tmp_path, cfg):
     # one event every quarter of 2022-2024 (year to date 1, 2, 3, 4): every quarter reaches 1 -> achieved
     figures = {(y, p): str(i) for y in (2022, 2023, 2024)

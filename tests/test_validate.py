@@ -122,6 +122,7 @@ BREAKS = {
     "plausible.within_year": ("error", _add_finding("plaus_within_year", "implausible"), None),
     "plausible.region_scale": ("error", _add_finding("plaus_region_scale", "implausible"), None),
     "plausible.share_ceiling": ("error", _add_finding("plaus_share", "implausible"), None),
+    "plausible.early_estimate": ("error", _add_finding("plaus_early_estimate", "implausible"), None),
     "plausible.confirmed": ("warning", _add_finding("plaus_confirmed", "confirmed"), None),
     "headline.base_and_later": ("warning", None, _drop_best("tourist_visits", "2021年")),
     "headline.missing_years": ("warning", None, _drop_best("retail_sales", "2023年")),
@@ -167,7 +168,7 @@ def test_shipped_data_shows_its_real_warnings(shipped_report):
     failed = {c["check"]: c for c in results["checks"] if not c["success"]}
     assert results["summary"]["errors"] == 0
     plausible = [c for c in results["checks"] if c["check"].startswith("plausible.")]
-    assert len(plausible) == 6 and all(c["success"] for c in plausible)     # the real figures are plausible
+    assert len(plausible) == 7 and all(c["success"] for c in plausible)     # the real figures are plausible
     assert {"raw.unverified", "headline.base_and_later", "headline.missing_years"} <= set(failed)
     assert all(c["severity"] == "warning" for c in failed.values())
     no_revenue = [r for r in results["failing_rows"]["headline.base_and_later"] if r["indicator"] == "key_service_revenue"]

@@ -18,6 +18,7 @@ each rule's table into one Great Expectations check.
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -255,6 +256,33 @@ def share_ceiling(obs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     return _frame(records)
 
 
+def early_estimate(obs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """A full-year 预计 of a flow published long before its year ends (before validation.plausibility.
+    estimate_full_year_from, e.g. 12-01) is flagged: full-year estimates come in late December or January, and a
+    1-N月 figure typed as 全年 and then relabelled 预计 to pass the publication-date stop is the usual slip
+    (issue 24 point 1: 438.5亿元 published 2024-10-28 read as retail 2024). A source that does print an
+    early full-year estimate is confirmed with its reason (`confirmed`), as every plausibility finding is."""
+    start = str(_settings(cfg).get("estimate_full_year_from", "12-01"))
+    month, day = (int(x) for x in start.split("-"))
+    confirmed = _confirmations(obs)
+    flows = {i for i, ind in cfg.indicators.items() if ind.kind == "flow"}
+    rows = checked_rows(obs)
+    rows = rows[(rows["period_kind"] == "annual") & (rows["status"] == "estimate") & rows["indicator"].isin(flows)
+                & rows["published_date"].notna()]
+    records = []
+    for r in rows.itertuples():
+        published = pd.Timestamp(r.published_date).date()
+        window = date(int(r.year), month, day)
+        ok = published >= window
+        message = (f"{int(r.year)}年全年预计数发布于{published.isoformat()}，早于{window.isoformat()}：全年预计数一般在年末或次年初发布，"
+                   f"是否把1-{published.month - 1 if published.month > 1 else 1}月等累计数误填为全年？如是，请将 period 改为“1-N月” / "
+                   f"a full-year estimate for {int(r.year)} published on {published.isoformat()}, before {window.isoformat()}: "
+                   "full-year estimates come out at the year's end or early the next year; is a year-to-date figure "
+                   "(1-N月) typed as 全年? If so, write the period as printed, e.g. 1-9月")
+        records.append(_record(r, ok, message, confirmed, column="period"))
+    return _frame(records)
+
+
 def plausibility_tables(obs: pd.DataFrame, best: pd.DataFrame, cfg: Config) -> dict[str, pd.DataFrame]:
     """Every rule's comparisons, keyed by table name, plus `plaus_confirmed`: the confirmed findings of all rules."""
     neighbours = neighbour_years(obs, best, cfg)
@@ -266,10 +294,11 @@ def plausibility_tables(obs: pd.DataFrame, best: pd.DataFrame, cfg: Config) -> d
         "plaus_within_year": within_year(obs, best, cfg, suspects),
         "plaus_region_scale": scale,
         "plaus_share": share_ceiling(obs, cfg),
+        "plaus_early_estimate": early_estimate(obs, cfg),
     }
     rule = {"plaus_neighbours": "plausible.neighbour_years", "plaus_growth": "plausible.printed_growth",
             "plaus_within_year": "plausible.within_year", "plaus_region_scale": "plausible.region_scale",
-            "plaus_share": "plausible.share_ceiling"}
+            "plaus_share": "plausible.share_ceiling", "plaus_early_estimate": "plausible.early_estimate"}
     parts = [t.assign(rule=rule[name]) for name, t in tables.items() if not t.empty]
     every = pd.concat(parts, ignore_index=True) if parts else _frame([]).assign(rule=pd.Series(dtype=object))
     tables["plaus_confirmed"] = every.reset_index(drop=True)

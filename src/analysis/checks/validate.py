@@ -75,6 +75,8 @@ PLAUSIBILITY_CHECKS = [
      "Cumulative figures do not fall within a year (full year not below year to date)"),
     ("plausible.region_scale", "plaus_region_scale", "数值符合该地区规模", "Values fit the region's scale"),
     ("plausible.share_ceiling", "plaus_share", "比重不超过100%", "Shares do not exceed 100 %"),
+    ("plausible.early_estimate", "plaus_early_estimate", "全年预计数不早于年末发布",
+     "Full-year estimates are not published long before the year ends"),
 ]
 
 

@@ -278,8 +278,21 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
         if stated is not None and stated.earliest > now:
             bad("published", f"is after today ({now})", "check the publication date")
         if stated is not None and status != "estimate" and stated.latest < period.end:
-            bad("published", f"is before the period ends ({period.end}); only an estimate (预计) can be published that early",
-                "check the year of the figure and of the publication, or mark the figure's status as 预计")
+            if period.kind == "annual":
+                # the period first: a 1-9月 figure typed as 全年 is the usual slip (issue 24 point 1), not the status
+                bad("period", f"全年数据的发布日期（{stated.latest}）早于该年结束（{period.end}）：是否把1-N月累计数误填为全年？ / "
+                              f"is a full year, but the figure was published on {stated.latest}, before the year ends "
+                              f"({period.end}): is a year-to-date figure (1-N月) typed as 全年?",
+                    "如原文为年内累计数，请按原文填写时期，例如 period 填“1-9月”、year 填 "
+                    f"{period.year}；如原文确为全年预计数，status 填“预计”（12月前发布的全年预计数还须在 confirmed 中写明原文依据） / "
+                    f"if the source prints a year-to-date figure, write its period as printed, e.g. period 1-9月 and year "
+                    f"{period.year}; if it really prints a full-year estimate, set status to 预计 (one published before "
+                    "December also needs its reason in `confirmed`)")
+            else:
+                bad("published", f"发布日期早于该期结束（{period.end}），只有预计数可能提前发布 / is before the period ends "
+                                 f"({period.end}); only an estimate (预计) can be published that early",
+                    "请核对数据所属时期和发布日期，或将 status 改为“预计” / check the period and year of the figure and "
+                    "the publication date, or mark the figure's status as 预计")
 
     if len(problems) > start or ind is None or period is None or region is None:
         return None

@@ -334,6 +334,11 @@ def _period_counts(t: Target, data) -> dict[str, Figure]:
     out = {}
     ytd = data.ytd.set_index(["year", "month_to"])["value"] if len(data.ytd) else pd.Series(dtype=float)
     ids = data.ytd.set_index(["year", "month_to"])["obs_id"] if len(data.ytd) else pd.Series(dtype=str)
+    # the fourth quarter: a year's count of events is its 1-12月 count, which is read (and published) as 全年
+    full = {y: f for y in years if (y, 12) not in ytd.index and (f := level_figure(data, y)) is not None}
+    if full:
+        ytd = pd.concat([ytd, pd.Series({(y, 12): f.value for y, f in full.items()}, dtype=float)])
+        ids = pd.concat([ids, pd.Series({(y, 12): (f.obs_ids[0] if f.obs_ids else "") for y, f in full.items()}, dtype=object)])
     for y in years:
         for q in range(1, 5):
             now, before = (y, 3 * q), (y, 3 * q - 3)

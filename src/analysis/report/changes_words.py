@@ -123,13 +123,17 @@ def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, nam
     c = _counts(changes)
     if changes.empty or "first_report" in c:
         return lead + L(lang, "首份报告，无可比较的上期报告。", "first report, nothing to compare.") + tail
-    prev = md_text(changes["compared_with"].iloc[0])
+    label = str(changes["compared_with"].iloc[0])
+    zh_q, en_q = (f"{label[:4]}年第{label[5]}季度", f"{label[:4]} Q{label[5]}") if re.fullmatch(r"\d{4}Q[1-4]", label) \
+        else (md_text(label), md_text(label))
     rebuilt = "against" in changes and (changes["against"] == "rebuilt").any()
-    # against a published report, or the previous quarter rebuilt from the data (no report of it): said so
-    against_zh = (f"与{prev}相比（{prev}未发布报告，按当时可见数据重建）" if rebuilt else f"与{prev}报告相比")
-    against_en = (f"since {prev} (no {prev} report was published; rebuilt from the data as they stood then)" if rebuilt
-                  else f"since the {prev} report")
-    return _paragraph(changes, assessment, names, lang, home_region, limit, lead, against_zh, against_en) + tail
+    # against a published report, or the previous quarter rebuilt from the data (no report of it): said so, in one bracket
+    if rebuilt:
+        against = (f"与{zh_q}相比", f"compared with {en_q} as rebuilt from the data available then",
+                   "该季度未发布简报，比较基准为按当时已公布数据重新测算的结果", f"no {en_q} briefing was published")
+    else:
+        against = (f"与{zh_q}简报相比", f"since the {en_q} briefing", "", "")
+    return _paragraph(changes, assessment, names, lang, home_region, limit, lead, *against) + tail
 
 
 def version_line(version: pd.DataFrame, assessment: pd.DataFrame, names: dict[str, str], lang: str,
@@ -140,25 +144,27 @@ def version_line(version: pd.DataFrame, assessment: pd.DataFrame, names: dict[st
     label = str(version["compared_with"].iloc[0])          # "2025Q2 v1, published 2025-08-14T16:22:05"
     number = label.split(" v", 1)[1].split(",", 1)[0] if " v" in label else "?"
     when = label.split("published ", 1)[1].replace("T", " ")[:16] if "published " in label else ""
-    lead = L(lang, "**本版修订**：", "**This version**: ")
     # the number and time come from our own manifest.json; anything else in their place is not shown
     number = number if number.isdigit() else "?"
     when = when if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", when) else ""
+    this = f"{int(number) + 1}" if number.isdigit() else "?"
+    lead = L(lang, f"**本版修订**：本版（第{this}版）", f"**This version** ({this}): ")
     zh = f"与第{number}版（{when}发布）相比" if when else f"与第{number}版相比"
     en = f"since version {number} (published {when})" if when else f"since version {number}"
-    return _paragraph(version, assessment, names, lang, home_region, limit, lead, zh, en)
+    return _paragraph(version, assessment, names, lang, home_region, limit, lead, zh, en, "", "")
 
 
 def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str, str], lang: str, home_region: str,
-               limit: int, lead: str, against_zh: str, against_en: str) -> str:
-    """One paragraph of changes against one earlier state (the previous quarter, or the replaced version)."""
+               limit: int, lead: str, against_zh: str, against_en: str, why_zh: str, why_en: str) -> str:
+    """One paragraph of changes against one earlier state (the previous quarter, or the replaced version); why_*:
+    what that state is, when it needs saying (a quarter rebuilt from the data), in the one bracket of the paragraph."""
     from analysis.core.wording import L, amount, fmt_p, fmt_pct, status_words
     from analysis.core.escape import md_text
 
     c = _counts(changes)
     if "none" in c:
-        return lead + L(lang, f"{against_zh}，数据、研判和达标概率均无变化。",
-                        f"nothing changed {against_en} (same figures, verdicts and P(met)).")
+        return lead + L(lang, f"{against_zh}{'（' + why_zh + '）' if why_zh else ''}，数据、研判和达标概率均无变化。",
+                        f"nothing changed {against_en} ({why_en + '; ' if why_en else ''}same figures, verdicts and P(met)).")
     by_target = assessment.set_index("target") if "target" in assessment else pd.DataFrame()
     sep = L(lang, "；", "; ")
     judged = []
@@ -180,7 +186,8 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
             move = L(lang, "达标概率", "P(met) ") + f"{fmt_p(float(p['old']))} → {fmt_p(float(p['new']))}"
             text += (L(lang, "（", " (") + move + L(lang, "）", ")")) if len(v) else move
         judged.append(text)
-    parts = [lead + L(lang, f"{against_zh}（全部见changes.csv），", f"{against_en} (all in changes.csv), ")]
+    parts = [lead + L(lang, f"{against_zh}（{why_zh + '；' if why_zh else ''}明细见changes.csv），",
+                      f"{against_en} ({why_en + '; ' if why_en else ''}details in changes.csv), ")]
     if judged:
         shown = judged[:limit] + ([L(lang, f"另{len(judged) - limit}项", f"{len(judged) - limit} more")] if len(judged) > limit else [])
         n_moves = int((changes["change"] == "p_met").sum())

@@ -1,0 +1,78 @@
+"""A planner's slips end in a stop or in a correct, labelled verdict, never in a wrong one (issue 24 point 1).
+
+Each stop's fix is followed on a SYNTHETIC copy of the shipped raw folder (the added file's name starts synthetic_):
+the October slip (retail 2024 = 438.5亿元 typed as 全年, published 2024-10-28, a 1-9月 figure) and the same row
+relabelled 预计 to get past the first stop.
+"""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.core import paths
+from analysis.core.config import load_config
+from analysis.core.errors import InputError
+from analysis.checks.plausibility import early_estimate
+from analysis.inputs.clean import run_clean
+
+HEADER = ["indicator", "region", "year", "period", "value", "unit", "status", "published", "reliability",
+          "source_title", "source_url", "confirmed"]
+SLIP = {"indicator": "社会消费品零售总额", "region": "海门", "year": "2024", "period": "全年", "value": "438.5", "unit": "亿元",
+        "status": "正式", "published": "2024-10-28", "reliability": "official",
+        "source_title": "SYNTHETIC 1-9月经济运行情况", "source_url": "https://example.org/synthetic/2024-10", "confirmed": ""}
+NAME = "synthetic_2024-10-28_retail_jan_sep.csv"
+
+
+def _raw(tmp_path: Path, **cells) -> Path:
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.RAW_DIR, raw)
+    with open(raw / NAME, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, HEADER)
+        w.writeheader()
+        w.writerow({**SLIP, **cells})
+    return raw
+
+
+def test_a_full_year_published_in_october_stops_on_its_period_and_shows_how_to_write_a_year_to_date_figure(tmp_path):
+    with pytest.raises(InputError) as exc:
+        run_clean("2025Q2", raw_dir=_raw(tmp_path), out_dir=tmp_path / "clean")
+    p = next(p for p in exc.value.problems if p.file.endswith(NAME))
+    assert (p.row, p.column, p.value) == (2, "period", "全年")
+    assert "1-N月" in p.message and "2024-10-28" in p.message and "2024-12-31" in p.message
+    assert "1-9月" in p.fix and "year 2024" in p.fix
+    assert p.fix.index("1-9月") < p.fix.index("预计")          # the likely slip first, the status second
+    assert not (tmp_path / "clean").exists()
+
+
+def test_following_the_fix_as_a_year_to_date_figure_settles_nothing_for_the_full_year(tmp_path, cfg):
+    from analysis.model.assess import assess
+
+    result = run_clean("2025Q2", raw_dir=_raw(tmp_path, period="1-9月"), out_dir=tmp_path / "clean")
+    row = result.observations.set_index("obs_id").loc[f"{NAME}:2"]
+    assert (row["period_kind"], int(row["month_to"]), row["role"]) == ("ytd", 9, "selected")
+    table = assess(result, cfg).table.set_index("target")
+    retail = next(t.id for t in cfg.targets if t.indicator == "retail_sales" and t.type == "level")
+    # 438.5 is no full-year 2024 figure: the 650亿 target is not judged 'not achieved' on it
+    assert table.loc[retail, "verdict_key"] not in ("not_achieved", "not_achieved_estimate")
+    assert str(table.loc[retail, "figure_period"]) != "2024"
+
+
+def test_relabelling_the_october_figure_as_an_estimate_stops_again_unless_the_source_is_confirmed(tmp_path):
+    cfg = load_config()
+    result = run_clean("2025Q2", raw_dir=_raw(tmp_path, status="预计"), out_dir=tmp_path / "clean")
+    found = early_estimate(result.observations, cfg).set_index("obs_id").loc[f"{NAME}:2"]
+    assert found["finding"] == "implausible"                   # an error: the run stops at validation
+    assert "1-N月" in found["message"] and "2024-12-01" in found["message"]
+    reason = "SYNTHETIC: 原文第2页为全年预计数"
+    result = run_clean("2025Q2", raw_dir=_raw(tmp_path / "b", status="预计", confirmed=reason), out_dir=tmp_path / "clean_b")
+    found = early_estimate(result.observations, cfg).set_index("obs_id").loc[f"{NAME}:2"]
+    assert found["finding"] == "confirmed" and reason in found["message"]
+
+
+def test_a_full_year_estimate_published_in_december_or_later_passes(tmp_path):
+    result = run_clean("2025Q2", raw_dir=_raw(tmp_path, status="预计", published="2024-12-20", value="660"),
+                       out_dir=tmp_path / "clean")
+    assert early_estimate(result.observations, load_config()).set_index("obs_id").loc[f"{NAME}:2", "finding"] == "ok"
