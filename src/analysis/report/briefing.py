@@ -129,14 +129,16 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         text = L(lang, f"实现目标需此后年均增长{fmt_pct(need)}", f"Meeting it needs {fmt_pct(need)} a year from the latest figure on")
         if actual is not None:
             diff = need - actual
-            text += L(lang, f"，比{int(row['base_year'])}年以来实际年均增速{fmt_pct(actual)}{'高' if diff >= 0 else '低'}{abs(diff):.1f}个百分点",
+            text += L(lang, f"，比{int(row['base_year'])}年以来年均增速{fmt_pct(actual)}{'高' if diff >= 0 else '低'}{abs(diff):.1f}个百分点",
                       f", {abs(diff):.1f} percentage points {'above' if diff >= 0 else 'below'} the {fmt_pct(actual)} a year achieved since {int(row['base_year'])}")
         parts.append(text + L(lang, "。", "."))
     elif actual is not None and bool(row.get("plan_ended")) and family not in ("achieved", "not_achieved"):
         # the plan states a level, not this rate: a rate from the base year is no "规划要求" (and its base may be
         # derived); what a final evaluation asks is the growth the last published figure still needed
         base, upto = int(row["base_year"]), int(row["progress_year"])
-        text = L(lang, f"{base}-{upto}年实际年均增长{fmt_pct(actual)}", f"Actual average growth {base}-{upto}: {fmt_pct(actual)}")
+        # a rate of current-price levels (nominal): never 实际 (real); one year is a growth, not an average
+        text = (L(lang, f"{upto}年增长{fmt_pct(actual)}", f"Growth in {upto}: {fmt_pct(actual)}") if upto - base == 1 else
+                L(lang, f"{base}—{upto}年年均增长{fmt_pct(actual)}", f"Average growth {base}-{upto}: {fmt_pct(actual)} a year"))
         if _get(row, "base_derived") is True or _get(row, "base_derived") == 1:
             text += L(lang, f"（{base}年基数为按公布增速推算的数值）", f" (the {base} base is derived from printed growth)")
         if need is not None and _get(row, "latest_year") is not None:
