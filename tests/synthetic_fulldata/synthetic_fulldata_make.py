@@ -50,6 +50,14 @@ OUTCOMES = {
     "culture_value_added": "achieved", "tourism_revenue": "pending_unverified", "tourist_visits": "achieved",
     "above_size_culture_firms": "achieved", "new_four_star_hotels": "achieved", "key_service_projects": "achieved",
     "tax_buildings_50m": "not_achieved",
+    # counts of things built or designated, linked to indicators in issue 24 point 7
+    "agglomeration_demo_zones": "achieved", "integration_benchmark_firms": "achieved",
+    "leading_service_firms": "not_achieved", "tech_core_zone": "achieved", "incubation_clusters": "achieved",
+    "national_industrial_internet_platform": "not_achieved", "provincial_internet_benchmark_firms": "achieved",
+    "financial_regional_headquarters": "not_achieved", "provincial_logistics_park": "achieved",
+    "feature_shopping_streets": "achieved", "night_economy_clusters": "achieved", "new_4a_scenic_area": "achieved",
+    "new_provincial_resort": "not_achieved", "new_leisure_street": "achieved", "key_culture_park": "achieved",
+    "culture_demo_bases": "not_achieved", "investment_promotion_events": "achieved",
 }
 
 
@@ -105,8 +113,16 @@ def rows_for(t: dict, indicator: dict, outcome: str) -> list[dict]:
         return [_row(ind, y, v, unit) for y, v in zip((2022, 2023, 2024), per_year)]
     if kind == "count" and t.get("per") == "year":
         return [_row(ind, y, value + (1 if good else -2), unit) for y in (2022, 2023, 2024)]
-    if kind == "count":
-        return [_row(ind, y, value + d, unit) for y, d in ((2022, -2), (2023, -1), (2024, 1 if good else -2))]
+    if kind == "count" and t.get("per") == "quarter":
+        # year-to-date counts (1-3月 .. 全年): every quarter holds `value` events, or one fewer
+        per_quarter = value if good else value - 1
+        rows = []
+        for y in (2022, 2023, 2024):
+            for q, period in enumerate(("1-3月", "1-6月", "1-9月", "全年"), start=1):
+                rows.append({**_row(ind, y, per_quarter * q, unit), "period": period})
+        return rows
+    if kind == "count":      # never below 0 (a count of 1 to reach falls short at 0)
+        return [_row(ind, y, max(0.0, value + d), unit) for y, d in ((2022, -2), (2023, -1), (2024, 1 if good else -2))]
     if kind == "share":
         return _series(ind, unit, min(value + 3, 99.0) if good else value - 8, 1.0, 2024)
     return _series(ind, unit, value * (1.08 if good else 0.8), 6.0, 2024)     # a level: the 2024 figure decides

@@ -91,12 +91,15 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
     targets = table[table["type"] != "milestone"]
     no_data = targets[targets["verdict"] == "no_public_data"]
     thin = targets[targets["verdict"] == "insufficient_data"]
-    notes.append(L(lang, f"规划共{len(targets)}项量化目标和{len(milestones)}项节点任务。量化目标中，{len(no_data)}项无海门公开数据，"
-                         f"{len(thin)}项数据不足。缺失即为缺失，本简报不作插补。",
+    gaps = len(no_data) or len(thin)       # "0 have no published figure and 0 have too few" says nothing: left out
+    notes.append(L(lang, f"规划共{len(targets)}项量化目标和{len(milestones)}项节点任务。" + (
+                             f"量化目标中，{len(no_data)}项无海门公开数据，{len(thin)}项数据不足；缺少的数据不作插补。" if gaps
+                             else "各项量化目标均有公开数据可供研判。"),
                    f"The plan sets {_n(len(targets), 'quantitative target', 'quantitative targets')} and "
-                   f"{_n(len(milestones), 'milestone', 'milestones')}. Of the targets, "
-                   f"{_n(len(no_data), 'has', 'have')} no published Haimen figure and "
-                   f"{_n(len(thin), 'has', 'have')} too few figures to judge. Missing stays missing: nothing is interpolated."))
+                   f"{_n(len(milestones), 'milestone', 'milestones')}. " + (
+                       f"Of the targets, {_n(len(no_data), 'has', 'have')} no published Haimen figure and "
+                       f"{_n(len(thin), 'has', 'have')} too few figures to judge; missing figures are not interpolated."
+                       if gaps else "Every target has published figures to judge.")))
     excluded = observations[observations["role"] == "excluded"]
     if len(excluded):
         # a year never runs into a value in English ("GDP 2024 173 billion yuan"): "GDP 2024: 173 billion yuan"
