@@ -113,12 +113,13 @@ def cmd_run(args: argparse.Namespace) -> None:
                        ("validation/data_docs/index.html", "Great Expectations Data Docs"),
                        ("assessment.csv, assessment.xlsx", "every target's verdict / 各目标判断"),
                        ("figures.csv", "every figure with its source, raw file and row / 数据来源"),
-                       ("changes.csv", "what changed since the last report / 本季度变化"),
+                       ("changes.csv", "what changed since the previous quarter (and the replaced version) / 本季度变化"),
                        ("manifest.json", "version, hashes of inputs, config and outputs"), ("notebooks/", "executed notebooks")]:
         print(f"  {name:34s} {what}")
     for name, what in [(", ".join(f"departments.{lang}.pdf" for lang in langs), "department returns annex / 部门台账附件"),
-                       ("returns.csv", "every department return read / 部门报送数据"), ("forms/", "return forms sent / 台账填报表")]:
-        if (folder / name.split(",")[0]).exists():     # only once a round of department returns has started
+                       ("returns.csv", "every department return read / 部门报送数据"), ("forms/", "return forms sent / 台账填报表"),
+                       ("previous_quarter/", "the previous quarter rebuilt from the data (it has no report) / 上季度数据重建")]:
+        if (folder / name.split(",")[0]).exists():     # only once a round of returns has started / no report of last quarter
             print(f"  {name:34s} {what}")
     from analysis.report.changes_words import report_summary
     print(report_summary(folder))
