@@ -14,7 +14,6 @@ import pytest
 
 from analysis.report.briefing_notes import validation_findings
 from analysis.core.wording import amount, clause_text, fmt_p, fmt_value, period_words
-from analysis.core.present import breakable
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -134,13 +133,6 @@ def test_clause_and_period_words():
     assert period_words("2023年", "en") == "2023" and period_words("2025年1-9月", "en") == "Jan-Sep 2025"
     assert period_words("1-6月", "en", 2024) == "Jan-Jun 2024" and period_words("2022-2024", "en") == "2022-2024"
     assert period_words("2023年", "zh") == "2023年"
-
-
-def test_breakable_never_touches_numbers():
-    cell = "52.1 billion yuan (2024, published, unverified source) [Fk4q7zm]"
-    assert breakable(cell) == cell
-    assert "\u200b" in breakable("data/raw/2022-01-05_nantong_stats_bureau.csv")
-    assert not re.search(r"\d\u200b\d", breakable("https://example.org/2022/01.05/a_b_c_long_path.html"))
 
 
 def test_validation_findings_are_sentences_from_the_data():

@@ -185,13 +185,33 @@ def test_validation_pdf_is_chinese_and_complete(shipped_report):
         assert heading in text, heading
     # the selected values the verdicts rest on, each with its raw file and row
     selected = text[text.index("采用的数值 Selected values"):text.index("排除的未核实数据")]
-    assert "521" in selected and "2023_haimen_plan" in selected.replace("\u200b", "").replace("\n", "")
+    assert "521" in selected and "2023_haimen_plan" in selected.replace("\n", "")
     # indicators by the name the statistics bureau prints, the id beside it (issue 24)
-    flat = re.sub(r"[\s\u200b]", "", selected)          # a table cell wraps the name over two lines
+    flat = re.sub(r"\s", "", selected)          # a table cell wraps the name over two lines
     assert "社会消费品零售总额(retail_sales)" in flat
     fonts = {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
     assert any("NotoSansCJK" in f for f in fonts), fonts
     assert "import " not in text and "def " not in text      # no code
+
+
+def test_validation_pdf_text_copies_out_whole(shipped_report):
+    """Issue 24: ids, file names, URLs and hashes wrap in their cells without zero-width characters, so what an
+    auditor copies out of the PDF is the id, the URL or the SHA-256 itself (a line break aside)."""
+    import hashlib
+    import subprocess
+
+    from analysis.core.paths import ROOT
+
+    _, folder = shipped_report
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(folder / "validation.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    invisible = re.findall(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]", text)
+    assert not invisible, f"{len(invisible)} invisible characters"
+    joined = re.sub(r"\s+", "", text)
+    raw = sorted((ROOT / "data" / "raw").glob("*_haimen_*.csv"))
+    assert raw
+    for path in raw[:5]:
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in joined, path.name
 
 
 def test_data_docs_read_offline(shipped_report):

@@ -19,33 +19,7 @@ from IPython.display import Markdown, display
 
 from analysis.core.escape import RawMarkup, html_table, md_cell, md_text  # noqa: F401  (re-exported: the notebooks' imports)
 
-# break points only after separators of a long token (file name, URL, identifier), never between two digits:
-# a zero-width space inside "52.1" survives copy-paste from the PDF and turns the number into text in Excel
-_BREAK_AFTER = re.compile(r"(?<!\d)([_/.:?&=,-])(?=[^\s\d])|(?<=\d)([_/:?&=-])(?=[^\s\d])")
-_LONG_TOKEN = re.compile(r"\S{19,}")
-# a token is an identifier only if it has a path/URL/identifier separator and is not a plain number
-_IDENTIFIER = re.compile(r"[_/:?&=]|\.[A-Za-z]")
-
 md_escape = md_cell        # the name the notebooks and earlier code use for a table cell
-
-
-def breakable(value: object) -> object:
-    """Long identifiers (file names, URLs) inside a cell get zero-width break points, so that PDF cells can wrap them.
-
-    Only tokens of 19+ characters without spaces that look like a path, URL or identifier are touched, and never
-    between two digits: prose and numbers wrap at spaces already, and an invisible character inside a number
-    (52.\u200b1) makes it text when copied from the PDF.
-    """
-    if not isinstance(value, str) or isinstance(value, RawMarkup) or len(value) <= 18:
-        return value
-
-    def _break(token: re.Match) -> str:
-        word = token.group(0)
-        if not _IDENTIFIER.search(word):
-            return word
-        return _BREAK_AFTER.sub(lambda m: (m.group(1) or m.group(2)) + "\u200b", word)
-
-    return _LONG_TOKEN.sub(_break, value)
 
 
 def md_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty: str = "（无 none）") -> str:
@@ -55,7 +29,7 @@ def md_table(frame: pd.DataFrame, columns: dict[str, str] | None = None, empty: 
     shown = frame[list(columns)] if columns else frame
     if columns:
         shown = shown.rename(columns=columns)
-    shown = shown.astype(object).where(shown.notna(), "").map(md_cell).map(breakable)
+    shown = shown.astype(object).where(shown.notna(), "").map(md_cell)
     shown.columns = [md_cell(c) for c in shown.columns]
     return shown.to_markdown(index=False, floatfmt="g")
 
