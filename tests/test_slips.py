@@ -76,3 +76,33 @@ def test_a_full_year_estimate_published_in_december_or_later_passes(tmp_path):
     result = run_clean("2025Q2", raw_dir=_raw(tmp_path, status="预计", published="2024-12-20", value="660"),
                        out_dir=tmp_path / "clean")
     assert early_estimate(result.observations, load_config()).set_index("obs_id").loc[f"{NAME}:2", "finding"] == "ok"
+
+
+def test_a_plausibility_stop_on_a_workbook_names_sheet_cell_and_the_cell_as_typed_in_both_languages(tmp_path, cfg):
+    """Issue 24 point 9: the October estimate typed in Excel stops on sheet "data", cell D2 (the period column),
+    quoting 全年 as typed (not the normalised 2024年), in Chinese and English."""
+    import openpyxl
+
+    from analysis.checks.validate import ValidationFailed, raise_on_errors
+    from analysis.inputs.ingest import cell_of
+
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.RAW_DIR, raw)
+    wb = openpyxl.Workbook()
+    wb.active.title = "data"
+    wb.active.append(HEADER)
+    wb.active.append([{**SLIP, "status": "预计"}[h] for h in HEADER])
+    wb.save(raw / NAME.replace(".csv", ".xlsx"))
+    result = run_clean("2025Q2", raw_dir=raw, out_dir=tmp_path / "clean")
+    found = early_estimate(result.observations, cfg)
+    failing = found[found["finding"] == "implausible"]
+    assert len(failing) == 1
+    results = {"checks": [{"check": "plausible.early_estimate", "success": False, "severity": "error",
+                           "title_zh": "全年预计数不早于年末发布", "title_en": "Full-year estimates", "fix": "FIX"}],
+               "failing_rows": {"plausible.early_estimate": failing.to_dict("records")}}
+    with pytest.raises(ValidationFailed) as exc:
+        raise_on_errors(results, "validation.pdf", lambda f, r, c: cell_of(f, r, c, cfg))
+    (p,) = exc.value.problems
+    assert (p.sheet, p.cell, p.column, p.value, p.row) == ("data", "D2", "period", "全年", 2)
+    assert "是否把1-9月" in p.message and "year-to-date" in p.message
+    assert 'sheet "data"' in str(p) and "cell D2" in str(p)

@@ -25,7 +25,8 @@ import pandas as pd
 
 from analysis.core.config import Config
 
-COLUMNS = ["obs_id", "file", "row", "column", "indicator", "region", "period", "value", "unit", "value_printed",
+# column: the raw column the finding is about; shown: what that column holds (the stop message quotes it)
+COLUMNS = ["obs_id", "file", "row", "column", "shown", "indicator", "region", "period", "value", "unit", "value_printed",
            "finding", "message", "confirmed"]
 FIX = ("如为录入错误，请在原始文件中更正数值、单位、时期或地区；如数值与公布一致，请在该行 confirmed（确认说明）列写明理由，"
        "错误即降为警告并引用该理由 / correct the value, unit, period or region in the raw file if it is a typo; if the figure is right as "
@@ -65,9 +66,11 @@ def _record(r, finding_ok: bool, message: str, confirmed: dict[str, str], column
         finding, message = "confirmed", f"{message} — 已确认 confirmed: \"{reason}\""
     else:
         finding = "implausible"
-    return {"obs_id": r.obs_id, "file": r.file, "row": int(r.row), "column": column, "indicator": r.indicator,
+    printed = f"{r.value_printed} {r.unit_printed}".strip()
+    shown = printed if column == "value" else str(getattr(r, column))
+    return {"obs_id": r.obs_id, "file": r.file, "row": int(r.row), "column": column, "shown": shown, "indicator": r.indicator,
             "region": r.region, "period": r.period, "value": r.value, "unit": r.unit,
-            "value_printed": f"{r.value_printed} {r.unit_printed}".strip(), "finding": finding,
+            "value_printed": printed, "finding": finding,
             "message": message if not finding_ok else "", "confirmed": reason}
 
 

@@ -91,7 +91,7 @@ def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as
     canonical_pairs = [(i, ind.unit) for i, ind in cfg.indicators.items()]
     raw_id = ("obs_id", "indicator", "region", "period")
     tol = float(v["growth_tolerance_pp"])
-    plaus_show = ("file", "row", "column", "value_printed", "message")
+    plaus_show = ("file", "row", "column", "shown", "value_printed", "message")
 
     def check(id_, table, severity, zh, en, fix, expectation_cls, show=raw_id, **kwargs) -> Check:
         exp = expectation_cls(**kwargs, severity=SEVERITY_GX[severity], meta={"check_id": id_, "title_zh": zh, "title_en": en},
@@ -299,8 +299,12 @@ def validate(result: CleanResult, cfg: Config, docs_dir: Path | None = None,
     return report
 
 
-def raise_on_errors(results: dict, report_path: str) -> None:
-    """Turn failed error-severity checks (from ValidationReport.to_json()) into the pipeline's stop message."""
+def raise_on_errors(results: dict, report_path: str, locate=None) -> None:
+    """Turn failed error-severity checks (from ValidationReport.to_json()) into the pipeline's stop message.
+
+    locate(file, row, column) -> (sheet, cell, text as typed): where a row-level finding sits in its workbook (ingest.cell_of),
+    so that a planner who typed the figure in Excel is sent to the cell, not only to the row.
+    """
     problems = []
     for row in results["checks"]:
         if row["success"] or row["severity"] != "error":
@@ -308,9 +312,11 @@ def raise_on_errors(results: dict, report_path: str) -> None:
         failing = results["failing_rows"].get(row["check"], [])
         if failing and {"file", "row", "message"} <= set(failing[0]):
             # row-level findings (plausibility): one problem per figure, named by file, row, column and value
-            problems += [Problem(r["file"], f"{r['message']} [check {row['check']}: {row['title_en']} / {row['title_zh']}]",
-                                 f"{row['fix']} (report: {report_path})", row=int(r["row"]), column=r.get("column"), value=r.get("value_printed"))
-                         for r in failing]
+            for r in failing:
+                sheet, cell, typed = locate(r["file"], int(r["row"]), r.get("column") or "value") if locate else (None,) * 3
+                problems.append(Problem(r["file"], f"{r['message']} [check {row['check']}: {row['title_zh']} / {row['title_en']}]",
+                                        f"{row['fix']} (报告 report: {report_path})", row=int(r["row"]), column=r.get("column"),
+                                        value=typed or r.get("shown") or r.get("value_printed"), sheet=sheet, cell=cell))
             continue
         sample = "; ".join(", ".join(f"{k}={v}" for k, v in rec.items()) for rec in failing[:3])
         problems.append(Problem(report_path, f"check {row['check']} failed ({row['title_en']} / {row['title_zh']}): "

@@ -369,3 +369,20 @@ def ingest(raw_dir: Path, cfg: Config) -> tuple[pd.DataFrame, dict[str, str]]:
     if problems:
         raise InputError(problems)
     return obs, hashes
+
+
+def cell_of(file: str, row: int, column: str, cfg: Config) -> tuple[str | None, str | None, str | None]:
+    """The sheet, cell (E7) and cell text of a raw row's column, for a stop raised after ingest (plausibility).
+
+    The observations keep file and row only, and normalised values ("2024年" for a period typed 全年); a planner
+    who typed the figure in Excel looks for the sheet and the cell as typed, so the file is read again here (only
+    when a run stops). (None, None, None) if the file cannot be read any more.
+    """
+    path = Path(file) if Path(file).is_absolute() else paths.ROOT / file
+    try:
+        table = read_table(path, cfg)
+    except (InputError, OSError):
+        return None, None, None
+    letter = table.letters.get(column)
+    text = next((cells.get(column) for number, cells in table.rows if number == int(row)), None)
+    return table.sheet, f"{letter}{int(row)}" if letter else None, text

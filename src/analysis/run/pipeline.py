@@ -128,7 +128,7 @@ def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir
                 _keep_failed(stage, failed)
                 raise
             try:
-                raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
+                raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"), _locator())
             except ValidationFailed as exc:
                 exc.note = failed_note(quarter, failed, clean_dir)
                 _keep_failed(stage, failed)
@@ -314,6 +314,13 @@ def _publish(quarter: Quarter, tmp: Path, target: Path, clean_stage: Path, clean
         storage.publish_version(tmp, target)
 
 
+def _locator():
+    """Where a plausibility stop's row sits in its workbook (sheet, cell), read only when a run stops."""
+    from analysis.core.config import load_config
+    from analysis.inputs.ingest import cell_of
+    return lambda file, row, column: cell_of(file, row, column, load_config())
+
+
 def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_dir: Path, langs: tuple[str, ...],
                 engine: str, step, reports_dir: Path, pool: "KernelPool", cache: dict, before_changes, full: bool = True,
                 rebuild: bool = False) -> None:
@@ -349,7 +356,7 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
             pdfs = [renders.submit(render_validation)] if full else []
             forecast.result()
         try:
-            raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"))
+            raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"), _locator())
         except InputError:
             if pdfs:
                 pdfs[0].result()        # the message names validation.pdf: it is there when the run stops
