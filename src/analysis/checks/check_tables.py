@@ -142,7 +142,7 @@ def headline_years(result: CleanResult, cfg: Config) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["indicator", "region", "year", "has_figure"])
 
 
-TIE_COLUMNS = ["indicator", "region", "period", "obs_id", "file", "row", "column", "value_printed", "message", "finding"]
+TIE_COLUMNS = ["indicator", "region", "period", "obs_id", "file", "row", "column", "shown", "value_printed", "message", "finding"]
 
 
 def selection_ties(obs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
@@ -167,12 +167,14 @@ def selection_ties(obs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
             for _, r in group[group["role"] == "superseded"].iterrows():
                 same_rank = all(r[k] == w[k] or (pd.isna(r[k]) and pd.isna(w[k])) for k in key_cols)
                 tie = same_rank and not np.isclose(r["value"], w["value"], rtol=1e-9, atol=0)
-                message = (f"{r['value']:g} {r['unit']} and {w['value']:g} {w['unit']} ({w['obs_id']}) are both "
-                           f"{r['status']}, {r['reliability']}, published {r['published_date']}: nothing ranks one "
-                           f"above the other, so the verdict would follow the file names / 两个数值冲突且无法按规则取舍"
+                message = (f"{r['value']:g}{r['unit']}与{w['value']:g}{w['unit']}（{w['obs_id']}）冲突，且状态、可靠性、"
+                           f"发布日期均相同（{r['status']}、{r['reliability']}、{r['published_date']}），无法按规则取舍，"
+                           f"研判将取决于文件名顺序 / {r['value']:g} {r['unit']} and {w['value']:g} {w['unit']} "
+                           f"({w['obs_id']}) are both {r['status']}, {r['reliability']}, published {r['published_date']}: "
+                           f"nothing ranks one above the other, so the verdict would follow the file names"
                            if tie else str(r["reason"]))
                 rows.append([r["indicator"], r["region"], r["period"], r["obs_id"], r["file"], r["row"], "value",
-                             r["value_printed"], message, "tie" if tie else "ok"])
+                             r["value_printed"], r["value_printed"], message, "tie" if tie else "ok"])
     frame = pd.DataFrame(rows, columns=TIE_COLUMNS)
     frame["row"] = frame["row"].astype(np.int64) if len(frame) else frame["row"]
     return frame

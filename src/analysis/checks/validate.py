@@ -299,6 +299,14 @@ def validate(result: CleanResult, cfg: Config, docs_dir: Path | None = None,
     return report
 
 
+def raw_locator():
+    """locate for raise_on_errors: a row's sheet, cell and text in its raw file, read only when a run stops."""
+    from analysis.core.config import load_config
+    from analysis.inputs.ingest import cell_of
+
+    return lambda file, row, column: cell_of(file, row, column, load_config())
+
+
 def raise_on_errors(results: dict, report_path: str, locate=None) -> None:
     """Turn failed error-severity checks (from ValidationReport.to_json()) into the pipeline's stop message.
 

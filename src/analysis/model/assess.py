@@ -25,6 +25,7 @@ from analysis.core.config import Config, Target
 from analysis.model.evidence import BAND_QUANTILES, threshold  # noqa: F401  (threshold re-exported: the met / not-met line)
 from analysis.core.excel import write_assessment_xlsx
 from analysis.model.forecast import Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series, nowcast_with_ytd
+from analysis.model.expected import flag_rows, latest_level_check
 from analysis.model.judge import Judgement, judge
 from analysis.model.uncertainty import measurement_sd
 
@@ -286,6 +287,12 @@ def assess(result: CleanResult, cfg: Config, returns: pd.DataFrame | None = None
     for col in OPTIONAL_COLUMNS:
         if col not in table:
             table[col] = np.nan
+    # the latest typed level of each indicator against what its earlier years make likely (a 1-N月 figure typed
+    # as 全年 passes every rule on the row); a warning for the reader, never a verdict (expected.py)
+    first = min(t.base_year for t in cfg.targets if t.indicator) + 1
+    checks = {ind: c for ind, m in models.items() if not m.data.levels.empty and not m.index_only
+              and (c := latest_level_check(m.data, cfg, first, result.as_of.year, model_series))}
+    table = flag_rows(table, checks, cfg)
     if returns is not None and len(returns):
         from analysis.model.departments import apply_returns
         table = apply_returns(table, returns, cfg, result.as_of)

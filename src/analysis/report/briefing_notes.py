@@ -114,6 +114,7 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
         items = L(lang, "；", "; ").join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)}" for r in estimates.itertuples())
         notes.append(L(lang, f"以下数据为预计数（统计数据发布前的估计）：{items}。",
                        f"These figures are estimates published before the year's statistics: {items}."))
+    notes += _below_expected(table, lang, names)
     confirmed = (validation or {}).get("failing_rows", {}).get("plausible.confirmed", [])
     if confirmed:
         # figures that looked implausible but the raw file says why they are right: quote the reason
@@ -124,6 +125,30 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
                        f"These figures look implausible but the raw file states why they are right: {items}."))
     notes += validation_findings(validation, lang, names)
     return [md_text(n) for n in notes]
+
+
+def _below_expected(table: pd.DataFrame, lang: str, names: dict[str, str]) -> list[str]:
+    """The latest full-year levels below the model's 80 % band from earlier years (model/expected.py): a warning
+    that names the likely slip (a 1-N月 figure typed as 全年, a unit); the figure still counts as published."""
+    if "latest_expected_low" not in table:
+        return []
+    flagged = table[table["latest_expected_low"].notna()].drop_duplicates("indicator")
+    if flagged.empty:
+        return []
+    unit = dict(zip(flagged["indicator"], flagged["latest_level_unit"]))
+    items = L(lang, "；", "; ").join(
+        f"{names.get(r.indicator, r.indicator)} {int(r.latest_year)}{L(lang, '年', ':')} "
+        f"{amount(r.latest_value, unit.get(r.indicator, ''), lang)}"
+        + L(lang, f"（模型按此前年份预计约{amount(r.latest_expected_mid, unit.get(r.indicator, ''), lang)}，"
+                  f"80%区间下限{amount(r.latest_expected_low, unit.get(r.indicator, ''), lang)}）",
+            f" (the model expected about {amount(r.latest_expected_mid, unit.get(r.indicator, ''), lang)} from earlier "
+            f"years, 80% band from {amount(r.latest_expected_low, unit.get(r.indicator, ''), lang)})")
+        for r in flagged.itertuples())
+    return [L(lang, f"以下全年数明显低于模型按此前年份的预计，请核实是否把1-N月累计数填作全年，或单位有误；"
+                    f"未更正前仍按其公布状态参与研判：{items}。",
+              f"These full-year figures are well below what the model expected from earlier years; check that none "
+              f"is a year-to-date figure (Jan-N) typed as a full year, or has the wrong unit. Until corrected they "
+              f"count as published: {items}.")]
 
 
 def methods(cfg: Config, lang: str) -> str:

@@ -108,7 +108,7 @@ def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir
     is unchanged and ValidationFailed names that report. A published reports/<as_of>/ is never touched.
     """
     from analysis.inputs.clean import run_clean
-    from analysis.checks.validate import ValidationFailed, raise_on_errors
+    from analysis.checks.validate import ValidationFailed, raise_on_errors, raw_locator
 
     reports_dir, clean_dir = Path(reports_dir), Path(clean_dir)
     with run_lock(clean_dir):      # one run at a time per clean folder (guards.py)
@@ -128,7 +128,7 @@ def validate_quarter(as_of: str | None = None, engine: str = "auto", reports_dir
                 _keep_failed(stage, failed)
                 raise
             try:
-                raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"), _locator())
+                raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"), raw_locator())
             except ValidationFailed as exc:
                 exc.note = failed_note(quarter, failed, clean_dir)
                 _keep_failed(stage, failed)
@@ -314,20 +314,13 @@ def _publish(quarter: Quarter, tmp: Path, target: Path, clean_stage: Path, clean
         storage.publish_version(tmp, target)
 
 
-def _locator():
-    """Where a plausibility stop's row sits in its workbook (sheet, cell), read only when a run stops."""
-    from analysis.core.config import load_config
-    from analysis.inputs.ingest import cell_of
-    return lambda file, row, column: cell_of(file, row, column, load_config())
-
-
 def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_dir: Path, langs: tuple[str, ...],
                 engine: str, step, reports_dir: Path, pool: "KernelPool", cache: dict, before_changes, full: bool = True,
                 rebuild: bool = False) -> None:
     """Notebooks 01-04 and the PDFs, all written into tmp (the report) and clean_dir (the staged clean data).
 
     full=False: no validation.pdf (unless a check stops the run), no Data Docs, no Word files (run_quarter)."""
-    from analysis.checks.validate import raise_on_errors
+    from analysis.checks.validate import raise_on_errors, raw_locator
 
     common = {"as_of": quarter.label, "clean_dir": str(clean_dir), "raw_dir": str(raw_dir)}
     nbs = tmp / "notebooks"
@@ -356,7 +349,7 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
             pdfs = [renders.submit(render_validation)] if full else []
             forecast.result()
         try:
-            raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"), _locator())
+            raise_on_errors(results, paths.relative(failed / "validation" / "validation.pdf"), raw_locator())
         except InputError:
             if pdfs:
                 pdfs[0].result()        # the message names validation.pdf: it is there when the run stops
