@@ -97,7 +97,8 @@ def test_growth_from_printed_rates_alone_is_chained(tmp_path, cfg):
     full = series_result(tmp_path, {}, growth={2022: 20, 2023: 25, 2024: 30}, indicator="key_service_revenue", as_of=ENDED)
     row = run_judge(cfg, full, t).row
     expected = 100 * ((1.20 * 1.25 * 1.30) ** (1 / 3) - 1)
-    assert row["verdict"] == "achieved" and row["figure_value"] == pytest.approx(expected)
+    # 24.86 % prints as 24.9 %: inside 25 % 左右 but short of 25, so 基本完成 (issue 25)
+    assert row["verdict"] == "broadly_achieved" and row["figure_value"] == pytest.approx(expected)
     # two years published while the plan runs: P(met) from the remaining year only, around a 25 % history
     part = series_result(tmp_path / "b", {}, growth={2019: 24, 2020: 26, 2021: 25, 2022: 25, 2023: 25},
                          indicator="key_service_revenue", as_of=RUNNING)

@@ -48,8 +48,10 @@ OPEN_VERDICTS = ("no_public_data", "insufficient_data")
 # settle() calls every return estimate-like (reliability department); a 台账数 says "department return", a 预计数
 # "department return, estimate": it was an estimate when returned, as a published 预计 is, and carries its margin
 DEPARTMENT_KEYS = {"achieved": "achieved_department", "achieved_estimate": "achieved_department",
+                   "broadly_achieved": "broadly_achieved_department", "broadly_achieved_estimate": "broadly_achieved_department",
                    "not_achieved": "not_achieved_department", "not_achieved_estimate": "not_achieved_department"}
 DEPARTMENT_ESTIMATE_KEYS = {"achieved_estimate": "achieved_department_estimate",
+                            "broadly_achieved_estimate": "broadly_achieved_department_estimate",
                             "not_achieved_estimate": "not_achieved_department_estimate"}
 RETURN_EXTRA_COLUMNS = ("return_unit", "return_obs_id", "return_file", "return_as_at", "return_progress")
 
@@ -152,10 +154,11 @@ def unit_status(table: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     for unit in lead_units(cfg):
         mine = frame[frame["lead"] == unit]
         fam = mine["verdict"].value_counts()
+        done = int(fam.get("achieved", 0) + fam.get("broadly_achieved", 0))      # 基本完成 counts as done here
         rows.append({"unit": unit, "targets": int((mine["type"] != "milestone").sum()),
                      "milestones": int((mine["type"] == "milestone").sum()),
-                     "achieved": int(fam.get("achieved", 0)), "not_achieved": int(fam.get("not_achieved", 0)),
-                     "open": int(len(mine) - fam.get("achieved", 0) - fam.get("not_achieved", 0)),
+                     "achieved": done, "not_achieved": int(fam.get("not_achieved", 0)),
+                     "open": int(len(mine) - done - fam.get("not_achieved", 0)),
                      "on_return": int(mine["return_obs_id"].notna().sum()) if "return_obs_id" in mine else 0})
     return pd.DataFrame(rows)
 

@@ -23,6 +23,9 @@ BAND_QUANTILES = {"q025": 0.025, "q10": 0.10, "q25": 0.25, "q50": 0.50, "q75": 0
 STATUS_ORDER = ("estimate", "reported", "preliminary", "final")        # weakest first
 RELIABILITY_ORDER = ("unverified", "department", "secondary", "official")
 SETTLES_NOT_MET = ("not_achieved", "not_achieved_estimate")
+SETTLES_MET = ("achieved", "achieved_estimate", "broadly_achieved", "broadly_achieved_estimate")
+# verdict families a figure settled (the briefing gives the figure, not a probability)
+SETTLED_FAMILIES = ("achieved", "broadly_achieved", "not_achieved")
 
 
 # ------------------------------------------------------------------ numbers --
@@ -37,11 +40,43 @@ def threshold(t: Target) -> float:
 COMPARE_DECIMALS = 9
 
 
-def meets(values: np.ndarray | float, t: Target) -> np.ndarray:
+# Rates (growth, shares: unit %) are published to one decimal; a rate derived from printed figures is compared
+# at that precision too, as an evaluator would print it: 8.99 % is 9.0 % and meets "10 % 左右" (9.0 and up).
+PCT_DECIMALS = 1
+
+
+def at_precision(values: np.ndarray | float, t: Target) -> np.ndarray:
+    """values as an evaluator compares them: rates rounded half up to PCT_DECIMALS, anything else to
+    COMPARE_DECIMALS (floating-point noise only). The scaled value is first rounded to six decimals, so that
+    8.95 stored as 8.9499999999 rounds to 9.0 on every machine (no decision on the last bits)."""
     values = np.round(np.asarray(values, dtype=float), COMPARE_DECIMALS)
+    if t.unit == "%" or t.type == "avg_growth":
+        scale = 10.0 ** PCT_DECIMALS
+        return np.floor(np.round(values * scale, 6) + 0.5) / scale
+    return values
+
+
+def meets(values: np.ndarray | float, t: Target) -> np.ndarray:
+    """Met at the line: the target, less the 左右 tolerance (完成 or 基本完成)."""
+    values = at_precision(values, t)
     if t.comparison == ">":
         return values > round(float(t.value), COMPARE_DECIMALS)
     return values >= round(threshold(t), COMPARE_DECIMALS)
+
+
+def meets_number(values: np.ndarray | float, t: Target) -> np.ndarray:
+    """Met at the number itself, without the 左右 tolerance: 完成 rather than 基本完成."""
+    values = at_precision(values, t)
+    if t.comparison == ">":
+        return values > round(float(t.value), COMPARE_DECIMALS)
+    return values >= round(float(t.value), COMPARE_DECIMALS)
+
+
+def broadly(key: str, fig_value: float, t: Target) -> str:
+    """An 'achieved' key of a 左右/约 target met only within its tolerance becomes its 基本完成 twin."""
+    if key.startswith("achieved") and t.comparison == "about" and not bool(meets_number(fig_value, t)):
+        return "broadly_" + key
+    return key
 
 
 def bound_meets(bound: float, t: Target) -> bool:
@@ -146,8 +181,8 @@ def settle(fig: Figure, t: Target, cfg: Config, years: int = 1) -> str | None:
     if kinds:
         if abs(distance(fig.value, t, years)) * 100 < margin:
             return "pending_revision"
-        return "achieved_estimate" if ok else "not_achieved_estimate"
-    return "achieved" if ok else "not_achieved"
+        return broadly("achieved_estimate", fig.value, t) if ok else "not_achieved_estimate"
+    return broadly("achieved", fig.value, t) if ok else "not_achieved"
 
 
 def firmest_failure(failing: list[Figure], t: Target, cfg: Config) -> Figure:

@@ -36,7 +36,7 @@ import pandas as pd
 
 from analysis.core.config import Config, Target
 from analysis.model.forecast import Forecast, seed_for
-from analysis.model.evidence import (SETTLES_NOT_MET, Figure, Reading, avg_growth_pct, combine, firmest_failure,
+from analysis.model.evidence import (SETTLES_MET, SETTLES_NOT_MET, Figure, Reading, avg_growth_pct, combine, firmest_failure,
                        meets, settle, threshold)
 from analysis.inputs.figures import figure_id
 from analysis.core.quarters import Quarter
@@ -197,7 +197,7 @@ def _read_level(t: Target, data, fc: Forecast | None, cfg: Config) -> Reading:
     fig = target_year_level(data, y)
     reading = Reading(fig)
     key = settle(fig, t, cfg) if fig is not None and fig.qualifier == "lower_bound" else "not a bound"
-    if key in ("achieved", "achieved_estimate"):
+    if key in SETTLES_MET:
         return reading      # 'more than X', X meeting the target, settles it: no P(met) from paths beside it
     if fc is not None and y in fc.years:
         j = fc.years.index(y)
@@ -221,7 +221,7 @@ def _read_avg_growth(t: Target, data, fc: Forecast | None, cfg: Config, panel: b
         return Reading(combine(used, avg_growth_pct(index, span), f"{t.base_year}-{t.target_year}"), years=span)
     bound = lower_bound_growth(t, data, panel)
     key = settle(bound, t, cfg, span) if bound is not None else "no bound"
-    if key in ("achieved", "achieved_estimate"):
+    if key in SETTLES_MET:
         return Reading(bound, years=span)       # the level target's '突破 X' read as growth: settles it the same way
     reading = Reading(bound, years=span, bound=bound.value if key is None else None)
     if fc is None or t.target_year not in fc.years:
@@ -293,7 +293,7 @@ def _read_additions(t: Target, data, fc: Forecast | None, cfg: Config) -> Readin
     done = [y for y in years if y in published]
     partial = combine(list(published.values()), total, f"{done[0]}-{done[-1]}" if done else period) if done else None
     non_negative = cfg.indicators[t.indicator].non_negative
-    if partial is not None and non_negative and settle(partial, t, cfg) in ("achieved", "achieved_estimate"):
+    if partial is not None and non_negative and settle(partial, t, cfg) in SETTLES_MET:
         return Reading(partial, note=f"{', '.join(map(str, missing))} not yet in the data; additions cannot be negative")
     reading = Reading(note=f"additions published for {', '.join(map(str, done))}: {total:g} {t.unit}" if done else "")
     if fc is not None and all(y > fc.origin and y in fc.years for y in missing):

@@ -74,7 +74,7 @@ def sections(table: pd.DataFrame, returns: pd.DataFrame, cfg: Config, as_of: Qua
     status = unit_status(table, cfg)
     status["unit"] = [_unit(cfg, u, lang) for u in status["unit"]]
     out.append(md_table(status, {"unit": L(lang, "牵头单位", "Lead unit"), "targets": L(lang, "量化目标", "Targets"),
-                                 "milestones": L(lang, "节点任务", "Milestones"), "achieved": L(lang, "已完成", "Achieved"),
+                                 "milestones": L(lang, "节点任务", "Milestones"), "achieved": L(lang, "已完成（含基本完成）", "Achieved (incl. broadly)"),
                                  "not_achieved": L(lang, "未完成", "Not achieved"), "open": L(lang, "待研判", "Open"),
                                  "on_return": L(lang, "依据部门报送", "On a return")}))
     latest = latest_returns(returns)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from analysis.core.config import Config
 from analysis.core.escape import RawMarkup, html_text, md_text, typst_string, typst_text
+from analysis.model.evidence import SETTLED_FAMILIES
 from analysis.core.wording import L, _get, amount, clause_text, fmt_p, fmt_pct, fmt_value, period_text, period_words, status_words
 
 
@@ -36,6 +37,28 @@ def p_phrase(row: pd.Series, lang: str) -> str:
     if _get(row, "confidence") in (None, "low"):
         return L(lang, f"{fmt_p(p)}（低置信度，仅供参考）", f"{fmt_p(p)} (low confidence: the number alone)")
     return L(lang, f"{fmt_p(p)}（{row['likelihood_zh']}）", f"{fmt_p(p)} ({row['likelihood_en']})")
+
+
+def p_line(row: pd.Series) -> tuple[str, str]:
+    """The line P(met) counts, in words (zh, en): for a 左右/约 target the lower end of its tolerance, said so,
+    since P(average >= 9.0 %) is not P(average >= 10 %)."""
+    value, tol = float(row["target_value"]), _get(row, "tolerance") or 0.0
+    growth = row["type"] == "avg_growth"
+    unit = row.get("unit") or ""
+    pct = growth or unit == "%"
+
+    def shown(v: float, lang: str) -> str:
+        return fmt_pct(v) if pct else amount(v, unit, lang)
+
+    what_zh, what_en = ("年均增长", "average growth of ") if growth else ("", "")
+    if row.get("comparison") == "about" and tol:
+        low = value - float(tol)
+        plan = f"{value:g}%" if pct else shown(value, "zh")          # the plan's own words: 10%左右
+        return (f"达到{what_zh}{shown(low, 'zh')}及以上（即完成或基本完成“{plan}左右”）",
+                f"of {what_en}{shown(low, 'en')} or more (achieved or broadly achieved: about {plan if pct else shown(value, 'en')})")
+    if row.get("comparison") == ">":
+        return f"超过{what_zh}{shown(value, 'zh')}", f"of {what_en or ''}more than {shown(value, 'en')}"
+    return f"达到{what_zh}{shown(value, 'zh')}", f"of reaching {what_en}{shown(value, 'en')}"
 
 
 def _unit(row: pd.Series, cfg: Config) -> str:
@@ -88,7 +111,7 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
              f"{target_name(row, lang)}: {verdict_text(row, lang)}."]
     key, family = row.get("verdict_key", row["verdict"]), row["verdict"]
     year = int(row["target_year"])
-    if family in ("achieved", "not_achieved"):
+    if family in SETTLED_FAMILIES:
         parts.append(L(lang, f"依据：{evidence_text(row, cfg, lang)}。", f"Basis: {evidence_text(row, cfg, lang)}."))
     elif key == "pending_unverified":
         parts.append(L(lang, f"仅有来源未经核实的数据：{evidence_text(row, cfg, lang)}，仅作参考，不作为完成依据，待官方数据核实。",
@@ -107,12 +130,19 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         parts.append(L(lang, f"规划期已于{year}年底结束，{year}年数据尚未收录。", f"The plan period ended in {year}; the {year} figure is not yet in the data."))
     elif family in ("insufficient_data", "no_public_data"):
         parts.append(L(lang, "海门公开数据不足，无法研判。" if family == "insufficient_data" else "暂无海门公开数据，无法研判。", "Too few published Haimen figures to judge it." if family == "insufficient_data" else "No published Haimen figure."))
-    if _get(row, "p_met") is not None and family not in ("achieved", "not_achieved"):
-        parts.append(L(lang, f"模型估计达标概率{p_phrase(row, lang)}。", f"The models put the chance of meeting it at {p_phrase(row, lang)}."))
-    if family not in ("achieved", "not_achieved") and key != "pending_unverified" and _get(row, "latest_value") is not None:
+    if _get(row, "p_met") is not None and family not in SETTLED_FAMILIES:
+        line_zh, line_en = p_line(row)
+        if bool(row.get("plan_ended")):     # the year is over: the models estimate a figure not yet in, not a future
+            parts.append(L(lang, f"{year}年已结束、数据未收录，模型现时估计{line_zh}的概率为{p_phrase(row, lang)}。",
+                           f"{year} is over but its figure is not in the data: the models' nowcast puts the chance "
+                           f"{line_en} at {p_phrase(row, lang)}."))
+        else:
+            parts.append(L(lang, f"模型估计{line_zh}的概率为{p_phrase(row, lang)}。",
+                           f"The models put the chance {line_en} at {p_phrase(row, lang)}."))
+    if family not in SETTLED_FAMILIES and key != "pending_unverified" and _get(row, "latest_value") is not None:
         parts.append(L(lang, f"最新数据：{evidence_text(row, cfg, lang)}。", f"Latest figure: {evidence_text(row, cfg, lang)}."))
     q50 = _get(row, "projection_q50")
-    if q50 is not None and family not in ("achieved", "not_achieved"):
+    if q50 is not None and family not in SETTLED_FAMILIES:
         if row["type"] == "avg_growth":
             parts.append(L(lang, f"预计{int(row['base_year'])}-{year}年年均增长{fmt_pct(q50)}"
                                  f"（80%区间{fmt_pct(row['projection_q10'])}至{fmt_pct(row['projection_q90'])}），目标{fmt_pct(row['target_value'])}。",
@@ -125,14 +155,14 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
                            f"Median projection for {year}: {amount(q50, unit, lang)} (80% band {amount(row['projection_q10'], unit, lang)} "
                            f"to {amount(row['projection_q90'], unit, lang)}), {amount(abs(gap), unit, lang)} {'above' if gap >= 0 else 'below'} the target."))
     need, actual = _get(row, "remaining_required_growth_pct"), _get(row, "actual_growth_pct")
-    if need is not None and family not in ("achieved", "not_achieved") and not bool(row.get("plan_ended")):
+    if need is not None and family not in SETTLED_FAMILIES and not bool(row.get("plan_ended")):
         text = L(lang, f"实现目标需此后年均增长{fmt_pct(need)}", f"Meeting it needs {fmt_pct(need)} a year from the latest figure on")
         if actual is not None:
             diff = need - actual
             text += L(lang, f"，比{int(row['base_year'])}年以来年均增速{fmt_pct(actual)}{'高' if diff >= 0 else '低'}{abs(diff):.1f}个百分点",
                       f", {abs(diff):.1f} percentage points {'above' if diff >= 0 else 'below'} the {fmt_pct(actual)} a year achieved since {int(row['base_year'])}")
         parts.append(text + L(lang, "。", "."))
-    elif actual is not None and bool(row.get("plan_ended")) and family not in ("achieved", "not_achieved"):
+    elif actual is not None and bool(row.get("plan_ended")) and family not in SETTLED_FAMILIES:
         # the plan states a level, not this rate: a rate from the base year is no "规划要求" (and its base may be
         # derived); what a final evaluation asks is the growth the last published figure still needed
         base, upto = int(row["base_year"]), int(row["progress_year"])

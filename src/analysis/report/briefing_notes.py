@@ -166,7 +166,7 @@ def methods(cfg: Config, lang: str) -> str:
         f"**证据等级**：目标年的最终核实数、初步核算数或官方公布数（含忠实转载）判定已完成/未完成；预计数、推算数、约数判定为“（预计数）”，"
         f"与目标差距在{margin:g}%修订幅度以内时为待定；未核实来源只作参考（待核实）；“突破X”仅在X达标时判定完成；基期以前的数据不能证明完成。"
         f"**终期评估**：报告期晚于目标年时时间进度为100%，目标年数据尚未收录的标为“未收录”并列出达标概率；规划期内按达标概率≥{on}有望完成、"
-        f"{off}-{on}存在风险、<{off}明显滞后。“左右”的容差只用于最终判定，所需增速按规划原数。概率用语（IPCC，仅在中、高置信度时使用）：{words}。",
+        f"{off}-{on}存在风险、<{off}明显滞后。“左右”“约”的目标达到规划数为已完成、在容差内为基本完成（增速、占比先按公布精度取一位小数再比较），达标概率按容差下限计（完成或基本完成的概率），所需增速按规划原数。概率用语（IPCC，仅在中、高置信度时使用）：{words}。",
         f"**Data**: every number comes from a public source (`data/raw/`, one per row); where sources differ, final > preliminary > "
         f"published > estimate, then the later and the official one; unverified sources never enter the models. **Models**: five trend "
         f"models on log levels (log-linear trend, random walk with drift, damped trend ARIMA(1,1,1), Theta, printed growth), damped by "
@@ -176,7 +176,9 @@ def methods(cfg: Config, lang: str) -> str:
         f"within {margin:g}% of the target; an unverified figure never settles it; \"exceeded X\" only when X meets the target; figures "
         f"from before the base year never do. **Ended plan**: after the target year the briefing is a final evaluation (time elapsed "
         f"100%); a target without its figure is pending, with the models' P(met). While the plan runs: P ≥{on} on track, {off}-{on} at "
-        f"risk, <{off} off track. \"About\" tolerances enter only the met / not-met decision; required growth is the plan's. Likelihood "
+        f"risk, <{off} off track. An \"about\" target met at its number is achieved, within its tolerance broadly achieved "
+        f"(rates are rounded to one decimal, as published, before the comparison); its P(met) counts the tolerance (achieved "
+        f"or broadly achieved); required growth is the plan's. Likelihood "
         f"words (IPCC, only at medium or high confidence): {words}.",
     )
 
@@ -214,14 +216,20 @@ def period_line(table: pd.DataFrame, lang: str) -> str:
     share = float(plan["time_elapsed_share"].max())
     counts = plan["verdict"].value_counts()
     if ended:
-        return L(lang, f"规划期已于{end}年12月31日结束（时间进度100%），本期为终期评估：{len(plan)}项量化目标中，"
-                       f"已完成{counts.get('achieved', 0)}项，未完成{counts.get('not_achieved', 0)}项，待定或未收录"
-                       f"{counts.get('pending', 0)}项，数据不足或无公开数据"
-                       f"{counts.get('insufficient_data', 0) + counts.get('no_public_data', 0)}项。",
-                 f"The plan period ended on 31 December {end} (time elapsed 100%): this is a final evaluation. Of "
-                 f"{len(plan)} quantitative targets, {counts.get('achieved', 0)} achieved, {counts.get('not_achieved', 0)} not "
-                 f"achieved, {counts.get('pending', 0)} pending, "
-                 f"{counts.get('insufficient_data', 0) + counts.get('no_public_data', 0)} without enough data to judge.")
+        open_ = int(counts.get("pending", 0))
+        gaps = int(counts.get("insufficient_data", 0) + counts.get("no_public_data", 0))
+        broad = int(counts.get("broadly_achieved", 0))
+        # a final evaluation (终期评估) needs the target-year figures; until they are in it is final monitoring with
+        # data still missing, and a reader must not take "0 achieved" for the result (issue 25)
+        name_zh, name_en = (("终期监测（数据未齐）", "final monitoring (figures still missing)") if open_ or gaps
+                            else ("终期评估", "a final evaluation"))
+        return L(lang, f"规划期已于{end}年12月31日结束（时间进度100%），本期为{name_zh}：{len(plan)}项量化目标中，"
+                       f"已完成{counts.get('achieved', 0)}项，" + (f"基本完成{broad}项，" if broad else "") +
+                       f"未完成{counts.get('not_achieved', 0)}项，待定或未收录{open_}项，数据不足或无公开数据{gaps}项。",
+                 f"The plan period ended on 31 December {end} (time elapsed 100%): this is {name_en}. Of "
+                 f"{len(plan)} quantitative targets, {counts.get('achieved', 0)} achieved, "
+                 + (f"{broad} broadly achieved, " if broad else "") +
+                 f"{counts.get('not_achieved', 0)} not achieved, {open_} pending, {gaps} without enough data to judge.")
     return L(lang, f"规划期（至{end}年底）时间进度{share:.0%}。", f"Plan period (to the end of {end}): {share:.0%} of the time elapsed.")
 
 

@@ -69,6 +69,7 @@ def coverage_heatmap(matrix: pd.DataFrame, names: dict[str, tuple[str, str]] | N
 # the verdict words of config/settings.yaml, so the grid and the briefing say the same thing
 CELL_WORDS = {
     "achieved": ("已完成", "achieved"),
+    "broadly_achieved": ("基本完成", "broadly achieved"),
     "not_achieved": ("未完成", "not achieved"),
     "pending": ("待定", "pending"),
     "insufficient_data": ("数据不足", "insufficient data"),
