@@ -60,3 +60,47 @@ def test_p_met_of_an_about_target_says_which_line_it_counts():
     plain = pd.Series({"target_value": 650.0, "tolerance": None, "type": "level", "unit": "亿元", "comparison": ">"})
     zh, en = p_line(plain)
     assert zh.startswith("超过650") and "more than" in en and "billion" in en
+
+
+# ------------------------------------------------------ 5. qualifier words --
+@pytest.mark.parametrize("cell, number, code", [
+    ("近118", "118", "upper_bound"), ("接近118", "118", "upper_bound"), ("不足118", "118", "upper_bound"),
+    ("突破650", "650", "lower_bound"), ("超过650", "650", "lower_bound"), ("逾650", "650", "lower_bound"),
+    ("650余", "650", "lower_bound"), ("650以上", "650", "at_least"), ("不少于650", "650", "at_least"),
+    ("约650", "650", "approximately"), ("20左右", "20", "approximately"), ("650", "650", ""),
+])
+def test_each_qualifier_word_reads_as_chinese_statistics_mean_it(cell, number, code):
+    from analysis.core.parse import parse_number_text
+
+    got_number, _, got_code = parse_number_text(cell)
+    assert (got_number, got_code) == (number, code)
+
+
+@pytest.mark.parametrize("qualifier, value, comparison, key", [
+    ("upper_bound", 118, ">=", "not_achieved"),      # 近118 against 达120: below 118, so short of 120
+    ("upper_bound", 120, ">=", "not_achieved"),      # 近120: just below 120
+    ("upper_bound", 125, ">=", None),                # 近125 may be above or below 120: decides nothing
+    ("lower_bound", 120, ">", "achieved"),           # 突破120 meets 突破120
+    ("lower_bound", 119, ">=", None),                # 超过119 may be 119.5
+    ("at_least", 120, ">=", "achieved"),             # 120以上 includes 120: meets 达120
+    ("at_least", 120, ">", None),                    # but not 超过120: it may be exactly 120
+    ("at_least", 121, ">", "achieved"),
+])
+def test_bounds_settle_only_what_they_prove(cfg, qualifier, value, comparison, key):
+    t = target(value=120.0, comparison=comparison, unit="家", type="level")
+    assert settle(Figure(float(value), "2024", status="reported", qualifier=qualifier), t, cfg) == key
+
+
+def test_an_about_target_with_a_count_within_its_tolerance_is_broadly_achieved(cfg):
+    t = target(value=20.0, comparison="about", tolerance=2.0, unit="家", type="level")
+    assert settle(Figure(18.0, "2024", status="final"), t, cfg) == "broadly_achieved"      # 20家左右 with 18
+    assert settle(Figure(20.0, "2024", status="final"), t, cfg) == "achieved"
+    assert settle(Figure(17.0, "2024", status="final"), t, cfg) == "not_achieved"
+
+
+def test_near_x_against_a_target_through_the_judgement(tmp_path, cfg):
+    result = series_result(tmp_path, {2021: 100, 2022: 105, 2024: "近118"}, indicator="tourist_visits", unit="万人次",
+                           as_of=ENDED)
+    row = run_judge(cfg, result, target(value=120.0, comparison=">=", unit="万人次", indicator="tourist_visits")).row
+    assert row["verdict_key"] == "not_achieved" and row["figure_value"] == 118
+    assert "upper bound" in row["figure_status"]

@@ -103,10 +103,16 @@ def unit_key(text: object) -> str:
 
 # ---------------------------------------------------------------- numbers --
 _MAGNITUDES = ("万亿", "百万", "亿", "万", "千")
-_APPROX_WORDS = ("约", "近", "大约")
+# qualifier words as Chinese statistics mean them: 约/左右 about; 突破/超过/逾/余 strictly more than; 以上/不少于 at
+# least (inclusive); 近/接近/不足 just below (an upper bound: 近118 is less than 118, not about 118)
+_APPROX_WORDS = ("大约", "约")
 _APPROX_SUFFIX = ("左右",)
 _LOWER_WORDS = ("突破", "超过", "超", "逾")
-_LOWER_SUFFIX = ("以上", "余")
+_LOWER_SUFFIX = ("余",)
+_AT_LEAST_WORDS = ("不少于", "不低于", "至少")
+_AT_LEAST_SUFFIX = ("以上",)
+_UPPER_WORDS = ("接近", "将近", "近", "不足", "不到")
+_UPPER_SUFFIX: tuple[str, ...] = ()
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _EXPONENT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+")
 _NOT_FINITE = {"inf", "infinity", "nan", "∞", "#num!", "#div/0!"}
@@ -142,10 +148,13 @@ def parse_number_text(raw: object) -> tuple[str, str, str]:
     s = spaced.replace(" ", "")
     qualifier = ""
     for words, suffix, code in ((_APPROX_WORDS, _APPROX_SUFFIX, "approximately"),
-                                (_LOWER_WORDS, _LOWER_SUFFIX, "lower_bound")):
+                                (_LOWER_WORDS, _LOWER_SUFFIX, "lower_bound"),
+                                (_AT_LEAST_WORDS, _AT_LEAST_SUFFIX, "at_least"),
+                                (_UPPER_WORDS, _UPPER_SUFFIX, "upper_bound")):
         for w in words:
             if s.startswith(w):
                 s, qualifier = s[len(w):], code
+                break
         for w in suffix:
             if s.endswith(w):
                 s, qualifier = s[: -len(w)], code

@@ -126,7 +126,8 @@ def _get(row: pd.Series, key: str):
 STATUS_WORDS = {"estimate": ("预计数", "estimate"), "reported": ("公布数", "published"), "final": ("最终核实数", "final"),
                 "preliminary": ("初步核算数", "preliminary"), "unverified": ("来源未核实", "unverified source"),
                 "printed growth": ("公布增速", "printed growth"), "approximate": ("约数", "approximate"),
-                "lower bound": ("下限", "lower bound"), "department": ("部门报送", "department return"),
+                "lower bound": ("下限", "lower bound"), "at least": ("下限（含）", "at least"),
+                "upper bound": ("上限（不足此数）", "upper bound"), "department": ("部门报送", "department return"),
                 "derived": ("推算", "derived")}
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from analysis.core import paths
 from analysis.inputs.clean import CleanResult
 from analysis.core.config import Config, Target
-from analysis.model.evidence import BAND_QUANTILES, threshold  # noqa: F401  (threshold re-exported: the met / not-met line)
+from analysis.model.evidence import BAND_QUANTILES, BOUNDS, threshold  # noqa: F401  (threshold re-exported: the met / not-met line)
 from analysis.core.excel import write_assessment_xlsx
 from analysis.model.forecast import Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series, nowcast_with_ytd
 from analysis.model.expected import flag_rows, latest_level_check
@@ -82,8 +82,8 @@ def indicator_data(result: CleanResult, cfg: Config, indicator: str, region: str
     annual = annual[annual["year"] >= int(fcfg["first_year"])]
     # a lower bound (突破 X) says only 'more than X': it can decide a verdict but is no level for the models
     with_level = annual[annual["value"].notna() & (fcfg["use_derived"] | ~annual["derived"])]
-    bounds = with_level[with_level["qualifier"] == "lower_bound"]
-    with_level = with_level[with_level["qualifier"] != "lower_bound"]
+    bounds = with_level[with_level["qualifier"].isin(BOUNDS)]          # 突破/以上 X, 近 X: bounds, the qualifier says which
+    with_level = with_level[~with_level["qualifier"].isin(BOUNDS)]
     levels = with_level.set_index("year")["value"].sort_index()
     with_growth = annual[annual["growth_pct"].notna()].set_index("year").sort_index()
     growth = with_growth["growth_pct"]

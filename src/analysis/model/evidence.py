@@ -22,6 +22,9 @@ from analysis.core.quarters import Quarter
 BAND_QUANTILES = {"q025": 0.025, "q10": 0.10, "q25": 0.25, "q50": 0.50, "q75": 0.75, "q90": 0.90, "q975": 0.975}
 STATUS_ORDER = ("estimate", "reported", "preliminary", "final")        # weakest first
 RELIABILITY_ORDER = ("unverified", "department", "secondary", "official")
+# figures that give a bound, never a level (parse.py: the words): 突破/超过 X strict, 以上/不少于 X inclusive, 近/不足 X below
+LOWER_BOUNDS = ("lower_bound", "at_least")
+BOUNDS = (*LOWER_BOUNDS, "upper_bound")
 SETTLES_NOT_MET = ("not_achieved", "not_achieved_estimate")
 SETTLES_MET = ("achieved", "achieved_estimate", "broadly_achieved", "broadly_achieved_estimate")
 # verdict families a figure settled (the briefing gives the figure, not a probability)
@@ -79,11 +82,28 @@ def broadly(key: str, fig_value: float, t: Target) -> str:
     return key
 
 
-def bound_meets(bound: float, t: Target) -> bool:
-    """Whether a lower bound settles the target: 'more than X' (突破/超过/逾 X) allows only values above X, so X at or
-    above the line meets a '>' target as well as a '>=' one (a published '突破650亿元' meets '突破650亿元'). One rule
-    for every target type that compares with a line: levels, growth rates built on a bound, counts."""
-    return bool(np.round(float(bound), COMPARE_DECIMALS) >= round(threshold(t), COMPARE_DECIMALS))
+def _line(t: Target) -> float:
+    """The number a figure is compared with: the target (for '>'), else the target less its 左右 tolerance."""
+    return round(float(t.value) if t.comparison == ">" else threshold(t), COMPARE_DECIMALS)
+
+
+def bound_meets(bound: float, t: Target, strict: bool = True) -> bool:
+    """Whether a lower bound settles the target as met.
+
+    'More than X' (突破/超过/逾 X, strict) allows only values above X, so X at or above the line meets a '>' target
+    as well as a '>=' one (a published '突破650亿元' meets '突破650亿元'). 'At least X' (X以上/不少于X, inclusive)
+    allows X itself: it meets a '>=' target at X, a '>' target only above it. One rule for every target type
+    that compares with a line: levels, growth rates built on a bound, counts."""
+    x = float(at_precision(bound, t))
+    if t.comparison == ">" and not strict:
+        return bool(x > _line(t))
+    return bool(x >= _line(t))
+
+
+def upper_fails(bound: float, t: Target) -> bool:
+    """Whether an upper bound (近/接近/不足 X: just below X) settles the target as not met: every value below X
+    misses the line when X is at or below it (近118 against 达120)."""
+    return bool(float(at_precision(bound, t)) <= _line(t))
 
 
 def avg_growth_pct(ratio: float, years: int) -> float:
@@ -135,6 +155,10 @@ class Figure:
             label += ", approximate"
         if self.qualifier == "lower_bound":
             label += ", lower bound"
+        if self.qualifier == "at_least":
+            label += ", at least"
+        if self.qualifier == "upper_bound":
+            label += ", upper bound"
         if self.derived:
             label += ", derived"
         if self.reliability in ("unverified", "department"):
@@ -166,11 +190,18 @@ def distance(value: float, t: Target, years: int = 1) -> float:
 def settle(fig: Figure, t: Target, cfg: Config, years: int = 1) -> str | None:
     """The verdict key a figure supports on the evidence ladder, or None when it cannot decide (a short lower bound)."""
     ev = cfg.settings["assessment"]["evidence"]
-    ok = bool(meets(fig.value, t)) or (fig.qualifier == "lower_bound" and bool(bound_meets(fig.value, t)))
+    if fig.qualifier in LOWER_BOUNDS:
+        ok = bound_meets(fig.value, t, strict=fig.qualifier == "lower_bound")
+    elif fig.qualifier == "upper_bound":
+        ok = False
+    else:
+        ok = bool(meets(fig.value, t))
     if fig.reliability in ev["never_settles"]:
         return "pending_unverified"
-    if fig.qualifier == "lower_bound" and not ok:
+    if fig.qualifier in LOWER_BOUNDS and not ok:
         return None                     # 'more than X' with X short of the line decides nothing
+    if fig.qualifier == "upper_bound" and not upper_fails(fig.value, t):
+        return None                     # 'just below X' with X above the line decides nothing
     if fig.rounding > 0 and bool(meets(fig.value - fig.rounding, t)) != bool(meets(fig.value + fig.rounding, t)):
         return "pending_rounding"       # the line lies inside the rounding of the printed figure
     margins = ev["revision_margin_pct"]

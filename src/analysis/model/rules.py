@@ -36,7 +36,7 @@ import pandas as pd
 
 from analysis.core.config import Config, Target
 from analysis.model.forecast import Forecast, seed_for
-from analysis.model.evidence import (SETTLES_MET, SETTLES_NOT_MET, Figure, Reading, avg_growth_pct, combine, firmest_failure,
+from analysis.model.evidence import (BOUNDS, LOWER_BOUNDS, SETTLES_MET, SETTLES_NOT_MET, Figure, Reading, avg_growth_pct, combine, firmest_failure,
                        meets, settle, threshold)
 from analysis.inputs.figures import figure_id
 from analysis.core.quarters import Quarter
@@ -100,7 +100,7 @@ def growth_index(data, first: int, last: int, panel: bool) -> tuple[float, list[
             idx, used = reach[y - 1]
             reach[y] = (idx * (1 + g.value / 100), used + [g])
             continue
-        if panel or y not in data.levels.index or data.info.loc[y]["qualifier"] == "lower_bound":
+        if panel or y not in data.levels.index or data.info.loc[y]["qualifier"] in BOUNDS:
             continue
         for x in range(y - 1, first - 1, -1):
             if x in reach and x in data.levels.index and data.levels[x] > 0:
@@ -136,14 +136,19 @@ def lower_bound_growth(t: Target, data, panel: bool) -> Figure | None:
     if panel or t.target_year not in data.lower_bounds.index:
         return None
     top = target_year_level(data, t.target_year)
+    if top is None or top.qualifier not in LOWER_BOUNDS:
+        return None                     # 近 X (below X) gives no lower bound on growth
     for x in range(t.target_year - 1, t.base_year - 1, -1):
         if x in data.levels.index and data.levels[x] > 0 and not data.info.loc[x]["derived"] \
                 and (found := growth_index(data, t.base_year, x, panel)):
             index, used = found
             last = level_figure(data, x)
             rate = avg_growth_pct(index * top.value / last.value, t.target_year - t.base_year)
-            return replace(combine([*used, last, top], rate, f"{t.base_year}-{t.target_year}"), qualifier="lower_bound")
+            return replace(combine([*used, last, top], rate, f"{t.base_year}-{t.target_year}"), qualifier=top.qualifier)
     return None
+
+
+SIGNS = {"lower_bound": ">", "at_least": "≥", "upper_bound": "<"}      # how a bound reads in the basis column
 
 
 def describe(fig: Figure, t: Target) -> str:
@@ -151,10 +156,10 @@ def describe(fig: Figure, t: Target) -> str:
     if t.type == "avg_growth" and t.each_year:
         return f"lowest yearly growth {fig.value:.1f}% in {fig.period}"
     if t.type == "avg_growth":
-        return f"average growth {'>' if fig.qualifier == 'lower_bound' else ''}{fig.value:.1f}% {fig.period}"
+        return f"average growth {SIGNS.get(fig.qualifier, '')}{fig.value:.1f}% {fig.period}"
     if t.type == "cumulative":
         return f"additions {fig.period}: {fig.value:g} {t.unit}"
-    sign = ">" if fig.qualifier == "lower_bound" else ""
+    sign = SIGNS.get(fig.qualifier, "")
     return f"{fig.period} figure {sign}{fig.value:g} {t.unit}"
 
 
@@ -196,9 +201,9 @@ def _read_level(t: Target, data, fc: Forecast | None, cfg: Config) -> Reading:
     y = t.target_year
     fig = target_year_level(data, y)
     reading = Reading(fig)
-    key = settle(fig, t, cfg) if fig is not None and fig.qualifier == "lower_bound" else "not a bound"
-    if key in SETTLES_MET:
-        return reading      # 'more than X', X meeting the target, settles it: no P(met) from paths beside it
+    key = settle(fig, t, cfg) if fig is not None and fig.qualifier in BOUNDS else "not a bound"
+    if key in SETTLES_MET or key in SETTLES_NOT_MET:
+        return reading      # 'more than X' meeting the target (or 'just below X' short of it) settles it: no P beside it
     if fc is not None and y in fc.years:
         j = fc.years.index(y)
         reading.paths = {k: p[:, j] for k, p in _members(fc).items()}
@@ -206,7 +211,7 @@ def _read_level(t: Target, data, fc: Forecast | None, cfg: Config) -> Reading:
         if floor is not None and meets(floor[0], t):    # the nowcast moves paths by year-to-date growth only
             reading.paths = {k: np.maximum(p, floor[0]) for k, p in reading.paths.items()}
             reading.note = f"{y} 1-{floor[1]}月 {floor[0]:g} {t.unit}: the year cannot end below it"
-    if key is None:         # a short lower bound: the paths must respect it (never an unverified or estimated one)
+    if key is None and fig.qualifier in LOWER_BOUNDS:   # a short lower bound: the paths must respect it
         reading.bound = fig.value
     return reading
 
@@ -285,7 +290,7 @@ def _read_each_year(t: Target, data, fc: Forecast | None, cfg: Config, panel: bo
 def _read_additions(t: Target, data, fc: Forecast | None, cfg: Config) -> Reading:
     years = list(range(t.base_year + 1, t.target_year + 1))
     period = f"{years[0]}-{years[-1]}"
-    published = {y: f for y in years if (f := level_figure(data, y)) is not None and f.qualifier != "lower_bound"}
+    published = {y: f for y in years if (f := level_figure(data, y)) is not None and f.qualifier not in BOUNDS}
     total = float(sum(f.value for f in published.values()))
     missing = [y for y in years if y not in published]
     if not missing:
