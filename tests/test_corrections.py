@@ -104,7 +104,10 @@ def test_withdrawn_corrected_and_removed_figures_are_listed_in_what_changed(tmp_
     new = figures_table(after.observations, after.best)
     changes = figure_changes(new, old)
     withdrawn = changes[changes["change"] == "withdrawn_figure"]
-    assert list(withdrawn["figure_id"]) == ["Fjnoa2l"] and "该数为全年预计数" in withdrawn["note"].iloc[0]
+    assert withdrawn["figure_id"].iloc[0] == "Fjnoa2l" and "该数为全年预计数" in withdrawn["note"].iloc[0]
+    # the 2021 level derived from it (521 / 1.03) goes with it, said so, never silently
+    derived = withdrawn[withdrawn["figure_id"].str.startswith("D")]
+    assert len(derived) == 1 and derived["period"].iloc[0] == "2021年" and "derived from Fjnoa2l" in derived["note"].iloc[0]
     removed = changes[changes["change"] == "removed_figure"]
     gone_ids = {figure_id(o) for o in before.observations["obs_id"]
                 if o.startswith("2015-03-13_china_daily") and figure_id(o) in set(old["figure_id"])}
@@ -117,3 +120,28 @@ def test_withdrawn_corrected_and_removed_figures_are_listed_in_what_changed(tmp_
     assert "移除（原始文件或行已删除）" in zh
     text = console_summary(table, names={"retail_sales": "社会消费品零售总额"})
     assert "  withdrawn: 社会消费品零售总额 海门 2022年 [Fjnoa2l]" in text and "removed:" in text
+
+
+def test_taking_the_withdrawal_out_again_restores_the_figures_and_does_not_call_them_new(tmp_path):
+    """A planner deletes the correction file: the withdrawn figure and the level derived from it are back in use,
+    listed as restored (published long ago), never as new figures."""
+    raw = _raw_with(tmp_path, [WITHDRAW])
+    withdrawn = run_clean("2025Q3", raw_dir=raw, out_dir=tmp_path / "c0")
+    before = figures_table(withdrawn.observations, withdrawn.best)
+    restored = run_clean("2025Q3", out_dir=tmp_path / "c1")
+    now = figures_table(restored.observations, restored.best)
+    changes = figure_changes(now, before)
+    back = changes[changes["change"] == "restored_figure"]
+    assert set(back["figure_id"]) == {"Fjnoa2l", derived_id(restored)}
+    assert not changes["change"].eq("new_figure").any()
+    assessment = pd.DataFrame({"target": [], "verdict_key": [], "verdict_en": [], "verdict_zh": [], "p_met": []})
+    en = briefing_section(changes_table(now, assessment, before, assessment, "2025Q2"), assessment,
+                          {"retail_sales": "Retail sales"}, "en")
+    assert "Restored (the row that withdrew or corrected it is gone)" in en.replace("\\", "") and "new figure" not in en
+
+
+def derived_id(result) -> str:
+    """The id of the 2021 retail level derived from the 2022 figure (521 / 1.03)."""
+    from analysis.inputs.figures import derived_figure_id
+
+    return derived_figure_id(RETAIL_2022, 2021, "year", "2021年")

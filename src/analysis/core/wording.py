@@ -7,6 +7,7 @@ Plain text only (no Markdown): callers escape where they assemble a sentence.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 import re
 
 import pandas as pd
@@ -23,14 +24,26 @@ EN_UNITS = {"亿元": (0.1, "billion yuan"), "万元": (10, "thousand yuan"), "�
             "场": (1, "events"), "万标箱": (0.01, "million TEU"), "万吨": (0.01, "million tonnes")}
 
 
-def amount(v: float | None, unit: str, lang: str) -> str:
-    """A value with its unit, in Chinese conventions (521亿元) or English ones (52.1 billion yuan)."""
+def amount(v: float | None, unit: str, lang: str, printed: bool = False) -> str:
+    """A value with its unit, in Chinese conventions (521亿元) or English ones (52.1 billion yuan).
+
+    printed: a published figure quoted as evidence keeps every digit it was printed with (438.5亿元, 43.85 billion
+    yuan), so that both languages quote the same number; model output is rounded for reading (fmt_value)."""
+    fmt = fmt_printed if printed else fmt_value
     if lang == "zh" or not unit or unit == "%":
-        return fmt_value(v, unit)
+        return fmt(v, unit)
     factor, name = EN_UNITS.get(unit, (1, unit))
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
-    return fmt_value(v * factor, f" {name}" if name else "")
+    return fmt(v * factor, f" {name}" if name else "")
+
+
+def fmt_printed(v: float | None, unit: str = "") -> str:
+    """A published figure with the digits it carries (438.5, 1,733, 7.14), float noise of a unit change removed."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    d = Decimal(repr(round(float(v), 4))).normalize()
+    return f"{d:,f}{unit}"
 
 
 def fmt_value(v: float | None, unit: str = "") -> str:

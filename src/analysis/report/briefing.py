@@ -70,7 +70,9 @@ def evidence_text(row: pd.Series, cfg: Config, lang: str) -> str:
     """The figure the verdict rests on (or the latest figure), with its period and status: 2022年521亿元（预计数）."""
     fv = _get(row, "figure_value")
     if fv is not None:
-        value = fmt_pct(fv) if row["type"] == "avg_growth" else amount(fv, row["unit"], lang)
+        # a published figure is quoted with its printed digits (never a derived one: 505.8252 is arithmetic)
+        value = fmt_pct(fv) if row["type"] == "avg_growth" else amount(fv, row["unit"], lang,
+                                                                        printed="derived" not in str(row["figure_status"]))
         period, status = period_text(row["figure_period"]), status_words(row["figure_status"], lang)
         if row["type"] == "avg_growth" and not row.get("per") and "-" in period:
             value = L(lang, f"年均增长{value}", f"average growth {value}")
@@ -78,7 +80,7 @@ def evidence_text(row: pd.Series, cfg: Config, lang: str) -> str:
         latest = _get(row, "latest_value")
         if latest is None:
             return "—"
-        value, period = amount(latest, _unit(row, cfg), lang), str(int(row["latest_year"]))
+        value, period = amount(latest, _unit(row, cfg), lang, printed=not row.get("latest_derived")), str(int(row["latest_year"]))
         status = status_words(row.get("latest_status", ""), lang)
         if row.get("latest_derived"):
             status += L(lang, "、推算", ", derived")
@@ -130,6 +132,10 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         parts.append(L(lang, f"规划期已于{year}年底结束，{year}年数据尚未收录。", f"The plan period ended in {year}; the {year} figure is not yet in the data."))
     elif family in ("insufficient_data", "no_public_data"):
         parts.append(L(lang, "海门公开数据不足，无法研判。" if family == "insufficient_data" else "暂无海门公开数据，无法研判。", "Too few published Haimen figures to judge it." if family == "insufficient_data" else "No published Haimen figure."))
+    if _get(row, "latest_expected_low") is not None:       # model/expected.py: the figure may be a slip
+        parts.append(L(lang, f"{int(row['latest_year'])}年数据明显低于模型按此前年份的预计，请核实是否为1-N月累计数（见数据说明）。",
+                       f"The {int(row['latest_year'])} figure is well below what the model expected from earlier years: "
+                       "check whether it is a year-to-date figure (see the data notes)."))
     if _get(row, "p_met") is not None and family not in SETTLED_FAMILIES:
         line_zh, line_en = p_line(row)
         if bool(row.get("plan_ended")):     # the year is over: the models estimate a figure not yet in, not a future

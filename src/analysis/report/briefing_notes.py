@@ -63,8 +63,9 @@ def validation_findings(validation: dict | None, lang: str, names: dict[str, str
             for r in failing:
                 by.setdefault(names.get(r["indicator"], r["indicator"]), []).append(r["year"])
             items = [f"{k} {_years(v)}" for k, v in by.items()]
-            notes.append(L(lang, "核心指标缺少以下年份的数据：" + "；".join(items) + "。",
-                           "Headline indicators have no figure for: " + "; ".join(items) + "."))
+            # only verified figures count (an unverified one is an indication, listed in its own note)
+            notes.append(L(lang, "核心指标缺少以下年份的可用（已核实来源）数据：" + "；".join(items) + "。",
+                           "Headline indicators have no usable figure (from a verified source) for: " + "; ".join(items) + "."))
         else:
             other += 1
     if other:
@@ -105,7 +106,7 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
         # a year never runs into a value in English ("GDP 2024 173 billion yuan"): "GDP 2024: 173 billion yuan"
         sep = L(lang, " ", ": ")
         items = L(lang, "；", "; ").join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)}{sep}"
-                                        f"{amount(r.value, r.unit, lang)}" for r in excluded.itertuples())
+                                        f"{amount(r.value, r.unit, lang, printed=True)}" for r in excluded.itertuples())
         notes.append(L(lang, f"以下{len(excluded)}项数据来源未经核实，未用于模型：{items}。",
                        f"{_n(len(excluded), 'figure comes', 'figures come')} from unverified sources and "
                        f"{'is' if len(excluded) == 1 else 'are'} not used by the models: {items}."))
@@ -138,7 +139,7 @@ def _below_expected(table: pd.DataFrame, lang: str, names: dict[str, str]) -> li
     unit = dict(zip(flagged["indicator"], flagged["latest_level_unit"]))
     items = L(lang, "；", "; ").join(
         f"{names.get(r.indicator, r.indicator)} {int(r.latest_year)}{L(lang, '年', ':')} "
-        f"{amount(r.latest_value, unit.get(r.indicator, ''), lang)}"
+        f"{amount(r.latest_value, unit.get(r.indicator, ''), lang, printed=True)}"
         + L(lang, f"（模型按此前年份预计约{amount(r.latest_expected_mid, unit.get(r.indicator, ''), lang)}，"
                   f"80%区间下限{amount(r.latest_expected_low, unit.get(r.indicator, ''), lang)}）",
             f" (the model expected about {amount(r.latest_expected_mid, unit.get(r.indicator, ''), lang)} from earlier "
@@ -223,9 +224,12 @@ def period_line(table: pd.DataFrame, lang: str) -> str:
         # data still missing, and a reader must not take "0 achieved" for the result (issue 25)
         name_zh, name_en = (("终期监测（数据未齐）", "final monitoring (figures still missing)") if open_ or gaps
                             else ("终期评估", "a final evaluation"))
+        # the pending family by its own words (待核实, 未收录, 待定…): "待定4项" read wrong when two were 待核实
+        kinds = plan.loc[plan["verdict"] == "pending", "verdict_zh"].astype(str).str.split("（").str[0].value_counts()
+        detail = "（" + "、".join(f"{k}{v}项" for k, v in kinds.items()) + "）" if len(kinds) else ""
         return L(lang, f"规划期已于{end}年12月31日结束（时间进度100%），本期为{name_zh}：{len(plan)}项量化目标中，"
                        f"已完成{counts.get('achieved', 0)}项，" + (f"基本完成{broad}项，" if broad else "") +
-                       f"未完成{counts.get('not_achieved', 0)}项，待定或未收录{open_}项，数据不足或无公开数据{gaps}项。",
+                       f"未完成{counts.get('not_achieved', 0)}项，尚待判定{open_}项{detail}，数据不足或无公开数据{gaps}项。",
                  f"The plan period ended on 31 December {end} (time elapsed 100%): this is {name_en}. Of "
                  f"{len(plan)} quantitative targets, {counts.get('achieved', 0)} achieved, "
                  + (f"{broad} broadly achieved, " if broad else "") +

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis.core import storage
 from analysis.core.quarters import Quarter
+from analysis.inputs.figures import figure_id
 
 P_MOVE = 0.05            # a P(met) move of 5 percentage points or more is reported
 CHANGE_COLUMNS = [
@@ -155,12 +156,26 @@ def figure_changes(now: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
             rows.append(_change_row(f"{role_now}_figure", heads_now[k] if headline and role_now == "corrected" else None,
                                     prev, reason))
         handled.add(k)
+    # a level derived from a figure taken out of use goes with it (D ids are keyed by their source's raw row)
+    gone_now = {fid for fid, role in zip(now["figure_id"], now["role"]) if role in GONE}
+    for _, prev in before[before["figure_id"].astype(str).str.startswith("D")].iterrows():
+        source = figure_id(prev["obs_id"])
+        if source in gone_now and prev["figure_id"] not in by_id_now.index:
+            rows.append(_change_row(f"{by_id_now.loc[source, 'role']}_figure", None, prev, f"derived from {source}, "
+                                    f"{by_id_now.loc[source, 'role']}: {by_id_now.loc[source, 'role_note'] or ''}".rstrip(": ")))
+            handled.add(tuple(prev[c] for c in key))
+    # a figure back in use after its withdrawal or correction row was taken out is restored, not new
+    gone_before = {fid for fid, role in zip(before["figure_id"], before["role"]) if role in GONE}
     old = {tuple(r[k] for k in key): r for _, r in b.iterrows()}
     for k, r in heads_now.items():
         if k in handled:
             continue
         prev = old.get(k)
-        if prev is None:
+        source = figure_id(r["obs_id"]) if str(r["figure_id"]).startswith("D") else r["figure_id"]
+        if prev is None and source in gone_before:
+            rows.append(_change_row("restored_figure", r, None, f"{source} is in use again: the row that withdrew or "
+                                                                 "corrected it is no longer in data/raw"))
+        elif prev is None:
             rows.append(_change_row("new_figure", r, None))
         elif _revised(r, prev):
             rows.append(_change_row("revised_figure", r, prev, f"was {prev['figure_id']}" if prev["figure_id"] != r["figure_id"] else ""))

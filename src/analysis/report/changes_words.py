@@ -18,9 +18,10 @@ def _counts(changes: pd.DataFrame) -> dict[str, int]:
     return changes["change"].value_counts().to_dict()
 
 
-FIGURE_CHANGES = ("new_figure", "revised_figure", "corrected_figure", "withdrawn_figure", "removed_figure")
+FIGURE_CHANGES = ("new_figure", "revised_figure", "corrected_figure", "withdrawn_figure", "removed_figure",
+                  "restored_figure")
 CONSOLE_WORDS = {"new_figure": "new", "revised_figure": "revised", "corrected_figure": "corrected",
-                 "withdrawn_figure": "withdrawn", "removed_figure": "removed"}
+                 "withdrawn_figure": "withdrawn", "removed_figure": "removed", "restored_figure": "restored"}
 
 
 def _part(changes: pd.DataFrame, against: tuple[str, ...]) -> pd.DataFrame:
@@ -33,7 +34,8 @@ def _part(changes: pd.DataFrame, against: tuple[str, ...]) -> pd.DataFrame:
 def _figure_line(r: pd.Series, names: dict[str, str]) -> str:
     what = f"{names.get(r['indicator'], r['indicator'])} {r['region']} {r['period']}"
     move = f": {r['old'] or '—'} -> {r['new'] or '—'}" if r["change"] in ("revised_figure", "corrected_figure") else ""
-    why = f" ({r['note']})" if r["change"] in ("withdrawn_figure", "corrected_figure", "removed_figure") and r["note"] else ""
+    why = f" ({r['note']})" if r["change"] in ("withdrawn_figure", "corrected_figure", "removed_figure", "restored_figure") \
+        and r["note"] else ""
     return f"  {CONSOLE_WORDS[r['change']]}: {what} [{r['figure_id']}]{move}{why}"
 
 
@@ -50,7 +52,8 @@ def _summary_lines(part: pd.DataFrame, head: str, names: dict[str, str], limit: 
         lines.append(f"  ... {len(verdicts) - limit} more verdict changes in changes.csv")
     # every figure by name (issue 24 point 4): a planner sees what the run took in, and what it no longer uses
     figures = part[part["change"].isin(FIGURE_CHANGES)]
-    order = {k: i for i, k in enumerate(("withdrawn_figure", "corrected_figure", "removed_figure", "revised_figure", "new_figure"))}
+    order = {k: i for i, k in enumerate(("withdrawn_figure", "corrected_figure", "removed_figure", "restored_figure",
+                                         "revised_figure", "new_figure"))}
     figures = figures.sort_values("change", key=lambda s: s.map(order), kind="stable")
     lines += [_figure_line(r, names) for _, r in figures.head(3 * limit).iterrows()]
     if len(figures) > 3 * limit:
@@ -222,18 +225,21 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
         home_new = home_new.sort_values(["_unverified", "_derived", "_period"], ascending=[True, True, False])
         items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))} [{r['figure_id']}]"
                  for _, r in home_new.head(1 if lang == "zh" else 2).iterrows()]
+        lead = L(lang, "：", ": ") if len(new) == 1 else L(lang, "，如", ", e.g. ")      # one figure is named, not exemplified
         parts.append(L(lang, f"新增数据{len(new)}项", f"{len(new)} new figure{'s' if len(new) != 1 else ''}")
-                     + (L(lang, "，如", ", e.g. ") + L(lang, "、", "; ").join(items) if items else "") + L(lang, "。", "."))
-    order = {"withdrawn_figure": 0, "corrected_figure": 1, "removed_figure": 2}
+                     + (lead + L(lang, "、", "; ").join(items) if items else "") + L(lang, "。", "."))
+    order = {"withdrawn_figure": 0, "corrected_figure": 1, "removed_figure": 2, "restored_figure": 3}
     gone = changes[changes["change"].isin(list(order))].sort_values("change", key=lambda s: s.map(order), kind="stable")
     if len(gone):
         # a figure taken out of use is named with its id and why (the correction row's reason), never silently
-        words = {"withdrawn_figure": ("撤回", "withdrawn"), "corrected_figure": ("更正", "corrected"),
-                 "removed_figure": ("移除（原始文件或行已删除）", "removed (its raw file or row is gone)")}
+        # each item opens a sentence part after a full stop: English capitalised
+        words = {"withdrawn_figure": ("撤回", "Withdrawn"), "corrected_figure": ("更正", "Corrected"),
+                 "removed_figure": ("移除（原始文件或行已删除）", "Removed (its raw file or row is gone)"),
+                 "restored_figure": ("恢复使用（撤回或更正行已删除）", "Restored (the row that withdrew or corrected it is gone)")}
         items = [L(lang, words[r["change"]][0], words[r["change"]][1]) + L(lang, "：", ": ")
                  + f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))} [{md_text(r['figure_id'])}]"
                  + (L(lang, "（", " (") + md_text(_reason(r["note"])) + L(lang, "）", ")")
-                    if r["change"] != "removed_figure" and _reason(r["note"]) else "")
+                    if r["change"] not in ("removed_figure", "restored_figure") and _reason(r["note"]) else "")
                  for _, r in gone.head(limit).iterrows()]
         more = L(lang, f"等{len(gone)}项", f" and {len(gone) - limit} more") if len(gone) > limit else ""
         parts.append(" " + sep.join(items) + more + L(lang, "。", "."))

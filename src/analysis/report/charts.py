@@ -59,7 +59,9 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
             plotted.add(kind)
         for _, u in data.unverified.iterrows():
             marker, face, lzh, len_ = MARKERS["unverified"]
-            ax.scatter([u["year"]], [u["value"]], marker=marker, color=face, zorder=5, s=30,
+            # above the target's star (a figure near the target would hide under it), with a dark edge on the band
+            ax.scatter([u["year"]], [u["value"]], marker=marker, facecolors=face, edgecolors="#374151", linewidths=0.6,
+                       zorder=7, s=30,
                        label=(lzh if zh else len_) if "unverified" not in plotted else None)
             plotted.add("unverified")
     if bands is not None and len(bands) and data is not None:
@@ -75,7 +77,9 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
     goal = _target_path(t, data)
     if goal is not None:
         ax.plot(goal[0], goal[1], color=TARGET_COLOUR, lw=1.2, ls="--", label="目标" if zh else "target")
-        ax.scatter([goal[0][-1]], [goal[1][-1]], color=TARGET_COLOUR, marker="*", s=70, zorder=6)
+        # the target year's line, named in the legend so the star never passes for a published figure
+        ax.scatter([goal[0][-1]], [goal[1][-1]], color=TARGET_COLOUR, marker="*", s=70, zorder=6,
+                   label="目标值（目标年）" if zh else "target (target year)")
     if not plotted and (bands is None or not len(bands)):
         ax.text(0.5, 0.5, "暂无海门公开数据" if zh else "no published Haimen figure", transform=ax.transAxes,
                 ha="center", va="center", color="#6b7280", fontsize=11 if own else 8)

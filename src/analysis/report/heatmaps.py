@@ -71,7 +71,7 @@ CELL_WORDS = {
     "achieved": ("已完成", "achieved"),
     "broadly_achieved": ("基本完成", "broadly achieved"),
     "not_achieved": ("未完成", "not achieved"),
-    "pending": ("待定", "pending"),
+    "pending": ("尚待判定", "pending"),
     "insufficient_data": ("数据不足", "insufficient data"),
     "no_public_data": ("无公开数据", "no public data"),
 }
