@@ -104,3 +104,59 @@ def test_near_x_against_a_target_through_the_judgement(tmp_path, cfg):
     row = run_judge(cfg, result, target(value=120.0, comparison=">=", unit="万人次", indicator="tourist_visits")).row
     assert row["verdict_key"] == "not_achieved" and row["figure_value"] == 118
     assert "upper bound" in row["figure_status"]
+
+
+# ------------------------------------------------------------- 6. stocks --
+def _cfg_target(cfg, tid):
+    return next(t for t in cfg.targets if t.id == tid)
+
+
+def test_a_threshold_count_met_before_the_target_year_waits_for_the_target_year(tmp_path, cfg):
+    """营业收入超亿元科技服务企业5家: 6 in 2023 can be 4 in 2024 (a firm's revenue falls below 1亿): not settled."""
+    t = _cfg_target(cfg, "tech_service_firms_100m")
+    assert not cfg.indicators[t.indicator].irreversible
+    result = series_result(tmp_path, {2022: 4, 2023: 6}, indicator=t.indicator, unit="家", as_of=ENDED)
+    row = run_judge(cfg, result, t).row
+    assert row["verdict_key"] == "pending_publication" and "can fall" in row["basis"]
+
+
+def test_a_designation_met_before_the_target_year_stays_met(tmp_path, cfg):
+    """文化产业示范基地3家: three designated by 2023 remain designated in 2024."""
+    t = _cfg_target(cfg, "culture_demo_bases")
+    assert cfg.indicators[t.indicator].irreversible
+    result = series_result(tmp_path, {2022: 1, 2023: 3}, indicator=t.indicator, unit="家", as_of=ENDED)
+    row = run_judge(cfg, result, t).row
+    assert row["verdict_key"] == "achieved" and row["figure_period"] == "2023"
+
+
+def test_a_base_year_count_never_achieves_a_target(tmp_path, cfg):
+    t = _cfg_target(cfg, "culture_demo_bases")
+    result = series_result(tmp_path, {t.base_year: 5}, indicator=t.indicator, unit="家", as_of=ENDED)
+    row = run_judge(cfg, result, t).row
+    assert row["verdict"] == "insufficient_data" and "base year" in row["basis"]
+
+
+def test_a_net_addition_may_be_negative_and_counts_as_published(tmp_path, cfg):
+    """累计新增服务业从业人员2万人: +1.2, -0.5, +0.8万人 is 1.5万: not achieved; two years at 2.5 with the last year
+    missing settle nothing (jobs can be lost), where gross additions would."""
+    t = _cfg_target(cfg, "new_service_employees")
+    assert not cfg.indicators[t.indicator].non_negative
+    full = series_result(tmp_path, {2022: 1.2, 2023: -0.5, 2024: 0.8}, indicator=t.indicator, unit="万人", as_of=ENDED,
+                         status={2022: "final", 2023: "final", 2024: "final"})
+    row = run_judge(cfg, full, t).row
+    assert row["verdict_key"] == "not_achieved" and row["figure_value"] == pytest.approx(1.5)
+    part = series_result(tmp_path / "b", {2022: 1.5, 2023: 1.0}, indicator=t.indicator, unit="万人", as_of=ENDED)
+    assert run_judge(cfg, part, t).row["verdict"] not in ("achieved", "broadly_achieved")
+
+
+def test_a_share_moves_in_percentage_points(tmp_path, cfg):
+    """农村物流服务站点覆盖率超90%: 80 % in 2021, 86 % in 2023: 3.3 points a year were needed, 3 achieved, 4 needed
+    in 2024; never compound growth of a percentage."""
+    t = _cfg_target(cfg, "rural_logistics_coverage")
+    result = series_result(tmp_path, {2021: 80, 2023: 86}, indicator=t.indicator, unit="%", as_of="2024Q2")
+    row = run_judge(cfg, result, t).row
+    assert row["rate_unit"] == "pp"
+    assert row["required_growth_pct"] == pytest.approx(10 / 3) and row["actual_growth_pct"] == pytest.approx(3.0)
+    assert row["remaining_required_growth_pct"] == pytest.approx(4.0)
+    if row.get("projection_q975") is not None:
+        assert row["projection_q975"] <= 100.0                 # a share is bounded at 100 %

@@ -43,6 +43,9 @@ class Indicator:
     derive_from_growth: bool = False
     pandemic: str = "none"          # treatment of forecast.pandemic_years: none, mask or dummy
     panel: bool = False             # a panel whose membership changes every year (规模以上, 限额以上): no level-ratio growth
+    # a count that cannot fall once reached (designations, titles, parks built): met before the target year, it stays
+    # met; a threshold count (营业收入超亿元企业) or firms that may leave can fall, so only the target-year figure settles
+    irreversible: bool = False
 
     def unit_name(self, unit_printed: str) -> str | None:
         """The accepted unit (as config/indicators.yaml spells it) a printed unit is, or None (parse.unit_key:
@@ -191,7 +194,15 @@ def _indicators(data: dict[str, Any], rel: str) -> tuple[dict[str, Indicator], d
                 non_negative=bool(spec["non_negative"]), bounds=tuple(spec["bounds"]),
                 aliases=tuple(spec.get("aliases") or ()), derive_from_growth=bool(spec.get("derive_from_growth", False)),
                 pandemic=str(spec.get("pandemic", "none")), panel=bool(spec.get("panel", False)),
+                irreversible=bool(spec.get("irreversible", False)),
             )
+            if ind.panel and ind.derive_from_growth:
+                # a panel's printed growth is on comparable firms: a level derived from it is no level of the panel
+                problems.append(Problem(rel, f"indicator {ind_id} is marked both panel and derive_from_growth, which "
+                                             "contradict each other: a 规模以上/限额以上 panel's printed growth compares "
+                                             "the same firms, so no level can be derived from it",
+                                        "keep panel: true and remove derive_from_growth (or the reverse if the "
+                                        "indicator is no panel)", column=ind_id))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             problems.append(Problem(rel, f"indicator {ind_id} is incomplete ({exc})",
                                     "give it name_zh, name_en, unit, units, kind, non_negative and bounds", column=ind_id))

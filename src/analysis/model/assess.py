@@ -260,7 +260,7 @@ OPTIONAL_COLUMNS = (
     "latest_year", "latest_value", "latest_status", "latest_reliability", "latest_derived", "latest_obs_id",
     "latest_figure_id", "base_value", "base_derived", "base_status", "required_growth_pct", "progress_ratio",
     "actual_growth_pct", "progress_year", "expected_linear_share", "expected_compound_share", "progress_vs_expected",
-    "growth_ratio", "index_year", "remaining_required_growth_pct", "sum_to_date", "sum_years",
+    "growth_ratio", "index_year", "remaining_required_growth_pct", "rate_unit", "sum_to_date", "sum_years",
     "progress_class", "progress_class_zh", "progress_class_en",
     *(f"projection_{k}" for k in BAND_QUANTILES), "projection_year", "p_met", "forecast_origin", "confidence",
     "members_used", "forecast_notes", "member_spread", "members_dropped", "member_p_met",

@@ -37,7 +37,9 @@ def deterministic(t: Target, data, cfg: Config) -> dict:
                    base_status=data.info.loc[t.base_year]["status"])
     if span <= 0:
         return row
-    if t.type in ("level", "share") and base is not None and base > 0 and "latest_year" in row:
+    if t.type == "share" and base is not None and "latest_year" in row:
+        _share_progress(row, t, float(base))
+    elif t.type in ("level", "share") and base is not None and base > 0 and "latest_year" in row:
         goal, t_last, latest = float(t.value), row["latest_year"], row["latest_value"]
         required = avg_growth_pct(goal / base, span)
         row["required_growth_pct"] = required
@@ -50,7 +52,10 @@ def deterministic(t: Target, data, cfg: Config) -> dict:
             toward = goal - base if t.comparison not in ("<", "<=") else base - goal
             _progress(row, t, required, t_last, (latest - base) / (goal - base) if toward > 0 else np.nan,
                       avg_growth_pct(latest / base, t_last - t.base_year))
-    elif t.type in ("level", "share") and "latest_year" in row and t.target_year > row["latest_year"]:
+    elif t.type == "share" and "latest_year" in row and t.target_year > row["latest_year"]:
+        row.update(rate_unit="pp", remaining_required_growth_pct=(float(t.value) - row["latest_value"])
+                   / (t.target_year - row["latest_year"]))
+    elif t.type == "level" and "latest_year" in row and t.target_year > row["latest_year"]:
         row["remaining_required_growth_pct"] = avg_growth_pct(float(t.value) / row["latest_value"],
                                                               t.target_year - row["latest_year"])
     elif t.type == "avg_growth" and not t.each_year:
@@ -77,6 +82,25 @@ def deterministic(t: Target, data, cfg: Config) -> dict:
             row.update(progress_ratio=done / float(t.value), sum_to_date=done, sum_years=f"{plan[0]}-{plan[-1]}",
                        expected_linear_share=(max(plan) - t.base_year) / span)
     return row
+
+
+def _share_progress(row: dict, t: Target, base: float) -> None:
+    """A share moves in percentage points, not by compound growth: required, achieved and still-needed change in
+    points a year (rate_unit "pp"; the *_growth_pct columns then hold points), progress on the linear path."""
+    span = t.target_year - t.base_year
+    goal, t_last, latest = float(t.value), row["latest_year"], row["latest_value"]
+    required = (goal - base) / span
+    row.update(rate_unit="pp", required_growth_pct=required)
+    if t.target_year > t_last:
+        row["remaining_required_growth_pct"] = (goal - latest) / (t.target_year - t_last)
+    if t_last > t.base_year:
+        linear = (t_last - t.base_year) / span
+        toward = goal - base if t.comparison not in ("<", "<=") else base - goal
+        progress = (latest - base) / (goal - base) if toward > 0 else np.nan
+        actual = (latest - base) / (t_last - t.base_year)
+        row.update(progress_ratio=progress, actual_growth_pct=actual, progress_year=t_last, expected_linear_share=linear,
+                   expected_compound_share=linear, progress_vs_expected=progress / linear if linear else np.nan,
+                   growth_ratio=actual / required if required > 0 else np.nan)
 
 
 def _progress(row: dict, t: Target, required: float, t_last: int, progress: float, actual: float) -> None:

@@ -207,6 +207,8 @@ def _read_level(t: Target, data, fc: Forecast | None, cfg: Config) -> Reading:
     if fc is not None and y in fc.years:
         j = fc.years.index(y)
         reading.paths = {k: p[:, j] for k, p in _members(fc).items()}
+        if t.type == "share" or t.unit == "%":          # a share cannot pass 100 %, whatever the log-scale paths say
+            reading.paths = {k: np.minimum(p, 100.0) for k, p in reading.paths.items()}
         floor = year_to_date_floor(t, data, cfg)
         if floor is not None and meets(floor[0], t):    # the nowcast moves paths by year-to-date growth only
             reading.paths = {k: np.maximum(p, floor[0]) for k, p in reading.paths.items()}
@@ -310,20 +312,27 @@ def _read_additions(t: Target, data, fc: Forecast | None, cfg: Config) -> Readin
 
 
 def _read_stock(t: Target, data, cfg: Config) -> Reading:
-    """Things built or designated by the target year: the latest count from the base year on."""
-    window = data.levels[(data.levels.index >= t.base_year) & (data.levels.index <= t.target_year)]
+    """Things built or designated by the target year: the latest count of the plan period (after the base year).
+
+    A base-year count is the starting point, not an achievement of the plan. A count met before the target year
+    settles the target only when it cannot fall (indicators.yaml `irreversible`: designations, titles, parks);
+    a threshold count (营业收入超亿元企业) or firms that may leave are judged on the target-year figure."""
+    window = data.levels[(data.levels.index > t.base_year) & (data.levels.index <= t.target_year)]
     if window.empty:
-        before = data.levels[data.levels.index < t.base_year]
+        before = data.levels[data.levels.index <= t.base_year]
         if len(before):
             y = int(before.index.max())
-            return Reading(insufficient=f"only a figure from before the plan ({y}: {before[y]:g} {t.unit}); "
-                                        "figures dated before the base year never achieve a target")
+            return Reading(insufficient=f"only a figure from before the plan or its base year ({y}: {before[y]:g} "
+                                        f"{t.unit}); figures dated before the plan period never achieve a target")
         fig = target_year_level(data, t.target_year)        # an unverified count, as an indication
         return Reading(fig) if fig is not None else Reading(insufficient="no count from the plan period")
     y = int(window.index.max())
     fig = level_figure(data, y)
-    if meets(fig.value, t) or y == t.target_year:
+    if y == t.target_year or (meets(fig.value, t) and cfg.indicators[t.indicator].irreversible):
         return Reading(fig)
+    if meets(fig.value, t):
+        return Reading(note=f"the {y} count {fig.value:g} {t.unit} ({fig.status_label}) meets the line, but this count "
+                            f"can fall: the {t.target_year} figure decides", no_model_outlook="on_track")
     gap = threshold(t) - fig.value
     elapsed = (y - t.base_year) / (t.target_year - t.base_year)
     outlook = "on_track" if fig.value / threshold(t) >= elapsed else "at_risk"

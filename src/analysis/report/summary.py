@@ -33,8 +33,10 @@ NO_DATA_WIDTHS = (1.25, 6.0)
 
 FAMILIES = {       # family -> (zh, en), in the order a final evaluation reads them
     "achieved": ("已完成", "achieved"), "broadly_achieved": ("基本完成", "broadly achieved"),
-    "not_achieved": ("未完成", "not achieved"), "on_track": ("有望完成", "on track"), "at_risk": ("存在风险", "at risk"), "off_track": ("明显滞后", "off track"),
-    "pending": ("尚待判定", "pending"),      # 待核实, 未收录, 待定 (an estimate within its revision): one family "insufficient_data": ("数据不足", "insufficient data"),
+    "not_achieved": ("未完成", "not achieved"), "on_track": ("有望完成", "on track"), "at_risk": ("存在风险", "at risk"),
+    "off_track": ("明显滞后", "off track"),
+    "pending": ("尚待判定", "pending"),      # 待核实, 未收录, 待定 (an estimate within its revision): one family
+    "insufficient_data": ("数据不足", "insufficient data"),
     "no_public_data": ("无公开数据", "no public data"),
 }
 ENDED = ("achieved", "not_achieved", "pending", "insufficient_data", "no_public_data")
