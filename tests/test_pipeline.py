@@ -278,7 +278,7 @@ def test_verdicts_end_to_end_on_a_synthetic_raw_folder(tmp_path):
     rows = pd.read_csv(folder / "assessment.csv", encoding="utf-8-sig").set_index("target")
     expected = {
         "retail_sales_level": "achieved",              # final 2024 figure 660 > 650
-        "retail_sales_growth": "achieved",             # (660/500)^(1/3) - 1 = 9.7 %: about 10 % within 1 point
+        "retail_sales_growth": "broadly_achieved",     # printed 8.0, 11.1, 10.0 chain to 9.7 %: 10 % 左右 within 1 point (基本完成)
         "key_service_revenue_growth": "achieved",      # printed growth alone, chained: 25.7 %/yr
         "software_it_revenue_growth": "not_achieved",  # 50 / 10 / 40 against 30 % every year
         "key_service_projects": "not_achieved",        # 6 / 3 / 7 against at least 5 every year

@@ -160,3 +160,31 @@ def test_a_share_moves_in_percentage_points(tmp_path, cfg):
     assert row["remaining_required_growth_pct"] == pytest.approx(4.0)
     if row.get("projection_q975") is not None:
         assert row["projection_q975"] <= 100.0                 # a share is bounded at 100 %
+
+
+# ------------------------------------------------------------ 4. provenance --
+def test_a_mirror_settles_nothing_until_cross_checked(tmp_path, cfg):
+    t = target(value=650, comparison=">")
+    mirror = series_result(tmp_path, {2022: 540, 2023: 600, 2024: 700}, as_of=ENDED, status={2024: "final"},
+                           reliability={2024: "mirror"})
+    row = run_judge(cfg, mirror, t).row
+    assert row["verdict_key"] == "pending_crosscheck" and row["verdict_zh"] == "待核对（转载）"
+    checked = series_result(tmp_path / "b", {2022: 540, 2023: 600, 2024: 700}, as_of=ENDED, status={2024: "final"},
+                            reliability={2024: "secondary"})
+    assert run_judge(cfg, checked, t).row["verdict_key"] == "achieved"
+
+
+def test_an_undated_aggregator_never_beats_a_dated_official_estimate(tmp_path, cfg):
+    from analysis.inputs.clean import run_clean
+    from conftest import synthetic_row, write_release
+
+    official = synthetic_row(indicator="gdp", year="2023", value="1690", status="estimate", published="2024-01-11",
+                             reliability="official", source_url="https://example.org/official")
+    aggregator = synthetic_row(indicator="gdp", year="2023", value="1710", status="reported", published="",
+                               reliability="aggregator", source_url="https://example.org/aggregator")
+    write_release(tmp_path / "raw", "synthetic_provenance.csv", [official, aggregator])
+    result = run_clean(ENDED, raw_dir=tmp_path / "raw", out_dir=tmp_path / "clean")
+    best = result.best[(result.best["indicator"] == "gdp") & (result.best["year"] == 2023)]
+    assert float(best["value"].iloc[0]) == 1690
+    lost = result.observations[result.observations["value"] == 1710]["reason"].iloc[0]
+    assert "beats an aggregator source" in lost or "beats an undated page" in lost

@@ -41,7 +41,7 @@ def figure_category(reliability: str, status: str, derived: bool = False) -> str
         return "unverified"
     if status == "estimate" or reliability == "department":
         return "estimate"
-    return "secondary" if reliability == "secondary" else "official"
+    return "secondary" if reliability in ("secondary", "mirror", "aggregator") else "official"
 
 
 def coverage_matrix(observations: pd.DataFrame, best: pd.DataFrame, indicators: list[str], region: str,

@@ -7,7 +7,7 @@ Plain text only (no Markdown): callers escape where they assemble a sentence.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 import re
 
 import pandas as pd
@@ -43,6 +43,8 @@ def fmt_printed(v: float | None, unit: str = "") -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     d = Decimal(repr(round(float(v), 4))).normalize()
+    if d.as_tuple().exponent < -3:       # a unit change (140.57万 -> 1.4057 million): three decimals are enough
+        d = d.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP).normalize()
     return f"{d:,f}{unit}"
 
 
@@ -140,7 +142,8 @@ STATUS_WORDS = {"estimate": ("预计数", "estimate"), "reported": ("公布数",
                 "preliminary": ("初步核算数", "preliminary"), "unverified": ("来源未核实", "unverified source"),
                 "printed growth": ("公布增速", "printed growth"), "approximate": ("约数", "approximate"),
                 "lower bound": ("下限", "lower bound"), "at least": ("下限（含）", "at least"),
-                "upper bound": ("上限（不足此数）", "upper bound"), "department": ("部门报送", "department return"),
+                "upper bound": ("上限（不足此数）", "upper bound"), "mirror": ("转载待核对", "mirror, not cross-checked"),
+                "aggregator": ("聚合网站", "aggregator site"), "department": ("部门报送", "department return"),
                 "derived": ("推算", "derived")}
 
 

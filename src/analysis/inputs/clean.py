@@ -37,7 +37,8 @@ BEST_COLUMNS = [
     "obs_id", "source_title", "source_url", "published_date", "n_candidates",
 ]
 STATUS_ZH = {"final": "最终核实", "preliminary": "初步核算", "reported": "公布数", "estimate": "预计", "derived": "推算"}
-RELIABILITY_ZH = {"official": "官方", "secondary": "转载", "unverified": "未核实"}
+RELIABILITY_ZH = {"official": "官方", "secondary": "转载", "mirror": "转载待核对", "aggregator": "聚合网站",
+                  "unverified": "未核实"}
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,15 @@ def latest_quarter_with_data(obs: pd.DataFrame, cutoff_days: int) -> Quarter:
 
 # -------------------------------------------------------------- selection --
 def rank_keys(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """The ranking keys of every row (higher wins): status, publication date, reliability, precision."""
+    """The ranking keys of every row (higher wins): provenance, status, publication date, reliability, precision.
+
+    Provenance first only for weak sources: an aggregator's, unverified or undated figure (no publication date at all) ranks below any dated figure from a better source whatever the statuses say; among dated figures
+    from real publications the status decides first, as before."""
     sel = cfg.settings["selection"]
+    undated = frame["published"].fillna("").astype(str).str.strip().eq("") if "published" in frame else False
+    weak = frame["reliability"].isin(sel.get("weak_provenance", ())) | undated
     return pd.DataFrame({
+        "provenance": (~weak).astype(int),
         "status": frame["status"].map(sel["status_rank"]),
         "published": pd.to_datetime(frame["published_date"]),
         "reliability": frame["reliability"].map(sel["reliability_rank"]),
@@ -93,7 +100,16 @@ def _ranked(group: pd.DataFrame, cfg: Config) -> pd.DataFrame:
 def _why_lost(winner, loser, cfg: Config) -> str:
     """Why loser (a row as a Series or a dict) lost to winner, in the words of the selection rules."""
     sel = cfg.settings["selection"]
-    if sel["status_rank"][winner["status"]] != sel["status_rank"][loser["status"]]:
+    def undated(r) -> bool:
+        return not str(r.get("published") or "").strip() or str(r.get("published")) == "nan"
+
+    def weak(r) -> bool:
+        return r["reliability"] in sel.get("weak_provenance", ()) or undated(r)
+
+    if weak(loser) and not weak(winner):
+        why = (f"a dated {winner['reliability']} publication beats "
+               f"{'an undated page' if undated(loser) else 'an ' + loser['reliability'] + ' source'}")
+    elif sel["status_rank"][winner["status"]] != sel["status_rank"][loser["status"]]:
         why = f"status {winner['status']} ({STATUS_ZH[winner['status']]}) beats {loser['status']} ({STATUS_ZH[loser['status']]})"
     elif winner["published_date"] != loser["published_date"]:
         why = f"published later ({winner['published_date']} vs {loser['published_date']})"

@@ -21,7 +21,7 @@ from analysis.core.quarters import Quarter
 
 BAND_QUANTILES = {"q025": 0.025, "q10": 0.10, "q25": 0.25, "q50": 0.50, "q75": 0.75, "q90": 0.90, "q975": 0.975}
 STATUS_ORDER = ("estimate", "reported", "preliminary", "final")        # weakest first
-RELIABILITY_ORDER = ("unverified", "department", "secondary", "official")
+RELIABILITY_ORDER = ("unverified", "aggregator", "mirror", "department", "secondary", "official")
 # figures that give a bound, never a level (parse.py: the words): 突破/超过 X strict, 以上/不少于 X inclusive, 近/不足 X below
 LOWER_BOUNDS = ("lower_bound", "at_least")
 BOUNDS = (*LOWER_BOUNDS, "upper_bound")
@@ -161,7 +161,7 @@ class Figure:
             label += ", upper bound"
         if self.derived:
             label += ", derived"
-        if self.reliability in ("unverified", "department"):
+        if self.reliability in ("unverified", "department", "mirror", "aggregator"):
             label += f", {self.reliability}"
         return label
 
@@ -198,6 +198,8 @@ def settle(fig: Figure, t: Target, cfg: Config, years: int = 1) -> str | None:
         ok = bool(meets(fig.value, t))
     if fig.reliability in ev["never_settles"]:
         return "pending_unverified"
+    if fig.reliability in ev.get("crosscheck_first", ()):
+        return "pending_crosscheck"     # a mirror or aggregator: 转载，待核对 until checked against the original
     if fig.qualifier in LOWER_BOUNDS and not ok:
         return None                     # 'more than X' with X short of the line decides nothing
     if fig.qualifier == "upper_bound" and not upper_fails(fig.value, t):

@@ -81,6 +81,8 @@ def judge(t: Target, cfg: Config, as_of: Quarter, data, fc: Forecast | None, fc_
     if key is not None:
         if key == "pending_unverified":
             basis = f"only an unverified figure: {what} (an indication, not evidence)"
+        elif key == "pending_crosscheck":
+            basis = f"{what} from a copy not yet checked against the official publication (转载，待核对)"
         elif key == "pending_revision":
             basis = f"{what}: within the usual revision of an estimate from the target"
         elif key == "pending_rounding":

@@ -119,6 +119,10 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         parts.append(L(lang, f"仅有来源未经核实的数据：{evidence_text(row, cfg, lang)}，仅作参考，不作为完成依据，待官方数据核实。",
                        f"Only a figure from an unverified source: {evidence_text(row, cfg, lang)}; an indication, not "
                        "evidence, until an official figure confirms it."))
+    elif key == "pending_crosscheck":
+        parts.append(L(lang, f"依据为转载数据：{evidence_text(row, cfg, lang)}，待与官方原文核对后判定（转载，待核对）。",
+                       f"The figure comes from a copy: {evidence_text(row, cfg, lang)}; it decides once checked against "
+                       "the official publication."))
     elif key == "pending_revision":
         margin = cfg.settings["assessment"]["evidence"]["revision_margin_pct"]["estimate"]
         parts.append(L(lang, f"{evidence_text(row, cfg, lang)}与目标的差距在预计数通常的修订幅度（{margin:g}%）以内，待正式数据公布后判定。",
@@ -145,7 +149,8 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         else:
             parts.append(L(lang, f"模型估计{line_zh}的概率为{p_phrase(row, lang)}。",
                            f"The models put the chance {line_en} at {p_phrase(row, lang)}."))
-    if family not in SETTLED_FAMILIES and key != "pending_unverified" and _get(row, "latest_value") is not None:
+    if family not in SETTLED_FAMILIES and key not in ("pending_unverified", "pending_crosscheck") \
+            and _get(row, "latest_value") is not None:
         parts.append(L(lang, f"最新数据：{evidence_text(row, cfg, lang)}。", f"Latest figure: {evidence_text(row, cfg, lang)}."))
     q50 = _get(row, "projection_q50")
     if q50 is not None and family not in SETTLED_FAMILIES:

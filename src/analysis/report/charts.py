@@ -25,7 +25,7 @@ MARKERS = {  # figure kind -> (marker, face colour, label zh, label en)
 
 
 def _kind(info_row) -> str:
-    if info_row["reliability"] == "unverified":
+    if info_row["reliability"] in ("unverified", "aggregator"):
         return "unverified"
     if info_row["derived"]:
         return "derived"

@@ -43,6 +43,7 @@ from analysis.core.wording import L, amount, clause_text, fmt_p, period_words, s
 # has no data for the evolution report
 DATA_COLUMNS = ("p_met", "projection_q50", "latest_value", "figure_value")
 RELIABILITY_WORDS = {"official": ("官方", "official"), "secondary": ("转载", "secondary copy"),
+                     "mirror": ("转载待核对", "mirror, not cross-checked"), "aggregator": ("聚合网站", "aggregator site"),
                      "unverified": ("来源未核实", "unverified source"), "department": ("部门台账", "department return")}
 ARRIVAL_COLUMNS = ["as_of", "indicator", "region", "period", "year", "value", "unit", "growth_pct", "status",
                    "reliability", "qualifier", "published_date", "figure_id", "source_title"]
