@@ -46,8 +46,8 @@ COLUMNS = [
     ("status", "数据状态", "yes", "预计数、初步数、正式数/最终数、reported（下拉选择）",
      "estimate (预计数), preliminary (初步数), final (正式数/最终数), reported (drop-down)"),
     ("published", "发布日期", "recommended", "2024-01-11、2024-01 或 2024", "2024-01-11, 2024-01 or 2024"),
-    ("reliability", "可靠性", "yes", "official 官方 / secondary 转载 / unverified 未核实（下拉选择）",
-     "official, secondary, unverified (drop-down)"),
+    ("reliability", "可靠性", "yes", "official 官方 / secondary 转载（已核对）/ mirror 转载待核对 / aggregator 聚合网站 / "
+     "unverified 未核实（下拉选择）", "official, secondary (checked copy), mirror, aggregator, unverified (drop-down)"),
     ("source_title", "来源标题", "yes", "出处标题", "title of the publication"),
     ("source_url", "来源网址", "yes", "出处网址（http:// 或 https:// 开头）", "http(s) address of the publication"),
     ("publisher", "发布机构", "no", "发布单位", "who published it"),

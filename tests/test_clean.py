@@ -62,7 +62,11 @@ def test_unverified_is_excluded_unless_configured(tmp_path):
     rows = {"synthetic_forum.csv": [synthetic_row(value="120", reliability="unverified", status="最终核实")],
             "synthetic_news.csv": [synthetic_row(value="100", reliability="secondary", status="预计", source_url="https://example.org/n")]}
     assert selected(clean_rows(tmp_path, rows))["value"] == 100
-    assert selected(clean_rows(tmp_path / "2", rows, include_unverified=True))["value"] == 120
+    # included, an unverified figure competes but ranks below any dated better source whatever its status says
+    # (provenance before status for weak sources, issue 25); it fills a gap where it is alone
+    assert selected(clean_rows(tmp_path / "2", rows, include_unverified=True))["value"] == 100
+    alone = {"synthetic_forum.csv": rows["synthetic_forum.csv"]}
+    assert selected(clean_rows(tmp_path / "3", alone, include_unverified=True))["value"] == 120
 
 
 def test_visibility_follows_as_of_and_publication_date(tmp_path):

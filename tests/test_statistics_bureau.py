@@ -188,3 +188,56 @@ def test_an_undated_aggregator_never_beats_a_dated_official_estimate(tmp_path, c
     assert float(best["value"].iloc[0]) == 1690
     lost = result.observations[result.observations["value"] == 1710]["reason"].iloc[0]
     assert "beats an aggregator source" in lost or "beats an undated page" in lost
+
+
+# ------------------------------------------------------- 2. growth basis --
+def test_a_level_ratio_fills_a_growth_gap_only_as_a_labelled_indication(tmp_path, cfg):
+    """GDP 100 (2021) and 140.49 (2024), no printed growth: 12.0 %/yr from levels settles only '(estimate)', derived
+    (it is no comparable growth), never a firm 'achieved'."""
+    t = target(**{**ABOUT_10, "indicator": "gdp"})
+    result = series_result(tmp_path, {2021: 100, 2024: 140.49}, indicator="gdp", as_of=ENDED,
+                           status={2021: "final", 2024: "final"})
+    row = run_judge(cfg, result, t).row
+    assert row["verdict_key"] == "achieved_estimate" and "derived" in row["figure_status"]
+
+
+def test_a_re_benchmarked_total_gets_no_growth_from_level_ratios(tmp_path, cfg):
+    """社零 500 (2021) and 665.5 (2024), no printed growth: a census re-benchmark breaks the level ratio, so the
+    growth target is not settled on it (the model's P, labelled, instead)."""
+    assert cfg.indicators["retail_sales"].rebenchmarked
+    t = target(**{**ABOUT_10, "indicator": "retail_sales"})
+    result = series_result(tmp_path, {2019: 450, 2020: 470, 2021: 500, 2024: 665.5}, as_of=ENDED,
+                           status={2021: "final", 2024: "final"})
+    row = run_judge(cfg, result, t).row
+    assert row["verdict"] not in ("achieved", "broadly_achieved", "not_achieved")
+
+
+def test_panel_and_derive_from_growth_are_refused_together(tmp_path):
+    import shutil
+
+    import yaml
+
+    from analysis.core import paths
+    from analysis.core.config import load_config
+    from analysis.core.errors import InputError
+
+    shutil.copytree(paths.CONFIG_DIR, tmp_path / "config")
+    spec = yaml.safe_load((tmp_path / "config" / "indicators.yaml").read_text(encoding="utf-8"))
+    spec["indicators"]["key_service_revenue"]["derive_from_growth"] = True
+    (tmp_path / "config" / "indicators.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_config(tmp_path / "config")
+    assert any("contradict" in p.message and p.column == "key_service_revenue" for p in exc.value.problems)
+
+
+def test_a_real_growth_gap_is_explained_as_price_not_basis():
+    from analysis.report.briefing_notes import validation_findings
+
+    validation = {"checks": [{"check": "growth.consistent", "success": False, "rows_failing": 1}],
+                  "failing_rows": {"growth.consistent": [{"indicator": "gdp", "period": "2023年",
+                                                          "printed_growth_pct": 6.0, "implied_growth_pct": 3.4}]}}
+    zh = " ".join(validation_findings(validation, "zh", {"gdp": "地区生产总值"}, {"gdp": "real"}))
+    en = " ".join(validation_findings(validation, "en", {"gdp": "GDP"}, {"gdp": "real"}))
+    assert "价格因素" in zh and "constant prices" in en
+    nominal = " ".join(validation_findings(validation, "zh", {"gdp": "地区生产总值"}, {"gdp": "nominal"}))
+    assert "价格因素" not in nominal and "可比口径" in nominal

@@ -62,8 +62,9 @@ def test_an_ended_plan_without_its_figure_is_pending_with_p(tmp_path, cfg):
 
 def test_required_growth_is_the_plans_number_and_progress_compounds(tmp_path, cfg):
     # exactly 10 %/yr from 2021: on the compound path it is exactly on time; linearly it would look late
-    result = series_result(tmp_path, {2021: 100, 2022: 110, 2023: 121}, as_of=RUNNING)
-    t = target(type="avg_growth", value=10.0, comparison="about", tolerance=1.0, unit="%")
+    # GDP: levels give its growth (an indication); 社零 would need printed growth (re-benchmarked, issue 25)
+    result = series_result(tmp_path, {2021: 100, 2022: 110, 2023: 121}, indicator="gdp", as_of=RUNNING)
+    t = target(type="avg_growth", value=10.0, comparison="about", tolerance=1.0, unit="%", indicator="gdp")
     row = run_judge(cfg, result, t).row
     assert row["required_growth_pct"] == 10.0
     assert row["remaining_required_growth_pct"] == pytest.approx(10.0)
@@ -112,10 +113,12 @@ def test_no_level_ratio_growth_for_a_panel_with_changing_membership(tmp_path, cf
     result = series_result(tmp_path, {2021: 100, 2024: 200}, indicator="key_service_revenue", as_of=ENDED)
     row = run_judge(cfg, result, t).row
     assert row["verdict"] == "insufficient_data" and "panel" in row["basis"]
-    # the same levels for an indicator that is not a panel do settle it: (200/100)^(1/3) - 1 = 26 %
-    retail = series_result(tmp_path / "b", {2021: 100, 2024: 200}, as_of=ENDED)
-    row = run_judge(cfg, retail, target(type="avg_growth", value=25.0, comparison="about", tolerance=2.5, unit="%")).row
-    assert row["verdict"] == "achieved" and row["figure_value"] == pytest.approx(100 * (2 ** (1 / 3) - 1))
+    # the same levels for an indicator that is neither a panel nor re-benchmarked settle it, as an indication
+    # (derived: "(estimate)"): (200/100)^(1/3) - 1 = 26 %
+    gdp = series_result(tmp_path / "b", {2021: 100, 2024: 200}, indicator="gdp", as_of=ENDED)
+    row = run_judge(cfg, gdp, target(type="avg_growth", value=25.0, comparison="about", tolerance=2.5, unit="%",
+                                     indicator="gdp")).row
+    assert row["verdict_key"] == "achieved_estimate" and row["figure_value"] == pytest.approx(100 * (2 ** (1 / 3) - 1))
 
 
 def test_levels_that_stop_before_the_base_year_take_the_base_from_the_paths(tmp_path, cfg):

@@ -157,9 +157,10 @@ SCENARIOS = [
               for y, v in {2021: 500, 2022: 550, 2023: 605, 2024: 665.5}.items()],
              "2025Q2", "retail_sales_growth", "not_achieved", (8.5, "2021-2024", "final")),
     Scenario("growth_from_levels_exactly_20",                   # fails on the old code: 19.999999999999996 % missed
-             "achieved: 100 in 2021 and 172.8 in 2024 are exactly 20 %/yr, which meets 'at least 20 %'",
+             "pending: 100 in 2021 and 172.8 in 2024 are exactly 20 %/yr (no floating-point miss), but a level ratio is "
+             "no printed comparable growth: an indication (derived), and at the line it is within the usual revision",
              [fig("ecommerce_transactions", 2021, 100, "亿元"), fig("ecommerce_transactions", 2024, 172.8, "亿元")],
-             "2025Q2", "ecommerce_growth", "achieved", (20, "2021-2024", "reported"), basis=("20.0%",)),
+             "2025Q2", "ecommerce_growth", "pending_revision", (20, "2021-2024", "reported, derived"), basis=("20.0%",)),
     Scenario("a_year_end_stock",
              "achieved: the 2024年末 loan balance of 2100亿元 is over 2000",
              [fig("loan_balance", 2024, 2100, "亿元", period="年末")], "2025Q2", "loan_balance", "achieved",
@@ -284,17 +285,18 @@ SCENARIOS = [
                                      published="2025-01-10")],
              "2024Q4", "retail_sales_level", "pending_revision", (655, "2024", "estimate, lower bound")),
     Scenario("a_lower_bound_settles_the_growth_target_too",     # fails on the old code: pending, P 38 %
-             "achieved: 2024 '突破700' against 500 in 2021 is more than 11.9 %/yr, above 9 %; the growth target "
-             "cannot stay open with P(met) 38 % while the level target on the same figure is achieved",
+             "pending: 2024 '突破700' against 500 in 2021 is more than 11.9 %/yr, but 社零 is re-benchmarked after a "
+             "census, so a level ratio is no comparable growth (issue 25); the paths respect the bound, so P(met) is "
+             "not left at 38 % while the level target on the same figure is met",
              retail_history() + [fig(RETAIL, 2024, 700, "亿元", qualifier="突破", published="2025-01-10")],
-             "2025Q1", "retail_sales_growth", "achieved", (100 * (1.4 ** (1 / 3) - 1), "2021-2024", "lower bound"),
-             basis=("average growth >11.9% 2021-2024",), p="none"),
+             "2025Q1", "retail_sales_growth", "pending_publication", None,
+             basis=("more than 11.9%/yr, an indication only",), p="some"),
     Scenario("a_short_lower_bound_on_growth_keeps_the_paths_above_it",
-             "pending publication: '突破620' gives more than 7.4 %/yr, short of 9 %; P(met) counts only paths above it",
+             "pending publication: '突破620' gives more than 7.4 %/yr (an indication: 社零 is re-benchmarked), short "
+             "of 9 %; P(met) counts only paths above it",
              retail_history() + [fig(RETAIL, 2024, 620, "亿元", qualifier="突破", published="2025-01-10")],
-             "2025Q1", "retail_sales_growth", "pending_publication", (100 * (1.24 ** (1 / 3) - 1), "2021-2024",
-                                                                      "lower bound"),
-             basis=("only a lower bound",), p="some"),
+             "2025Q1", "retail_sales_growth", "pending_publication", None,
+             basis=("more than 7.4%/yr, an indication only",), p="some"),
     Scenario("a_lower_bound_at_a_strict_line_meets_it",
              "achieved: a final '突破640万人次' says more than 640, which is what the target '突破640万人次' asks",
              [fig(TOURIST, 2024, 640, "万人次", qualifier="突破", status="final", published="2025-03-01")],
@@ -306,11 +308,11 @@ SCENARIOS = [
              "2025Q2", "tourist_visits", "insufficient_data", (639, "2024", "lower bound"),
              basis=("only a lower bound",)),
     Scenario("a_lower_bound_growth_exactly_at_the_line_meets_it",
-             "achieved: '突破688.5' against 500 in 2021 is more than (688.5/500)^(1/3) - 1 = 11.26 %/yr, so at least "
-             "the about-10 % line (9 %) is met whether the bound is read as strict or not",
+             "pending: '突破688.5' against 500 in 2021 is more than (688.5/500)^(1/3) - 1 = 11.26 %/yr, an indication "
+             "only (社零 is re-benchmarked: printed comparable growth decides); the paths respect the bound",
              retail_history() + [fig(RETAIL, 2024, 688.5, "亿元", qualifier="突破", published="2025-01-10")],
-             "2025Q1", "retail_sales_growth", "achieved", (100 * (1.377 ** (1 / 3) - 1), "2021-2024", "lower bound"),
-             p="none"),
+             "2025Q1", "retail_sales_growth", "pending_publication", None,
+             basis=("more than 11.3%/yr, an indication only",), p="some"),
     Scenario("a_short_lower_bound_decides_nothing",
              "pending publication: '突破600' does not tell whether 650 was exceeded",
              retail_history() + [fig(RETAIL, 2024, 600, "亿元", qualifier="突破")], "2025Q2", "retail_sales_level",
@@ -465,17 +467,18 @@ def test_an_estimate_published_on_the_last_day_of_the_quarter(tmp_path):
 
 
 def test_a_revised_base_year_changes_the_growth_verdict(tmp_path):
-    """2021 was first 500 (reported), then 520 (final, published January 2023). Against 660 in 2024 the growth is
-    (660/520)^(1/3) - 1 = 8.3 %/yr: not achieved (10 % 左右 needs 9 %); on the old 500 it would be 9.7 %."""
-    rows = [fig(RETAIL, 2021, 500, "亿元", published="2022-03-01"),
-            fig(RETAIL, 2021, 520, "亿元", status="final", published="2023-01-10"),
-            fig(RETAIL, 2024, 660, "亿元", status="final")]
-    row = verdicts(tmp_path, rows, "2025Q2").loc["retail_sales_growth"]
-    assert row["verdict_key"] == "not_achieved"
-    assert row["figure_value"] == pytest.approx(100 * ((660 / 520) ** (1 / 3) - 1))
+    """E-commerce 2021 was first 100 (reported), then 110 (final, published January 2023). Against 180 in 2024 the
+    growth is (180/110)^(1/3) - 1 = 17.8 %/yr: not achieved (at least 20 %), as a level-ratio indication (estimate);
+    on the old 100 it would be 21.6 %. (社零 would not do: re-benchmarked, its levels give no growth, issue 25.)"""
+    rows = [fig("ecommerce_transactions", 2021, 100, "亿元", published="2022-03-01"),
+            fig("ecommerce_transactions", 2021, 110, "亿元", status="final", published="2023-01-10"),
+            fig("ecommerce_transactions", 2024, 180, "亿元", status="final")]
+    row = verdicts(tmp_path, rows, "2025Q2").loc["ecommerce_growth"]
+    assert row["verdict_key"] == "not_achieved_estimate"
+    assert row["figure_value"] == pytest.approx(100 * ((180 / 110) ** (1 / 3) - 1))
     figures = pd.read_csv(tmp_path / "2025Q2" / "out" / "figures.csv")
     cited = figures[figures["figure_id"].isin(row["figure_ids"].split("; "))]
-    assert sorted(cited["value"]) == [520, 660]                  # the final base, not the superseded 500
+    assert sorted(cited["value"]) == [110, 180]                  # the final base, not the superseded 100
 
 
 def test_a_yearly_count_in_the_last_quarter_of_the_plan(tmp_path):
@@ -538,11 +541,11 @@ SCENARIO_DIR = Path(__file__).parent / "synthetic_scenarios"
 def test_an_evaluation_quarter_through_the_pipeline(tmp_path):
     """tests/synthetic_scenarios/ through run_quarter at 2025Q1 (the plan has ended), both languages:
     - retail sales: January's '预计突破700' → level achieved (estimate); growth from 500 in 2021: more than
-      11.9 %/yr → achieved (estimate) as well;
+      11.9 %/yr from levels, an indication only (社零 is re-benchmarked) → pending, its P respecting the bound;
     - software revenue, at least 30 % every year: final 2022 = 29.9 % settles not achieved (the estimated 20 % of
       2023 is weaker evidence);
     - key projects, at least 5 a year: 6 and 5, 2024 not out yet → pending publication;
-    - e-commerce: 100 → 172.8 is exactly 20 %/yr → achieved.
+    - e-commerce: 100 → 172.8 is exactly 20 %/yr from levels, an indication at the line → pending (revision).
     The briefings name these verdicts; figures.csv resolves every id the assessment cites."""
     import shutil
 
@@ -554,9 +557,9 @@ def test_an_evaluation_quarter_through_the_pipeline(tmp_path):
     folder = run_quarter("2025Q1", reports_dir=tmp_path / "reports", clean_dir=tmp_path / "clean", raw_dir=raw,
                          progress=lambda *_: None)
     rows = pd.read_csv(folder / "assessment.csv", encoding="utf-8-sig").set_index("target")
-    expected = {"retail_sales_level": "achieved_estimate", "retail_sales_growth": "achieved_estimate",
+    expected = {"retail_sales_level": "achieved_estimate", "retail_sales_growth": "pending_publication",
                 "software_it_revenue_growth": "not_achieved", "key_service_projects": "pending_publication",
-                "ecommerce_growth": "achieved"}
+                "ecommerce_growth": "pending_revision"}
     assert {t: rows.loc[t, "verdict_key"] for t in expected} == expected
     assert rows.loc["software_it_revenue_growth", "figure_value"] == 29.9
     assert rows.loc["retail_sales_level", "figure_status"] == "estimate, lower bound"

@@ -46,6 +46,17 @@ class Indicator:
     # a count that cannot fall once reached (designations, titles, parks built): met before the target year, it stays
     # met; a threshold count (营业收入超亿元企业) or firms that may leave can fall, so only the target-year figure settles
     irreversible: bool = False
+    # totals re-benchmarked after an economic census and rebuilt from a 限额以上 panel (社零): a ratio of two years'
+    # levels is no comparable growth, so growth targets use printed growth only, as for panels
+    rebenchmarked: bool = False
+    # what printed growth measures: nominal (current prices, comparable basis) or real (constant prices: GDP, value
+    # added); a gap between a real rate and the ratio of current-price levels is price, not basis
+    growth_basis: str = "nominal"
+
+    @property
+    def printed_growth_only(self) -> bool:
+        """Growth targets on printed (comparable) growth only: no level-ratio bridge (panels, re-benchmarked totals)."""
+        return self.panel or self.rebenchmarked
 
     def unit_name(self, unit_printed: str) -> str | None:
         """The accepted unit (as config/indicators.yaml spells it) a printed unit is, or None (parse.unit_key:
@@ -194,7 +205,8 @@ def _indicators(data: dict[str, Any], rel: str) -> tuple[dict[str, Indicator], d
                 non_negative=bool(spec["non_negative"]), bounds=tuple(spec["bounds"]),
                 aliases=tuple(spec.get("aliases") or ()), derive_from_growth=bool(spec.get("derive_from_growth", False)),
                 pandemic=str(spec.get("pandemic", "none")), panel=bool(spec.get("panel", False)),
-                irreversible=bool(spec.get("irreversible", False)),
+                irreversible=bool(spec.get("irreversible", False)), rebenchmarked=bool(spec.get("rebenchmarked", False)),
+                growth_basis=str(spec.get("growth_basis", "nominal")),
             )
             if ind.panel and ind.derive_from_growth:
                 # a panel's printed growth is on comparable firms: a level derived from it is no level of the panel

@@ -61,7 +61,7 @@ def deterministic(t: Target, data, cfg: Config) -> dict:
     elif t.type == "avg_growth" and not t.each_year:
         g = float(t.value)
         row["required_growth_pct"] = g
-        panel = cfg.indicators[t.indicator].panel
+        panel = cfg.indicators[t.indicator].printed_growth_only
         last_data = max([*data.levels.index, *data.growth.index], default=t.base_year)
         for y in range(min(t.target_year, int(last_data)), t.base_year, -1):
             found = growth_index(data, t.base_year, y, panel)

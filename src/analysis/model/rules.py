@@ -105,7 +105,9 @@ def growth_index(data, first: int, last: int, panel: bool) -> tuple[float, list[
         for x in range(y - 1, first - 1, -1):
             if x in reach and x in data.levels.index and data.levels[x] > 0:
                 idx, used = reach[x]
-                reach[y] = (idx * data.levels[y] / data.levels[x], used + [level_figure(data, x), level_figure(data, y)])
+                # a level ratio only fills a gap as an indication: the chain is labelled derived (settles "(estimate)")
+                reach[y] = (idx * data.levels[y] / data.levels[x],
+                            used + [replace(level_figure(data, x), derived=True), replace(level_figure(data, y), derived=True)])
                 break
     return reach.get(last)
 
@@ -126,7 +128,7 @@ def yearly_rate(data, year: int, panel: bool) -> Figure | None:
         return g
     if not panel and year in data.levels.index and year - 1 in data.levels.index and data.levels[year - 1] > 0:
         a, b = level_figure(data, year - 1), level_figure(data, year)
-        return combine([a, b], 100 * (b.value / a.value - 1), str(year))
+        return replace(combine([a, b], 100 * (b.value / a.value - 1), str(year)), derived=True)   # an indication
     return None
 
 
@@ -169,7 +171,7 @@ def read(t: Target, data, fc: Forecast | None, cfg: Config, as_of: Quarter, orig
     if t.type in ("level", "share"):
         return _read_level(t, data, fc, cfg)
     if t.type == "avg_growth":
-        panel = cfg.indicators[t.indicator].panel
+        panel = cfg.indicators[t.indicator].printed_growth_only      # panels and re-benchmarked totals alike
         if t.each_year:
             return _read_each_year(t, data, fc, cfg, panel, origin_level)
         return _read_avg_growth(t, data, fc, cfg, panel, origin_level, base_sd, rng_key)
@@ -231,10 +233,18 @@ def _read_avg_growth(t: Target, data, fc: Forecast | None, cfg: Config, panel: b
     if key in SETTLES_MET:
         return Reading(bound, years=span)       # the level target's '突破 X' read as growth: settles it the same way
     reading = Reading(bound, years=span, bound=bound.value if key is None else None)
+    hint = lower_bound_growth(t, data, cfg.indicators[t.indicator].panel) if bound is None else None
+    if hint is not None:
+        # a re-benchmarked total: '突破 X' over the base level is no comparable growth, so it settles nothing, but the
+        # model's paths still respect it (the level target on the same figure is met: P must not say otherwise)
+        reading = Reading(years=span, bound=hint.value,
+                          note=f"levels give more than {hint.value:.1f}%/yr, an indication only (a total re-benchmarked "
+                               "after a census: printed comparable growth decides)")
     if fc is None or t.target_year not in fc.years:
         if panel and not data.levels.empty:
-            reading.insufficient = ("a panel whose membership changes every year (规模以上/限额以上): levels give no "
-                                    "growth rate, and the printed growth chain is incomplete")
+            what = ("a panel whose membership changes every year (规模以上/限额以上)" if cfg.indicators[t.indicator].panel
+                    else "a total re-benchmarked after a census (社零)")
+            reading.insufficient = f"{what}: levels give no comparable growth; {broken_chain(data, t.base_year, t.target_year)}"
         elif t.target_year in data.levels.index or t.target_year in data.growth.index:
             reading.insufficient = broken_chain(data, t.base_year, t.target_year)
         return reading
@@ -245,7 +255,9 @@ def _read_avg_growth(t: Target, data, fc: Forecast | None, cfg: Config, panel: b
         ratios = {k: p[:, j] / p[:, jb] for k, p in _members(fc).items()}
         reading.note = f"base year {t.base_year} taken from the simulated paths (data stop in {fc.origin})"
     else:
-        known = growth_index(data, t.base_year, fc.origin, panel)
+        # the model's P may lean on a level ratio of a re-benchmarked total as an indication (the paths are a model,
+        # said so); only a true panel's levels give no growth at all
+        known = growth_index(data, t.base_year, fc.origin, cfg.indicators[t.indicator].panel)
         if known is None or origin_level is None:
             reading.insufficient = (f"the growth from {t.base_year} to {fc.origin} is not published "
                                     "(no printed growth chain" + ("" if panel else " nor base-year level") + ")")

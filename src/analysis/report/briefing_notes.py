@@ -16,7 +16,8 @@ from analysis.core.escape import md_text
 from analysis.core.wording import L, _n, _years, amount, period_words
 
 
-def validation_findings(validation: dict | None, lang: str, names: dict[str, str] | None = None) -> list[str]:
+def validation_findings(validation: dict | None, lang: str, names: dict[str, str] | None = None,
+                        real_basis: dict[str, str] | None = None) -> list[str]:
     """The failed validation checks as findings a reader understands ("5 figures have no publication date").
 
     Written from the failing rows each time, so a finding disappears when the data behind it is fixed; check ids
@@ -50,9 +51,17 @@ def validation_findings(validation: dict | None, lang: str, names: dict[str, str
                      + L(lang, f"（公布{r['printed_growth_pct']:.1f}%，按水平值{r['implied_growth_pct']:.1f}%）",
                          f" (printed {r['printed_growth_pct']:.1f}%, from the levels {r['implied_growth_pct']:.1f}%)")
                      for r in failing]
-            notes.append(L(lang, f"{n}项公布增速与前后两年水平值之比不一致，可能为可比口径：" + "；".join(items) + "。",
+            # the explanation by what the printed rate measures: a real rate (GDP, value added at constant prices)
+            # differs from a ratio of current-price levels by the price change, a nominal one by the comparable basis
+            real = {r["indicator"] for r in failing if (real_basis or {}).get(r["indicator"]) == "real"}
+            why_zh = ("其中地区生产总值、增加值的公布增速按可比价格计算（实际增速），水平值为现价，差异主要为价格因素；"
+                      "其余可能为可比口径（剔除统计范围变化）" if real else "可能为可比口径（剔除统计范围变化）")
+            why_en = ("GDP and value-added growth is printed at constant prices (real) while levels are at current "
+                      "prices, so the gap there is mostly price; elsewhere it may be the comparable basis"
+                      if real else "perhaps on a comparable basis (changes of coverage removed)")
+            notes.append(L(lang, f"{n}项公布增速与前后两年水平值之比不一致，{why_zh}：" + "；".join(items) + "。",
                            f"{_n(n, 'printed growth rate differs', 'printed growth rates differ')} from the ratio of the "
-                           "printed levels, perhaps on a comparable basis: " + "; ".join(items) + "."))
+                           f"printed levels; {why_en}: " + "; ".join(items) + "."))
         elif cid == "headline.base_and_later":
             items = [names.get(r["indicator"], r["indicator"]) for r in failing]
             notes.append(L(lang, f"{n}项核心指标缺少基期或此后年份的海门数据：" + "、".join(items) + "。",
@@ -75,7 +84,8 @@ def validation_findings(validation: dict | None, lang: str, names: dict[str, str
 
 
 def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.DataFrame, lang: str,
-               region: str = "海门", since: int = 2021, names: dict[str, str] | None = None) -> list[str]:
+               region: str = "海门", since: int = 2021, names: dict[str, str] | None = None,
+               growth_basis: dict[str, str] | None = None) -> list[str]:
     """Findings about the data, for a reader: the gaps, the unverified and estimated figures, the validation findings.
 
     Every sentence is counted from the data in hand (never a fixed sentence that goes stale when a source is
@@ -124,7 +134,7 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
             f" ({r['confirmed']})" for r in confirmed))
         notes.append(L(lang, f"以下数值看似异常，原始文件已注明核实理由：{items}。",
                        f"These figures look implausible but the raw file states why they are right: {items}."))
-    notes += validation_findings(validation, lang, names)
+    notes += validation_findings(validation, lang, names, growth_basis)
     return [md_text(n) for n in notes]
 
 
