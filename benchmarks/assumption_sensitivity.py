@@ -77,6 +77,11 @@ VARIANTS = [
     ("targets.yaml tolerance (左右) x 0", "targets", lambda t: _scale_tolerances(t, 0.0), False),
     ("targets.yaml tolerance (左右) x 2", "targets", lambda t: _scale_tolerances(t, 2.0), False),
     ("publication_lag_days.annual 60 -> 120", "settings", ("publication_lag_days.annual", 120), True),
+    # the old anchor points (issue 25): a 2005 预计 from a mirrored work report fixes much of the retail drift
+    ("forecast.first_year 2000 -> 2012 (anchors before 2012 out)", "settings", ("forecast.first_year", 2012), False),
+    ("forecast.first_year 2000 -> 2017 (anchors before 2017 out)", "settings", ("forecast.first_year", 2017), False),
+    ("forecast.measurement_sd.reliability.mirror 0.02 -> 0.10", "settings",
+     ("forecast.measurement_sd.reliability.mirror", 0.10), False),
 ]
 
 
@@ -99,8 +104,10 @@ def compare(base: pd.DataFrame, other: pd.DataFrame) -> dict:
                if str(b.at[t, "verdict_key"]) != str(o.at[t, "verdict_key"])]
     conf = int(sum(str(b.at[t, "confidence"]) != str(o.at[t, "confidence"]) for t in b.index))
     dp = (o["p_met"] - b["p_met"]).abs()
+    with_p = o[o["p_met"].notna()]
     return {"verdicts": changed, "confidence": conf,
-            "max_dp": float(np.nanmax(dp.to_numpy())) * 100 if dp.notna().any() else float("nan")}
+            "max_dp": float(np.nanmax(dp.to_numpy())) * 100 if dp.notna().any() else float("nan"),
+            "p": ", ".join(f"{t} {p:.0%}" for t, p in zip(with_p.index, with_p["p_met"]))}
 
 
 def run(quarter: str, work: Path) -> list[tuple[str, dict, float]]:
@@ -140,12 +147,12 @@ def main() -> None:
             rows = run(quarter, Path(tmp))
         base = rows[0][1]
         lines += [f"## {quarter}", "", f"Baseline verdicts: {base['keys']}; {base['n_p']} targets with a P(met): {base['p'] or 'none'}.", "",
-                  "| change | verdicts changed | max abs P(met) move (pts) | confidence grades changed |",
-                  "|---|---|---|---|"]
+                  "| change | verdicts changed | max abs P(met) move (pts) | confidence grades changed | P(met) after |",
+                  "|---|---|---|---|---|"]
         for label, res, _ in rows[1:]:
             verdicts = "; ".join(res["verdicts"]) if res["verdicts"] else "none"
             dp = "—" if np.isnan(res["max_dp"]) else f"{res['max_dp']:.0f}"
-            lines.append(f"| {label} | {verdicts} | {dp} | {res['confidence']} |")
+            lines.append(f"| {label} | {verdicts} | {dp} | {res['confidence']} | {res.get('p', '')} |")
         lines.append("")
     Path(args.out).write_text("\n".join(lines), encoding="utf-8")
     print(args.out)

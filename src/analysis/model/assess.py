@@ -213,7 +213,11 @@ def model_indicator(result: CleanResult, cfg: Config, indicator: str, last_year:
     modelled = index or d
     fc, reason = build_forecast(modelled, cfg, last_year, key=indicator)
     series = model_series(modelled, cfg)
-    points = len(set(series.years.tolist()) | set(series.growth_years.tolist()))
+    # independent points only: a level derived from printed growth restates that growth (and the level it came
+    # from), so confidence counts the years with an observed level or a printed rate, never the derived ones
+    years = set(series.observed_levels().years.tolist()) | set(series.growth_years.tolist())
+    window = int(cfg.settings["assessment"].get("confidence_window_years", 10**6))
+    points = len([y for y in years if y > max(years, default=0) - window])
     origin = float(series.values[-1]) if fc is not None and series.n and series.years[-1] == fc.origin else None
     return IndicatorModel(d, fc, reason, origin, points, index_only=index is not None)
 
@@ -260,7 +264,8 @@ OPTIONAL_COLUMNS = (
     "latest_year", "latest_value", "latest_status", "latest_reliability", "latest_derived", "latest_obs_id",
     "latest_figure_id", "base_value", "base_derived", "base_status", "required_growth_pct", "progress_ratio",
     "actual_growth_pct", "progress_year", "expected_linear_share", "expected_compound_share", "progress_vs_expected",
-    "growth_ratio", "index_year", "remaining_required_growth_pct", "rate_unit", "sum_to_date", "sum_years",
+    "growth_ratio", "index_year", "remaining_required_growth_pct", "rate_unit", "latest_ytd_period",
+    "latest_ytd_growth_pct", "sum_to_date", "sum_years",
     "progress_class", "progress_class_zh", "progress_class_en",
     *(f"projection_{k}" for k in BAND_QUANTILES), "projection_year", "p_met", "forecast_origin", "confidence",
     "members_used", "forecast_notes", "member_spread", "members_dropped", "member_p_met",

@@ -31,6 +31,10 @@ def deterministic(t: Target, data, cfg: Config) -> dict:
                    latest_reliability=info["reliability"], latest_derived=bool(info["derived"]),
                    latest_obs_id=info["obs_id"],
                    latest_figure_id=figure_id(info["obs_id"], str(t_last) if info["derived"] else None) if info["obs_id"] else "")
+    ytd = data.ytd[data.ytd["growth_pct"].notna()] if len(data.ytd) and "growth_pct" in data.ytd else data.ytd.iloc[0:0]
+    if len(ytd):            # what the nowcast rests on besides the years: the latest year-to-date growth printed
+        last = ytd.sort_values(["year", "month_to"]).iloc[-1]
+        row.update(latest_ytd_period=str(last["period"]), latest_ytd_growth_pct=float(last["growth_pct"]))
     base = data.levels[t.base_year] if t.base_year in data.levels.index else None   # .get on an empty index: positional
     if base is not None and t.type in ("level", "share", "avg_growth"):
         row.update(base_value=float(base), base_derived=bool(data.info.loc[t.base_year]["derived"]),

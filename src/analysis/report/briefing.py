@@ -185,6 +185,10 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         if need is not None and _get(row, "latest_year") is not None:
             text += L(lang, f"；自{int(row['latest_year'])}年最新数据起，达到目标需年均增长{fmt_pct(need)}",
                       f"; from the latest figure ({int(row['latest_year'])}), reaching the target needed {fmt_pct(need)} a year")
+        if _get(row, "latest_ytd_growth_pct") is not None:      # what the nowcast rests on, beside P
+            text += L(lang, f"；最新累计：{row['latest_ytd_period']}增长{fmt_pct(row['latest_ytd_growth_pct'])}",
+                      f"; latest year to date: {period_words(row['latest_ytd_period'], lang)} "
+                      f"{fmt_pct(row['latest_ytd_growth_pct'])}")
         parts.append(text + L(lang, "。", "."))
     return " ".join([f"**{md_text(parts[0])}**", *(md_text(p) for p in parts[1:])])
 
