@@ -241,3 +241,14 @@ def test_a_real_growth_gap_is_explained_as_price_not_basis():
     assert "价格因素" in zh and "constant prices" in en
     nominal = " ".join(validation_findings(validation, "zh", {"gdp": "地区生产总值"}, {"gdp": "nominal"}))
     assert "价格因素" not in nominal and "可比口径" in nominal
+
+
+# -------------------------------------------- 7. what the forecast rests on --
+def test_confidence_counts_independent_recent_points_only(tmp_path, cfg):
+    """Levels 2005, 2013, 2017, 2022 and a 2021 level derived from 2022's printed growth: three independent points
+    within ten years of 2022 (2013, 2017, 2022), so P(met) is 'low confidence', shown without a likelihood word."""
+    result = series_result(tmp_path, {2005: 75, 2013: 270, 2017: 377, 2022: 521}, growth={2022: 3.0}, as_of=ENDED,
+                           ytd=[(2025, 6, "", 0.3)])
+    row = run_judge(cfg, result, target(value=650, comparison=">")).row
+    assert row["confidence"] == "low" and row["likelihood_zh"] == "低置信度"
+    assert row["latest_ytd_growth_pct"] == pytest.approx(0.3) and row["latest_ytd_period"].endswith("1-6月")
