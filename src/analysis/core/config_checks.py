@@ -82,7 +82,8 @@ _SETTINGS_SHAPE: dict[str, tuple[type, str]] = {
     "forecast": (dict, "a mapping"),
     "assessment": (dict, "a mapping"),
 }
-_OPTIONAL_SHAPE: dict[str, tuple[type, str]] = {"limits": (dict, "a mapping of limits"), "departments": (dict, "a mapping")}
+_OPTIONAL_SHAPE: dict[str, tuple[type, str]] = {"limits": (dict, "a mapping of limits"), "departments": (dict, "a mapping"),
+                                                 "briefing": (dict, "a mapping of the 简报 words (series, publisher, 报/送)")}
 
 
 def settings_problems(settings: dict[str, Any], rel: str) -> list[Problem]:

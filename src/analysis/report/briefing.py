@@ -66,8 +66,11 @@ def _unit(row: pd.Series, cfg: Config) -> str:
     return row["unit"] if row["type"] != "avg_growth" else (ind.unit if ind else "")
 
 
-def evidence_text(row: pd.Series, cfg: Config, lang: str) -> str:
-    """The figure the verdict rests on (or the latest figure), with its period and status: 2022年521亿元（预计数）."""
+def evidence_text(row: pd.Series, cfg: Config, lang: str, ids: bool = False) -> str:
+    """The figure the verdict rests on (or the latest figure), with its period and status: 2022年521亿元（预计数）.
+
+    ids: the figure ids ([Fk4q7zm]) after it; a leader's body carries none (issue 26): they are listed in the
+    technical annex (evidence_ids) and in figures.csv."""
     fv = _get(row, "figure_value")
     if fv is not None:
         # a published figure is quoted with its printed digits (never a derived one: 505.8252 is arithmetic)
@@ -84,7 +87,7 @@ def evidence_text(row: pd.Series, cfg: Config, lang: str) -> str:
         status = status_words(row.get("latest_status", ""), lang)
         if row.get("latest_derived"):
             status += L(lang, "、推算", ", derived")
-    return L(lang, f"{period}年{value}（{status}）", f"{value} ({period_words(period, lang)}, {status})") + cite(row, fv is not None)
+    return L(lang, f"{period}年{value}（{status}）", f"{value} ({period_words(period, lang)}, {status})") + (cite(row, fv is not None) if ids else "")
 
 
 def cite(row: pd.Series, figure: bool = True) -> str:
@@ -267,3 +270,14 @@ def has_figures(table: pd.DataFrame) -> pd.Series:
     if "figure_value" in table:
         shown |= table["figure_value"].notna()
     return shown
+
+
+def evidence_ids(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The technical annex's list of the figures each judged target rests on: target, figure, ids to look up in
+    figures.csv (the body of the briefing names figures without ids)."""
+    rows = []
+    for _, r in table.iterrows():
+        ids = cite(r, _get(r, "figure_value") is not None).strip(" []")
+        if ids:
+            rows.append({L(lang, "目标", "Target"): target_name(r, lang), L(lang, "依据数据编号", "Figure ids"): ids})
+    return pd.DataFrame(rows)
