@@ -171,3 +171,16 @@ def pytest_itemcollected(item):
     """A test that uses a whole-run fixture is `slow` (marked as it is collected)."""
     if WHOLE_RUN_FIXTURES & set(getattr(item, "fixturenames", ())):
         item.add_marker(pytest.mark.slow)
+
+
+def body_pages(pdf: Path) -> int:
+    """Pages of a briefing before its technical annex (附件：技术说明 / Annex: technical notes starts a new page):
+    the leader's document whose length the page budgets are about (issue 26)."""
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [page.replace(" ", "").replace("\n", "") for page in text.split("\f")]
+    for i, page in enumerate(pages):
+        if "附件：技术说明" in page or "Annex:technicalnotes" in page:
+            return i
+    return len([pg for pg in pages if pg.strip()])

@@ -97,7 +97,7 @@ def test_no_previous_report_says_first_report(tmp_path, after):
     assert list(table["change"]) == ["first_report"]
     assert console_summary(table) == "What changed: first report, nothing to compare."
     assert "首份报告" in briefing_section(table, after[1], {}, "zh")
-    assert "first report, nothing to compare" in briefing_section(table, after[1], {}, "en")
+    assert "First report, nothing to compare" in briefing_section(table, after[1], {}, "en")
     assert previous_report(tmp_path / "reports", "2025Q2") is None
 
 
@@ -149,9 +149,10 @@ def test_a_rerun_is_told_against_the_previous_quarter_and_in_a_line_of_its_own_a
         assert {"verdict", "p_met", "new_figure"} <= set(out.loc[out["against"] == part, "change"])
     zh = briefing_section(out, after[1], {}, "zh")
     en = briefing_section(out, after[1], {}, "en")
-    assert zh.startswith("**本季度变化**：与2025年第1季度简报相比（明细见changes.csv）")
+    assert zh.startswith("与2025年第1季度简报相比，")      # the heading 三、本季度变化 introduces it; no file name in the body
+    assert "changes.csv" not in zh and "changes.csv" not in en
     assert "\n\n**本版修订**：本版（第2版）与第1版（2025-08-14 16:22发布）相比" in zh
-    assert "since the 2025 Q1 briefing" in en and "**This version** (2): since version 1 (published 2025-08-14 16:22)" in en
+    assert "since the 2025 q1 briefing" in en.lower() and "**This version** (2): since version 1 (published 2025-08-14 16:22)" in en
     assert "与2025年第2季度简报相比" not in zh and "since the 2025 Q2 briefing" not in en
     text = console_summary(out)
     assert text.startswith("What changed since the 2025Q1 report") and "This version revises 2025Q2 v1" in text
@@ -180,9 +181,9 @@ def test_without_a_report_of_the_previous_quarter_the_changes_are_against_that_q
     out = write_changes(stage, reports, "2025Q2")
     assert set(out["against"]) == {"rebuilt"} and set(out["compared_with"]) == {"2025Q1"}
     assert "new_figure" in set(out["change"])
-    assert "与2025年第1季度相比（该季度未发布简报，比较基准为按当时已公布数据重新测算的结果；明细见changes.csv）" \
+    assert "与2025年第1季度相比（该季度未发布简报，比较基准为按当时已公布数据重新测算的结果）" \
         in briefing_section(out, after[1], {}, "zh")
-    assert "compared with 2025 Q1 as rebuilt from the data available then (no 2025 Q1 briefing was published; details" \
+    assert "Compared with 2025 Q1 as rebuilt from the data available then (no 2025 Q1 briefing was published)" \
         in briefing_section(out, after[1], {}, "en")
     assert "rebuilt from the data as at 2025Q1" in console_summary(out)
 
@@ -192,7 +193,7 @@ def test_briefing_section_is_short_and_shows_source_titles_as_text(before, after
     zh = briefing_section(table, after[1], {"retail_sales": "社会消费品零售总额"}, "zh")
     en = briefing_section(table, after[1], {"retail_sales": "Retail sales"}, "en")
     assert "与2025年第1季度简报相比" in zh and "存在风险" in zh and r"合成目标t\_flip" in zh
-    assert "since the 2025 Q1 briefing" in en and "on track → at risk" in en and "70% → 55%" in en
+    assert "since the 2025 q1 briefing" in en.lower() and "on track → at risk" in en and "70% → 55%" in en
     assert "t_small" not in zh                                         # a 4-point move is not news
     # the title's *2023* is data, not emphasis
     assert r"SYNTHETIC final figures \*2023\*" in zh and "*2023*" not in zh.replace(r"\*", "")
@@ -222,15 +223,18 @@ def test_figure_ids_are_stable_and_tell_derived_levels_apart():
     assert figure_id("") == "" and figure_id(float("nan")) == ""
 
 
-def test_briefing_cites_the_ids_of_its_figures(tmp_path, cfg):
-    """Key messages and the status table's evidence cells carry the [id] a reader looks up in figures.csv."""
-    from analysis.report.briefing import has_figures, key_message, status_table
+def test_the_briefing_body_names_figures_without_ids_and_the_annex_lists_them(tmp_path, cfg):
+    """Issue 26: key messages and the status table carry no [id] (a leader's body); the technical annex lists the
+    ids each judged target rests on, every one a row of figures.csv."""
+    from analysis.report.briefing import evidence_ids, has_figures, key_message, status_table
 
     result = run_clean("2025Q2", out_dir=tmp_path / "clean")
     table = assess(result, cfg).table
     row = table.set_index("target").loc["retail_sales_level"].copy()
     row["target"] = "retail_sales_level"
-    # key messages are Markdown with data escaped once: the brackets are escaped and print as [id]
-    assert row["latest_figure_id"] and f"\\[{row['latest_figure_id']}\\]" in key_message(row, cfg, "zh")
+    assert row["latest_figure_id"] and row["latest_figure_id"] not in key_message(row, cfg, "zh")
     evidence = status_table(table[has_figures(table)], cfg, "en")["Evidence"]
-    assert evidence.str.contains(r"\[[FD][a-z2-7]{6}").sum() >= 3
+    assert not evidence.str.contains(r"\[[FD][a-z2-7]{6}").any()
+    annex = evidence_ids(table, "zh")
+    ids = {i.strip() for cell in annex["依据数据编号"] for i in cell.replace("+", ",").split(",") if i.strip()[:1] in "FD"}
+    assert row["latest_figure_id"] in ids and len(annex) >= 3

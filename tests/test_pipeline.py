@@ -106,7 +106,7 @@ def test_briefing_docx_is_editable_word_with_targets_table_and_charts(quarter, l
     squashed = text.replace(" ", "")
     for name in HEADLINE_NAMES[lang]:
         assert name.replace(" ", "") in squashed, name
-    header = {"zh": ("目标（条款）", "依据", "研判"), "en": ("Target (clause)", "Evidence", "Status")}[lang]
+    header = {"zh": ("目标（规划条目）", "依据", "研判"), "en": ("Target (plan item)", "Evidence", "Status")}[lang]
     status = next(t for t in doc.tables if all(h in [c.text for c in t.rows[0].cells] for h in header))
     assert status.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None      # a header row Word repeats
     verdicts = [c.text for row in status.rows[1:] for c in row.cells if c.text in STATUS_WORDS[lang]

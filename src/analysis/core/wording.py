@@ -74,6 +74,15 @@ _CN_NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", 1)}
 _SECTION = re.compile(r"^([一二三四五六七八九十]+)(?:\.(\d+))?$")
 
 
+def clause_ref(clause: object, lang: str) -> str:
+    """The plan item a target comes from, as a leader's document cites it: 第16条 / item 16 (the section is the
+    heading the target sits under); "" when the plan gives the target no numbered item."""
+    items = [part.strip() for part in str(clause).split("/") if part.strip().isdigit()]
+    if not items:
+        return ""
+    return L(lang, "第" + "、".join(items) + "条", "item " + ", ".join(items))
+
+
 def clause_text(clause: object, lang: str) -> str:
     """The plan's clause reference: 二.1/26 in Chinese, "Sec. 2.1 / item 26" in English.
 

@@ -146,9 +146,8 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
     if _get(row, "p_met") is not None and family not in SETTLED_FAMILIES:
         line_zh, line_en = p_line(row)
         if bool(row.get("plan_ended")):     # the year is over: the models estimate a figure not yet in, not a future
-            parts.append(L(lang, f"{year}年已结束、数据未收录，模型现时估计{line_zh}的概率为{p_phrase(row, lang)}。",
-                           f"{year} is over but its figure is not in the data: the models' nowcast puts the chance "
-                           f"{line_en} at {p_phrase(row, lang)}."))
+            parts.append(L(lang, f"模型现时估计{line_zh}的概率为{p_phrase(row, lang)}。",
+                           f"The models' nowcast puts the chance {line_en} at {p_phrase(row, lang)}."))
         else:
             parts.append(L(lang, f"模型估计{line_zh}的概率为{p_phrase(row, lang)}。",
                            f"The models put the chance {line_en} at {p_phrase(row, lang)}."))

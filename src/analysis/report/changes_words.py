@@ -117,15 +117,15 @@ def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, nam
     from analysis.core.wording import L
     from analysis.core.escape import md_text
 
-    lead = L(lang, "**本季度变化**：", "**What changed**: ")
+    lead = ""       # the section heading (三、本季度变化) says what this is: no bold lead-in repeating it
     if changes is None or changes.empty:
-        return lead + L(lang, "本期未生成变化对照。", "no comparison was made for this quarter.")
+        return lead + L(lang, "本期未生成变化对照。", "No comparison was made for this quarter.")
     version = _part(changes, ("version",))
     tail = ("\n\n" + version_line(version, assessment, names, lang, home_region, limit)) if len(version) else ""
     changes = _part(changes, ("report", "rebuilt"))
     c = _counts(changes)
     if changes.empty or "first_report" in c:
-        return lead + L(lang, "首份报告，无可比较的上期报告。", "first report, nothing to compare.") + tail
+        return lead + L(lang, "首份报告，无可比较的上期报告。", "First report, nothing to compare.") + tail
     label = str(changes["compared_with"].iloc[0])
     zh_q, en_q = (f"{label[:4]}年第{label[5]}季度", f"{label[:4]} Q{label[5]}") if re.fullmatch(r"\d{4}Q[1-4]", label) \
         else (md_text(label), md_text(label))
@@ -189,8 +189,10 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
             move = L(lang, "达标概率", "P(met) ") + f"{fmt_p(float(p['old']))} → {fmt_p(float(p['new']))}"
             text += (L(lang, "（", " (") + move + L(lang, "）", ")")) if len(v) else move
         judged.append(text)
-    parts = [lead + L(lang, f"{against_zh}（{why_zh + '；' if why_zh else ''}明细见changes.csv），",
-                      f"{against_en} ({why_en + '; ' if why_en else ''}details in changes.csv), ")]
+    # the file with the details is named in the technical annex, not in the leader's body (issue 26)
+    parts = [lead + L(lang, f"{against_zh}{'（' + why_zh + '）' if why_zh else ''}，",
+                      f"{(against_en[:1].upper() + against_en[1:]) if not lead else against_en}"
+                      f"{' (' + why_en + ')' if why_en else ''}, ")]
     if judged:
         shown = judged[:limit] + ([L(lang, f"另{len(judged) - limit}项", f"{len(judged) - limit} more")] if len(judged) > limit else [])
         n_moves = int((changes["change"] == "p_met").sum())

@@ -57,6 +57,10 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
             ax.scatter([year], [value], marker=marker, facecolors=face, edgecolors=BAND_COLOUR, zorder=5, s=28,
                        label=(lzh if zh else len_) if kind not in plotted else None)
             plotted.add(kind)
+        last = int(data.levels.index.max())
+        if last >= first_year:          # the latest figure labelled with its value (a leader reads the number)
+            ax.annotate(f"{data.levels[last]:,.4g}", (last, data.levels[last]), textcoords="offset points",
+                        xytext=(0, -9), ha="center", fontsize=5.5, color="#374151")
         for _, u in data.unverified.iterrows():
             marker, face, lzh, len_ = MARKERS["unverified"]
             # above the target's star (a figure near the target would hide under it), with a dark edge on the band

@@ -2,8 +2,8 @@
 
 Why one figure: three charts stacked took two thirds of a page and pushed the last one onto page 2; side by side
 at full text width they take about a fifth, so the key messages and their charts share page 1 (issue 12). A target
-without any figure keeps its panel, with "no published Haimen figure" in it, so the three panels always match the
-three key messages.
+without any figure has no panel (the key message says so: no empty axes); titles name the indicator and its unit
+on one line; the axis ends at the plan's end.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from analysis.model.assess import indicator_data
-from analysis.report.charts import fan_chart, use_cjk_font
+from analysis.report.charts import english_unit, fan_chart, use_cjk_font
 from analysis.core.config import Config
 from analysis.core.escape import plot_text
 
@@ -29,9 +29,14 @@ def headline_panels(cfg: Config, result, bands: pd.DataFrame, lang: str) -> list
     panels = []
     for t in cfg.headline_targets:
         b = bands[(bands["indicator"] == t.indicator) & (bands["member"] == "ensemble")].set_index("year")
-        name = (t.name_zh or t.statement) if lang == "zh" else t.name_en
-        panels.append((t, indicator_data(result, cfg, t.indicator), b if len(b) else None, cfg.indicators[t.indicator].unit,
-                       name))
+        data = indicator_data(result, cfg, t.indicator)
+        if data.levels.empty and data.unverified.empty and not len(b):
+            continue        # no empty panel: the key message already says there is no figure (issue 26)
+        ind = cfg.indicators[t.indicator]
+        unit = ind.unit
+        # one line a leader reads: what is measured and in what unit (the target is a labelled line in the panel)
+        name = f"{ind.name_zh}（{unit}）" if lang == "zh" else f"{ind.name_en} ({english_unit(unit)[1] or unit})"
+        panels.append((t, data, b if len(b) else None, unit, name))
     return panels
 
 
@@ -52,8 +57,10 @@ def draw_headline(panels: list[tuple], lang: str):
             # nothing to draw: the panel keeps its title and fan_chart's "no published Haimen figure", no empty axes
             ax.set_xticks([]), ax.set_yticks([]), ax.set_ylabel("")
             ax.spines[["left", "bottom"]].set_visible(False)
-        lines = textwrap.wrap(plot_text(name), 16 if lang == "zh" else 36)
-        ax.set_title("\n".join(lines[:3]), fontsize=7.5, loc="left")
+        lines = textwrap.wrap(plot_text(name), 20 if lang == "zh" else 40)
+        ax.set_title("\n".join(lines[:2]), fontsize=7.5, loc="left")
+        ax.set_ylabel("")                    # the unit is in the title, not on a rotated axis
+        ax.set_xlim(right=t.target_year + 0.6)   # the plan's end: no fan past it
         ax.tick_params(labelsize=6.5)
         ax.yaxis.label.set_fontsize(7)
         for h, label in zip(*ax.get_legend_handles_labels()):

@@ -25,7 +25,7 @@ from analysis.core.config import Config
 from analysis.core.escape import RawMarkup, html_text, md_text, typst_text
 from analysis.inputs.sections import section_label, section_order
 from analysis.report.typst_table import TypstCode, typst_table
-from analysis.core.wording import L, clause_text
+from analysis.core.wording import L, clause_ref, clause_text
 
 # relative column widths in the PDF: the target and its evidence get the room, numbers and the verdict what they need
 STATUS_WIDTHS = (2.6, 2.4, 1.35, 1.2, 0.7, 1.65)
@@ -80,9 +80,11 @@ def _grouped(table: pd.DataFrame, cfg: Config, lang: str, html: bool) -> tuple[l
     ordered = _ordered(table)
     detailed = status_table(ordered, cfg, lang, html)
     clause_col, target_col = L(lang, "条款", "Clause"), L(lang, "目标", "Target")
-    named = L(lang, "目标（条款）", "Target (clause)")
-    detailed[named] = [f"{name}{L(lang, '（', ' (')}{clause}{L(lang, '）', ')')}"
-                       for name, clause in zip(detailed[target_col], detailed[clause_col])]
+    named = L(lang, "目标（规划条目）", "Target (plan item)")
+    # the leader's body cites the plan's item (第16条), never the clause code (二.1/16): the section is the group row
+    marks = ["†" if str(shown).endswith("†") else "" for shown in detailed[clause_col]]
+    detailed[named] = [f"{name}{L(lang, '（', ' (')}{ref}{L(lang, '）', ')')}{mark}" if ref else f"{name}{mark}"
+                       for name, ref, mark in zip(detailed[target_col], [clause_ref(c, lang) for c in ordered["clause"]], marks)]
     columns = [named, *[c for c in detailed.columns if c not in (clause_col, target_col, named)]]
     labels = [section_label(c, lang) for c in ordered["clause"]]
     return columns, [(label, list(r)) for label, r in zip(labels, detailed[columns].itertuples(index=False))]
