@@ -31,7 +31,7 @@ def test_key_message_for_an_unverified_figure_does_not_contradict_itself(shipped
     row = table.set_index("target").loc["tourist_visits"].copy()
     row["target"] = "tourist_visits"
     zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
-    assert "待核实" in zh and "2024年714万人次" in zh and "来源未核实" in zh and "已完成" not in zh
+    assert "待核实" in zh and "2024年714万人次" in zh and "网络资料，未核实，未采用" in zh and "已完成" not in zh
     assert "achieved" not in en and "unverified" in en
     # the model's P(met) may stand beside the unverified figure, worded only as far as its confidence allows
     shown = [b["en"] for b in cfg.settings["assessment"]["likelihood"] if f"({b['en']})" in en]

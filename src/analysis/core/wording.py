@@ -148,7 +148,7 @@ def _get(row: pd.Series, key: str):
 
 
 STATUS_WORDS = {"estimate": ("预计数", "estimate"), "reported": ("公布数", "published"), "final": ("最终核实数", "final"),
-                "preliminary": ("初步核算数", "preliminary"), "unverified": ("来源未核实", "unverified source"),
+                "preliminary": ("初步核算数", "preliminary"), "unverified": ("网络资料，未核实，未采用", "web page, unverified, not used"),
                 "printed growth": ("公布增速", "printed growth"), "approximate": ("约数", "approximate"),
                 "lower bound": ("下限", "lower bound"), "at least": ("下限（含）", "at least"),
                 "upper bound": ("上限（不足此数）", "upper bound"), "mirror": ("转载待核对", "mirror, not cross-checked"),
@@ -157,7 +157,10 @@ STATUS_WORDS = {"estimate": ("预计数", "estimate"), "reported": ("公布数",
 
 
 def status_words(status: str, lang: str) -> str:
-    parts = [STATUS_WORDS.get(s.strip(), (s.strip(), s.strip())) for s in str(status).split(",") if s.strip()]
+    words = [s.strip() for s in str(status).split(",") if s.strip()]
+    if "unverified" in words:           # an unverified page is no 公布数: "网络资料（未核实，未采用）" (issue 26)
+        words = [w for w in words if w not in ("reported", "final", "preliminary")]
+    parts = [STATUS_WORDS.get(s, (s, s)) for s in words]
     return "、".join(p[0] for p in parts) if lang == "zh" else ", ".join(p[1] for p in parts)
 
 

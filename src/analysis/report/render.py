@@ -53,7 +53,12 @@ PANDOC_FORMAT = "markdown" + "".join(f"-{ext}" for ext in (
 LANG_RULES = {
     "en": '#set text(lang: "en", region: none, hyphenate: false)\n'
           '#show regex("[\\u{2018}\\u{2019}\\u{201C}\\u{201D}]"): set text(font: ("DejaVu Sans", "Noto Sans CJK SC"))\n'
-          '#show smartquote: set text(font: ("DejaVu Sans", "Noto Sans CJK SC"))\n',
+          '#show smartquote: set text(font: ("DejaVu Sans", "Noto Sans CJK SC"))\n'
+          # the English pages in English only: the product's name and the page of pages
+          '#set page(footer: context [#set text(size: 7.5pt, fill: luma(110)); Haimen service-industry plan monitor'
+          ' #h(1fr) #counter(page).display("1 / 1", both: true)])\n',
+    # Chinese pages as a 公文 numbers them: "— 1 —" centred, no English on the page (issue 26)
+    "zh": '#set page(footer: context [#set text(size: 9pt); #h(1fr) — #counter(page).display() — #h(1fr)])\n',
 }
 
 
