@@ -110,7 +110,7 @@ def test_clauses_are_english(english_text):
     (72.89, "亿元", "zh", "72.9亿元"),
     (521.0, "亿元", "en", "52.1 billion yuan"),
     (521.0, "亿元", "zh", "521亿元"),
-    (1729.4, "亿元", "zh", "1,729亿元"),
+    (1729.4, "亿元", "zh", "1729亿元"),         # no thousands separator in Chinese (issue 26)
     (714.0, "万人次", "en", "7.14 million visits"),
     (12345.0, "人", "en", "12,345 persons"),
 ])

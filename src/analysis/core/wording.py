@@ -30,7 +30,9 @@ def amount(v: float | None, unit: str, lang: str, printed: bool = False) -> str:
     printed: a published figure quoted as evidence keeps every digit it was printed with (438.5亿元, 43.85 billion
     yuan), so that both languages quote the same number; model output is rounded for reading (fmt_value)."""
     fmt = fmt_printed if printed else fmt_value
-    if lang == "zh" or not unit or unit == "%":
+    if lang == "zh":
+        return fmt(v, unit).replace(",", "")      # a Chinese document writes 1733亿元, no thousands separator (issue 26)
+    if not unit or unit == "%":
         return fmt(v, unit)
     factor, name = EN_UNITS.get(unit, (1, unit))
     if v is None or (isinstance(v, float) and math.isnan(v)):
