@@ -80,7 +80,8 @@ def test_steps_that_run_side_by_side_print_whole_lines_with_their_own_numbers():
 def test_briefing_pdf_reads_as_a_briefing(quarter, lang):
     folder, *_ = quarter
     text, reader = pdf_text(folder / f"briefing.{lang}.pdf")
-    assert 2 <= len(reader.pages) <= 4
+    from conftest import body_pages
+    assert 2 <= body_pages(folder / f"briefing.{lang}.pdf") <= 3 and len(reader.pages) <= body_pages(folder / f"briefing.{lang}.pdf") + 3
     squashed = text.replace("\n", "").replace(" ", "")
     for name in HEADLINE_NAMES[lang]:
         assert name.replace(" ", "") in squashed, name
