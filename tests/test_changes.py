@@ -197,7 +197,7 @@ def test_briefing_section_is_short_and_shows_source_titles_as_text(before, after
     assert "t_small" not in zh                                         # a 4-point move is not news
     # the title's *2023* is data, not emphasis
     assert r"SYNTHETIC final figures \*2023\*" in zh and "*2023*" not in zh.replace(r"\*", "")
-    assert f"[{figure_id('synthetic_q2.csv:2')}]" in en
+    assert f"[{figure_id('synthetic_q2.csv:2')}]" not in en           # ids stay in changes.csv (issue 26)
     assert len(zh.splitlines()) == 1 and len(zh) < 400               # one short paragraph: the briefing has a page budget
 
 

@@ -116,7 +116,7 @@ def test_withdrawn_corrected_and_removed_figures_are_listed_in_what_changed(tmp_
     table = changes_table(new, assessment, old, assessment, "2025Q2")
     zh = briefing_section(table, assessment, {"retail_sales": "社会消费品零售总额"}, "zh")
     shown = zh.replace("\\:", ":")                          # the reason is data: Markdown-escaped once
-    assert "撤回：社会消费品零售总额 2022年 [Fjnoa2l]（SYNTHETIC: 该数为全年预计数，统计公报已另行公布）" in shown
+    assert "撤回：社会消费品零售总额 2022年（SYNTHETIC: 该数为全年预计数，统计公报已另行公布）" in shown
     assert "移除（原始文件或行已删除）" in zh
     text = console_summary(table, names={"retail_sales": "社会消费品零售总额"})
     assert "  withdrawn: 社会消费品零售总额 海门 2022年 [Fjnoa2l]" in text and "removed:" in text

@@ -57,9 +57,9 @@ def masthead(cfg: Config, quarter: Quarter, issued: date, lang: str) -> tuple[st
     unit = L(lang, f"{w.get('publisher_zh', '')}编", f"Compiled by the {w.get('publisher_en', '')}")
     when = L(lang, cn_date(issued), en_date(issued))
     size, tracking = ("22pt", "0.06em") if lang == "zh" else ("17pt", "0em")      # spaced-out 简报 title in Chinese only
-    typst = ("```{=typst}\n#align(center)[#text(size: " + size + ", fill: rgb(\"#c00000\"), weight: \"bold\", "
+    typst = ("```{=typst}\n#set par(justify: false)\n#align(center)[#text(size: " + size + ", fill: rgb(\"#c00000\"), weight: \"bold\", "
              f"tracking: {tracking})[#{typst_string(title)}]]\n#v(-0.4em)\n#align(center)[#{typst_string(number)}]\n"
-             f"#v(-0.2em)\n#set par(justify: false)\n#grid(columns: (3fr, 1fr), align(left)[#{typst_string(unit)}], "
+             f"#v(-0.2em)\n#grid(columns: (3fr, 1fr), align(left)[#{typst_string(unit)}], "
              f"align(right)[#{typst_string(when)}])\n"
              "#v(-0.6em)\n#line(length: 100%, stroke: 1.6pt + rgb(\"#c00000\"))\n```")
     portable = f"**{title}**\n\n{number}\n\n{unit}　　{when}\n\n---"

@@ -107,7 +107,8 @@ def period_words(period: object, lang: str) -> str:
 def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, names: dict[str, str], lang: str,
                      home_region: str = "海门", limit: int = 4) -> str:
     """本季度变化 / What changed as one short paragraph: verdict changes and P(met) moves by name, revised figures
-    with their source, new figures by id (a few; the rest and every source are in changes.csv / figures.csv).
+    with their source, new figures by name (a few; their ids and every source are in changes.csv / figures.csv:
+    a leader's body carries no ids, issue 26).
 
     One paragraph, not a list, because the briefing has a page budget. Source
     titles, periods, units and statuses come from the raw files, so they are escaped (escape.md_text)
@@ -212,7 +213,7 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
             return md_text(text + L(lang, f"（{status_words(status, lang)}）", f" ({status_words(status, lang)})"))
         items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))}"
                  + L(lang, "", ":") + f" {fig(r['old_value'], r['old_growth_pct'], r['old_status'], r['unit'])} → "
-                 f"{fig(r['new_value'], r['new_growth_pct'], r['new_status'], r['unit'])} [{r['figure_id']}]"
+                 f"{fig(r['new_value'], r['new_growth_pct'], r['new_status'], r['unit'])}"
                  for _, r in home.iterrows()]
         titles = "; ".join(md_text(t) for t in dict.fromkeys(home["source_title"].astype(str)))
         parts.append(L(lang, f"修订数据{len(revised)}项", f"{len(revised)} revised figure{'s' if len(revised) != 1 else ''}")
@@ -225,7 +226,7 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
             _unverified=lambda f: f["new"].astype(str).str.contains("unverified"),
             _derived=lambda f: f["figure_id"].astype(str).str.startswith("D"), _period=lambda f: f["period"].astype(str))
         home_new = home_new.sort_values(["_unverified", "_derived", "_period"], ascending=[True, True, False])
-        items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))} [{r['figure_id']}]"
+        items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))}"
                  for _, r in home_new.head(1 if lang == "zh" else 2).iterrows()]
         lead = L(lang, "：", ": ") if len(new) == 1 else L(lang, "，如", ", e.g. ")      # one figure is named, not exemplified
         parts.append(L(lang, f"新增数据{len(new)}项", f"{len(new)} new figure{'s' if len(new) != 1 else ''}")
@@ -239,7 +240,7 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
                  "removed_figure": ("移除（原始文件或行已删除）", "Removed (its raw file or row is gone)"),
                  "restored_figure": ("恢复使用（撤回或更正行已删除）", "Restored (the row that withdrew or corrected it is gone)")}
         items = [L(lang, words[r["change"]][0], words[r["change"]][1]) + L(lang, "：", ": ")
-                 + f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))} [{md_text(r['figure_id'])}]"
+                 + f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))}"
                  + (L(lang, "（", " (") + md_text(_reason(r["note"])) + L(lang, "）", ")")
                     if r["change"] not in ("removed_figure", "restored_figure") and _reason(r["note"]) else "")
                  for _, r in gone.head(limit).iterrows()]

@@ -1,0 +1,72 @@
+"""The briefing as a district office sends it up (issue 26, report/bulletin.py): known answers on SYNTHETIC tables,
+and the shipped Chinese briefing's body read as a leader reads it (no ids, no ISO dates, no English)."""
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.core.quarters import Quarter
+from analysis.report.bulletin import action_list, cn_date, masthead, overall, tail
+
+
+def synthetic_table() -> pd.DataFrame:
+    """Three targets and a milestone, made up: a headline level pending with a low-confidence P, a growth target
+    without data, a count without data, a milestone."""
+    base = {"plan_ended": True, "target_year": 2024, "base_year": 2021, "confidence": "low", "p_met": None,
+            "verdict_key": "", "name_en": "", "headline": False}
+    rows = [dict(base, target="retail_sales_level", type="level", indicator="retail_sales", verdict="pending",
+                 verdict_key="pending_publication", name_zh="社零", headline=True, p_met=0.2),
+            dict(base, target="key_service_revenue_growth", type="avg_growth", indicator="key_service_revenue",
+                 verdict="no_public_data", verdict_key="no_public_data", name_zh="营收增长", headline=True),
+            dict(base, target="culture_demo_bases", type="count", indicator="culture_demo_bases",
+                 verdict="no_public_data", verdict_key="no_public_data", name_zh="示范基地"),
+            dict(base, target="culture_projects_2022", type="milestone", indicator="", verdict="no_public_data",
+                 verdict_key="no_public_data", name_zh="节点")]
+    return pd.DataFrame(rows)
+
+
+def test_dates_are_written_the_chinese_way():
+    assert cn_date(date(2025, 8, 14)) == "2025年8月14日"
+
+
+def test_masthead_and_tail_carry_the_settings_words(cfg):
+    typst, portable = masthead(cfg, Quarter(2025, 2), date(2025, 8, 14), "zh")
+    w = cfg.settings["briefing"]
+    for text in (typst, portable):
+        assert w["series_zh"] in text and "2025年第2期" in text and "2025年8月14日" in text and w["publisher_zh"] in text
+    typst, portable = tail(cfg, "zh")
+    assert f"报：{w['report_to_zh']}" in portable and f"共印{w['copies']}份" in portable
+
+
+def test_the_overall_judgement_names_the_headlines_in_standard_words_and_what_to_collect(cfg):
+    names = {"retail_sales": "社会消费品零售总额", "key_service_revenue": "规模以上服务业重点行业营业收入"}
+    text = overall(synthetic_table(), cfg, names, "zh")
+    assert "社会消费品零售总额（2024年）待统计数据确认（模型现时估计达标可能性约20%，低置信度，仅供参考）" in text
+    assert "规模以上服务业重点行业营业收入年均增长暂无数据" in text
+    assert "暂不能作出终期结论" in text and "区统计局" in text
+
+
+def test_growth_targets_go_to_the_statistics_bureau_in_the_action_list(cfg):
+    table = synthetic_table()
+    out = action_list(table, cfg, date(2025, 10, 15), "zh").set_index("单位")
+    assert out.loc["区统计局", "待报目标（项）"] == 1 and "同比增长" in out.loc["区统计局", "报送内容"]
+    assert set(out["报送时限"]) == {"2025年10月15日"}
+    assert out["待报目标（项）"].sum() + out["节点任务（项）"].sum() == 4          # every open target once
+
+
+def test_the_shipped_chinese_body_reads_as_a_government_briefing(shipped_quarter):
+    from conftest import body_pages
+
+    pdf = Path(shipped_quarter[0]) / "briefing.zh.pdf"
+    n = body_pages(pdf)
+    body = subprocess.run(["pdftotext", "-enc", "UTF-8", "-l", str(n), str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert not re.findall(r"\[[FDR][a-z2-7]{6}", body), "figure ids in the leader's body"
+    assert not re.findall(r"\d{4}-\d{2}-\d{2}", body), "ISO dates"
+    assert not re.findall(r"\d{4}-\d{4}", body), "hyphen year ranges (2022—2024)"
+    assert not re.findall(r"[A-Za-z]{2,}", body), re.findall(r"[A-Za-z]{2,}", body)[:5]
+    assert "一、总体情况" in body.replace(" ", "") and "五、数据收集工作安排" in body.replace(" ", "")
