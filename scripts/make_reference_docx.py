@@ -9,7 +9,7 @@ manner of GB/T 9704-2012 (党政机关公文格式), which planners' Word/WPS do
 
 - A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm (text block 156 x 225 mm);
 - body 仿宋 三号 (16 pt) at a fixed 28 pt line pitch (22 lines a page), first line indented two characters;
-- title 小标宋-style 二号 (22 pt) centred (set in 黑体: 方正小标宋 is rarely installed); headings 黑体 三号 (level 1),
+- title 方正小标宋简体 二号 (22 pt) centred, 黑体 named as its alternative (方正小标宋 is often missing); headings 黑体 三号 (level 1),
   黑体 三号 without the larger gap (level 2), 黑体 四号 (level 3);
 - lists as body text without the indent; charts centred, single-spaced (a fixed line would clip them);
 - tables: 五号 (10.5 pt) single-spaced (style "Table Text"), a ruled grid, the header row bold on a grey ground and repeated on
@@ -46,7 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "analysis" / "templates" / "reference.docx"
 
 BODY_CJK, HEAD_CJK = "仿宋", "黑体"
-FALLBACK = {BODY_CJK: "Noto Serif CJK SC", HEAD_CJK: "Noto Sans CJK SC"}
+# the document title in 小标宋 as a 公文 sets it; where 方正小标宋简体 is not installed Word and WPS take 黑体 (altName)
+TITLE_CJK = "方正小标宋简体"
+FALLBACK = {BODY_CJK: "Noto Serif CJK SC", HEAD_CJK: "Noto Sans CJK SC", TITLE_CJK: HEAD_CJK}
 BODY_LATIN, HEAD_LATIN = "Times New Roman", "Arial"
 FIXED_DATE = datetime(2026, 1, 1)
 
@@ -183,9 +185,9 @@ def build(out: Path) -> Path:
     if not any((s.name or "") == "Table Text" for s in doc.styles):     # table cells (docx.lua puts them in it)
         doc.styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH).base_style = by_name(doc, "Normal")
     style_paragraph(doc, "Table Text", 10.5, BODY_LATIN, BODY_CJK)
-    style_paragraph(doc, "Title", 22, HEAD_LATIN, HEAD_CJK, align=WD_ALIGN_PARAGRAPH.CENTER, before=0, after=14, line=36)
+    style_paragraph(doc, "Title", 22, HEAD_LATIN, TITLE_CJK, align=WD_ALIGN_PARAGRAPH.CENTER, before=0, after=14, line=36)
     style_paragraph(doc, "Subtitle", 16, BODY_LATIN, BODY_CJK, align=WD_ALIGN_PARAGRAPH.CENTER, after=14, line=28)
-    style_paragraph(doc, "heading 1", 22, HEAD_LATIN, HEAD_CJK, align=WD_ALIGN_PARAGRAPH.CENTER, after=14, line=36)
+    style_paragraph(doc, "heading 1", 22, HEAD_LATIN, TITLE_CJK, align=WD_ALIGN_PARAGRAPH.CENTER, after=14, line=36)
     style_paragraph(doc, "heading 2", 16, HEAD_LATIN, HEAD_CJK, before=14, after=0, line=28)
     style_paragraph(doc, "heading 3", 16, HEAD_LATIN, HEAD_CJK, before=7, after=0, line=28)
     style_paragraph(doc, "heading 4", 14, HEAD_LATIN, HEAD_CJK, before=7, after=0, line=28)

@@ -84,11 +84,13 @@ def test_reference_document_is_gbt9704_a4_with_cjk_faces_and_page_numbers():
     def east_asia(name: str) -> str:
         return styles[name].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia"))
 
-    assert east_asia("Body Text") == "仿宋" and east_asia("Heading 1") == "黑体" and east_asia("Heading 2") == "黑体"
+    # the title in 方正小标宋简体 with 黑体 as its alternative (issue 26); section headings 黑体
+    assert east_asia("Body Text") == "仿宋" and east_asia("Heading 1") == "方正小标宋简体" and east_asia("Heading 2") == "黑体"
     assert styles["Body Text"].font.size.pt == 16 and styles["Table Text"].font.size.pt == 10.5
     fonts = zipfile.ZipFile(REFERENCE_DOCX).read("word/fontTable.xml").decode("utf-8")
     assert 'w:name="仿宋"><w:altName w:val="Noto Serif CJK SC"' in fonts
     assert 'w:name="黑体"><w:altName w:val="Noto Sans CJK SC"' in fonts
+    assert 'w:name="方正小标宋简体"><w:altName w:val="黑体"' in fonts
     first_row = styles["Table"].element.find(qn("w:tblStylePr"))
     assert first_row.get(qn("w:type")) == "firstRow" and first_row.find(".//" + qn("w:b")) is not None
     for footer in (page.footer, page.even_page_footer):
@@ -121,3 +123,10 @@ def test_rendering_never_changes_the_process_working_directory(tmp_path, monkeyp
     render_notebook(nb, tmp_path / "b.pdf", "zh", engine="typst")
     assert (tmp_path / "b.docx").stat().st_size > 0 and (tmp_path / "b.pdf").stat().st_size > 0
     assert moves == []
+
+
+def test_the_word_briefing_has_its_title_and_compiling_unit_in_file_properties(tmp_path, cfg):
+    out = render_docx(_notebook(tmp_path, "已完成"), tmp_path / "b.docx", "zh")
+    props = Document(str(out)).core_properties
+    assert props.title == "合成简报 SYNTHETIC"                        # the notebook's first heading
+    assert props.author == cfg.settings["briefing"]["publisher_zh"]

@@ -12,8 +12,8 @@ so the PDF and the .docx cannot say different things; Pandoc (pypandoc-binary) w
   the charts are the only images.
 
 No font is needed on the machine that writes the file (Word picks the faces where it is opened), so this
-route never stops for a missing CJK font. Not written: a document title in File > Properties (Pandoc
-would also print it as a title paragraph; the notebook prints its own) and a watermark (a run on
+route never stops for a missing CJK font. File > Properties gets the document's title and the compiling unit
+(set_properties, after Pandoc: Pandoc's own title would print a second title paragraph). Not written: a watermark (a run on
 synthetic data opens with a line saying so instead: synthetic.py). Outputs whose Markdown is raw Typst (the
 briefing's Typst tables, set rules) carry a plain-Markdown twin that is used here (render.portable_view). The Word route is
 the same whether or not Quarto is installed.
@@ -52,4 +52,42 @@ def render_docx(nb_path: Path, docx: Path, lang: str = "zh") -> Path:
             # (Pandoc has no Chinese translation file and would warn on every run for lang=zh-CN)
             args += ["-M", "lang=en-GB"]
         run_pandoc(tmp / "report.md", "docx", docx.resolve(), args)
+    set_properties(docx, _first_heading(body), _publisher(lang))
     return docx
+
+
+def _first_heading(markdown: str) -> str:
+    return next((line[2:].strip().replace("\\", "") for line in markdown.splitlines() if line.startswith("# ")), "")
+
+
+def _publisher(lang: str) -> str:
+    from analysis.core.config import load_config
+    words = load_config().settings.get("briefing", {}) or {}
+    return str(words.get("publisher_zh" if lang == "zh" else "publisher_en", ""))
+
+
+def set_properties(docx: Path, title: str, author: str) -> None:
+    """File > Properties as an office files a document: its title and the compiling unit (issue 26). Written into
+    docProps/core.xml of the package in place, every other part and entry time unchanged (same inputs, same bytes)."""
+    import html
+    import re
+    import zipfile
+
+    data = Path(docx).read_bytes()
+    import io
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        entries = [(info, src.read(info.filename)) for info in src.infolist()]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, blob in entries:
+            if info.filename == "docProps/core.xml":
+                xml = blob.decode("utf-8")
+                for tag, value in (("dc:title", title), ("dc:creator", author)):
+                    value = html.escape(value, quote=False)
+                    if re.search(rf"<{tag}\b[^>]*/>|<{tag}\b[^>]*>.*?</{tag}>", xml, flags=re.S):
+                        xml = re.sub(rf"<{tag}\b[^>]*/>|<{tag}\b[^>]*>.*?</{tag}>", f"<{tag}>{value}</{tag}>", xml, flags=re.S)
+                    else:
+                        xml = xml.replace("</cp:coreProperties>", f"<{tag}>{value}</{tag}></cp:coreProperties>")
+                blob = xml.encode("utf-8")
+            dst.writestr(info, blob)
+    Path(docx).write_bytes(out.getvalue())
