@@ -6,6 +6,7 @@ The returns are SYNTHETIC (tests/synthetic_returns/, made by make_synthetic_retu
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,7 @@ from openpyxl import load_workbook
 from analysis.inputs.clean import run_clean
 from analysis.model.departments import apply_returns, chase_list, unit_status
 from analysis.core.errors import InputError
-from analysis.inputs.forms import HELP_SHEET, MILESTONE_SHEET, TARGET_SHEET, write_forms
+from analysis.inputs.forms import HELP_SHEET, LEGACY_SHEETS, MILESTONE_SHEET, STAT_SHEET, TARGET_SHEET, form_name, write_forms
 from analysis.core.quarters import Quarter
 from analysis.inputs.returns import read_returns
 from conftest import tree_digest
@@ -23,6 +24,8 @@ from conftest import tree_digest
 SYN = Path(__file__).parent / "synthetic_returns"
 Q = Quarter(2025, 4)
 LEADS = {"区发改委", "区商务局", "区科技局", "区金融监管局", "区交通局", "区文广旅局", "区投资服务中心"}
+# the synthetic returns were filled on the forms first sent (bilingual sheet names and headers), which still read
+SYN_TARGET_SHEET = LEGACY_SHEETS[TARGET_SHEET]
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +43,8 @@ def test_forms_command_writes_one_workbook_per_lead_unit(run_cli, tmp_path, monk
     code, out, err = run_cli("forms", "--as-of", "2025Q4")
     assert code == 0, err
     written = sorted((tmp_path / "reports" / "2025Q4" / "forms").glob("*.xlsx"))
-    assert {p.stem.split("_")[-1] for p in written} == LEADS
-    assert "7 workbooks" in out
+    assert {p.stem.split("_")[-1] for p in written} == LEADS | {"区统计局"}      # and the statistics bureau's
+    assert "8 workbooks" in out
 
 
 def test_form_has_chinese_instructions_first_and_its_targets_prefilled(forms, cfg):
@@ -69,10 +72,9 @@ def test_form_protects_prefilled_cells_and_offers_drop_downs(forms):
         assert ws.protection.sheet
         header = [c.value for c in ws[1]]
         locked = {h: ws.cell(2, j + 1).protection.locked for j, h in enumerate(header)}
-        inputs = {"本期数值 value", "截至日期 as at", "数据状态 status", "进展状态 progress", "完成日期 completed on",
-                  "依据或文号 evidence", "联系人及电话 contact", "备注 comment"}
+        inputs = {"本期数值", "截至日期", "数据状态", "进展状态", "完成日期", "依据或文号", "联系人及电话", "备注"}
         assert {h for h, is_locked in locked.items() if not is_locked} == inputs & set(header)
-        assert locked["目标编号 target"] and locked["条款 clause"] and locked["上次状态 last status"]
+        assert locked["目标编号"] and locked["条款"] and locked["上次状态"]
     lists = [dv.formula1 for dv in wb[MILESTONE_SHEET].data_validations.dataValidation if dv.type == "list"]
     assert lists == ['"未启动,推进中,已完成,已取消"']
     ws = wb[MILESTONE_SHEET]
@@ -103,7 +105,7 @@ def test_a_return_with_mistakes_names_file_sheet_row_column_value_and_fix_and_ch
     assert by_cell["K2"].value == "约3" and by_cell["K2"].column == "本期数值 value" and "digits only" in by_cell["K2"].fix
     assert by_cell["L3"].value == "2026-03-31" and "after the end of the quarter" in by_cell["L3"].message
     assert by_cell["M4"].value == "正式数" and "台账数" in by_cell["M4"].fix
-    assert by_cell["L5"].row == 5 and by_cell["L5"].sheet == TARGET_SHEET
+    assert by_cell["L5"].row == 5 and by_cell["L5"].sheet == SYN_TARGET_SHEET      # named as the file names it
     assert "Fix:" in str(exc.value)
     assert tree_digest(folder) == before
 
@@ -205,7 +207,7 @@ def test_a_return_is_checked_like_a_raw_workbook_hidden_rows_merged_cells_stray_
     folder.mkdir(parents=True)
     src = SYN / "good" / "2025Q4" / "synthetic_台账_2025Q4_区科技局.xlsx"
     wb = load_workbook(src)
-    ws = wb[TARGET_SHEET]
+    ws = wb[SYN_TARGET_SHEET]
     ws.row_dimensions[3].hidden = True
     ws.merge_cells("N6:O6")
     wb.save(folder / "synthetic_tampered.xlsx")
@@ -218,7 +220,7 @@ def test_a_return_is_checked_like_a_raw_workbook_hidden_rows_merged_cells_stray_
     with pytest.raises(InputError) as exc:
         read_returns(tmp_path / "returns", cfg, Q)
     found = {(p.row, p.sheet) for p in exc.value.problems}
-    assert (3, TARGET_SHEET) in found and (6, TARGET_SHEET) in found
+    assert (3, SYN_TARGET_SHEET) in found and (6, SYN_TARGET_SHEET) in found
     assert any("hidden row" in p.message for p in exc.value.problems)
     assert any("merged cells" in p.message for p in exc.value.problems)
 
@@ -262,7 +264,7 @@ def test_every_return_read_is_a_row_of_figures_csv_with_an_r_id_file_sheet_row_u
 
 def test_a_verdict_resting_on_a_return_cites_its_r_id_in_assessment_briefing_and_annex(written, cfg):
     from analysis.report.annex import sections
-    from analysis.report.briefing import evidence_text, has_figures, status_table
+    from analysis.report.briefing import evidence_ids, evidence_text, has_figures, status_table
     from analysis.inputs.figures import cited_ids
     table, figures, returns = written
     on_return = table[table["return_obs_id"].notna()].set_index("target")
@@ -273,9 +275,11 @@ def test_a_verdict_resting_on_a_return_cites_its_r_id_in_assessment_briefing_and
     assert cited_ids(table) <= set(figures["figure_id"])              # every id the assessment cites resolves
     firms = on_return.loc["tech_service_firms"].copy()
     firms["target"] = "tech_service_firms"
-    assert evidence_text(firms, cfg, "zh").endswith(f"[{rid['tech_service_firms']}]")
+    assert evidence_text(firms, cfg, "zh", ids=True).endswith(f"[{rid['tech_service_firms']}]")   # ids: annex, not body
+    # the briefing's body names the figure without its id; the technical annex lists the ids per target
     evidence = status_table(table[has_figures(table)], cfg, "en")["Evidence"]
-    assert evidence.str.contains(rf"\[{rid['tech_service_revenue']}\]").any()
+    assert evidence.str.contains("department return").any() and not evidence.str.contains(r"\[R").any()
+    assert evidence_ids(table[has_figures(table)], "en")["Figure ids"].str.contains(rid["tech_service_revenue"]).any()
     for lang in ("zh", "en"):
         annex = "\n".join(sections(table, read_returns(SYN / "good", cfg, Q), cfg, Q, lang))
         assert rid["tech_service_firms"] in annex and rid["culture_projects_2022"] in annex and "figures.csv" in annex
@@ -293,11 +297,11 @@ def test_a_figure_typed_into_the_grey_last_value_cell_of_an_empty_row_is_refused
     folder = tmp_path / "returns"
     shutil.copytree(SYN / "good", folder)
     form = next((folder / "2025Q4").glob("*区文广旅局.xlsx"))
-    _set_cells(form, TARGET_SHEET, {"G2": 125})                 # museum_visits: value, date and status left empty
+    _set_cells(form, SYN_TARGET_SHEET, {"G2": 125})             # museum_visits: value, date and status left empty
     with pytest.raises(InputError) as exc:
         read_returns(folder, cfg, Q)
     (p,) = exc.value.problems
-    assert (p.cell, p.value, p.sheet) == ("G2", "125", TARGET_SHEET) and "last value" in p.column
+    assert (p.cell, p.value, p.sheet) == ("G2", "125", SYN_TARGET_SHEET) and "last value" in p.column
     assert "value column" in p.fix and "sent with it empty" in p.message
 
 
@@ -313,9 +317,9 @@ def test_a_grey_last_value_as_the_form_was_sent_is_accepted_and_a_changed_one_is
     for ws in wb.worksheets:
         ws.oddHeader.center.text = ws.oddHeader.center.text.replace("2025Q4", "2026Q1")
     wb.save(form)
-    _set_cells(form, TARGET_SHEET, {"G2": 38, "K2": None, "L2": None, "M2": None})   # tech_service_firms: 38 in 2025Q4
+    _set_cells(form, SYN_TARGET_SHEET, {"G2": 38, "K2": None, "L2": None, "M2": None})   # tech_service_firms: 38 in 2025Q4
     assert len(read_returns(folder, cfg, Quarter(2026, 1))) > 0
-    _set_cells(form, TARGET_SHEET, {"G2": 41})
+    _set_cells(form, SYN_TARGET_SHEET, {"G2": 41})
     with pytest.raises(InputError) as exc:
         read_returns(folder, cfg, Quarter(2026, 1))
     assert [(p.cell, p.value) for p in exc.value.problems] == [("G2", "41")]
@@ -378,3 +382,156 @@ def test_an_estimate_return_says_estimate_and_is_pending_inside_the_estimate_rev
     assert apply_returns(plain, close, cfg, Q).set_index("target").loc["tech_service_firms", "verdict_key"] == "pending_revision"
     firm = _one_return(returns, "tech_service_firms", status="reported", value=35.5)     # a 台账数 at the line settles
     assert apply_returns(plain, firm, cfg, Q).set_index("target").loc["tech_service_firms", "verdict_key"] == "achieved_department"
+
+
+# ------------------------------- issue 26 point 7: the forms as sent today (Chinese only, ids hidden) read back --
+def _synthetic_maker():
+    """tests/synthetic_returns/make_synthetic_returns.py as a module: its FILLS and its fill()."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_synthetic_returns", SYN / "make_synthetic_returns.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _filled(tmp_path: Path, cfg, folder: str, quarter: Quarter = Q, fills: dict | None = None) -> Path:
+    """The forms written today for quarter, filled as make_synthetic_returns fills the synthetic ones, in a returns folder."""
+    maker = _synthetic_maker()
+    forms = write_forms(cfg, quarter, tmp_path / "forms")
+    out = tmp_path / "returns" / quarter.label
+    out.mkdir(parents=True, exist_ok=True)
+    for (part, unit), rows in (fills or maker.FILLS).items():
+        if part == folder:
+            dest = out / f"synthetic_{next(p for p in forms if p.stem.endswith(unit)).name}"
+            shutil.copy(next(p for p in forms if p.stem.endswith(unit)), dest)
+            maker.fill(dest, rows)
+    return tmp_path / "returns"
+
+
+def test_a_form_sent_today_and_filled_reads_back_exactly_as_the_forms_first_sent(cfg, tmp_path):
+    """The same figures typed into today's form (Chinese headers, ids in a hidden column) and into the form first
+    sent (tests/synthetic_returns/good) give the same observations, row for row."""
+    old = read_returns(SYN / "good", cfg, Q)
+    new = read_returns(_filled(tmp_path, cfg, "good"), cfg, Q)
+    cols = ["target", "kind", "row", "unit", "value", "target_unit", "as_at", "status", "status_word", "progress",
+            "completed", "evidence", "contact", "comment", "reliability", "period"]
+    assert len(new) == len(old) == 10
+    pd.testing.assert_frame_equal(new[cols].reset_index(drop=True), old[cols].reset_index(drop=True))
+    assert set(new["sheet"]) == {TARGET_SHEET, MILESTONE_SHEET} and set(old["sheet"]) == set(LEGACY_SHEETS.values())
+
+
+def test_slips_on_a_form_sent_today_are_named_by_its_chinese_headers(cfg, tmp_path):
+    folder = _filled(tmp_path, cfg, "mistakes")
+    with pytest.raises(InputError) as exc:
+        read_returns(folder, cfg, Q)
+    by_cell = {p.cell: p for p in exc.value.problems}
+    assert set(by_cell) == {"K2", "L3", "M4", "L5"}                     # as on the forms first sent
+    assert by_cell["K2"].column == "本期数值" and by_cell["M4"].column == "数据状态" and by_cell["L5"].sheet == TARGET_SHEET
+
+
+def test_a_form_sent_for_another_quarter_is_known_by_its_chinese_page_header(cfg, tmp_path):
+    folder = _filled(tmp_path, cfg, "good")
+    (folder / "2025Q4").rename(folder / "2026Q1")            # the 2025年第四季度 forms, saved as 2026Q1's returns
+    with pytest.raises(InputError) as exc:
+        read_returns(folder, cfg, Quarter(2026, 1))
+    assert {p.value for p in exc.value.problems} == {"台账 2025年第四季度"}
+    assert all("is the form sent for 2025Q4" in p.message for p in exc.value.problems)
+
+
+# value, the grey date as the form was sent (the period's end), status
+PERIOD_FILLS = {("per", "区投资服务中心"): {f"investment_promotion_events@{y}Q{q}": (q % 2 + 1, Quarter(y, q).end, "台账数")
+                                     for y in (2022, 2023, 2024) for q in (1, 2, 3, 4) if (y, q) != (2023, 3)},
+                ("per", "区发改委"): {"key_service_projects@2022": (6, date(2022, 12, 31), "台账数"),
+                                    "key_service_projects@2024": (4, date(2024, 12, 31), "预计数")}}
+
+
+def test_each_period_of_a_target_asked_per_period_reads_back_to_its_period(cfg, tmp_path):
+    returns = read_returns(_filled(tmp_path, cfg, "per", fills=PERIOD_FILLS), cfg, Q)
+    events = returns[returns["target"] == "investment_promotion_events"].set_index("period")
+    assert len(events) == 11 and "2023Q3" not in events.index             # the row left empty is not read
+    assert events.loc["2022Q1", "value"] == 2 and events.loc["2022Q2", "value"] == 1
+    assert str(events.loc["2024Q2", "as_at"]) == "2024-06-30" and str(events.loc["2022Q4", "as_at"]) == "2022-12-31"
+    assert (events["unit"] == "区投资服务中心").all() and (events["status"] == "reported").all()
+    projects = returns[returns["target"] == "key_service_projects"].set_index("period")
+    assert projects["value"].to_dict() == {"2022": 6.0, "2024": 4.0} and projects.loc["2024", "status"] == "estimate"
+    assert str(projects.loc["2022", "as_at"]) == "2022-12-31"
+    # one value cannot settle a target every period must reach: the model keeps its public verdict (departments.py)
+    assert returns.loc[returns["period"] == "", "target"].isin(["new_four_star_hotels"]).all()
+
+
+def test_a_changed_period_date_or_an_unknown_period_is_refused(cfg, tmp_path):
+    folder = _filled(tmp_path, cfg, "per", fills={("per", "区投资服务中心"): PERIOD_FILLS[("per", "区投资服务中心")]})
+    form = next((folder / "2025Q4").glob("*区投资服务中心.xlsx"))
+    _set_cells(form, TARGET_SHEET, {"L2": "2022-06-30", "A3": "investment_promotion_events@2026Q1"})
+    with pytest.raises(InputError) as exc:
+        read_returns(folder, cfg, Q)
+    problems = {p.cell: p for p in exc.value.problems}
+    assert set(problems) == {"L2", "A3"}
+    assert "grey date cell was changed" in problems["L2"].message and "2022-03-31" in problems["L2"].fix
+    assert "names a period (2026Q1)" in problems["A3"].message
+
+
+def test_the_hidden_id_column_is_read_and_any_column_a_unit_hides_is_still_refused(cfg, tmp_path):
+    folder = _filled(tmp_path, cfg, "good")
+    form = next((folder / "2025Q4").glob("*区科技局.xlsx"))
+    wb = load_workbook(form)
+    wb[TARGET_SHEET].column_dimensions["A"].hidden = False            # a unit that shows the ids changes nothing
+    wb.save(form)
+    assert read_returns(folder, cfg, Q).set_index("target").loc["tech_service_firms", "value"] == 38
+    wb[TARGET_SHEET].column_dimensions["P"].hidden = True             # a note hidden in the comment column is not
+    wb[TARGET_SHEET]["P3"] = "SYNTHETIC 实际有40家"
+    wb.save(form)
+    with pytest.raises(InputError) as exc:
+        read_returns(folder, cfg, Q)
+    assert [p.message for p in exc.value.problems] == ["column P is hidden but holds data"]   # named at its header, P1
+
+
+def _bureau_return(tmp_path: Path, cfg, values: dict[str, tuple]) -> Path:
+    """The statistics bureau's 2025Q4 form with rows filled: row key -> (value, status, source)."""
+    forms = write_forms(cfg, Q, tmp_path / "forms")
+    folder = tmp_path / "returns" / Q.label
+    folder.mkdir(parents=True)
+    path = folder / f"synthetic_{form_name(Q, '区统计局')}"
+    shutil.copy(next(p for p in forms if p.stem.endswith("区统计局")), path)
+    wb = load_workbook(path)
+    ws = wb[STAT_SHEET]
+    col = {c.value: c.column for c in ws[1]}
+    for r in range(2, ws.max_row + 1):
+        if ws.cell(r, 1).value in values:
+            for header, v in zip(("数值", "数据状态", "来源文件或文号"), values[ws.cell(r, 1).value]):
+                ws.cell(r, col[header], v)
+    wb.save(path)
+    return tmp_path / "returns"
+
+
+def test_what_the_statistics_bureau_returns_reads_back_apart_from_the_department_returns(cfg, tmp_path):
+    from analysis.inputs.returns import read_statistics
+    folder = _bureau_return(tmp_path, cfg, {"retail_sales_growth@2022": (-2.1, "年报", "SYNTHETIC 2022年统计公报"),
+                                            "retail_sales_growth@2023": ("8.5", "快报", "SYNTHETIC 统计月报2023年12期"),
+                                            "new_service_firms@2024": (61, "快报", "SYNTHETIC 入库名单")})
+    shutil.copytree(SYN / "good", tmp_path / "returns", dirs_exist_ok=True)
+    stats = read_statistics(folder, cfg, Q).set_index(["target", "period"])
+    assert len(stats) == 3 and (stats["unit"] == "区统计局").all()
+    retail = stats.loc[("retail_sales_growth", "2022")]
+    assert (retail["value"], retail["measure"], retail["status"], retail["status_word"]) == (-2.1, "growth_pct", "final", "年报")
+    assert retail["indicator"] == "retail_sales" and str(retail["as_at"]) == "2022-12-31" and retail["target_unit"] == "%"
+    assert stats.loc[("retail_sales_growth", "2023"), "status"] == "preliminary"
+    firms = stats.loc[("new_service_firms", "2024")]
+    assert (firms["value"], firms["measure"], firms["target_unit"]) == (61.0, "new_entries", "家")
+    # the department returns read as before: the bureau's file beside them adds no row there
+    cols = ["target", "kind", "row", "unit", "value", "as_at", "status", "progress", "completed"]
+    assert read_returns(folder, cfg, Q)[cols].equals(read_returns(SYN / "good", cfg, Q)[cols])
+
+
+def test_a_bureau_figure_without_source_or_status_or_a_negative_count_is_refused(cfg, tmp_path):
+    from analysis.inputs.returns import read_statistics
+    folder = _bureau_return(tmp_path, cfg, {"retail_sales_growth@2022": (9.1, "年报", None),
+                                            "retail_sales_growth@2023": (8.5, "正式数", "SYNTHETIC 公报"),
+                                            "new_service_firms@2023": (-3, "快报", "SYNTHETIC 入库名单")})
+    with pytest.raises(InputError) as exc:
+        read_statistics(folder, cfg, Q)
+    messages = {(p.row, p.column): p.message for p in exc.value.problems}
+    assert len(messages) == 3
+    assert any(c == "来源文件或文号" and "no source document" in m for (_, c), m in messages.items())
+    assert any(c == "数据状态" and "not a data status" in m for (_, c), m in messages.items())
+    assert any(c == "数值" and "negative" in m for (_, c), m in messages.items())

@@ -5,6 +5,10 @@ Three lead units fill the 2025Q4 forms that forms.py writes:
 - mistakes/2025Q4: 区金融监管局 fills its rows with typical slips (a 约 before the number, a date after the
   quarter, a status not in the list, a value without its date).
 Run again after the form layout changes: `.venv/bin/python tests/synthetic_returns/make_synthetic_returns.py`.
+The files kept here were filled on the forms first sent (bilingual headers, sheets "目标 targets" and "节点 milestones",
+ids in a visible column): returns.py still reads that layout, and the hostile-input tests name its sheets and headers,
+so they stay as they are; tests/test_returns.py fills today's forms with the same FILLS (fill() below) and checks that
+both read back alike.
 """
 from __future__ import annotations
 

@@ -16,6 +16,11 @@ no item of its own: the plan leaves it to every member of the service
 leading group (五.(三)); its lead is config/settings.yaml
 departments.unassigned_lead (the development-and-reform bureau, which
 collects the returns), marked as an assumption.
+
+The figures of some targets are statistics whoever leads their policy: the
+growth rates (年均增长) and the counts of above-size firms newly entered in
+the statistics database (规上入库). The statistics bureau (区统计局) returns
+them on a form of its own (statistics_targets, forms.write_statistics_form).
 """
 from __future__ import annotations
 
@@ -109,3 +114,21 @@ def lead_units(cfg: Config) -> list[str]:
 def unit_en(cfg: Config, unit: str) -> str:
     """A unit's English name (settings.yaml departments.names_en); the Chinese name when none is given."""
     return str(((cfg.settings.get("departments") or {}).get("names_en") or {}).get(unit, unit))
+
+
+# ------------------------------------------------------------------ the statistics bureau: data, not policy --
+def statistics_unit(cfg: Config) -> str:
+    """The statistics bureau (settings.yaml departments.statistics_unit; 区统计局 by default)."""
+    return str((cfg.settings.get("departments") or {}).get("statistics_unit", "区统计局"))
+
+
+def entry_target(t: Target) -> bool:
+    """A target counted as above-size (规模以上) or above-quota (限额以上) enterprises added over the plan: what the
+    statistics bureau counts as firms newly entered in its database (规上入库), year by year."""
+    return t.type == "cumulative" and t.unit == "家" and any(w in (t.name_zh or t.statement) for w in ("规模以上", "限额以上"))
+
+
+def statistics_targets(cfg: Config) -> list[Target]:
+    """The targets whose figures the statistics bureau returns on its own form, whoever leads the policy: every
+    average-growth rate (a growth rate is a statistic) and every 规上入库 count (entry_target), in plan order."""
+    return [t for t in cfg.targets if t.type == "avg_growth" or entry_target(t)]

@@ -25,43 +25,25 @@ from analysis.core import paths
 from analysis.core.config import Config
 from analysis.core.errors import InputError, Problem
 from analysis.inputs.figures import return_figure_id
-from analysis.inputs.forms import (FIGURE_STATUS, MILESTONE_COLUMNS, MILESTONE_SHEET, MILESTONE_STATUS, TARGET_COLUMNS, TARGET_SHEET,
-                    last_returned)
-from analysis.core.parse import (DIGIT_LOOKALIKE_FIX, CellError, digit_lookalike, norm_key, normalise_text, parse_date,
+from analysis.inputs.forms import last_returned
+from analysis.core.parse import (DIGIT_LOOKALIKE_FIX, CellError, digit_lookalike, normalise_text, parse_date,
                     parse_number_text)
 from analysis.core.quarters import Quarter
 from analysis.inputs.rawcells import _CONTROL, _check_xlsx_bytes, _column_letter
 from analysis.inputs.rawxlsx import _check_unpacked_size, _has_formulas, check_workbook_parts, sheet_cells
 from analysis.inputs.responsible import responsibilities
-from analysis.inputs.returns_form import added_columns, added_sheets, form_quarter_problems
+from analysis.inputs.returns_form import (FIGURE_STATUS, MILESTONE_COLUMNS, MILESTONE_SHEET, MILESTONE_STATUS, STAT_COLUMNS,
+                                          STAT_SHEET, TARGET_COLUMNS, TARGET_SHEET, added_columns, added_sheets, form_quarter_problems,
+                                          form_sheet, header, period_end, periods, return_folders, show_id_column, split_key,
+                                          stat_row, untouched)
 
 RETURN_COLUMNS = ["figure_id", "obs_id", "quarter", "file", "sheet", "row", "unit", "target", "kind", "value", "target_unit", "as_at",
-                  "status", "status_word", "progress", "completed", "evidence", "contact", "comment", "reliability"]
+                  "status", "status_word", "progress", "completed", "evidence", "contact", "comment", "reliability", "period"]
+# the statistics bureau's rows (read_statistics): per target and year, a growth rate (%) or the firms newly entered
+STAT_RETURN_COLUMNS = ["figure_id", "obs_id", "quarter", "file", "sheet", "row", "unit", "target", "indicator", "measure",
+                       "period", "value", "target_unit", "as_at", "status", "status_word", "evidence", "contact", "comment",
+                       "reliability"]
 FILLED = {"target": ("value", "as_at", "status"), "milestone": ("progress",)}
-
-
-def return_folders(returns_dir: Path, as_of: Quarter) -> list[tuple[Quarter, Path]]:
-    """Quarter folders up to as_of, oldest first; a folder not named like 2025Q4 is a problem, not skipped."""
-    returns_dir = Path(returns_dir)
-    if not returns_dir.is_dir():
-        return []
-    out, problems = [], []
-    for p in sorted(returns_dir.iterdir()):
-        if p.name.startswith((".", "_")) or p.name.lower() == "readme.md":
-            continue
-        try:
-            q = Quarter.from_label(p.name) if p.is_dir() else None
-        except ValueError:
-            q = None
-        if q is None:
-            problems.append(Problem(paths.relative(p), "is not a quarter folder: returns are kept in data/returns/<quarter>/",
-                                    "move the file into the folder of the quarter it reports on, e.g. data/returns/2025Q4/; "
-                                    "请按季度存放，如 data/returns/2025Q4/"))
-        elif (q.year, q.q) <= (as_of.year, as_of.q):
-            out.append((q, p))
-    if problems:
-        raise InputError(problems)
-    return out
 
 
 def _obs_id(quarter: Quarter, path: Path, sheet: str, row: int) -> str:
@@ -70,22 +52,6 @@ def _obs_id(quarter: Quarter, path: Path, sheet: str, row: int) -> str:
     Its public figure id (R..., figures.return_figure_id) is derived from it; both are in returns.csv.
     """
     return f"{quarter.label}/{Path(path).name}:{sheet}:{row}"
-
-
-def _header(cells: list[str], columns: list[tuple[str, str, bool]], rel: str, sheet: str) -> tuple[dict[str, int], list[Problem]]:
-    """Column key -> index, from the form's header (each header as the form writes it)."""
-    expected = {norm_key(h): k for k, h, _ in columns}
-    index = {}
-    for j, text in enumerate(cells):
-        key = expected.get(norm_key(text)) if text else None
-        if key is not None:
-            index.setdefault(key, j)
-    missing = [h for k, h, _ in columns if k not in index]
-    if missing:
-        return index, [Problem(rel, f"the header of sheet \"{sheet}\" lacks the column(s) {', '.join(missing)}",
-                               "use the form sent for this quarter (reports/<quarter>/forms/) without adding, deleting or renaming "
-                               "columns; 请使用下发的原表，不要增删或改动列", row=1, sheet=sheet)]
-    return index, []
 
 
 def _parse_day(text: str, where: dict, rel: str, what: str, latest: date,
@@ -109,7 +75,7 @@ def _parse_day(text: str, where: dict, rel: str, what: str, latest: date,
 
 
 def _grey_last_value(cells: dict[str, str], letters: dict[str, str], t, previous: pd.DataFrame | None, rel: str,
-                     where) -> list[Problem]:
+                     where, period: str = "") -> list[Problem]:
     """A row left empty whose grey "last value" cell is not what the form was sent with: a figure typed there.
 
     The form pre-fills the last value a unit returned in an earlier quarter (forms.last_returned, from the
@@ -118,7 +84,7 @@ def _grey_last_value(cells: dict[str, str], letters: dict[str, str], t, previous
     """
     if "last_value" not in letters or not normalise_text(cells.get("last_value", "")):
         return []
-    sent = last_returned(previous, t.id).get("value")
+    sent = last_returned(previous, t.id, period).get("value")
     typed = normalise_text(cells["last_value"])
     try:
         same = sent is not None and not pd.isna(sent) and abs(float(typed) - float(sent)) <= 1e-9 * max(1.0, abs(float(sent)))
@@ -133,29 +99,45 @@ def _grey_last_value(cells: dict[str, str], letters: dict[str, str], t, previous
                     "cell back; 请在“本期数值”列填写本期数值，勿改灰色单元格", value=typed, **where("last_value"))]
 
 
+def _period_day(cells: dict[str, str], period: str, quarter: Quarter, rel: str, where) -> tuple[date, list[Problem]]:
+    """The day a per-period row is counted to: its period's end, pre-filled in the grey date cell (a changed one is
+    refused: the value would be read for one period while the unit meant another)."""
+    day, text = period_end(period, quarter), normalise_text(cells.get("as_at", ""))
+    try:
+        shown = parse_date(text) if text else None
+    except CellError:
+        shown = None
+    if text and (shown is None or shown.earliest != day):
+        return day, [Problem(rel, f"the grey date cell was changed (the form says {day.isoformat()}): the row is the count of "
+                                  f"its period, up to {day.isoformat()}", f"put back {day.isoformat()}; a value for another "
+                                  "period goes on that period's row; 请勿修改灰色单元格", value=text, **where("as_at"))]
+    return day, []
+
+
 def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r: int, letters: dict[str, str],
-         quarter: Quarter, previous: pd.DataFrame | None = None) -> tuple[dict | None, list[Problem]]:
-    """One filled row of a return -> an observation (or None for an untouched row), with its problems."""
+         quarter: Quarter, previous: pd.DataFrame | None = None,
+         names: dict[str, str] | None = None) -> tuple[dict | None, list[Problem]]:
+    """One filled row of a return -> an observation (or None for an untouched row), with its problems.
+
+    names: column key -> its header as the returned file shows it (a problem names the column the unit sees)."""
     columns = TARGET_COLUMNS if kind == "target" else MILESTONE_COLUMNS
-    headers = {k: h for k, h, _ in columns}
+    headers = {k: h for k, h, _ in columns} | (names or {})
 
     def where(col: str) -> dict:
         return dict(row=r, column=headers[col], sheet=sheet, cell=f"{letters[col]}{r}")
 
     inputs = [k for k, _, fill in columns if fill]
-    tid = cells.get("target", "")
+    tid, period = split_key(cells.get("target", ""))
     targets = {t.id: t for t in cfg.targets}
     t = targets.get(tid)
     problems: list[Problem] = []
+    if t is not None and period and (kind != "target" or period not in periods(t, quarter)):
+        return None, [Problem(rel, f"names a period ({period}) the form does not ask for {tid}", "do not edit the grey "
+                              "cells: copy the figures into the form sent for this quarter (reports/<quarter>/forms/); "
+                              "请勿修改灰色单元格", value=cells["target"], **where("target"))]
     if t is None:
         if not any(cells.get(k) for k in inputs):
-            text = next(((k, v) for k, v in cells.items() if normalise_text(v)), None)
-            if text is None:
-                return None, []
-            # a note typed below the table ("填表说明：实际新增40家") was dropped without a word
-            return None, [Problem(rel, "holds text on a row that names no target of the form, which is not read",
-                                  "move what it says into the comment column (备注 comment) of the target's row it concerns, "
-                                  "then delete it; 请把说明写入对应目标行的“备注”列，再删除该行", value=text[1], **where(text[0]))]
+            return untouched(cells, rel, where)
         return None, [Problem(rel, "names no target of the plan in its grey target column", "do not edit the grey cells: copy "
                               "the figures into the form sent for this quarter (reports/<quarter>/forms/); 请勿修改灰色单元格",
                               value=tid, **where("target"))]
@@ -182,12 +164,16 @@ def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r:
     obs = {"target": tid, "kind": kind, "unit": responsibilities(cfg)[tid].lead, "target_unit": t.unit or "",
            "evidence": cells.get("evidence", ""), "contact": cells.get("contact", ""), "comment": cells.get("comment", ""),
            "reliability": "department", "value": None, "as_at": None, "status": "", "status_word": "", "progress": "",
-           "completed": None}
+           "completed": None, "period": period}
     end = quarter.end
     if kind == "target":
         value, as_at, status = (normalise_text(cells.get(k, "")) for k in ("value", "as_at", "status"))
+        if period:       # a row of a period: its date is the period's, pre-filled (not one to fill)
+            obs["as_at"], found = _period_day(cells, period, quarter, rel, where)
+            problems += found
+            inputs, as_at = [k for k in inputs if k != "as_at"], ""
         if not (value or as_at or status):
-            problems += _grey_last_value(cells, letters, t, previous, rel, where)
+            problems += _grey_last_value(cells, letters, t, previous, rel, where, period)
             return (obs if any(cells.get(k) for k in inputs) else None), problems
         if not value:
             problems.append(Problem(rel, f"gives a date or status but no value for {tid}",
@@ -203,10 +189,10 @@ def _row(kind: str, cells: dict[str, str], cfg: Config, rel: str, sheet: str, r:
                     raise CellError("is negative", "a count or a total is 0 or more")
             except CellError as exc:
                 problems.append(Problem(rel, f"value {exc.message}", exc.fix, value=value, **where("value")))
-        if not as_at:
+        if not (as_at or period):
             problems.append(Problem(rel, f"gives no date (截至日期) for the value of {tid}",
                                     f"type the day the value is counted to, e.g. {end.isoformat()}", **where("as_at")))
-        else:
+        elif as_at:
             obs["as_at"], found = _parse_day(as_at, where("as_at"), rel, "the date", end, date(t.base_year, 1, 1))
             problems += found
         if status not in FIGURE_STATUS:
@@ -263,12 +249,16 @@ def read_return(path: Path, cfg: Config, quarter: Quarter,
                             "open it in Excel or WPS and save it again as .xlsx")]
     rows: list[dict] = []
     problems: list[Problem] = form_quarter_problems(wb, quarter, rel) + added_sheets(wb, rel)
-    for kind, sheet_name, columns in (("target", TARGET_SHEET, TARGET_COLUMNS), ("milestone", MILESTONE_SHEET, MILESTONE_COLUMNS)):
-        if sheet_name not in wb.sheetnames:
+    layout = ((("statistic", STAT_SHEET, STAT_COLUMNS),) if form_sheet(wb, STAT_SHEET) else
+              (("target", TARGET_SHEET, TARGET_COLUMNS), ("milestone", MILESTONE_SHEET, MILESTONE_COLUMNS)))
+    for kind, sheet_name, columns in layout:
+        if form_sheet(wb, sheet_name) is None:
             problems.append(Problem(rel, f"has no sheet \"{sheet_name}\"", "return the form as it was sent, with every sheet; "
                                     "请勿删除或重命名工作表", sheet=sheet_name))
             continue
+        sheet_name = form_sheet(wb, sheet_name)           # as the file names it (the first forms: 目标 targets)
         sheet = wb[sheet_name]
+        show_id_column(sheet)
         cells, found = sheet_cells(sheet, wb_f[sheet_name], rel)
         problems += found
         if sheet.sheet_state != "visible":      # as for raw workbooks: what a unit hid is not read without a word
@@ -276,30 +266,32 @@ def read_return(path: Path, cfg: Config, quarter: Quarter,
                                     "取消隐藏), check what it holds, and save", sheet=sheet_name))
         if not cells:
             continue
-        index, found = _header(cells[0], columns, rel, sheet_name)
+        index, found = header(cells[0], columns, rel, sheet_name)
         problems += found
         if found:
             continue
         letters = {k: _column_letter(j + 1) for k, j in index.items()}
+        names = {k: cells[0][j] for k, j in index.items()}
         problems += added_columns(cells, set(index.values()), rel, sheet_name)
         for r, texts in enumerate(cells[1:], start=2):
             row = {k: (texts[j].strip() if j < len(texts) else "") for k, j in index.items()}
-            obs, found = _row(kind, row, cfg, rel, sheet_name, r, letters, quarter, previous)
+            obs, found = (stat_row(row, cfg, rel, sheet_name, r, letters, names, quarter) if kind == "statistic" else
+                          _row(kind, row, cfg, rel, sheet_name, r, letters, quarter, previous, names))
             problems += found
             if obs is not None:
                 obs_id = _obs_id(quarter, path, sheet_name, r)
                 obs.update(obs_id=obs_id, figure_id=return_figure_id(obs_id), quarter=quarter.label, file=rel,
                            sheet=sheet_name, row=r)
                 rows.append(obs)
-    first: dict[str, dict] = {}
+    first: dict[tuple, dict] = {}
     for o in rows:       # read_returns compares files; within one file a row copied and changed was read twice
-        if o["target"] in first:
-            f = first[o["target"]]
-            problems.append(Problem(rel, f"target {o['target']} is returned twice in this file (also on sheet \"{f['sheet']}\", "
+        if _key(o) in first:
+            f = first[_key(o)]
+            problems.append(Problem(rel, f"target {_named(o)} is returned twice in this file (also on sheet \"{f['sheet']}\", "
                                          f"row {f['row']})", "keep one row per target, as the form was sent: delete the copied row "
                                          "and put any explanation in the comment column (备注 comment); 每个目标只填一行",
-                                    row=o["row"], sheet=o["sheet"], column="目标编号 target", value=o["target"]))
-        first.setdefault(o["target"], o)
+                                    row=o["row"], sheet=o["sheet"], column=TARGET_COLUMNS[0][1], value=o["target"]))
+        first.setdefault(_key(o), o)
     units = sorted({o["unit"] for o in rows})
     if len(units) > 1:
         problems.append(Problem(rel, f"holds targets of several lead units ({', '.join(units)})",
@@ -310,19 +302,24 @@ def read_return(path: Path, cfg: Config, quarter: Quarter,
     return rows, problems
 
 
-def read_returns(returns_dir: Path, cfg: Config, as_of: Quarter) -> pd.DataFrame:
-    """Every return of every quarter up to as_of, one row per filled target or milestone; InputError on any problem.
+def _key(o: dict) -> tuple:
+    """What one return row answers for: the target, and its period on a per-period row or the bureau's form."""
+    return o["kind"] == "statistic", o["target"], o.get("period") or ""
 
-    An absent or empty data/returns/ gives an empty table (the shipped state: the assessment is then unchanged).
-    A target returned twice in one quarter (two files) is a problem: the bureau keeps one return per unit and
-    quarter, and a later correction goes into the next quarter's folder.
-    """
+
+def _named(o: dict) -> str:
+    return f"{o['target']} ({o['period']})" if o.get("period") else o["target"]
+
+
+def _read_all(returns_dir: Path, cfg: Config, as_of: Quarter) -> list[dict]:
+    """Every row of every return of every quarter up to as_of, the bureau's too; InputError on any problem."""
     rows: list[dict] = []
     problems: list[Problem] = []
     for quarter, folder in return_folders(returns_dir, as_of):
         files = sorted(p for p in folder.iterdir() if not p.name.startswith(("~$", "_", ".")))
-        seen: dict[str, str] = {}
-        previous = pd.DataFrame(rows, columns=RETURN_COLUMNS)      # earlier quarters: what this quarter's forms showed
+        seen: dict[tuple, str] = {}
+        # earlier quarters: what this quarter's forms showed
+        previous = pd.DataFrame([o for o in rows if o["kind"] != "statistic"], columns=RETURN_COLUMNS)
         for path in files:
             try:
                 found_rows, found = read_return(path, cfg, quarter, previous)
@@ -331,15 +328,35 @@ def read_returns(returns_dir: Path, cfg: Config, as_of: Quarter) -> pd.DataFrame
                 continue
             problems += found
             for o in found_rows:
-                if o["target"] in seen and seen[o["target"]] != o["file"]:
-                    problems.append(Problem(o["file"], f"target {o['target']} was already returned for {quarter.label} in "
-                                                       f"{seen[o['target']]}", "keep one return per unit and quarter; put a "
+                if _key(o) in seen and seen[_key(o)] != o["file"]:
+                    problems.append(Problem(o["file"], f"target {_named(o)} was already returned for {quarter.label} in "
+                                                       f"{seen[_key(o)]}", "keep one return per unit and quarter; put a "
                                                        "correction in the next quarter's folder", row=o["row"], sheet=o["sheet"]))
-                seen.setdefault(o["target"], o["file"])
+                seen.setdefault(_key(o), o["file"])
             rows += found_rows
     if problems:
         raise InputError(problems)
-    return pd.DataFrame(rows, columns=RETURN_COLUMNS)
+    return rows
+
+
+def read_returns(returns_dir: Path, cfg: Config, as_of: Quarter) -> pd.DataFrame:
+    """Every department return of every quarter up to as_of, one row per filled target or milestone (and per period
+    of a target asked per quarter or year, its period in `period`); InputError on any problem, the statistics
+    bureau's form included.
+
+    An absent or empty data/returns/ gives an empty table (the shipped state: the assessment is then unchanged).
+    A target returned twice in one quarter (two files) is a problem: the bureau keeps one return per unit and
+    quarter, and a later correction goes into the next quarter's folder.
+    """
+    return pd.DataFrame([o for o in _read_all(returns_dir, cfg, as_of) if o["kind"] != "statistic"], columns=RETURN_COLUMNS)
+
+
+def read_statistics(returns_dir: Path, cfg: Config, as_of: Quarter) -> pd.DataFrame:
+    """The statistics bureau's returns up to as_of (forms.write_statistics_form): one row per target and year filled,
+    `measure` growth_pct (the comparable growth printed, %) or new_entries (firms newly entered in the year), status
+    preliminary (快报) or final (年报), the source document in `evidence`. Not yet used by the assessment."""
+    rows = [o for o in _read_all(returns_dir, cfg, as_of) if o["kind"] == "statistic"]
+    return pd.DataFrame(rows, columns=STAT_RETURN_COLUMNS)
 
 
 def returned_files(returns_dir: Path, as_of: Quarter) -> list[Path]:
