@@ -535,3 +535,27 @@ def test_a_bureau_figure_without_source_or_status_or_a_negative_count_is_refused
     assert any(c == "来源文件或文号" and "no source document" in m for (_, c), m in messages.items())
     assert any(c == "数据状态" and "not a data status" in m for (_, c), m in messages.items())
     assert any(c == "数值" and "negative" in m for (_, c), m in messages.items())
+
+
+def test_each_period_of_a_per_period_target_is_its_own_figure_not_superseded(cfg):
+    """SYNTHETIC returns for 每季度1-2场 (one row per quarter, forms.py): both quarters' rows are figures in use
+    (role department), and a second return of the same quarter supersedes only that quarter's row."""
+    from datetime import date
+
+    from analysis.inputs.figures import return_rows
+    from analysis.inputs.returns import RETURN_COLUMNS
+
+    def row(obs, quarter, period, value, day):
+        r = dict.fromkeys(RETURN_COLUMNS, "")
+        r.update(obs_id=obs, quarter=quarter, file="synthetic.xlsx", sheet="量化目标", row=3, unit="区商务局",
+                 target="investment_promotion_events", kind="target", value=value, target_unit="场", as_at=day,
+                 status="reported", period=period, completed=None)
+        return r
+
+    returns = pd.DataFrame([row("2023Q2/a.xlsx:量化目标:3", "2023Q2", "2023Q1", 2, date(2023, 3, 31)),
+                            row("2023Q2/a.xlsx:量化目标:4", "2023Q2", "2023Q2", 1, date(2023, 6, 30)),
+                            row("2023Q3/b.xlsx:量化目标:3", "2023Q3", "2023Q2", 2, date(2023, 6, 30))])
+    targets = {t.id: t for t in cfg.targets}
+    roles = {r["obs_id"]: r["role"] for r in return_rows(returns, targets)}
+    assert roles == {"2023Q2/a.xlsx:量化目标:3": "department", "2023Q2/a.xlsx:量化目标:4": "department_superseded",
+                     "2023Q3/b.xlsx:量化目标:3": "department"}

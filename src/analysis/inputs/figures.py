@@ -111,6 +111,12 @@ def return_rows(returns: pd.DataFrame | None, targets: dict[str, object] | None 
         return []
     targets = targets or {}
     latest = set(deciding_returns(returns, targets)["obs_id"])
+    if "period" in returns and returns["period"].fillna("").astype(str).str.strip().ne("").any():
+        # a target asked per quarter or year (forms.py: one row per period): each period's latest row is its own
+        # figure, not superseded by another period's
+        keep = [not after_period(r, targets.get(r["target"])) for _, r in returns.iterrows()]
+        by_period = returns[keep].assign(target=lambda f: f["target"].astype(str) + "@" + f["period"].fillna("").astype(str))
+        latest |= set(latest_returns(by_period)["obs_id"])
     rows = []
     for r in returns.itertuples(index=False):
         t = targets.get(r.target)
