@@ -559,3 +559,50 @@ def test_each_period_of_a_per_period_target_is_its_own_figure_not_superseded(cfg
     roles = {r["obs_id"]: r["role"] for r in return_rows(returns, targets)}
     assert roles == {"2023Q2/a.xlsx:量化目标:3": "department", "2023Q2/a.xlsx:量化目标:4": "department_superseded",
                      "2023Q3/b.xlsx:量化目标:3": "department"}
+
+
+def _period_returns(values: dict[str, float], quarter: str = "2025Q1"):
+    """SYNTHETIC per-quarter returns of 每季度1-2场 (investment_promotion_events), one row per period."""
+    from datetime import date
+
+    from analysis.inputs.returns import RETURN_COLUMNS
+    from analysis.inputs.returns_form import period_end
+
+    rows = []
+    for i, (period, value) in enumerate(values.items()):
+        r = dict.fromkeys(RETURN_COLUMNS, "")
+        r.update(obs_id=f"{quarter}/synthetic.xlsx:量化目标:{i + 3}", quarter=quarter, file="synthetic.xlsx", sheet="量化目标",
+                 row=i + 3, unit="区商务局", target="investment_promotion_events", kind="target", value=value,
+                 target_unit="场", as_at=period_end(period, Quarter.from_label("2099Q4")), status="reported",
+                 status_word="台账数", period=period, completed=None)
+        rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def test_a_per_quarter_target_is_judged_on_every_returned_quarter(cfg):
+    from analysis.model.departments import judge_periods
+
+    t = next(t for t in cfg.targets if t.id == "investment_promotion_events")
+    every = {f"{y}Q{q}": 1.0 for y in (2022, 2023, 2024) for q in (1, 2, 3, 4)}
+    assert judge_periods(t, _period_returns(every), cfg, Quarter.from_label("2025Q2"))[0] == "achieved_department"
+    table = pd.DataFrame([{"target": t.id, "type": "count", "verdict": "no_public_data", "verdict_key": "no_public_data",
+                           "verdict_zh": "无公开数据", "verdict_en": "no public data", "basis": ""}])
+    judged = apply_returns(table, _period_returns(every), cfg, Quarter.from_label("2025Q2")).iloc[0]
+    assert judged["verdict_key"] == "achieved_department" and judged["verdict_zh"] == "已完成（部门报送）"
+    short = {**every, "2023Q3": 0.0}
+    key, basis = judge_periods(t, _period_returns(short), cfg, Quarter.from_label("2025Q2"))
+    assert key == "not_achieved_department" and "2023Q3: 0" in basis
+    so_far = {p: v for p, v in every.items() if p <= "2023Q2"}        # every quarter ended by 2023Q2
+    assert judge_periods(t, _period_returns(so_far), cfg, Quarter.from_label("2023Q2"))[0] == "on_track"
+
+
+
+def test_a_year_still_running_is_not_judged_on_its_count_so_far(cfg):
+    """力争每年纳入…不少于5个 (per year): at 2024Q2 the 2024 row holds 2 so far; only 2022 and 2023 are judged."""
+    from analysis.model.departments import judge_periods
+
+    t = next(t for t in cfg.targets if t.id == "key_service_projects")
+    rows = _period_returns({"2022": 6.0, "2023": 5.0, "2024": 2.0}, quarter="2024Q2").assign(
+        target="key_service_projects", unit="区发改委", target_unit="个")
+    key, basis = judge_periods(t, rows, cfg, Quarter.from_label("2024Q2"))
+    assert key == "on_track" and "2024" not in basis

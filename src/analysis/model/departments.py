@@ -124,7 +124,15 @@ def apply_returns(table: pd.DataFrame, returns: pd.DataFrame, cfg: Config, as_of
         if tid not in latest.index or row.get("verdict_key") not in OPEN_VERDICTS:
             continue
         t, r = targets[tid], (deciding.loc[tid] if tid in deciding.index else latest.loc[tid])
-        if t.type == "avg_growth" or t.per or (t.type != "milestone" and (r["value"] is None or pd.isna(r["value"]))):
+        if t.per:           # asked per quarter or year (one row per period): every period due must reach the line
+            judged = judge_periods(t, returns[returns["target"] == tid], cfg, as_of)
+            if judged is not None:
+                key, basis = judged
+                v = verdicts[key]
+                out.loc[i, ["verdict", "verdict_key", "verdict_zh", "verdict_en", "basis", "return_unit"]] = \
+                    [v.get("family", key), key, v["zh"], v["en"], basis, r["unit"]]
+            continue
+        if t.type == "avg_growth" or (t.type != "milestone" and (r["value"] is None or pd.isna(r["value"]))):
             continue
         if after_period(r, t):
             # only values after the period were returned: shown in the basis, the public verdict stands
@@ -143,6 +151,40 @@ def apply_returns(table: pd.DataFrame, returns: pd.DataFrame, cfg: Config, as_of
                 out[col] = None
             out.at[i, col] = value
     return out
+
+
+def judge_periods(t: Target, rows: pd.DataFrame, cfg: Config, as_of: Quarter) -> tuple[str, str] | None:
+    """(verdict key, basis) of a target asked per quarter or per year (每季度1-2场) from its returned periods, by the
+    rule published counts follow (rules._read_per_period): one ended period short settles it as not achieved; every
+    period of the plan reached settles it as achieved; while periods are still due it is on track if every ended
+    period so far reached the line. None when no ended period was returned (the verdict stays as it was)."""
+    from analysis.inputs.returns_form import period_end
+
+    if "period" not in rows:
+        return None
+    rows = rows[rows["period"].fillna("").astype(str).ne("") & rows["value"].notna()]
+    if rows.empty:
+        return None
+    last = rows.assign(_q=rows["quarter"].astype(str)).sort_values(["_q", "file", "row"], kind="stable")
+    last = last.groupby("period", sort=False).tail(1).set_index("period")
+    years = range(t.base_year + 1, t.target_year + 1)
+    plan = [str(y) for y in years] if t.per == "year" else [f"{y}Q{q}" for y in years for q in range(1, 5)]
+    # a period counts once it has ended (a year still running holds a count so far, not the year's count)
+    ended = [p for p in plan if period_end(p, Quarter(9999, 4)) <= as_of.end]
+    got = {p: last.loc[p] for p in ended if p in last.index}
+    if not got:
+        return None
+    estimate = any(str(r["status"]) == "estimate" for r in got.values())
+    short = [p for p, r in got.items() if not bool(meets(float(r["value"]), t))]
+    listed = ", ".join(f"{p}: {float(got[p]['value']):g}" for p in sorted(got))
+    basis = f"department returns per {t.per} ({listed} {t.unit or ''}); every {t.per} must reach {t.value:g}".replace("  ", " ")
+    if short:
+        return ("not_achieved_department_estimate" if estimate else "not_achieved_department"), basis
+    if len(got) == len(plan):
+        return ("achieved_department_estimate" if estimate else "achieved_department"), basis
+    if as_of.year <= t.target_year and len(got) == len(ended):
+        return "on_track", basis + "; every ended period so far reaches it"
+    return None
 
 
 # ------------------------------------------------------------- by unit --
