@@ -179,8 +179,11 @@ def body_pages(pdf: Path) -> int:
     import subprocess
 
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    pages = [page.replace(" ", "").replace("\n", "") for page in text.split("\f")]
+    pages = text.split("\f")
     for i, page in enumerate(pages):
-        if "附件：技术说明" in page or "Annex:technicalnotes" in page:
+        # the annex starts a page with its heading (the body's last line only names it: 附件：技术说明)
+        first = next((line.replace(" ", "") for line in page.splitlines()
+                      if line.strip() and "示例数据" not in line and "synthetic example" not in line), "")  # the banner
+        if first.startswith(("附件：技术说明", "Annex:technicalnotes")) and i > 0:
             return i
     return len([pg for pg in pages if pg.strip()])

@@ -162,7 +162,8 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
                            f"Projected average growth {int(row['base_year'])}-{year}: {fmt_pct(q50)} "
                            f"(80% band {fmt_pct(row['projection_q10'])} to {fmt_pct(row['projection_q90'])}) against {fmt_pct(row['target_value'])}."))
         else:
-            gap = q50 - row["target_value"]
+            # the gap from the median as printed (584亿元 against 650: 66, never 65.9 beside a rounded 584)
+            gap = float(fmt_value(q50).replace(",", "")) - row["target_value"]
             parts.append(L(lang, f"{year}年预测中位数{fmt_value(q50, unit)}（80%区间{fmt_value(row['projection_q10'])}至"
                                  f"{fmt_value(row['projection_q90'], unit)}），较目标{'高' if gap >= 0 else '低'}{fmt_value(abs(gap), unit)}。",
                            f"Median projection for {year}: {amount(q50, unit, lang)} (80% band {amount(row['projection_q10'], unit, lang)} "
@@ -192,7 +193,8 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
                       f"; latest year to date: {period_words(row['latest_ytd_period'], lang)} "
                       f"{fmt_pct(row['latest_ytd_growth_pct'])}")
         parts.append(text + L(lang, "。", "."))
-    return " ".join([f"**{md_text(parts[0])}**", *(md_text(p) for p in parts[1:])])
+    # Chinese sentences follow each other without a space after 。; English ones with one
+    return L(lang, "", " ").join([f"**{md_text(parts[0])}**", *(md_text(p) for p in parts[1:])])
 
 
 def status_cell(row: pd.Series, cfg: Config, lang: str, html: bool) -> str:

@@ -167,8 +167,11 @@ def methods(cfg: Config, lang: str) -> str:
     a, f = cfg.settings["assessment"], cfg.settings["forecast"]
     margin = a["evidence"]["revision_margin_pct"]["estimate"]
     on, off = f"{a['p_on_track']:.0%}", f"{a['p_off_track']:.0%}"
-    words = "；".join(f"≥{b['min']:.0%} {b['zh']}" for b in a["likelihood"]) if lang == "zh" else \
-        "; ".join(f"≥{b['min']:.0%} {b['en']}" for b in a["likelihood"])
+    # the lowest band reads "<1%", not "≥0%" (it starts where the one above it ends)
+    bands = a["likelihood"]
+    lows = [f"≥{b['min']:.0%}" if b["min"] > 0 else f"<{bands[i - 1]['min']:.0%}" if i else "" for i, b in enumerate(bands)]
+    words = "；".join(f"{lo} {b['zh']}" for lo, b in zip(lows, bands)) if lang == "zh" else \
+        "; ".join(f"{lo} {b['en']}" for lo, b in zip(lows, bands))
     return L(
         lang,
         f"**数据**：每个数字均来自公开出版物（`data/raw/`，逐行注明来源）；多个来源时按最终核实>初步核算>公布数>预计数、发布较新、官方优先择优，"
@@ -237,6 +240,13 @@ def period_line(table: pd.DataFrame, lang: str) -> str:
         # the pending family by its own words (待核实, 未收录, 待定…): "待定4项" read wrong when two were 待核实
         kinds = plan.loc[plan["verdict"] == "pending", "verdict_zh"].astype(str).str.split("（").str[0].value_counts()
         detail = "（" + "、".join(f"{k}{v}项" for k, v in kinds.items()) + "）" if len(kinds) else ""
+        judged = int(counts.get('achieved', 0)) + broad + int(counts.get('not_achieved', 0))
+        if not judged:      # "已完成0项" reads as "nothing achieved": say that nothing can be judged yet (issue 26)
+            return L(lang, f"规划期已于{end}年12月31日结束，本期为{name_zh}：{len(plan)}项量化目标目前均未能作出是否完成的结论，"
+                           f"其中{open_}项已有部分数据{detail}，待数据核实后判定；{gaps}项暂无公开数据或数据不足。",
+                     f"The plan period ended on 31 December {end}; this is {name_en}. None of the {len(plan)} quantitative "
+                     f"targets can yet be judged achieved or not achieved: {open_} have some figures and await "
+                     f"confirmation; {gaps} have no or too few published figures.")
         return L(lang, f"规划期已于{end}年12月31日结束（时间进度100%），本期为{name_zh}：{len(plan)}项量化目标中，"
                        f"已完成{counts.get('achieved', 0)}项，" + (f"基本完成{broad}项，" if broad else "") +
                        f"未完成{counts.get('not_achieved', 0)}项，尚待判定{open_}项{detail}，数据不足或无公开数据{gaps}项。",
@@ -265,6 +275,6 @@ def sources_line(used: pd.DataFrame, names: dict[str, str], lang: str) -> str:
     # the short title (trailing remarks in brackets dropped: the full one is in figures.csv); data, so shown as text
     short = (re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", str(t)).strip() or str(t) for t in used["source_title"])
     titles = "; ".join(md_text(_clip(t, SOURCE_TITLE_CHARS)) for t in dict.fromkeys(short))
-    return L(lang, "**核心指标数据来源**（[ ]内为数据编号，来源、网址、原始行见figures.csv）：",
-             "**Sources of the headline figures** (the bracketed ids are rows of figures.csv in the report folder: source, "
-             "URL, raw file and row): ") + titles
+    return L(lang, "**核心指标数据来源**（各数据的编号、网址和原始行见下表及figures.csv）：",
+             "**Sources of the headline figures** (each figure's id, URL and raw row: the table below and figures.csv in "
+             "the report folder): ") + titles

@@ -104,6 +104,8 @@ def _p_note(row: pd.Series, lang: str) -> str:
     if p is None or pd.isna(p) or row.get("verdict") not in ("pending", "on_track", "at_risk", "off_track"):
         return ""
     low = str(row.get("confidence", "low")) == "low"
+    if low:             # the overall judgement a leader reads aloud carries no low-confidence percentage (section 二 has it)
+        return ""
     return L(lang, f"（模型现时估计达标可能性约{fmt_p(p)}" + ("，低置信度，仅供参考）" if low else "）"),
              f" (model nowcast: about {fmt_p(p)} likely to be met" + (", low confidence)" if low else ")"))
 
