@@ -153,7 +153,7 @@ STATUS_WORDS = {"estimate": ("预计数", "estimate"), "reported": ("公布数",
                 "preliminary": ("初步核算数", "preliminary"), "unverified": ("网络资料，未核实，未采用", "web page, unverified, not used"),
                 "printed growth": ("公布增速", "printed growth"), "approximate": ("约数", "approximate"),
                 "lower bound": ("下限", "lower bound"), "at least": ("下限（含）", "at least"),
-                "upper bound": ("上限（不足此数）", "upper bound"), "mirror": ("转载待核对", "mirror, not cross-checked"),
+                "upper bound": ("上限（不足此数）", "upper bound"), "mirror": ("转载待核对", "mirror, not cross-checked"), "secondary": ("转载", "secondary copy"),
                 "aggregator": ("聚合网站", "aggregator site"), "department": ("部门报送", "department return"),
                 "derived": ("推算", "derived")}
 

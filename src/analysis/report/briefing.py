@@ -84,10 +84,17 @@ def evidence_text(row: pd.Series, cfg: Config, lang: str, ids: bool = False) -> 
         if latest is None:
             return "—"
         value, period = amount(latest, _unit(row, cfg), lang, printed=not row.get("latest_derived")), str(int(row["latest_year"]))
-        status = status_words(row.get("latest_status", ""), lang)
+        rel = str(row.get("latest_reliability") or "")
+        # a copy says so (转载): 2023年601.8万人次（公布数、转载）, never passed off as the official publication
+        status = status_words(f"{row.get('latest_status', '')}" + (f", {rel}" if rel in ("secondary", "mirror", "aggregator") else ""), lang)
         if row.get("latest_derived"):
             status += L(lang, "、推算", ", derived")
     return L(lang, f"{period}年{value}（{status}）", f"{value} ({period_words(period, lang)}, {status})") + (cite(row, fv is not None) if ids else "")
+
+
+def latest_text(row: pd.Series, cfg: Config, lang: str) -> str:
+    """The latest figure from a usable source (evidence_text without the figure a verdict rests on)."""
+    return evidence_text(row.drop(labels=["figure_value"], errors="ignore"), cfg, lang)
 
 
 def cite(row: pd.Series, figure: bool = True) -> str:
@@ -154,6 +161,9 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
     if family not in SETTLED_FAMILIES and key not in ("pending_unverified", "pending_crosscheck") \
             and _get(row, "latest_value") is not None:
         parts.append(L(lang, f"最新数据：{evidence_text(row, cfg, lang)}。", f"Latest figure: {evidence_text(row, cfg, lang)}."))
+    elif key in ("pending_unverified", "pending_crosscheck") and _get(row, "latest_value") is not None:
+        # the latest figure from a usable source beside the unverified one (2023年601.8万人次 next to 2024's 714)
+        parts.append(L(lang, f"最新可用数据：{latest_text(row, cfg, lang)}。", f"Latest usable figure: {latest_text(row, cfg, lang)}."))
     q50 = _get(row, "projection_q50")
     if q50 is not None and family not in SETTLED_FAMILIES:
         if row["type"] == "avg_growth":
@@ -232,7 +242,11 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
         rows.append({
             L(lang, "条款", "Clause"): clause_text(r["clause"], lang) + ("†" if _get(r, "note") else ""),
             L(lang, "目标", "Target"): target_name(r, lang),
-            L(lang, "依据", "Evidence"): evidence_text(r, cfg, lang),
+            # an unverified figure is no 依据: the latest usable figure, the unverified one said apart
+            L(lang, "依据", "Evidence"): (latest_text(r, cfg, lang) + L(lang, f"（{period_text(r['figure_period'])}年仅有未核实资料）",
+                                                                       f" ({period_text(r['figure_period'])}: unverified only)")
+                                       if r.get("verdict_key") == "pending_unverified" and _get(r, "latest_value") is not None
+                                       else evidence_text(r, cfg, lang)),
             L(lang, "进度/序时", "Progress / expected"): progress_text(r),
             L(lang, "预测", "Projection"): amount(_get(r, "projection_q50"), unit, lang) if r["type"] != "avg_growth" else fmt_pct(_get(r, "projection_q50")),
             L(lang, "达标概率", "P(met)"): p_txt,
