@@ -72,13 +72,23 @@ def title_line(cfg: Config, lang: str) -> str:
     return L(lang, f"《{w.get('plan_title_zh', '')}》目标完成情况监测", f"Monitoring the targets of the {w.get('plan_title_en', '')}")
 
 
-def lead_in(cutoff: date, has_returns: bool, lang: str) -> str:
-    """导语: what this issue rests on."""
+def lead_in(cutoff: date, has_returns: bool, lang: str, table: pd.DataFrame | None = None, cfg: Config | None = None) -> str:
+    """导语 in report form: why the office monitors and what follows, then what this issue rests on."""
     zh = "公开发布资料和部门报送数据" if has_returns else "公开发布资料"
-    en = "public publications and department returns" if has_returns else "public publications only"
-    return L(lang, f"本期数据截至{cn_date(cutoff)}，仅采用{zh}；未经核实的网络资料只作参考，不作判定依据。",
-             f"Figures as published by {en_date(cutoff)}, from {en}; unverified web pages are shown for reference "
-             "and never decide a verdict.")
+    en = "published sources and department returns" if has_returns else "published sources only"
+    head_zh = head_en = ""
+    if table is not None and cfg is not None:
+        n_t, n_m = int((table["type"] != "milestone").sum()), int((table["type"] == "milestone").sum())
+        ended = bool(table["plan_ended"].all())
+        unit = (cfg.settings.get("departments") or {}).get("collector", "")
+        what_zh, what_en = ("终期监测", "a final review") if ended else ("季度监测", "quarterly monitoring")
+        head_zh = (f"为掌握《行动计划》实施成效，{unit}对计划确定的{n_t}项量化目标和{n_m}项节点任务开展{what_zh}，"
+                   "现将有关情况报告如下。")
+        head_en = (f"To follow the plan's results, the office carried out {what_en} of its {n_t} quantitative targets "
+                   f"and {n_m} milestones; the findings follow. ")
+    return L(lang, head_zh + f"本期数据截至{cn_date(cutoff)}，仅采用{zh}；未经核实的网络资料只作参考，不作判定依据。",
+             head_en + f"Figures as published by {en_date(cutoff)}, from {en}; unverified web pages are shown for "
+                       "reference and never decide a verdict.")
 
 
 # the standard judgement words of a final evaluation, by verdict key (issue 26 point 2)

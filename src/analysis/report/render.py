@@ -58,7 +58,9 @@ LANG_RULES = {
           '#set page(footer: context [#set text(size: 7.5pt, fill: luma(110)); Haimen service-industry plan monitor'
           ' #h(1fr) #counter(page).display("1 / 1", both: true)])\n',
     # Chinese pages as a 公文 numbers them: "— 1 —" centred, no English on the page (issue 26)
-    "zh": '#set page(footer: context [#set text(size: 9pt); #h(1fr) — #counter(page).display() — #h(1fr)])\n',
+    "zh": '#set page(footer: context [#set text(size: 9pt); #h(1fr) — #counter(page).display() — #h(1fr)])\n'
+          # headings in black as a 简报 prints them (the colour is for the English reader's screen)
+          '#show heading: set text(fill: black)\n',
 }
 
 
