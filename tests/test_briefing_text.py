@@ -140,7 +140,7 @@ def test_validation_findings_are_sentences_from_the_data():
                               "title_en": "Every row gives a publication date or year"}],
                   "failing_rows": {}}
     en, zh = validation_findings(validation, "en"), validation_findings(validation, "zh")
-    assert en == ["5 figures have no publication date; the usual delay after the period is assumed."]
+    assert en == ["Five figures have no publication date; the usual delay after the period is assumed."]
     assert "5项数据未注明发布日期" in zh[0] and "as_of" not in zh[0]
     validation["checks"][0]["success"] = True
     assert validation_findings(validation, "en") == []      # fixed data: the finding is gone

@@ -171,6 +171,14 @@ def _n(count: int, one: str, many: str) -> str:
     return f"{count:,} {one if count == 1 else many}"
 
 
+_WORDS = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
+
+
+def _n_start(count: int, one: str, many: str) -> str:
+    """_n at the start of a sentence: a number up to ten in words (Three figures…), as English prose writes it."""
+    return f"{_WORDS[count] if 0 <= count <= 10 else format(count, ',')} {one if count == 1 else many}"
+
+
 def _years(values) -> str:
     """Years as a short list: 2021, 2022 and 2023 -> 2021-2023."""
     ys = sorted({int(v) for v in values})

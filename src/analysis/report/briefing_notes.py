@@ -13,7 +13,7 @@ import pandas as pd
 from analysis.core import paths
 from analysis.core.config import Config
 from analysis.core.escape import md_text
-from analysis.core.wording import L, _n, _years, amount, period_words
+from analysis.core.wording import L, _n, _n_start, _years, amount, period_words
 
 
 def validation_findings(validation: dict | None, lang: str, names: dict[str, str] | None = None,
@@ -36,7 +36,7 @@ def validation_findings(validation: dict | None, lang: str, names: dict[str, str
         n, failing = int(c["rows_failing"]), rows.get(cid, [])
         if cid == "raw.published":
             notes.append(L(lang, f"{n}项数据未注明发布日期，按时期结束后的通常发布滞后推定。",
-                           f"{_n(n, 'figure has', 'figures have')} no publication date; the usual delay after the period is assumed."))
+                           f"{_n_start(n, 'figure has', 'figures have')} no publication date; the usual delay after the period is assumed."))
         elif cid == "raw.unverified":
             notes.append(L(lang, f"原始文件中共{n}项数据来自未经核实的来源（含其他地区和年份），均不进入模型。",
                            f"In all, {_n(n, 'figure', 'figures')} in the raw files (all regions and years) "
@@ -45,7 +45,7 @@ def validation_findings(validation: dict | None, lang: str, names: dict[str, str
             years = [r["period"] for r in failing if r.get("period")]
             shown = "、".join(map(str, years)) if lang == "zh" else ", ".join(period_words(y, lang) for y in years)
             notes.append(L(lang, f"{n}项数据年代较早（{shown}），仅作长期参照。",
-                           f"{_n(n, 'figure is', 'figures are')} from long ago ({shown}) and only {'serves' if n == 1 else 'serve'} as a long-run anchor."))
+                           f"{_n_start(n, 'figure is', 'figures are')} from long ago ({shown}) and only {'serves' if n == 1 else 'serve'} as a long-run anchor."))
         elif cid == "growth.consistent":
             items = [f"{names.get(r['indicator'], r['indicator'])} {period_words(r['period'], lang)}"
                      + L(lang, f"（公布{r['printed_growth_pct']:.1f}%，按水平值{r['implied_growth_pct']:.1f}%）",
@@ -60,12 +60,12 @@ def validation_findings(validation: dict | None, lang: str, names: dict[str, str
                       "prices, so the gap there is mostly price; elsewhere it may be the comparable basis"
                       if real else "perhaps on a comparable basis (changes of coverage removed)")
             notes.append(L(lang, f"{n}项公布增速与前后两年水平值之比不一致，{why_zh}：" + "；".join(items) + "。",
-                           f"{_n(n, 'printed growth rate differs', 'printed growth rates differ')} from the ratio of the "
+                           f"{_n_start(n, 'printed growth rate differs', 'printed growth rates differ')} from the ratio of the "
                            f"printed levels; {why_en}: " + "; ".join(items) + "."))
         elif cid == "headline.base_and_later":
             items = [names.get(r["indicator"], r["indicator"]) for r in failing]
             notes.append(L(lang, f"{n}项核心指标缺少基期或此后年份的海门数据：" + "、".join(items) + "。",
-                           f"{_n(n, 'headline indicator lacks', 'headline indicators lack')} a Haimen figure for the base "
+                           f"{_n_start(n, 'headline indicator lacks', 'headline indicators lack')} a Haimen figure for the base "
                            "year or a later year: " + "; ".join(items) + "."))
         elif cid == "headline.missing_years":
             by = {}
@@ -79,7 +79,7 @@ def validation_findings(validation: dict | None, lang: str, names: dict[str, str
             other += 1
     if other:
         notes.append(L(lang, f"另有{other}项数据检查提示问题，详见验证报告。",
-                       f"{_n(other, 'other data check flags', 'other data checks flag')} problems: see the validation report."))
+                       f"{_n_start(other, 'other data check flags', 'other data checks flag')} problems: see the validation report."))
     return notes
 
 
@@ -118,7 +118,7 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
         items = L(lang, "；", "; ").join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)}{sep}"
                                         f"{amount(r.value, r.unit, lang, printed=True)}" for r in excluded.itertuples())
         notes.append(L(lang, f"以下{len(excluded)}项数据来源未经核实，未用于模型：{items}。",
-                       f"{_n(len(excluded), 'figure comes', 'figures come')} from unverified sources and "
+                       f"{_n_start(len(excluded), 'figure comes', 'figures come')} from unverified sources and "
                        f"{'is' if len(excluded) == 1 else 'are'} not used by the models: {items}."))
     estimates = observations[(observations["role"] == "selected") & (observations["status"] == "estimate")]
     if len(estimates):
