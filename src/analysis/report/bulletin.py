@@ -168,20 +168,32 @@ def action_list(table: pd.DataFrame, cfg: Config, due: date, lang: str) -> pd.Da
     for unit in [u for u in order if u in rows]:
         mine = rows[unit]
         milestones = sum(1 for r in mine if r["type"] == "milestone")
-        growth = sum(1 for r in mine if r["type"] == "avg_growth")
+        growth = [r for r in mine if r["type"] == "avg_growth"]
+        levels = [r for r in mine if r["type"] not in ("milestone", "avg_growth")]
         what = []
-        if growth:
-            what.append(L(lang, f"{end - 2}—{end}年各年同比增长（可比口径）", f"comparable growth {end - 2}-{end}, each year"))
-        if len(mine) - milestones - growth:
-            what.append(L(lang, f"{end}年末数值及出处", f"end-{end} values with their source"))
+        # which figures, by name (a count alone tells a unit nothing): the first two, then how many in all
+        for group, zh, en in ((growth, f"{end - 2}—{end}年各年同比增长（可比口径）", f"comparable growth {end - 2}-{end}, each year"),
+                              (levels, f"{end}年末数值及出处", f"end-{end} values and sources")):
+            if not group:
+                continue
+            named = list(dict.fromkeys(_short(r, cfg, lang) for r in group))
+            head = L(lang, "、", "; ").join(named[:2])
+            what.append(L(lang, f"{head}{'等' if len(named) > 2 else ''}{len(group)}项指标的{zh}",
+                          f"{head}{' and others' if len(named) > 2 else ''} ({len(group)}): {en}"))
         if milestones:
-            what.append(L(lang, "节点任务完成情况及完成日期", "milestones: state and completion date"))
+            what.append(L(lang, f"{milestones}项节点任务的完成情况及完成日期", f"{milestones} milestone(s): status and completion date"))
         out.append({L(lang, "单位", "Unit"): unit if lang == "zh" else _unit_en(cfg, unit),
-                    L(lang, "待报目标（项）", "Targets to report"): len(mine) - milestones,
-                    L(lang, "节点任务（项）", "Milestones"): milestones,
                     L(lang, "报送内容", "What to send"): L(lang, "；", "; ").join(what),
                     L(lang, "报送时限", "By"): L(lang, cn_date(due), en_date(due))})
     return pd.DataFrame(out)
+
+
+def _short(row: pd.Series, cfg: Config, lang: str) -> str:
+    """A target by what it measures (the indicator's name), for a list of what a unit must send."""
+    ind = cfg.indicators.get(row["indicator"]) if row.get("indicator") else None
+    if ind is None:
+        return str(row["name_zh"] if lang == "zh" else row["name_en"])
+    return ind.name_zh if lang == "zh" else ind.name_en
 
 
 def _unit_en(cfg: Config, unit: str) -> str:
