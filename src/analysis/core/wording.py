@@ -179,13 +179,14 @@ def _n_start(count: int, one: str, many: str) -> str:
     return f"{_WORDS[count] if 0 <= count <= 10 else format(count, ',')} {one if count == 1 else many}"
 
 
-def _years(values) -> str:
-    """Years as a short list: 2021, 2022 and 2023 -> 2021-2023."""
+def _years(values, lang: str = "en") -> str:
+    """Years as a short list: 2021, 2022 and 2023 -> 2021-2023; in Chinese 2021—2023年、2025年 (dash range, 、)."""
     ys = sorted({int(v) for v in values})
     runs, start = [], None
     for i, y in enumerate(ys):
         start = y if start is None else start
         if i + 1 == len(ys) or ys[i + 1] != y + 1:
-            runs.append(str(y) if start == y else f"{start}-{y}")
+            runs.append((str(y) if start == y else f"{start}-{y}") if lang != "zh"
+                        else (f"{y}年" if start == y else f"{start}—{y}年"))
             start = None
-    return ", ".join(runs)
+    return ", ".join(runs) if lang != "zh" else "、".join(runs)

@@ -71,7 +71,7 @@ def validation_findings(validation: dict | None, lang: str, names: dict[str, str
             by = {}
             for r in failing:
                 by.setdefault(names.get(r["indicator"], r["indicator"]), []).append(r["year"])
-            items = [f"{k} {_years(v)}" for k, v in by.items()]
+            items = [f"{k} {_years(v, lang)}" for k, v in by.items()]
             # only verified figures count (an unverified one is an indication, listed in its own note)
             notes.append(L(lang, "核心指标缺少以下年份的可用（已核实来源）数据：" + "；".join(items) + "。",
                            "Headline indicators have no usable figure (from a verified source) for: " + "; ".join(items) + "."))
@@ -129,9 +129,9 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
     confirmed = (validation or {}).get("failing_rows", {}).get("plausible.confirmed", [])
     if confirmed:
         # figures that looked implausible but the raw file says why they are right: quote the reason
-        items = "; ".join(dict.fromkeys(        # one figure may pass several checks: quoted once
+        items = L(lang, "；", "; ").join(dict.fromkeys(        # one figure may pass several checks: quoted once
             f"{names.get(r['indicator'], r['indicator'])} {period_words(r['period'], lang)}{L(lang, ' ', ': ')}{r['value_printed']}"
-            f" ({r['confirmed']})" for r in confirmed))
+            + L(lang, f"（{r['confirmed']}）", f" ({r['confirmed']})") for r in confirmed))
         notes.append(L(lang, f"以下数值看似异常，原始文件已注明核实理由：{items}。",
                        f"These figures look implausible but the raw file states why they are right: {items}."))
     notes += validation_findings(validation, lang, names, growth_basis)
@@ -274,7 +274,7 @@ def sources_line(used: pd.DataFrame, names: dict[str, str], lang: str) -> str:
     """
     # the short title (trailing remarks in brackets dropped: the full one is in figures.csv); data, so shown as text
     short = (re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", str(t)).strip() or str(t) for t in used["source_title"])
-    titles = "; ".join(md_text(_clip(t, SOURCE_TITLE_CHARS)) for t in dict.fromkeys(short))
+    titles = L(lang, "；", "; ").join(md_text(_clip(t, SOURCE_TITLE_CHARS)) for t in dict.fromkeys(short))
     return L(lang, "**核心指标数据来源**（各数据的编号、网址和原始行见下表及figures.csv）：",
              "**Sources of the headline figures** (each figure's id, URL and raw row: the table below and figures.csv in "
              "the report folder): ") + titles

@@ -181,7 +181,7 @@ def action_list(table: pd.DataFrame, cfg: Config, due: date, lang: str) -> pd.Da
             what.append(L(lang, f"{head}{'等' if len(named) > 2 else ''}{len(group)}项指标的{zh}",
                           f"{head}{' and others' if len(named) > 2 else ''} ({len(group)}): {en}"))
         if milestones:
-            what.append(L(lang, f"{milestones}项节点任务的完成情况及完成日期", f"{milestones} milestone(s): status and completion date"))
+            what.append(L(lang, f"{milestones}项节点任务的完成情况及完成日期", f"{milestones} milestone{'s' if milestones != 1 else ''}: status and completion date"))
         out.append({L(lang, "单位", "Unit"): unit if lang == "zh" else _unit_en(cfg, unit),
                     L(lang, "报送内容", "What to send"): L(lang, "；", "; ").join(what),
                     L(lang, "报送时限", "By"): L(lang, cn_date(due), en_date(due))})
