@@ -1,12 +1,12 @@
 """Experiment (issue 27, point 2): why the damped trend is dropped, and what could replace it. Benchmarks only.
 
     .venv/bin/python benchmarks/damped_experiment.py simulate            # admission rate on simulated series
-    .venv/bin/python benchmarks/collections.py --variant ets --collections m3 --patterns full   # one run each
+    .venv/bin/python benchmarks/yearly_collections.py --variant ets --collections m3 --patterns full   # one run each
     .venv/bin/python benchmarks/damped_experiment.py report [--collections m3,m1,m3train,m1train,m3q,m1q]
 
 Nothing here is wired into src/: the experimental members are registered at run time in the engine's member
 table (analysis.model.forecast.MEMBERS) of the benchmark process only, and the variants in
-collections.VARIANTS. Variants (each the engine's forecast_series with its width calibration, origin
+yearly_collections.VARIANTS. Variants (each the engine's forecast_series with its width calibration, origin
 handling and equal-weight mixture; only the member set or the damped trend's admission differ):
 
 - baseline: the engine as configured (log_linear, random_walk_drift, damped_trend, theta);
@@ -27,15 +27,10 @@ from the conjugate drift posterior, like the engine's members.
 """
 from __future__ import annotations
 
-import os
 import sys
-
-_HERE = os.path.dirname(os.path.realpath(__file__))
-sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != _HERE] + [_HERE]   # see collections.py
 
 import argparse  # noqa: E402
 import gzip  # noqa: E402
-import importlib.util  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -119,17 +114,12 @@ engine.MEMBERS.setdefault("growth_ar", growth_ar)
 
 
 def _load_collections():
-    """benchmarks/collections.py (its name shadows the standard library's, so it is loaded by path)."""
-    if "bench_collections" in sys.modules:
-        return sys.modules["bench_collections"]
+    """benchmarks/yearly_collections.py, or the running __main__ when that is it (its VARIANTS are the ones in use)."""
     main = sys.modules.get("__main__")
     if main is not None and getattr(main, "VARIANTS", None) is not None:
         return main
-    spec = importlib.util.spec_from_file_location("bench_collections", os.path.join(_HERE, "collections.py"))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_collections"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    import yearly_collections
+    return yearly_collections
 
 
 def _with_min(s: ForecastSettings, name: str, k: int) -> ForecastSettings:
@@ -246,7 +236,7 @@ def report(cache: Path, collections: list[str], variants: list[str], out: Path, 
                                         "cov95": round(100 * float(ms["cov95"].mean()), 1),
                                         "Brier skill vs rwd": round(1 - ms["brier"] / col.summarise(rs, "rwd")["brier"], 3)})
     md = ["# Damped-trend experiment (issue 27, point 2)", "",
-          "Commands: `.venv/bin/python benchmarks/collections.py --variant V --collections C --patterns full` for "
+          "Commands: `.venv/bin/python benchmarks/yearly_collections.py --variant V --collections C --patterns full` for "
           "every variant V and collection C below (one run each, 1 worker), then "
           f"`.venv/bin/python benchmarks/damped_experiment.py report`. Date: {time.strftime('%Y-%m-%d %H:%M')}.", "",
           "Variants and members: see the docstring of benchmarks/damped_experiment.py. Pattern `full` only (the "

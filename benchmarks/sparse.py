@@ -25,6 +25,8 @@ Writes benchmarks/results/sparse.md and benchmarks/results/sparse_summary.json
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 import argparse
 import os
 import json
@@ -56,6 +58,15 @@ def cut(years: np.ndarray, values: np.ndarray, pattern: str) -> tuple[np.ndarray
     return cut_as(years, values, *PATTERNS[pattern])
 
 
+def cuts(years: np.ndarray, values: np.ndarray, patterns) -> "Iterator[tuple[str, np.ndarray, np.ndarray, SeriesData]]":
+    """(pattern, years kept, values kept, their SeriesData) for every pattern the series is long enough for: the
+    loop sparse.py and yearly_collections.py both score."""
+    for pattern in patterns:
+        c = cut(years, values, pattern)
+        if c is not None:
+            yield pattern, c[0], c[1], SeriesData(c[0], c[1])
+
+
 def cut_as(years: np.ndarray, values: np.ndarray, kind: str, arg) -> tuple[np.ndarray, np.ndarray] | None:
     """The history a pattern keeps (kind all / last n / offsets from the end), or None when the series is too short."""
     if kind == "all":
@@ -70,12 +81,7 @@ def run_one(args: tuple) -> dict[str, dict]:
     sid, years, train, test, settings = args
     scale = float(np.mean(np.abs(np.diff(train))))
     out = {}
-    for pattern in PATTERNS:
-        c = cut(years, train, pattern)
-        if c is None:
-            continue
-        yc, vc = c
-        d = SeriesData(yc, vc)
+    for pattern, yc, vc, d in cuts(years, train, PATTERNS):
         last = vc[-1]
         try:
             fc = forecast_series(d, int(yc[-1]) + H, settings, key=f"{sid}/{pattern}", members=MEMBER_NAMES)

@@ -1,6 +1,6 @@
 """Score the forecast engine on each collection of yearly series separately (issue 27, point 3).
 
-    .venv/bin/python benchmarks/collections.py [--collections m3,m1] [--patterns full,last2,...] [--every K]
+    .venv/bin/python benchmarks/yearly_collections.py [--collections m3,m1] [--patterns full,last2,...] [--every K]
                                                [--limit N] [--variant baseline] [--workers 1] [--report-only]
 
 Collections with a published hold-out (the test parts; scored, never fitted on):
@@ -38,14 +38,6 @@ benchmarks/damped_experiment.py. Only benchmarks read ../shared/; the product ne
 """
 from __future__ import annotations
 
-import os
-import sys
-
-# this file shares its name with the standard library's `collections` (which pathlib, functools and numpy
-# import): before importing anything else, move benchmarks/ behind the standard library on the import path
-_HERE = os.path.dirname(os.path.realpath(__file__))
-sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != _HERE] + [_HERE]
-
 import argparse  # noqa: E402
 import gzip  # noqa: E402
 import json  # noqa: E402
@@ -61,9 +53,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from analysis.core.config import load_config  # noqa: E402
-from analysis.model.forecast import (ForecastSettings, InsufficientData, SeriesData, forecast_series,  # noqa: E402
+from analysis.model.forecast import (ForecastSettings, InsufficientData, forecast_series,  # noqa: E402
                                      random_walk_drift)
-from sparse import LEVELS, PATTERNS, cut  # noqa: E402
+from sparse import LEVELS, PATTERNS, cuts  # noqa: E402
 
 QUANTS = {"lo50": .25, "hi50": .75, "lo80": .10, "hi80": .90, "lo95": .025, "hi95": .975, "med": .5}
 TEST_COLLECTIONS = {"m3": "M3 yearly test", "m1": "M1 yearly test"}
@@ -138,12 +130,7 @@ def run_one(job: tuple) -> list[dict]:
     diffs = np.abs(np.diff(hist))
     scale = float(np.mean(diffs)) if len(diffs) else np.nan      # m3_common.mase's scale, per horizon here
     out = []
-    for pattern in patterns:
-        c = cut(years, hist, pattern)
-        if c is None:
-            continue
-        yc, vc = c
-        d = SeriesData(yc, vc)
+    for pattern, yc, vc, d in cuts(years, hist, patterns):
         last = float(vc[-1])
         rec = {"collection": collection, "series_id": sid, "pattern": pattern, "n": int(len(yc)),
                "span": int(yc[-1] - yc[0]) + 1, "test": test.tolist(), "last": last, "scale": scale,
@@ -375,7 +362,7 @@ def main() -> None:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             meta = json.loads(fh.readline())
             runs[collection] = {"meta": meta, "records": [json.loads(line) for line in fh]}
-    command = (f".venv/bin/python benchmarks/collections.py --collections {args.collections}"
+    command = (f".venv/bin/python benchmarks/yearly_collections.py --collections {args.collections}"
                + (f" --patterns {args.patterns}" if args.patterns != ",".join(PATTERNS) else "")
                + (f" --variant {args.variant}" if args.variant != "baseline" else "")
                + (f" --every {args.every}" if args.every > 1 else "") + (f" --limit {args.limit}" if args.limit else "")
