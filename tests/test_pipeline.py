@@ -239,8 +239,12 @@ def test_replay_makes_one_folder_per_quarter_and_the_evolution_reports(replay_wi
         assert not (quarter / "validation" / "data_docs").exists()
         assert not list(quarter.glob("*.docx"))
         left_out = json.loads((quarter / "manifest.json").read_text(encoding="utf-8"))["left_out"]
-        assert left_out == ["validation/validation.pdf", "validation/data_docs/", "briefing.zh.docx"]
-        assert "not built in a replay" in (quarter / "notebooks" / "02_validate.ipynb").read_text(encoding="utf-8")
+        assert left_out == ["validation/validation.pdf", "validation/data_docs/",
+                            "the coverage chart of notebooks/02_validate.ipynb", "briefing.zh.docx"]
+        executed = (quarter / "notebooks" / "02_validate.ipynb").read_text(encoding="utf-8")
+        assert "not built in a replay" in executed
+        # the coverage chart is left out, and the notebook says where the same coverage is
+        assert "image/png" not in executed and "01_clean shows the same coverage as a table" in executed
     history = pd.read_csv(out / "evolution.csv", encoding="utf-8-sig")
     drawn = history[["p_met", "projection_q50", "latest_value", "figure_value"]].notna().any(axis=1)
     with_data = set(history.loc[drawn, "target"])
@@ -300,7 +304,7 @@ def test_verdicts_end_to_end_on_a_synthetic_raw_folder(tmp_path):
 from datetime import datetime  # noqa: E402
 
 from analysis.core import storage  # noqa: E402
-from analysis.run.pipeline import next_version  # noqa: E402
+from analysis.run.manifest import next_version  # noqa: E402
 from analysis.checks.validate import ValidationFailed  # noqa: E402
 
 

@@ -7,7 +7,8 @@ import papermill as pm
 import pytest
 
 from analysis.report import chart_cache
-from analysis.run.kernels import ENGINE, KernelPool
+from analysis.run.engine import ENGINE
+from analysis.run.kernels import KernelPool
 from analysis.run.replay import replay
 from conftest import REPLAY_QUARTERS
 

@@ -242,8 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--engine", choices=["auto", "quarto", "typst"], default="auto", help=ENGINE_HELP)
     rp.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
     rp.add_argument("--full", action="store_true",
-                    help="also write each quarter's validation.pdf, Data Docs site and Word briefing (default: left out, "
-                         "they restate the executed notebooks and results.json; what they cost: benchmarks/results/pipeline_notes.md)")
+                    help="also write each quarter's validation.pdf, Data Docs site, coverage chart and Word briefing (default: "
+                         "left out, they restate the executed notebooks and results.json; what they cost: "
+                         "benchmarks/results/pipeline_notes.md)")
     rp.set_defaults(as_of=None)
     return parser
 

@@ -27,6 +27,9 @@ REPORTS_DIR = ROOT / "reports"
 # reports/<quarter>/ folder: only a complete `run` publishes. Both folders are git-ignored.
 SCRATCH_CLEAN_DIR = DATA_DIR / "scratch" / "clean"
 SCRATCH_REPORTS_DIR = REPORTS_DIR / "scratch"
+# inside a report folder: the previous quarter rebuilt from the data when it was never published (model/assess.py
+# writes it, report/changes.py compares with it; here so that comparing does not import the model's stack)
+BASELINE_DIR = "previous_quarter"
 
 
 def relative(path: Path) -> str:

@@ -328,7 +328,6 @@ def _verdict_colours(cfg: Config) -> dict[str, str]:
     return {key: v["colour"] for key, v in cfg.settings["assessment"]["verdicts"].items() if "colour" in v}
 
 
-BASELINE_DIR = "previous_quarter"     # report/changes.py compares with it when the previous quarter was never published
 
 
 def write_baseline(result: CleanResult, cfg: Config, returns_dir: Path, out_dir: Path) -> Path:
@@ -345,7 +344,7 @@ def write_baseline(result: CleanResult, cfg: Config, returns_dir: Path, out_dir:
     previous = result.as_of.previous()
     before = clean(result.observations, cfg, previous, result.input_hashes)
     returns = read_returns(returns_dir, cfg, previous)
-    folder = Path(out_dir) / BASELINE_DIR
+    folder = Path(out_dir) / paths.BASELINE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     storage.write_csv(assess(before, cfg, returns).table, folder / "assessment.csv")
     write_figures(folder, before.observations, before.best, {i: (ind.name_zh, ind.name_en) for i, ind in cfg.indicators.items()},

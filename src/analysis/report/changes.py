@@ -262,13 +262,12 @@ def compare_with_published(folder: Path, quarter: Quarter | str, reports_dir: Pa
     staging folder is not mistaken for a report. Reads only.
     """
     from analysis.core import paths
-    from analysis.model.assess import BASELINE_DIR
 
     folder = Path(folder)
     quarter = Quarter.parse(str(quarter)) if not isinstance(quarter, Quarter) else quarter
     reports_dir = paths.REPORTS_DIR if reports_dir is None else Path(reports_dir)
     figures, assessment = _read(folder / "figures.csv"), _read(folder / "assessment.csv")
-    prev, rebuilt = previous_report(reports_dir, quarter), folder / BASELINE_DIR
+    prev, rebuilt = previous_report(reports_dir, quarter), folder / paths.BASELINE_DIR
     if prev is not None:
         parts = [changes_table(figures, assessment, _read(prev / "figures.csv"), _read(prev / "assessment.csv"), prev.name)]
     elif (rebuilt / "assessment.csv").exists():

@@ -115,18 +115,23 @@ def quarter_frame(g: pd.DataFrame, quarters: list[str]) -> pd.DataFrame:
     return g.drop_duplicates("as_of", keep="last").set_index("as_of").reindex(quarters)
 
 
+def arrivals_or_none(raw_dir: Path, cfg: Config, quarters: list[str]) -> pd.DataFrame:
+    """read_arrivals, or an empty table when the raw folder cannot be read (every quarter then failed, and
+    outcomes.json says why): the pages are still drawn, without a second error."""
+    try:
+        return read_arrivals(raw_dir, cfg, quarters)
+    except InputError:
+        return pd.DataFrame(columns=ARRIVAL_COLUMNS)
+
+
 def write_evolution(history: pd.DataFrame, quarters: list[str], raw_dir: Path, out_dir: Path,
                     langs: tuple[str, ...] = ("zh", "en"), cfg: Config | None = None) -> dict[str, list[str]]:
     """arrivals.csv and evolution.<lang>.pdf for each language in out_dir; returns lang -> the targets given a page.
 
-    A raw folder that cannot be read (every quarter then failed, and outcomes.json says why) gives an
-    empty arrivals table rather than a second error.
+    A raw folder that cannot be read gives an empty arrivals table (arrivals_or_none).
     """
     cfg = cfg or load_config()
-    try:
-        arrived = read_arrivals(raw_dir, cfg, quarters)
-    except InputError:
-        arrived = pd.DataFrame(columns=ARRIVAL_COLUMNS)
+    arrived = arrivals_or_none(raw_dir, cfg, quarters)
     storage.write_csv(arrived, Path(out_dir) / "arrivals.csv")
     return {lang: evolution_pdf(history, quarters, arrived, Path(out_dir) / f"evolution.{lang}.pdf", cfg, lang)
             for lang in langs}

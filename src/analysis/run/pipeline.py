@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from analysis.core import paths, storage
 from analysis.core.errors import InputError, Problem
 from analysis.run.guards import interrupts_held, run_lock
+from analysis.run.manifest import manifest, next_version
 from analysis.core.quarters import Quarter
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path |
                                 cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False, kernel_name="python3",
                                 extra_arguments=KERNEL_ARGS)
         else:
-            from analysis.run.kernels import ENGINE
+            from analysis.run.engine import ENGINE
             # no cwd= here: papermill would chdir the whole process, and these run in threads; the pooled
             # kernel was started in notebooks/ already (kernels.py). The executed copy is written once at the
             # end (and when a cell fails), not twice per cell: nobody reads a staging folder while it runs,
@@ -169,36 +170,6 @@ def validation_pdf(notebook: Path, out_dir: Path, engine: str) -> None:
                     title="数据验证报告 Data validation report")
 
 
-def next_version(target: Path, now: datetime) -> dict:
-    """The version record of what is about to be published in target: number, time, what it replaces."""
-    previous = storage.current_version(target)
-    return {"number": (previous["number"] + 1) if previous else 1, "published": now.isoformat(timespec="seconds"),
-            "replaces": None if previous is None else {
-                "number": previous["number"], "published": previous["published"],
-                "kept_in": f"{storage.HISTORY}/{previous['stamp']}/"}}
-
-
-def _manifest(quarter: Quarter, hashes: dict, started: datetime, engine: str, langs: list[str], steps: list,
-              version: dict | None = None, out_dir: Path | None = None, raw_dir: Path = paths.RAW_DIR,
-              config_dir: Path = paths.CONFIG_DIR, full: bool = True) -> dict:
-    """What the quarter's report was made from and of: every raw file, config file and output with its SHA-256."""
-    from analysis.core import provenance
-
-    manifest = {"as_of": quarter.label, "version": version, "started": started.isoformat(timespec="seconds"),
-            # a replay's lean quarter says what it left out on purpose (run_quarter's full=False)
-            "left_out": [] if full else ["validation/validation.pdf", "validation/data_docs/",
-                                         *(f"briefing.{lang}.docx" for lang in langs)],
-            "finished": datetime.now().isoformat(timespec="seconds"), "git_commit": provenance.git_commit(),
-            "rendering_engine": engine, "languages": langs, "input_files": hashes,
-            "raw_files": {paths.relative(Path(raw_dir) / k): v for k, v in storage.tree_hashes(raw_dir).items()},
-            "config_files": {paths.relative(p): storage.sha256(p) for p in sorted(Path(config_dir).glob("*.yaml"))},
-            "outputs": storage.tree_hashes(out_dir, skip=(storage.HISTORY, "manifest.json")) if out_dir else {},
-            "packages": provenance.package_versions(), "steps": [{"step": s, "seconds": round(t, 2)} for s, t in steps]}
-    if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): what the annex and its verdicts rest on
-        manifest["return_files"] = {paths.relative(paths.RETURNS_DIR / k): v for k, v in storage.tree_hashes(paths.RETURNS_DIR).items()}
-    return manifest
-
-
 class Steps:
     """Runs a step, times it and prints its numbered line: `step(name, func, *args)` returns func(*args).
 
@@ -237,10 +208,11 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
     before_changes: called before comparing with the last published report (a replay waits there for
     the previous quarter, so that what changed is always against it).
     full=False (the replay's quarters): the same checks, figures, assessment, briefing PDFs and executed notebooks,
-    without the three outputs that only restate them in another form: validation.pdf (the executed 02 notebook
+    without the outputs that only restate them in another form: validation.pdf (the executed 02 notebook
     holds the same pages; it is still rendered when a check stops the run, because the message names it), the
-    Great Expectations Data Docs site (results.json keeps every check and failing row) and the Word copies of
-    the briefing. About 3 s of CPU a quarter (benchmarks/results/pipeline_notes.md).
+    Great Expectations Data Docs site (results.json keeps every check and failing row), 02's coverage chart
+    (01_clean shows the same coverage as a table) and the Word copies of the briefing. About 3.5 s of CPU a
+    quarter (benchmarks/results/pipeline_notes.md).
     """
     if pool is None:
         from analysis.run.kernels import KernelPool
@@ -248,7 +220,10 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
             return run_quarter(as_of, langs, engine, reports_dir, clean_dir, raw_dir, progress, pool=own,
                                cache_dir=cache_dir, before_changes=before_changes, full=full)
     if not fresh_kernels():
-        pool.ensure("01_clean.ipynb")     # 03 and the briefings run in the same kernel after it (kernels.LANES)
+        # 02's kernel first: Great Expectations' import (about 3 s of CPU) is the longest way to the briefings,
+        # longer than 01 -> 03 -> what changed, which runs beside it; 03 and the briefings run in 01's kernel
+        pool.ensure("02_validate.ipynb")
+        pool.ensure("01_clean.ipynb")
     from analysis.inputs.clean import resolve_as_of
     from analysis.core.config import load_config
     from analysis.inputs.ingest import ingest
@@ -262,10 +237,6 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
 
     cfg = load_config()
     obs, hashes = step("read and check raw files", ingest, raw_dir, cfg)
-    # 02's kernel (Great Expectations, about 6 s of CPU) starts once the raw files are read: started with 01's,
-    # the two halve the cores between them and 01, which everything waits for, starts seconds later
-    if not fresh_kernels():
-        pool.ensure("02_validate.ipynb")
     quarter = resolve_as_of(as_of, obs, cfg)
     if paths.RETURNS_DIR.is_dir():       # department returns: a mistyped one stops the run here too (returns.py)
         from analysis.inputs.returns import read_returns
@@ -285,7 +256,7 @@ def run_quarter(as_of: str | None = None, langs: tuple[str, ...] = ("zh", "en"),
                         {} if cache_dir is None else {"cache_dir": str(cache_dir)}, before_changes, full, rebuild)
             if (target / "forms").is_dir():      # the return forms sent for this quarter stay with its report (forms.py)
                 shutil.copytree(target / "forms", tmp / "forms")
-            storage.write_json(tmp / "manifest.json", _manifest(
+            storage.write_json(tmp / "manifest.json", manifest(
                 quarter, hashes, started, engine, list(langs), steps, version=next_version(target, datetime.now()),
                 out_dir=tmp, raw_dir=raw_dir, full=full))
         except Exception as exc:
@@ -338,10 +309,11 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
     try:
         with ThreadPoolExecutor(max_workers=1 if pool.one_lane else 2) as side:
             results = side.submit(step, "02 validate", validation_notebook, nbs / "02_validate.ipynb", tmp / "validation",
-                                  {**common, **cache, **({} if full else {"data_docs": False})},
+                                  {**common, **cache, **({} if full else {"full": False})},
                                   failed / "notebooks" / "02_validate.ipynb", pool)
-            forecast = side.submit(step, "03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb",
-                                   {**common, "out_dir": str(tmp), **cache, **({"baseline": True} if rebuild else {})})
+            # what changed needs 03's outputs only: told while 02 still runs, off the path to the briefings
+            forecast = side.submit(_forecast_and_changes, step, nb, {**common, "out_dir": str(tmp), **cache,
+                                   **({"baseline": True} if rebuild else {})}, tmp, reports_dir, quarter, before_changes)
             results = results.result()
 
             def render_validation() -> None:
@@ -356,8 +328,7 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
             else:
                 render_validation()
             raise
-        _briefings(quarter, tmp, nbs, {**common, **cache}, langs, engine, step, reports_dir, renders, pdfs, nb,
-                   before_changes, word=full)
+        _briefings(tmp, nbs, {**common, **cache}, langs, engine, step, renders, pdfs, nb, word=full)
     finally:
         renders.shutdown(wait=True)
     if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): the annex, only when a round has started
@@ -367,13 +338,20 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
              langs, engine)
 
 
-def _briefings(quarter: Quarter, tmp: Path, nbs: Path, common: dict, langs: tuple[str, ...], engine: str, step,
-               reports_dir: Path, renders: ThreadPoolExecutor, pdfs: list, nb, before_changes, word: bool = True) -> None:
-    """What changed, then 04 per language, each language's PDF (and Word file when word) rendered in renders; waits for pdfs too."""
+def _forecast_and_changes(step, nb, parameters: dict, tmp: Path, reports_dir: Path, quarter: Quarter,
+                          before_changes) -> None:
+    """03 forecast, then what changed (changes.csv, which the briefings read) from its outputs."""
     from analysis.report.changes import write_changes      # against the published reports_dir/<earlier quarter>/, never a staging folder
+
+    step("03 forecast", nb, "03_forecast.ipynb", "03_forecast.ipynb", parameters)
     if before_changes is not None:
         before_changes()
     step("what changed (changes.csv)", write_changes, tmp, Path(reports_dir), quarter)
+
+
+def _briefings(tmp: Path, nbs: Path, common: dict, langs: tuple[str, ...], engine: str, step,
+               renders: ThreadPoolExecutor, pdfs: list, nb, word: bool = True) -> None:
+    """04 per language, each language's PDF (and Word file when word) rendered in renders; waits for pdfs too."""
     from analysis.report.render import render_notebook
 
     # the languages one after the other in one warm kernel (a second kernel would cost more CPU than the
