@@ -87,6 +87,25 @@ def test_a_reused_kernel_runs_a_notebook_as_a_fresh_one_does(tmp_path):
     assert runs == [expected, expected]
 
 
+@pytest.mark.slow
+def test_a_pooled_notebook_does_not_wait_for_a_silent_iopub(tmp_path, monkeypatch):
+    """jupyter_client's wait_for_ready reads IOPub until it has been silent for 0.2 s, before every notebook. A
+    pooled kernel is warm: the client nbclient gets (kernels.WarmKernelClient) does its own handshake instead,
+    so the inherited wait must never run (it did, unnoticed, while only _async_wait_for_ready was overridden)."""
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    async def silence_wait(self, timeout=None):
+        raise AssertionError("jupyter_client's IOPub silence wait ran for a pooled kernel")
+
+    monkeypatch.setattr(AsyncKernelClient, "wait_for_ready", silence_wait)
+    source, out = write_notebook(tmp_path), tmp_path / "pooled.ipynb"
+    with KernelPool(tmp_path) as pool:
+        with pool.kernel(source.name) as km:
+            pm.execute_notebook(str(source), str(out), parameters={"x": 2}, progress_bar=False,
+                                kernel_name="python3", engine_name=ENGINE, km=km)
+    assert "fresh namespace 2" in json.dumps(outputs(out))     # ran to the end, its output kept
+
+
 def write_notebooks_that_change_settings(folder: Path) -> tuple[Path, Path]:
     """Two synthetic notebooks: the first changes process-wide settings, the second shows them."""
     def notebook(name: str, sources: list[str]) -> Path:
