@@ -126,6 +126,10 @@ def _with_min(s: ForecastSettings, name: str, k: int) -> ForecastSettings:
     return replace(s, min_points={**s.min_points, name: k})
 
 
+def _wider(s: ForecastSettings, k: float) -> ForecastSettings:
+    return replace(s, width_scale=tuple((m, tuple(f * k for f in row)) for m, row in s.width_scale) or ((0, (k,)),))
+
+
 def register(col) -> None:
     others = ("log_linear", "random_walk_drift")
     col.VARIANTS.setdefault("no_damped", (("log_linear", "random_walk_drift", "theta"), lambda s: s))
@@ -133,6 +137,14 @@ def register(col) -> None:
                                                                            min_gain_over_rw=-np.inf)))
     col.VARIANTS.setdefault("ets", ((*others, "ets_damped", "theta"), lambda s: _with_min(s, "ets_damped", 10)))
     col.VARIANTS.setdefault("growth_ar", ((*others, "growth_ar", "theta"), lambda s: _with_min(s, "growth_ar", 10)))
+    # issue 27 point 1: the width- and drift-setting choices, for cross-collection validation on the training
+    # parts (damp<d>: forecast.trend_damping = d; wide<k>: every width factor times k; forced admission too)
+    for d in (0.85, 0.9, 0.95, 1.0):
+        col.VARIANTS.setdefault(f"damp{d:g}", (col.MEMBER_NAMES, lambda s, d=d: replace(s, trend_damping=d)))
+        col.VARIANTS.setdefault(f"forced_damp{d:g}", (col.MEMBER_NAMES, lambda s, d=d: replace(
+            s, trend_damping=d, ma_margin=-np.inf, min_gain_over_rw=-np.inf)))
+    for k in (1.1, 1.2):
+        col.VARIANTS.setdefault(f"wide{k:g}", (col.MEMBER_NAMES, lambda s, k=k: _wider(s, k)))
 
 
 if __name__ != "__main__":
