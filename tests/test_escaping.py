@@ -173,7 +173,9 @@ def test_hostile_text_through_the_real_render_route_prints_literally(tmp_path):
     nbformat.write(nb, tmp_path / "n.ipynb")
     render_notebook(tmp_path / "n.ipynb", tmp_path / "n.pdf", engine="typst", title='SYNTHETIC "title" #x @y')
     text = squash(pdf_text(tmp_path / "n.pdf"))
-    assert text.count(squash(HOSTILE)) == 2
+    # the paragraph and the table cell, read in content order: a line of the cell may end in "-" (inside "<!--",
+    # depending on the font's widths), which the default mode joins with the next line as a hyphenated word
+    assert squash(pdf_text(tmp_path / "n.pdf", raw=True)).count(squash(HOSTILE)) == 2
     # the hash cell holds both halves of the hash (wrapped in two lines: text order interleaves the next cell)
     for literal in (PIPE_FILE, BRACKETS_FILE, sha[:32], sha[32:], "已完成"):
         assert squash(literal) in text, literal

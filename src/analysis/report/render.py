@@ -59,9 +59,19 @@ LANG_RULES = {
           ' #h(1fr) #counter(page).display("1 / 1", both: true)])\n',
     # Chinese pages as a 公文 numbers them: "— 1 —" centred, no English on the page (issue 26)
     "zh": '#set page(footer: context [#set text(size: 9pt); #h(1fr) — #counter(page).display() — #h(1fr)])\n'
-          # headings in black as a 简报 prints them (the colour is for the English reader's screen)
-          '#show heading: set text(fill: black)\n',
+          # headings in black as a 简报 prints them (the colour is for the English reader's screen), and in Hei
+          # (sans) over a Song (serif) text, as a 公文 sets them (main_font)
+          '#show heading: set text(fill: black, font: ("Noto Sans CJK SC", "Noto Serif CJK SC"))\n',
 }
+
+
+def main_font(lang: str, found: Path) -> str:
+    """The text face: for Chinese pages a Song (serif) face, as a 公文's text is set in 仿宋 (not a free font; Noto
+    Serif CJK, installed with Noto Sans by fonts-noto-cjk, is the nearest), where it sits beside the font found;
+    else, and for English pages, Noto Sans CJK."""
+    if lang == "zh" and any(Path(found).parent.glob("NotoSerifCJK*")):
+        return "Noto Serif CJK SC"
+    return CJK_FAMILIES[0]
 
 
 def _map_outputs(nb: nbformat.NotebookNode, change) -> nbformat.NotebookNode:
@@ -138,7 +148,7 @@ def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | N
         (tmp / "report.md").write_text(body, encoding="utf-8")
         # --columns: no Markdown line counts as "long", so Pandoc leaves table widths to Typst (auto)
         args = ["--standalone", "--columns=100000", f"--include-in-header={LOOK}", "-V", "papersize=a4", "-V", f"lang={lang}",
-                "-V", "page-numbering=1", "-V", f"mainfont={CJK_FAMILIES[0]}"]
+                "-V", "page-numbering=1", "-V", f"mainfont={main_font(lang, font)}"]
         # look.typ sets Chinese conventions; an English document gets its language and Latin quotes (below)
         # a run on made-up data says so on every page (synthetic.py: the rule and why)
         mark = watermark_typst(tmp) if notebook_is_synthetic(nb) else ""
