@@ -22,6 +22,7 @@ import pandas as pd
 from analysis.core import paths
 from analysis.inputs.clean import CleanResult
 from analysis.core.config import Config, Target
+from analysis.model.peers import add_peer_growth
 from analysis.model.evidence import BAND_QUANTILES, BOUNDS, threshold  # noqa: F401  (threshold re-exported: the met / not-met line)
 from analysis.core.excel import write_assessment_xlsx
 from analysis.model.forecast import Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series, nowcast_with_ytd
@@ -270,7 +271,7 @@ OPTIONAL_COLUMNS = (
     *(f"projection_{k}" for k in BAND_QUANTILES), "projection_year", "p_met", "forecast_origin", "confidence",
     "members_used", "forecast_notes", "member_spread", "members_dropped", "member_p_met",
     "likelihood_zh", "likelihood_en", "anticipated_growth_pct", "anticipated_ratio",
-    "figure_value", "figure_period", "figure_status", "figure_obs_ids", "figure_ids",
+    "figure_value", "figure_period", "figure_status", "figure_obs_ids", "figure_ids", "peer_growth",
 )
 
 
@@ -298,6 +299,7 @@ def assess(result: CleanResult, cfg: Config, returns: pd.DataFrame | None = None
     checks = {ind: c for ind, m in models.items() if not m.data.levels.empty and not m.index_only
               and (c := latest_level_check(m.data, cfg, first, result.as_of.year, model_series))}
     table = flag_rows(table, checks, cfg)
+    table = add_peer_growth(table, result.observations, cfg, result.as_of.year)   # context beside P (peers.py)
     if returns is not None and len(returns):
         from analysis.model.departments import apply_returns
         table = apply_returns(table, returns, cfg, result.as_of)

@@ -202,9 +202,29 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
             text += L(lang, f"；最新累计：{row['latest_ytd_period']}增长{fmt_pct(row['latest_ytd_growth_pct'])}",
                       f"; latest year to date: {period_words(row['latest_ytd_period'], lang)} "
                       f"{fmt_pct(row['latest_ytd_growth_pct'])}")
+        text += peers_words(row, cfg, lang)
         parts.append(text + L(lang, "。", "."))
     # Chinese sentences follow each other without a space after 。; English ones with one
     return L(lang, "", " ").join([f"**{md_text(parts[0])}**", *(md_text(p) for p in parts[1:])])
+
+
+def peers_words(row: pd.Series, cfg: Config, lang: str) -> str:
+    """"；周边参照：海安2023年增长6.0%（预计）、南通2024年1-2月增长2.8%": what the comparator regions printed for the
+    same indicator in the plan years (model/peers.py: context for P, never part of it); empty when none."""
+    from analysis.model.peers import read_peer_growth
+
+    found = read_peer_growth(row.get("peer_growth"))
+    if not found:
+        return ""
+    english = {name: next((a for a in reversed(aliases) if str(a).isascii()), name)
+               for name, aliases in cfg.settings.get("regions", {}).items()}
+    items = []
+    for p in found:
+        status = "" if p["status"] in ("final", "reported", "preliminary") else f"（{status_words(p['status'], 'zh')}）"
+        items.append(L(lang, f"{p['region']}{period_words(p['period'], 'zh')}增长{fmt_pct(p['growth_pct'])}{status}",
+                       f"{english.get(p['region'], p['region'])} {fmt_pct(p['growth_pct'])} in {period_words(p['period'], 'en')}"
+                       + (f" ({status_words(p['status'], 'en')})" if status else "")))
+    return L(lang, "；周边参照：" + "、".join(items), "; growth in neighbouring areas: " + ", ".join(items))
 
 
 def status_cell(row: pd.Series, cfg: Config, lang: str, html: bool) -> str:
