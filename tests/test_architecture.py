@@ -151,3 +151,17 @@ def test_the_cache_key_hashes_the_code_of_every_stage(tmp_path):
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_stage_package_says_what_it_holds(stage):
     assert ast.get_docstring(ast.parse((PACKAGE / stage / "__init__.py").read_text(encoding="utf-8")))
+
+
+def test_the_readme_is_short_and_a_planner_finds_the_three_tasks_from_its_contents():
+    """Issue 23: at most 200 lines; "add a figure", "correct or withdraw a figure" and "department returns" are
+    linked from the contents line to headings that exist (GitHub's anchors: lower case, spaces to hyphens)."""
+    import re
+
+    text = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 200
+    anchors = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+               for h in re.findall(r"^#{2,3} (.+)$", text, flags=re.M)}
+    linked = dict(re.findall(r"\[([^\]]+)\]\(#([^)]+)\)", text))
+    for task in ("add a figure", "correct or withdraw a figure", "department returns"):
+        assert task in linked and linked[task] in anchors, task
