@@ -20,10 +20,11 @@ def test_key_message_for_a_level_target_of_an_ended_plan(shipped, cfg):
     row["target"] = "retail_sales_level"
     zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
     # the statement names what it measures, the verdict is an evaluation of an ended plan, with P beside it
-    assert "社会消费品零售总额2024年突破650亿元" in zh and row["verdict_zh"] == "未收录" and row["verdict_zh"] in zh
+    # after the plan ended, the standard word of a final evaluation (as 一、总体情况 says it), then what is pending
+    assert "社会消费品零售总额2024年突破650亿元：待统计数据确认" in zh and row["verdict_zh"] == "未收录"
     assert "规划期已于2024年底结束" in zh and f"{row['p_met']:.0%}" in zh
     assert "2022年521亿元（预计数）" in zh
-    assert row["verdict_en"] in en and "not yet in the data" in en and "52.1 billion yuan (2022, estimate)" in en
+    assert "awaiting the statistics" in en and "not yet in the data" in en and "52.1 billion yuan (2022, estimate)" in en
 
 
 def test_key_message_for_an_unverified_figure_does_not_contradict_itself(shipped, cfg):
@@ -31,7 +32,8 @@ def test_key_message_for_an_unverified_figure_does_not_contradict_itself(shipped
     row = table.set_index("target").loc["tourist_visits"].copy()
     row["target"] = "tourist_visits"
     zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
-    assert "待核实" in zh and "2024年714万人次" in zh and "网络资料，未核实，未采用" in zh and "已完成" not in zh
+    assert "待统计数据确认" in zh and "待官方数据核实" in zh and "2024年714万人次" in zh and "网络资料，未核实，未采用" in zh \
+        and "已完成" not in zh
     assert "achieved" not in en and "unverified" in en
     # the model's P(met) may stand beside the unverified figure, worded only as far as its confidence allows
     shown = [b["en"] for b in cfg.settings["assessment"]["likelihood"] if f"({b['en']})" in en]
@@ -47,8 +49,9 @@ def test_key_message_says_plainly_when_there_is_no_data(shipped, cfg):
     # no Haimen figure at all is published for it: said as "none" (the legend's 无公开数据), never "too few"
     # (数据不足 means some figures exist); one status, said one way
     zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
-    assert "暂无海门公开数据" in zh and "不足" not in zh
-    assert "No published Haimen figure" in en and "Too few" not in en
+    # after the plan ended the standard word says it (暂无数据), once: no second sentence repeating it
+    assert zh.endswith("暂无数据。**") and "不足" not in zh and zh.count("暂无") == 1
+    assert "no data yet" in en and "Too few" not in en
 
 
 def test_the_detailed_table_has_every_target_with_figures_and_coloured_verdicts(shipped, cfg):

@@ -67,7 +67,7 @@ def test_counts_agree_and_no_year_runs_into_a_value(english_text):
     flat = re.sub(r"\s+", " ", english_text)
     assert not re.findall(r"(?<![\d.,])1 (?:have|are|were|targets|figures|units|lead units|milestones)\b", flat)
     # in the prose (the data notes; a table's cells sit side by side in extracted text, so tables are left out)
-    notes = flat[flat.index("Data notes"):]
+    notes = flat[flat.index("Data notes", flat.index("Annex: technical notes")):]   # the annex heading, not the lead-in's mention
     assert not re.findall(r"\b(?:19|20)\d{2} \d", notes)
 
 
@@ -131,6 +131,9 @@ def test_clause_and_period_words():
     assert clause_text("二.1/16", "en") == "Sec. 2.1 / item 16" and clause_text("二.1/16", "zh") == "二.1/16"
     assert clause_text("19", "en") == "item 19"
     assert period_words("2023年", "en") == "2023" and period_words("2025年1-9月", "en") == "Jan-Sep 2025"
+    # Chinese official text writes a month range with a dash, whatever the raw file typed
+    assert period_words("2025年1-6月", "zh") == "2025年1—6月" and period_words("2025年1～9月", "zh") == "2025年1—9月"
+    assert period_words("2023年", "zh") == "2023年" and period_words("全年", "zh") == "全年"
     assert period_words("1-6月", "en", 2024) == "Jan-Jun 2024" and period_words("2022-2024", "en") == "2022-2024"
     assert period_words("2023年", "zh") == "2023年"
 

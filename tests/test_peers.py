@@ -48,7 +48,7 @@ def test_the_briefing_names_each_peer_with_its_period_and_an_estimate_as_such():
     cfg = load_config()
     row = pd.Series({"peer_growth": json.dumps(peer_growth(synthetic_observations(), "海门", "retail_sales", 2022, 2025),
                                                ensure_ascii=False)})
-    assert peers_words(row, cfg, "zh") == "；周边参照：南通2024年1-2月增长2.8%、海安2023年增长6.0%（预计数）"
+    assert peers_words(row, cfg, "zh") == "；周边参照：南通2024年1—2月增长2.8%、海安2023年增长6.0%（预计数）"
     assert peers_words(row, cfg, "en") == ("; growth in neighbouring areas: Nantong 2.8% in Jan-Feb 2024, "
                                            "Haian 6.0% in 2023 (estimate)")
     assert peers_words(pd.Series({"peer_growth": ""}), cfg, "zh") == ""

@@ -279,7 +279,7 @@ def test_a_verdict_resting_on_a_return_cites_its_r_id_in_assessment_briefing_and
     # the briefing's body names the figure without its id; the technical annex lists the ids per target
     evidence = status_table(table[has_figures(table)], cfg, "en")["Evidence"]
     assert evidence.str.contains("department return").any() and not evidence.str.contains(r"\[R").any()
-    assert evidence_ids(table[has_figures(table)], "en")["Figure ids"].str.contains(rid["tech_service_revenue"]).any()
+    assert evidence_ids(table[has_figures(table)], "en")["Target-year figure"].str.contains(rid["tech_service_revenue"]).any()
     for lang in ("zh", "en"):
         annex = "\n".join(sections(table, read_returns(SYN / "good", cfg, Q), cfg, Q, lang))
         assert rid["tech_service_firms"] in annex and rid["culture_projects_2022"] in annex and "figures.csv" in annex

@@ -127,8 +127,8 @@ def period_words(period: object, lang: str, year: object = None) -> str:
     English text must not carry 年 or 月, so the common shapes are translated and anything else is kept as typed.
     """
     text = period_text(period)
-    if lang == "zh":
-        return text
+    if lang == "zh":       # a month range as Chinese official text writes it: 1—6月, not 1-6月
+        return re.sub(r"(\d{1,2})\s*[-–~～至]\s*(\d{1,2})(\s*月)", r"\1—\2\3", text)
     if year is not None and re.fullmatch(r"\s*(\d{1,2}\s*-\s*\d{1,2}\s*月|\d{1,2}\s*月|全年|年末|年底)\s*", text):
         text = f"{period_text(year)}年{text}"
     m = _PERIOD.match(text)

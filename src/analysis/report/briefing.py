@@ -16,6 +16,7 @@ import pandas as pd
 from analysis.core.config import Config
 from analysis.core.escape import RawMarkup, html_text, md_text, typst_string, typst_text
 from analysis.model.evidence import SETTLED_FAMILIES
+from analysis.report.bulletin import judgement_words
 from analysis.core.wording import L, _get, amount, clause_text, fmt_p, fmt_pct, fmt_value, period_text, period_words, status_words
 
 
@@ -35,7 +36,7 @@ def p_phrase(row: pd.Series, lang: str) -> str:
     if p is None:
         return ""
     if _get(row, "confidence") in (None, "low"):
-        return L(lang, f"{fmt_p(p)}（低置信度，仅供参考）", f"{fmt_p(p)} (low confidence: the number alone)")
+        return L(lang, f"{fmt_p(p)}（低置信度，仅供参考）", f"{fmt_p(p)} (low confidence; for reference only)")
     return L(lang, f"{fmt_p(p)}（{row['likelihood_zh']}）", f"{fmt_p(p)} ({row['likelihood_en']})")
 
 
@@ -119,8 +120,10 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
     """
     unit = _unit(row, cfg)
     # the headline sentence ends with its own stop, so the next sentence never runs on ("insufficient data Too few")
-    parts = [f"{target_name(row, lang)}：{verdict_text(row, lang)}。" if lang == "zh" else
-             f"{target_name(row, lang)}: {verdict_text(row, lang)}."]
+    # a final evaluation's standard words, as the overall judgement (一、) says them: the same target never reads
+    # 待统计数据确认 there and 未收录 here (bulletin.judgement_words); the sentences below say what is pending
+    word = judgement_words(row, lang) if bool(row.get("plan_ended")) else verdict_text(row, lang)
+    parts = [f"{target_name(row, lang)}：{word}。" if lang == "zh" else f"{target_name(row, lang)}: {word}."]
     key, family = row.get("verdict_key", row["verdict"]), row["verdict"]
     year = int(row["target_year"])
     if family in SETTLED_FAMILIES:
@@ -144,7 +147,8 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
                        "an exact figure will decide."))
     elif key == "pending_publication":
         parts.append(L(lang, f"规划期已于{year}年底结束，{year}年数据尚未收录。", f"The plan period ended in {year}; the {year} figure is not yet in the data."))
-    elif family in ("insufficient_data", "no_public_data"):
+    elif family in ("insufficient_data", "no_public_data") and not bool(row.get("plan_ended")):
+        # (after the plan ended the standard word, 数据不足 / 暂无数据, already says it: no second sentence)
         parts.append(L(lang, "海门公开数据不足，无法研判。" if family == "insufficient_data" else "暂无海门公开数据，无法研判。", "Too few published Haimen figures to judge it." if family == "insufficient_data" else "No published Haimen figure."))
     if _get(row, "latest_expected_low") is not None:       # model/expected.py: the figure may be a slip
         parts.append(L(lang, f"{int(row['latest_year'])}年数据明显低于模型按此前年份的预计，请核实是否为1-N月累计数（见数据说明）。",
@@ -199,7 +203,7 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
             text += L(lang, f"；自{int(row['latest_year'])}年最新数据起，达到目标需年均增长{fmt_pct(need)}",
                       f"; from the latest figure ({int(row['latest_year'])}), reaching the target needed {fmt_pct(need)} a year")
         if _get(row, "latest_ytd_growth_pct") is not None:      # what the nowcast rests on, beside P
-            text += L(lang, f"；最新累计：{row['latest_ytd_period']}增长{fmt_pct(row['latest_ytd_growth_pct'])}",
+            text += L(lang, f"；最新累计：{period_words(row['latest_ytd_period'], 'zh')}增长{fmt_pct(row['latest_ytd_growth_pct'])}",
                       f"; latest year to date: {period_words(row['latest_ytd_period'], lang)} "
                       f"{fmt_pct(row['latest_ytd_growth_pct'])}")
         text += peers_words(row, cfg, lang)
@@ -278,10 +282,10 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
 def table_notes(table: pd.DataFrame, lang: str) -> str:
     """What the table's columns and marks mean, and the registry's assumptions (†), as Markdown (escaped once)."""
     text = L(lang, "依据：研判所依据的数据（无则为最新数据）及其状态。进度/序时：自基期以来的目标进度 / 同一年份按所需增速复合计算的序时进度 / "
-                   "线性序时进度；恰以所需增速增长的指标，进度等于复合序时进度。*：低置信度（数据点或模型少、模型分歧大），只列数字。",
+                   "线性序时进度；恰以所需增速增长的指标，进度等于复合序时进度。*为低置信度（数据点少、可用模型少或模型结果分歧大），仅供参考。",
              "Evidence: the figure the verdict rests on (else the latest) and its status. Progress / expected: progress since the "
              "base year / the share expected at that year on the compound path of the required growth / on the linear path. "
-             "*: low confidence (few points or models, or models disagree): the number alone.")
+             "* Low confidence (few data points or models, or the models disagree); for reference only.")
     notes = table[table["note"].fillna("").astype(bool)] if "note" in table else table.iloc[0:0]
     if len(notes):
         text += L(lang, " †" + "；".join(sorted(set(notes["note"]))), " †" + " ".join(sorted(set(notes["note_en"].fillna("")))))
@@ -312,7 +316,12 @@ def evidence_ids(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     figures.csv (the body of the briefing names figures without ids)."""
     rows = []
     for _, r in table.iterrows():
-        ids = cite(r, _get(r, "figure_value") is not None).strip(" []")
-        if ids:
-            rows.append({L(lang, "目标", "Target"): target_name(r, lang), L(lang, "依据数据编号", "Figure ids"): ids})
+        # two columns, so that each id is what its heading says: the latest usable figure the 依据 column of the
+        # body quotes, and the target year's figure (for 待核实 an unverified one: it decides nothing, it is named)
+        latest = cite(r, False).strip(" []")
+        target_year = cite(r, True).strip(" []") if _get(r, "figure_value") is not None else ""
+        if latest or target_year:
+            rows.append({L(lang, "目标", "Target"): target_name(r, lang),
+                         L(lang, "最新可用数据", "Latest usable figure"): latest or "—",
+                         L(lang, "目标年数据", "Target-year figure"): target_year or "—"})
     return pd.DataFrame(rows)

@@ -174,20 +174,20 @@ def methods(cfg: Config, lang: str) -> str:
         "; ".join(f"{lo} {b['en']}" for lo, b in zip(lows, bands))
     return L(
         lang,
-        f"**数据**：每个数字均来自公开出版物（`data/raw/`，逐行注明来源）；多个来源时按最终核实>初步核算>公布数>预计数、发布较新、官方优先择优，"
-        f"未核实来源不进入模型。**模型**：对数尺度上的五个趋势模型（对数线性趋势、带漂移随机游走、阻尼趋势ARIMA(1,1,1)、Theta法、公布增速模型），"
+        f"**数据**：每个数字均注明来源（原始数据文件逐行注明出处；网络资料另标“未核实”，不进入模型）；多个来源时按最终核实>初步核算>公布数>预计数、发布较新、官方优先择优，"
+        f"未核实来源不进入模型。**模型**：对数尺度上的五个趋势模型（对数线性趋势、带漂移随机游走、阻尼趋势模型、θ法、公布增速模型），"
         f"趋势每年阻尼{f['trend_damping']}，各{f['n_paths']}条随机路径，等权混合；缺失年份不插补。{benchmark_sentence(lang)}"
         f"**证据等级**：目标年的最终核实数、初步核算数或官方公布数（含忠实转载）判定已完成/未完成；预计数、推算数、约数判定为“（预计数）”，"
-        f"与目标差距在{margin:g}%修订幅度以内时为待定；未核实来源只作参考（待核实）；“突破X”仅在X达标时判定完成；基期以前的数据不能证明完成。"
+        f"与目标差距在{margin:g}%修订幅度以内时为待定；未核实来源只作参考（待核实）；“突破X”类数据仅在X本身达到目标时才能判定完成；基期以前的数据不能证明完成。"
         f"**终期评估**：报告期晚于目标年时时间进度为100%，目标年数据尚未收录的标为“未收录”并列出达标概率；规划期内按达标概率≥{on}有望完成、"
-        f"{off}-{on}存在风险、<{off}明显滞后。“左右”“约”的目标达到规划数为已完成、在容差内为基本完成（增速、占比先按公布精度取一位小数再比较），达标概率按容差下限计（完成或基本完成的概率），所需增速按规划原数。概率用语（IPCC，仅在中、高置信度时使用）：{words}。",
-        f"**Data**: every number comes from a public source (`data/raw/`, one per row); where sources differ, final > preliminary > "
+        f"{off}—{on}存在风险、<{off}明显滞后。“左右”“约”的目标达到规划数为已完成、在容差内为基本完成（增速、占比先按公布精度取一位小数再比较），达标概率按容差下限计（完成或基本完成的概率），所需增速按规划原数。概率用语（参照政府间气候变化专门委员会的用法，仅在中、高置信度时使用）：{words}。",
+        f"**Data**: every number names its source (`data/raw/`, one per row; web pages of unknown origin are marked unverified); where sources differ, final > preliminary > "
         f"published > estimate, then the later and the official one; unverified sources never enter the models. **Models**: five trend "
         f"models on log levels (log-linear trend, random walk with drift, damped trend ARIMA(1,1,1), Theta, printed growth), damped by "
         f"{f['trend_damping']} a year, {f['n_paths']} seeded paths each, equal weights; missing years are not interpolated. "
         f"{benchmark_sentence(lang)}**Evidence ladder**: an official final, preliminary or published figure for the target year "
         f"settles achieved / not achieved; an estimate, derived or approximate figure settles it as \"(estimate)\", or leaves it pending "
-        f"within {margin:g}% of the target; an unverified figure never settles it; \"exceeded X\" only when X meets the target; figures "
+        f"within {margin:g}% of the target; an unverified figure never settles it; a figure printed as \"over X\" settles it only when X itself meets the target; figures "
         f"from before the base year never do. **Ended plan**: after the target year the briefing is a final evaluation (time elapsed "
         f"100%); a target without its figure is pending, with the models' P(met). While the plan runs: P ≥{on} on track, {off}-{on} at "
         f"risk, <{off} off track. An \"about\" target met at its number is achieved, within its tolerance broadly achieved "
@@ -211,9 +211,9 @@ def benchmark_sentence(lang: str) -> str:
     sparse = [v for k, v in r["patterns"].items() if k != "full"]
     lo, hi = min(v["cov80_h2"] for v in sparse), max(v["cov80_h2"] for v in sparse)
     naive = min(v["smape_naive"] - v["smape_ensemble"] for v in sparse)
-    return L(lang, f"在M3竞赛{full['series']}个年度序列上检验：sMAPE {r['full_smape']:.1f}（朴素预测{full['smape_naive']:.1f}），"
-                   f"80%/95%区间覆盖率{full['cov80_avg']:.0f}%/{full['cov95_avg']:.0f}%；截短为2-7个点或有缺年的序列上，"
-                   f"第2年80%区间覆盖率{lo:.0f}%-{hi:.0f}%" + ("，精度均不低于朴素预测。" if naive >= 0 else "。"),
+    return L(lang, f"在国际预测竞赛（M3）{full['series']}个年度序列上检验：对称平均绝对百分比误差{r['full_smape']:.1f}（朴素预测{full['smape_naive']:.1f}），"
+                   f"80%/95%区间覆盖率{full['cov80_avg']:.0f}%/{full['cov95_avg']:.0f}%；截短为2—7个点或有缺年的序列上，"
+                   f"第2年80%区间覆盖率{lo:.0f}%—{hi:.0f}%" + ("，精度均不低于朴素预测。" if naive >= 0 else "。"),
              f"Checked on the {full['series']} M3 yearly series: sMAPE {r['full_smape']:.1f} (naive {full['smape_naive']:.1f}), "
              f"80%/95% intervals cover {full['cov80_avg']:.0f}%/{full['cov95_avg']:.0f}%; on series cut to 2-7 points or with "
              f"gaps, the 80% interval covers {lo:.0f}-{hi:.0f}% two years ahead and the median is never less accurate than "

@@ -45,6 +45,11 @@ def heading(n: int, zh: str, en: str, lang: str) -> str:
     return L(lang, f"{CN_NUMBERS[n - 1]}、{zh}", f"{n}. {en}")
 
 
+def subheading(n: int, lang: str) -> str:
+    """The number of an item under a section, one level below 一、: （一） / (a)."""
+    return L(lang, f"（{CN_NUMBERS[n - 1]}）", f"({'abcdefghij'[n - 1]}) ")
+
+
 def _words(cfg: Config) -> dict:
     return cfg.settings.get("briefing", {}) or {}
 
@@ -69,7 +74,7 @@ def masthead(cfg: Config, quarter: Quarter, issued: date, lang: str) -> tuple[st
 def title_line(cfg: Config, lang: str) -> str:
     """The document title: the plan's full name in 书名号, then what this is."""
     w = _words(cfg)
-    return L(lang, f"《{w.get('plan_title_zh', '')}》目标完成情况监测", f"Monitoring the targets of the {w.get('plan_title_en', '')}")
+    return L(lang, f"《{w.get('plan_title_zh', '')}》目标完成情况监测", f"Progress on the Targets of the {w.get('plan_title_en', '')}")
 
 
 def lead_in(cutoff: date, has_returns: bool, lang: str, table: pd.DataFrame | None = None, cfg: Config | None = None) -> str:
@@ -84,11 +89,13 @@ def lead_in(cutoff: date, has_returns: bool, lang: str, table: pd.DataFrame | No
         what_zh, what_en = ("终期监测", "a final review") if ended else ("季度监测", "quarterly monitoring")
         head_zh = (f"为掌握《行动计划》实施成效，{unit}对计划确定的{n_t}项量化目标和{n_m}项节点任务开展{what_zh}，"
                    "现将有关情况报告如下。")
-        head_en = (f"To follow the plan's results, the office carried out {what_en} of its {n_t} quantitative targets "
-                   f"and {n_m} milestones; the findings follow. ")
-    return L(lang, head_zh + f"本期数据截至{cn_date(cutoff)}，仅采用{zh}；未经核实的网络资料只作参考，不作判定依据。",
-             head_en + f"Figures as published by {en_date(cutoff)}, from {en}; unverified web pages are shown for "
-                       "reference and never decide a verdict.")
+        head_en = (f"To assess the Action Plan's results, the district DRC has carried out {what_en} of its {n_t} "
+                   f"quantitative targets and {n_m} milestones (below). ")
+    # the body names its annex here: a line of its own after the last table could fall alone onto a page
+    return L(lang, head_zh + f"本期数据截至{cn_date(cutoff)}，仅采用{zh}；未经核实的网络资料只作参考，不作判定依据。"
+                             "方法和来源见附件。",
+             head_en + f"Data: {en}, as of {en_date(cutoff)}; unverified web pages are for reference only and never "
+                       "decide a verdict. Data notes, methods and sources: see the annex.")
 
 
 # the standard judgement words of a final evaluation, by verdict key (issue 26 point 2)
@@ -205,7 +212,7 @@ def tail(cfg: Config, lang: str) -> tuple[str, str]:
     """(Typst, portable Markdown) of the 报尾: a rule, 报/送, the compiling unit and 印数."""
     w = _words(cfg)
     lines = [L(lang, f"报：{w.get('report_to_zh', '')}", f"To: {w.get('report_to_en', '')}"),
-             L(lang, f"送：{w.get('send_to_zh', '')}", f"Copy: {w.get('send_to_en', '')}")]
+             L(lang, f"送：{w.get('send_to_zh', '')}", f"Cc: {w.get('send_to_en', '')}")]
     last = L(lang, f"{w.get('publisher_zh', '')}　　　　　　共印{w.get('copies', '')}份",
              f"{w.get('publisher_en', '')} · {w.get('copies', '')} copies")
     typst = ("```{=typst}\n#v(1fr)\n#line(length: 100%, stroke: 0.8pt)\n#v(-0.5em)\n"

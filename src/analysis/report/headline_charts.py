@@ -17,7 +17,7 @@ from analysis.report.charts import english_unit, fan_chart, use_cjk_font
 from analysis.core.config import Config
 from analysis.core.escape import plot_text
 
-WIDTH_IN, HEIGHT_IN = 7.0, 2.2      # the text width of an A4 page with 1.8 cm margins is about 6.85 in
+WIDTH_IN, HEIGHT_IN = 7.0, 1.95     # the text width of an A4 page with 1.8 cm margins is about 6.85 in
 
 
 def headline_panels(cfg: Config, result, bands: pd.DataFrame, lang: str) -> list[tuple]:

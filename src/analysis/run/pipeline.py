@@ -361,7 +361,7 @@ def _briefings(tmp: Path, nbs: Path, common: dict, langs: tuple[str, ...], engin
 
     def render(lang: str) -> None:
         step(f"04 briefing.{lang}.pdf", render_notebook, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.pdf",
-             lang, engine, "目标监测简报" if lang == "zh" else "Target briefing")
+             lang, engine, "目标监测简报" if lang == "zh" else "Target briefing", True)
         if not word:
             return
         from analysis.report.render_word import render_docx       # the same Markdown as the PDF, as an editable Word file
