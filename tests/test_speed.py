@@ -188,7 +188,7 @@ def test_a_warm_up_that_never_finishes_does_not_hold_the_run(tmp_path, monkeypat
     fresh = SimpleNamespace(is_alive=lambda: True)       # a kernel manager that started and is running
     monkeypatch.setattr(pool, "lane", lambda notebook: "x")
     monkeypatch.setattr(pool, "_start", lambda notebook: fresh)
-    monkeypatch.setattr(pool, "_recycle", lambda km, notebook, key: km)
+    monkeypatch.setattr(pool, "_recycle", lambda km, notebook: km)
     with pool.kernel("01_clean.ipynb") as km:
         assert km is fresh
     pool._starter.shutdown(wait=True)

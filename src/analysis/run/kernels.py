@@ -273,15 +273,10 @@ class KernelPool:
             kc.stop_channels()
 
     @contextmanager
-    def kernel(self, notebook: str, lane: str | None = None) -> Iterator[object]:
-        """A warm kernel manager for notebook; kept for the next notebook of its lane when the run succeeds.
-
-        lane: borrow the kernel of another lane when one is idle or being reset there (the pipeline runs the
-        second briefing in 02's kernel once validation is done); else the notebook's own lane."""
+    def kernel(self, notebook: str) -> Iterator[object]:
+        """A warm kernel manager for notebook; kept for the next notebook of its lane when the run succeeds."""
         key = self.lane(notebook)
         with self._lock:
-            if lane is not None and self._idle.get(lane):
-                key = lane
             idle = self._idle.get(key)
             future = idle.pop(0) if idle else None
         if future is None:
@@ -306,11 +301,11 @@ class KernelPool:
             self._shutdown(km)
             raise
         # reset in the background: the step that ran notebook ends now, the next notebook of the lane waits
-        recycled = self._starter.submit(self._recycle, km, notebook, key)
+        recycled = self._starter.submit(self._recycle, km, notebook)
         with self._lock:
             self._idle.setdefault(key, []).append(recycled)
 
-    def _recycle(self, km, notebook: str, key: str):
+    def _recycle(self, km, notebook: str):
         """km reset for the next notebook of its lane; a kernel that cannot be reset is replaced by a fresh one.
 
         After the first notebook a kernel ran, it also imports what the other notebooks of its lane import
@@ -322,7 +317,7 @@ class KernelPool:
             self._run(km, RESET, check=True)
             if id(km) not in self._lane_imported:
                 self._lane_imported.add(id(km))
-                self._run(km, self.lane_imports(key))
+                self._run(km, self.lane_imports(self.lane(notebook)))
                 self._run(km, SNAPSHOT, check=True)
             return km
         except Exception:        # noqa: BLE001 - a kernel that cannot be reset is not reused

@@ -44,7 +44,7 @@ def fresh_kernels() -> bool:
 
 
 def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path | None = None,
-                     pool: "KernelPool | None" = None, lane: str | None = None) -> None:
+                     pool: "KernelPool | None" = None) -> None:
     """Run notebooks/<name> with papermill, in a warm kernel from pool (else a fresh one); a failure becomes a clear InputError.
 
     shown_as is where the executed copy will be when the user reads the message (the staging
@@ -68,7 +68,7 @@ def execute_notebook(name: str, output: Path, parameters: dict, shown_as: Path |
             # kernel was started in notebooks/ already (kernels.py). The executed copy is written once at the
             # end (and when a cell fails), not twice per cell: nobody reads a staging folder while it runs,
             # and re-encoding a notebook with its charts after every cell cost about 1 s of CPU a quarter
-            with pool.kernel(name, lane) as km:      # lane: borrow another lane's kernel when idle (KernelPool.kernel)
+            with pool.kernel(name) as km:
                 pm.execute_notebook(str(paths.NOTEBOOKS_DIR / name), str(output), parameters=parameters,
                                     progress_bar=False, kernel_name="python3", engine_name=ENGINE, km=km,
                                     request_save_on_cell_execute=False)
@@ -297,15 +297,15 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
     nbs = tmp / "notebooks"
     nbs.mkdir()
 
-    def nb(name: str, out: str, parameters: dict, lane: str | None = None) -> None:
-        execute_notebook(name, nbs / out, parameters, shown_as=failed / "notebooks" / out, pool=pool, lane=lane)
+    def nb(name: str, out: str, parameters: dict) -> None:
+        execute_notebook(name, nbs / out, parameters, shown_as=failed / "notebooks" / out, pool=pool)
 
     step("01 clean", nb, "01_clean.ipynb", "01_clean.ipynb",
          {"as_of": quarter.label, "raw_dir": str(raw_dir), "out_dir": str(clean_dir), **cache})
     # 02 and 03 both read only what 01 wrote: run them side by side (each in its own kernel); validation.pdf
     # renders while the briefings run (they need results.json, not the PDF), unless a check stops the run
     # (a pool with one kernel, a replay worker's, runs them one after the other: 03 waits for 02's kernel)
-    renders = ThreadPoolExecutor(max_workers=2)
+    renders = ThreadPoolExecutor(max_workers=3)      # validation.pdf, and a briefing's PDF beside its Word file
     try:
         with ThreadPoolExecutor(max_workers=1 if pool.one_lane else 2) as side:
             results = side.submit(step, "02 validate", validation_notebook, nbs / "02_validate.ipynb", tmp / "validation",
@@ -328,8 +328,7 @@ def _run_stages(quarter: Quarter, tmp: Path, failed: Path, clean_dir: Path, raw_
             else:
                 render_validation()
             raise
-        _briefings(tmp, nbs, {**common, **cache}, langs, engine, step, renders, pdfs, nb, word=full,
-                   side_by_side=not pool.one_lane)
+        _briefings(tmp, nbs, {**common, **cache}, langs, engine, step, renders, pdfs, nb, word=full)
     finally:
         renders.shutdown(wait=True)
     if paths.RETURNS_DIR.is_dir():        # department returns (issue 13): the annex, only when a round has started
@@ -351,37 +350,21 @@ def _forecast_and_changes(step, nb, parameters: dict, tmp: Path, reports_dir: Pa
 
 
 def _briefings(tmp: Path, nbs: Path, common: dict, langs: tuple[str, ...], engine: str, step,
-               renders: ThreadPoolExecutor, pdfs: list, nb, word: bool = True, side_by_side: bool = False) -> None:
-    """04 per language, each language's PDF (and Word file when word) rendered in renders; waits for pdfs too.
-
-    side_by_side (a pool with two lanes): the first language in the main kernel and the others in 02's, which
-    validation has finished with and which has imported nearly all a briefing imports (Great Expectations brings
-    scipy and statsmodels), so no kernel is started for it; else one after the other in the main kernel."""
+               renders: ThreadPoolExecutor, pdfs: list, nb, word: bool = True) -> None:
+    """04 per language, one after the other in the main kernel; each language's PDF and Word file are rendered in
+    renders (side by side, both being mostly Pandoc and Typst processes) while the next language's notebook runs;
+    waits for pdfs too. (The second language in 02's idle kernel, beside the first, was tried: no faster, since
+    validation.pdf renders meanwhile and the two cores were busy already; benchmarks/results/pipeline_notes.md.)"""
     from analysis.report.render import render_notebook
+    from analysis.report.render_word import render_docx       # the same Markdown as the PDF, as an editable Word file
 
-    def render(lang: str) -> None:
-        step(f"04 briefing.{lang}.pdf", render_notebook, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.pdf",
-             lang, engine, "目标监测简报" if lang == "zh" else "Target briefing", True)
-        if not word:
-            return
-        from analysis.report.render_word import render_docx       # the same Markdown as the PDF, as an editable Word file
-        step(f"04 briefing.{lang}.docx", render_docx, nbs / f"04_briefing.{lang}.ipynb", tmp / f"briefing.{lang}.docx", lang)
-
-    def briefing(lang: str, lane: str | None = None) -> None:
+    for lang in langs:
         step(f"04 briefing ({lang})", nb, "04_briefing.ipynb", f"04_briefing.{lang}.ipynb",
-             {**common, "lang": lang, "report_dir": str(tmp)}, lane)
-        pdfs.append(renders.submit(render, lang))
-
-    if side_by_side and len(langs) > 1:
-        from analysis.run.kernels import lane
-
-        with ThreadPoolExecutor(max_workers=2) as both:
-            done = [both.submit(briefing, lang, None if i == 0 else lane("02_validate.ipynb"))
-                    for i, lang in enumerate(langs)]
-            for future in done:
-                future.result()
-    else:
-        for lang in langs:
-            briefing(lang)
+             {**common, "lang": lang, "report_dir": str(tmp)})
+        executed = nbs / f"04_briefing.{lang}.ipynb"
+        pdfs.append(renders.submit(step, f"04 briefing.{lang}.pdf", render_notebook, executed, tmp / f"briefing.{lang}.pdf",
+                                   lang, engine, "目标监测简报" if lang == "zh" else "Target briefing", True))
+        if word:
+            pdfs.append(renders.submit(step, f"04 briefing.{lang}.docx", render_docx, executed, tmp / f"briefing.{lang}.docx", lang))
     for future in list(pdfs):
         future.result()
