@@ -113,6 +113,6 @@ def test_an_ended_level_target_says_the_growth_still_needed_not_a_plan_requireme
     zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
     need = f"{row['remaining_required_growth_pct']:.1f}%"
     assert "规划要求" not in zh and "the plan needs" not in en
-    assert f"自{int(row['latest_year'])}年最新数据起，达到目标需年均增长{need}" in zh
-    assert f"reaching the target needed {need} a year" in en
+    assert f"按此计算，{int(row['latest_year']) + 1}—2024年需年均增长{need}方能达标" in zh
+    assert f"meeting the target required {need} a year" in en
     assert bool(row["base_derived"]) and "推算" in zh and "derived from printed growth" in en

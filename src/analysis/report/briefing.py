@@ -178,7 +178,7 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         else:
             # the gap from the median as printed (584亿元 against 650: 66, never 65.9 beside a rounded 584)
             gap = float(fmt_value(q50).replace(",", "")) - row["target_value"]
-            parts.append(L(lang, f"{year}年预测中位数{fmt_value(q50, unit)}（80%区间{fmt_value(row['projection_q10'])}至"
+            parts.append(L(lang, f"经模型测算，{year}年预计约{fmt_value(q50, unit)}（80%区间为{fmt_value(row['projection_q10'])}—"
                                  f"{fmt_value(row['projection_q90'], unit)}），较目标{'高' if gap >= 0 else '低'}{fmt_value(abs(gap), unit)}。",
                            f"Median projection for {year}: {amount(q50, unit, lang)} (80% band {amount(row['projection_q10'], unit, lang)} "
                            f"to {amount(row['projection_q90'], unit, lang)}), {amount(abs(gap), unit, lang)} {'above' if gap >= 0 else 'below'} the target."))
@@ -200,12 +200,13 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         if _get(row, "base_derived") is True or _get(row, "base_derived") == 1:
             text += L(lang, f"（{base}年基数为按公布增速推算的数值）", f" (the {base} base is derived from printed growth)")
         if need is not None and _get(row, "latest_year") is not None:
-            text += L(lang, f"；自{int(row['latest_year'])}年最新数据起，达到目标需年均增长{fmt_pct(need)}",
-                      f"; from the latest figure ({int(row['latest_year'])}), reaching the target needed {fmt_pct(need)} a year")
+            rest = f"{int(row['latest_year']) + 1}—{year}年" if year - int(row["latest_year"]) > 1 else f"{year}年"
+            text += L(lang, f"；按此计算，{rest}需年均增长{fmt_pct(need)}方能达标",
+                      f"; from the latest figure ({int(row['latest_year'])}), meeting the target required {fmt_pct(need)} a year")
         if _get(row, "latest_ytd_growth_pct") is not None:      # what the nowcast rests on, beside P
-            text += L(lang, f"；最新累计：{period_words(row['latest_ytd_period'], 'zh')}增长{fmt_pct(row['latest_ytd_growth_pct'])}",
-                      f"; latest year to date: {period_words(row['latest_ytd_period'], lang)} "
-                      f"{fmt_pct(row['latest_ytd_growth_pct'])}")
+            text += L(lang, f"；{period_words(row['latest_ytd_period'], 'zh')}同比增长{fmt_pct(row['latest_ytd_growth_pct'])}",
+                      f"; growth in {period_words(row['latest_ytd_period'], lang)}: {fmt_pct(row['latest_ytd_growth_pct'])} "
+                      "year on year")
         text += peers_words(row, cfg, lang)
         parts.append(text + L(lang, "。", "."))
     # Chinese sentences follow each other without a space after 。; English ones with one
