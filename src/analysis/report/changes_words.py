@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.report.changes import _num, _read
+from analysis.core.wording import period_words  # the one wording of a period (2025年1—6月 / Jan-Jun 2025)
 
 
 def _counts(changes: pd.DataFrame) -> dict[str, int]:
@@ -89,19 +90,6 @@ def report_summary(folder: Path) -> str:
     figures = _read(Path(folder) / "figures.csv")
     names = dict(zip(figures["indicator"], figures["indicator_zh"].fillna(""))) if figures is not None and "indicator_zh" in figures else {}
     return console_summary(changes, names={k: v for k, v in names.items() if v})
-
-
-_PERIOD = re.compile(r"^(\d{4})年(?:(\d{1,2})-(\d{1,2})月)?$")
-
-
-def period_words(period: object, lang: str) -> str:
-    """A period label for the reader: 2025年1-6月 as printed in Chinese, '2025 Jan-Jun' in English."""
-    text = str(period)
-    m = _PERIOD.match(text)
-    if lang == "zh" or not m:
-        return text
-    months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-    return m.group(1) if not m.group(2) else f"{m.group(1)} {months[int(m.group(2)) - 1]}-{months[int(m.group(3)) - 1]}"
 
 
 def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, names: dict[str, str], lang: str,
