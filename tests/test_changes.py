@@ -245,3 +245,18 @@ def test_the_briefing_body_names_figures_without_ids_and_the_annex_lists_them(tm
     line = annex[annex["最新可用数据"].str.contains(visits["latest_figure_id"], regex=False)].iloc[0]
     assert visits["verdict_key"] == "pending_unverified" and str(visits["figure_ids"]).split(";")[0] in line["目标年数据"]
     assert str(visits["figure_ids"]).split(";")[0] not in line["最新可用数据"]
+
+
+def test_new_figures_from_unverified_sources_are_counted_as_such(before, after):
+    """'新增数据3项' alone reads as three published figures: the paragraph says how many came from unverified pages
+    (no verdict may rest on them), and says nothing of the kind when none did (reviewer, issue 26)."""
+    unverified = {**synthetic_figure("synthetic_web.csv:2", "2024年1-9月", 450.0), "reliability": "unverified",
+                  "status": "reported, unverified"}
+    figures = pd.concat([after[0], pd.DataFrame([unverified, synthetic_figure("synthetic_q2.csv:4", "2025年1-6月", 300.0)])],
+                        ignore_index=True)
+    table = changes_table(figures, after[1], before[0], before[1], "2025Q1")
+    zh = briefing_section(table, after[1], {"retail_sales": "社会消费品零售总额"}, "zh")
+    en = briefing_section(table, after[1], {"retail_sales": "Retail sales"}, "en")
+    assert "新增数据3项（其中1项来源未经核实）" in zh and "3 new figures (1 of them from unverified sources)" in en
+    plain = briefing_section(changes_table(after[0], after[1], before[0], before[1], "2025Q1"), after[1], {}, "zh")
+    assert "新增数据1项" in plain and "未经核实" not in plain

@@ -217,7 +217,13 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
         items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))}"
                  for _, r in home_new.head(1 if lang == "zh" else 2).iterrows()]
         lead = L(lang, "：", ": ") if len(new) == 1 else L(lang, "，如", ", e.g. ")      # one figure is named, not exemplified
-        parts.append(L(lang, f"新增数据{len(new)}项", f"{len(new)} new figure{'s' if len(new) != 1 else ''}")
+        # how many of them no verdict may rest on: "新增数据6项" alone reads as six published figures
+        unverified = int(new["new"].astype(str).str.contains("unverified").sum())
+        caveat = "" if not unverified or len(new) == 1 else \
+            L(lang, f"（其中{unverified}项来源未经核实）", f" ({unverified} of them from unverified sources)")
+        if unverified and len(new) == 1:
+            caveat = L(lang, "（来源未经核实）", " (from an unverified source)")
+        parts.append(L(lang, f"新增数据{len(new)}项", f"{len(new)} new figure{'s' if len(new) != 1 else ''}") + caveat
                      + (lead + L(lang, "、", "; ").join(items) if items else "") + L(lang, "。", "."))
     order = {"withdrawn_figure": 0, "corrected_figure": 1, "removed_figure": 2, "restored_figure": 3}
     gone = changes[changes["change"].isin(list(order))].sort_values("change", key=lambda s: s.map(order), kind="stable")
