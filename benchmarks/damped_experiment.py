@@ -145,6 +145,11 @@ def register(col) -> None:
             s, trend_damping=d, ma_margin=-np.inf, min_gain_over_rw=-np.inf)))
     for k in (1.1, 1.2):
         col.VARIANTS.setdefault(f"wide{k:g}", (col.MEMBER_NAMES, lambda s, k=k: _wider(s, k)))
+    # a drift that changes: the random walk's drift and the printed-growth mean weigh a year of growth
+    # a years old by drift_decay^a (forecast.prior.drift_decay; 1 = the plain mean over the whole history)
+    for r in (0.7, 0.8, 0.9):
+        col.VARIANTS.setdefault(f"ddecay{r:g}", (col.MEMBER_NAMES, lambda s, r=r: replace(
+            s, prior=replace(s.prior, drift_decay=r))))
 
 
 if __name__ != "__main__":

@@ -145,9 +145,9 @@ def run_one(job: tuple) -> list[dict]:
         rec["methods"] = {"ensemble": _interval_scores(fc.paths, test, last)}
         for name, paths in fc.members.items():
             rec["methods"][name] = _interval_scores(paths, test, last)
-        for name, damping in (("naive", 0.0), ("rwd", 1.0)):
+        for name, damping in (("naive", 0.0), ("rwd", 1.0)):     # fixed comparators whatever the variant
             rng = np.random.default_rng(7)
-            paths = np.exp(random_walk_drift(d, h, settings.n_paths, rng, replace(settings, trend_damping=damping)))
+            paths = np.exp(random_walk_drift(d, h, settings.n_paths, rng, replace(settings, trend_damping=damping, prior=replace(settings.prior, drift_decay=1.0))))
             rec["methods"][name] = _interval_scores(paths, test, last)
         rec["methods"]["naive"]["med"] = [last] * h                      # the last value, exactly
         line = last + (vc[-1] - vc[0]) / (yc[-1] - yc[0]) * np.arange(1, h + 1)

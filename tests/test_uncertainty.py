@@ -284,3 +284,23 @@ def test_decay_lets_recent_changes_speak_louder_and_counts_fewer_degrees_of_free
 def test_decayed_dof_weighs_a_models_innovations_by_age():
     assert VolatilityPrior(decay=0.5).decayed_dof(3) == pytest.approx(3 * (0.25 + 0.5 + 1) / 3)
     assert VolatilityPrior().decayed_dof(7) == 7 and VolatilityPrior(decay=0.5).decayed_dof(0) == 0
+
+
+def test_local_drift_without_decay_is_the_plain_drift_over_the_whole_span():
+    """drift_decay 1: (y_T - y_0) / span and precision = span, whatever the gaps (a hand-computed case)."""
+    changes, gaps = np.log([2.0, 1.5]), np.array([8.0, 2.0])          # 2005 -> 2013 (x2), 2013 -> 2015 (x1.5)
+    est, prec = VolatilityPrior().local_drift(changes, gaps, change_ages(np.array([2005, 2013, 2015])))
+    assert est == pytest.approx(np.log(3.0) / 10)
+    assert prec == pytest.approx(10.0)
+
+
+def test_local_drift_with_decay_leans_on_the_latest_growth_and_knows_it_has_less_evidence():
+    """Fast growth long ago, slow growth lately: a decayed drift lies nearer the recent pace, with less precision."""
+    years = np.array([2005, 2013, 2017, 2022])
+    changes = np.log([270 / 75.2, 377 / 270, 521 / 377])
+    gaps = np.diff(years).astype(float)
+    plain, plain_prec = VolatilityPrior().local_drift(changes, gaps, change_ages(years))
+    local, local_prec = VolatilityPrior(drift_decay=0.8).local_drift(changes, gaps, change_ages(years))
+    recent = np.log(521 / 377) / 5
+    assert recent < local < plain
+    assert local_prec < plain_prec

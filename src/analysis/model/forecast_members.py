@@ -66,11 +66,11 @@ def random_walk_drift(d: "SeriesData", h: int, n: int, rng: np.random.Generator,
     y = np.log(d.values)
     k = np.diff(d.years).astype(float)
     dy = np.diff(y)
-    span = float(d.years[-1] - d.years[0])
-    mu = (y[-1] - y[0]) / span
-    s2, nu = s.prior.recent_evidence(dy - mu * k, k, change_ages(d.years), len(dy) - 1)
+    ages = change_ages(d.years)
+    mu, precision = s.prior.local_drift(dy, k, ages)
+    s2, nu = s.prior.recent_evidence(dy - mu * k, k, ages, len(dy) - 1)
     sig = s.prior.sigma_draws(s2, nu, n, rng)
-    mus = s.prior.drift_draws(mu, span, sig, rng)
+    mus = s.prior.drift_draws(mu, precision, sig, rng)
     steps = rng.standard_normal((n, h)) * sig[:, None]
     return y[-1] + mus[:, None] * damped_sum(s.trend_damping, h)[None, :] + np.cumsum(steps, axis=1)
 
@@ -366,9 +366,11 @@ def growth_rates(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "
     """
     g = np.log1p(d.growth_pct / 100.0)
     # the growth of year y is the change from y - 1 to y: age (origin - y) years
-    s2, nu = s.prior.yearly_evidence(g - g.mean(), d.years[-1] - d.growth_years)
+    ages = d.years[-1] - d.growth_years
+    mean, precision = s.prior.local_drift(g, np.ones(len(g)), ages)
+    s2, nu = s.prior.yearly_evidence(g - mean, ages)
     sig = s.prior.sigma_draws(s2, nu, n, rng)
-    ms = s.prior.drift_draws(float(np.mean(g)), float(len(g)), sig, rng)
+    ms = s.prior.drift_draws(mean, precision, sig, rng)
     weights = s.trend_damping ** np.arange(1, h + 1)
     steps = ms[:, None] * weights[None, :] + rng.standard_normal((n, h)) * sig[:, None]
     return np.log(d.values[-1]) + np.cumsum(steps, axis=1)

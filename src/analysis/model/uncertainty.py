@@ -61,12 +61,30 @@ class VolatilityPrior:
     own_weight: float = 1.0   # w: a series' own sample variance counts as w x its degrees of freedom
     decay: float = 1.0        # rho: a change a years older than the latest counts rho^a as much
     persistence: float = 0.0  # kappa: a k-year change varies k (1 + kappa (k - 1)) sigma^2 about the drift
+    drift_decay: float = 1.0  # a year of growth a years older than the latest counts drift_decay^a in the drift
 
     @classmethod
     def from_config(cls, p: dict) -> "VolatilityPrior":
         return cls(float(p["log_sd"]), float(p["spread"]), float(p["drift_mean"]), float(p["drift_sd"]),
                    float(p.get("own_weight", 1.0)), float(p.get("decay", 1.0)),
-                   float(p.get("persistence", 0.0)))
+                   float(p.get("persistence", 0.0)), float(p.get("drift_decay", 1.0)))
+
+    def local_drift(self, changes: np.ndarray, gaps: np.ndarray, ages: np.ndarray) -> tuple[float, float]:
+        """(drift estimate, precision x sigma^2) from log changes spanning `gaps` years, old years counting less.
+
+        Growth changes its pace (a county's retail grew 14 %/yr in 2005-2017
+        and 3 % in 2022), so with drift_decay < 1 the drift is a weighted
+        mean of the yearly growth, each change weighing drift_decay^age per
+        year it spans; its precision is that of the weighted estimator,
+        (sum w k)^2 / sum w^2 k, which is the span in years when every
+        weight is 1 (then the estimate is the plain (y_T - y_0) / span).
+        """
+        changes, gaps = np.asarray(changes, dtype=float), np.asarray(gaps, dtype=float)
+        if not len(changes):
+            return 0.0, 0.0
+        w = self.drift_decay ** np.clip(np.asarray(ages, dtype=float), 0.0, None)
+        wk = w * gaps
+        return float(np.sum(w * changes) / np.sum(wk)), float(np.sum(wk) ** 2 / np.sum(w * wk))
 
     def recent_evidence(self, resid: np.ndarray, gaps: np.ndarray, ages: np.ndarray, dof: int) -> tuple[float, float]:
         """(s2, dof) of a series' own volatility evidence from the residuals of its changes.
