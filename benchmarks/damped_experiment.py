@@ -150,6 +150,7 @@ def register(col) -> None:
     for r in (0.7, 0.8, 0.9):
         col.VARIANTS.setdefault(f"ddecay{r:g}", (col.MEMBER_NAMES, lambda s, r=r: replace(
             s, prior=replace(s.prior, drift_decay=r))))
+    col.VARIANTS.setdefault("nocal", (col.MEMBER_NAMES, lambda s: replace(s, width_scale=())))
     import prior_pooled
     prior_pooled.register(col)
 
