@@ -75,3 +75,29 @@ def test_the_shipped_chinese_body_reads_as_a_government_briefing(shipped_quarter
     assert not re.findall(r"\d{4}-\d{4}", body), "hyphen year ranges (2022—2024)"
     assert not re.findall(r"[A-Za-z]{2,}", body), re.findall(r"[A-Za-z]{2,}", body)[:5]
     assert "一、总体情况" in body.replace(" ", "") and "五、数据收集工作安排" in body.replace(" ", "")
+
+
+def test_no_translated_term_is_left_in_the_sources_or_the_settings():
+    """Issue 26: 达标概率, 不太可能, 可能性相当 ... are translated, not written; only the catalogue that bans them
+    (core/wording.TRANSLATED) may name them."""
+    from analysis.core import paths
+    from analysis.core.wording import TRANSLATED
+
+    files = [f for f in paths.PACKAGE_DIR.rglob("*.py") if f.name != "wording.py"]
+    files += list(paths.CONFIG_DIR.glob("*.yaml")) + list(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+    assert len(files) > 50
+    found = [(f.name, t) for f in files for t in TRANSLATED if t in f.read_text(encoding="utf-8")]
+    assert not found, found
+
+
+def test_the_whole_chinese_briefing_uses_the_catalogue_words(shipped_quarter):
+    """The printed zh briefing, annex included, carries none of the translated phrases, and the table's P column is
+    headed with the catalogue's term."""
+    from analysis.core.wording import TRANSLATED, term
+
+    pdf = Path(shipped_quarter[0]) / "briefing.zh.pdf"
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    assert not [t for t in TRANSLATED if t in flat]
+    assert term("p_met", "zh") in flat

@@ -151,7 +151,7 @@ def test_a_rerun_is_told_against_the_previous_quarter_and_in_a_line_of_its_own_a
     en = briefing_section(out, after[1], {}, "en")
     assert zh.startswith("与2025年第1季度简报相比，")      # the heading 三、本季度变化 introduces it; no file name in the body
     assert "changes.csv" not in zh and "changes.csv" not in en
-    assert "\n\n**本版修订**：本版（第2版）与第1版（2025-08-14 16:22发布）相比" in zh
+    assert "\n\n**本版修订**：本版（第2版）与第1版（2025年8月14日16:22发布）相比" in zh
     assert "since the 2025 q1 briefing" in en.lower() and "**This version** (2): since version 1 (published 2025-08-14 16:22)" in en
     assert "与2025年第2季度简报相比" not in zh and "since the 2025 Q2 briefing" not in en
     text = console_summary(out)
@@ -167,7 +167,7 @@ def test_a_rerun_with_the_same_data_says_this_version_changed_nothing(tmp_path, 
     out = write_changes(stage, reports, "2025Q2")
     assert list(out.loc[out["against"] == "version", "change"]) == ["none"]
     zh = briefing_section(out, after[1], {}, "zh")
-    assert "**本版修订**：本版（第4版）与第3版（2025-08-20 09:05发布）相比，数据、研判和达标概率均无变化。" in zh
+    assert "**本版修订**：本版（第4版）与第3版（2025年8月20日09:05发布）相比，数据、研判和达标可能性均无变化。" in zh
     assert "与2025年第1季度简报相比" in zh                       # the quarter's own changes are still told
 
 

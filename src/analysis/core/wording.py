@@ -1,8 +1,14 @@
-"""How numbers, units, periods, clause numbers and status words are said in Chinese and in English.
+"""How numbers, units, periods, clause numbers, status words and the reports' terms are said in Chinese and English.
 
-Split from briefing.py: the same wording serves the briefing, changes.py and
-the charts, so a number or a period reads the same everywhere it is shown.
-Plain text only (no Markdown): callers escape where they assemble a sentence.
+The wording catalogue (issue 26): the same wording serves the briefing, the
+bulletin, changes.py and the charts, so a term, a number or a period reads the
+same everywhere it is shown. The terms are the standard ones of Chinese
+government reports (达标可能性, not the translated 达标概率; 完成难度较大, not a
+climate report's 不太可能); TRANSLATED lists the phrases a reviewer found
+translated rather than written, and a test keeps them out of every module and
+out of the printed Chinese briefing. Whole sentences stay with the module that
+builds them; their vocabulary comes from here. Plain text only (no Markdown):
+callers escape where they assemble a sentence.
 """
 from __future__ import annotations
 
@@ -15,6 +21,49 @@ import pandas as pd
 
 def L(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
+
+
+TERMS = {       # key -> (zh, en): the terms more than one module prints
+    "p_met": ("达标可能性", "P(met)"),
+    "p_met_nowcast": ("模型现时估计达标可能性", "model nowcast: P(met)"),
+    "low_confidence": ("低置信度，仅供参考", "low confidence; for reference only"),
+    "progress": ("进度/序时进度", "Progress / expected"),
+    "unverified": ("网络资料（未核实，未采用）", "web page (unverified, not used)"),
+}
+
+# verdict family -> (zh, en), in the order a final evaluation reads them: the table headings, the heatmap cells
+FAMILY_WORDS = {
+    "achieved": ("已完成", "achieved"), "broadly_achieved": ("基本完成", "broadly achieved"),
+    "not_achieved": ("未完成", "not achieved"), "on_track": ("有望完成", "on track"), "at_risk": ("存在风险", "at risk"),
+    "off_track": ("明显滞后", "off track"),
+    "pending": ("尚待判定", "pending"),      # 待核实, 未收录, 待定 (an estimate within its revision): one family
+    "insufficient_data": ("数据不足", "insufficient data"),
+    "no_public_data": ("无公开数据", "no public data"),
+}
+
+# the standard words of a final evaluation (终期评估) for a target whose plan has ended, by verdict family
+FINAL_WORDS = {
+    "achieved": ("完成", "achieved"), "broadly_achieved": ("基本完成", "broadly achieved"),
+    "not_achieved": ("未完成", "not achieved"), "pending": ("待统计数据确认", "awaiting the statistics"),
+    "insufficient_data": ("数据不足", "too few figures"), "no_public_data": ("暂无数据", "no data yet"),
+}
+
+# translated, not written, Chinese (issue 26): never printed; tests/test_bulletin.py scans the sources and the PDF
+TRANSLATED = ("达标概率", "不太可能", "可能性相当", "很不可能", "几乎不可能", "缺失即为缺失", "忠实转载", "实际年均增长")
+
+
+def cn_date(d) -> str:
+    """2025年8月14日: the date as a Chinese document prints it (never ISO)."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def en_date(d) -> str:
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+def term(key: str, lang: str) -> str:
+    """A catalogued term in the reader's language."""
+    return L(lang, *TERMS[key])
 
 
 # English readers get English magnitudes (52.1 billion yuan); the Chinese text keeps 521亿元 as printed

@@ -17,7 +17,8 @@ from analysis.core.config import Config
 from analysis.core.escape import RawMarkup, html_text, md_text, typst_string, typst_text
 from analysis.model.evidence import SETTLED_FAMILIES
 from analysis.report.bulletin import judgement_words
-from analysis.core.wording import L, _get, amount, clause_text, fmt_p, fmt_pct, fmt_value, period_text, period_words, status_words
+from analysis.core.wording import (L, _get, amount, clause_text, fmt_p, fmt_pct, fmt_value, period_text, period_words,
+                                   status_words, term)
 
 
 def verdict_text(row: pd.Series, lang: str) -> str:
@@ -36,7 +37,7 @@ def p_phrase(row: pd.Series, lang: str) -> str:
     if p is None:
         return ""
     if _get(row, "confidence") in (None, "low"):
-        return L(lang, f"{fmt_p(p)}（低置信度，仅供参考）", f"{fmt_p(p)} (low confidence; for reference only)")
+        return L(lang, f"{fmt_p(p)}（{term('low_confidence', lang)}）", f"{fmt_p(p)} ({term('low_confidence', lang)})")
     return L(lang, f"{fmt_p(p)}（{row['likelihood_zh']}）", f"{fmt_p(p)} ({row['likelihood_en']})")
 
 
@@ -272,9 +273,9 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
                                                                        f" ({period_text(r['figure_period'])}: unverified only)")
                                        if r.get("verdict_key") == "pending_unverified" and _get(r, "latest_value") is not None
                                        else evidence_text(r, cfg, lang)),
-            L(lang, "进度/序时", "Progress / expected"): progress_text(r),
+            term("progress", lang): progress_text(r),
             L(lang, "预测", "Projection"): amount(_get(r, "projection_q50"), unit, lang) if r["type"] != "avg_growth" else fmt_pct(_get(r, "projection_q50")),
-            L(lang, "达标概率", "P(met)"): p_txt,
+            term("p_met", lang): p_txt,
             L(lang, "研判", "Status"): status_cell(r, cfg, lang, html),
         })
     return pd.DataFrame(rows)
@@ -282,8 +283,8 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
 
 def table_notes(table: pd.DataFrame, lang: str) -> str:
     """What the table's columns and marks mean, and the registry's assumptions (†), as Markdown (escaped once)."""
-    text = L(lang, "依据：研判所依据的数据（无则为最新数据）及其状态。进度/序时：自基期以来的目标进度 / 同一年份按所需增速复合计算的序时进度 / "
-                   "线性序时进度；恰以所需增速增长的指标，进度等于复合序时进度。*为低置信度（数据点少、可用模型少或模型结果分歧大），仅供参考。",
+    text = L(lang, "依据：研判所依据的数据（无则为最新数据）及其状态。进度/序时进度：自基期以来的目标进度 / 同年按所需增速复合计算的序时进度 / "
+                   "线性序时进度。*为低置信度（数据点少、可用模型少或模型结果分歧大），仅供参考。",
              "Evidence: the figure the verdict rests on (else the latest) and its status. Progress / expected: progress since the "
              "base year / the share expected at that year on the compound path of the required growth / on the linear path. "
              "* Low confidence (few data points or models, or the models disagree); for reference only.")

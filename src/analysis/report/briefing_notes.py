@@ -177,10 +177,10 @@ def methods(cfg: Config, lang: str) -> str:
         f"**数据**：每个数字均注明来源（原始数据文件逐行注明出处；网络资料另标“未核实”，不进入模型）；多个来源时按最终核实>初步核算>公布数>预计数、发布较新、官方优先择优，"
         f"未核实来源不进入模型。**模型**：对数尺度上的五个趋势模型（对数线性趋势、带漂移随机游走、阻尼趋势模型、θ法、公布增速模型），"
         f"趋势每年阻尼{f['trend_damping']}，各{f['n_paths']}条随机路径，等权混合；缺失年份不插补。{benchmark_sentence(lang)}"
-        f"**证据等级**：目标年的最终核实数、初步核算数或官方公布数（含忠实转载）判定已完成/未完成；预计数、推算数、约数判定为“（预计数）”，"
+        f"**证据等级**：目标年的最终核实数、初步核算数或官方公布数（含经核对的转载）判定已完成/未完成；预计数、推算数、约数判定为“（预计数）”，"
         f"与目标差距在{margin:g}%修订幅度以内时为待定；未核实来源只作参考（待核实）；“突破X”类数据仅在X本身达到目标时才能判定完成；基期以前的数据不能证明完成。"
-        f"**终期评估**：报告期晚于目标年时时间进度为100%，目标年数据尚未收录的标为“未收录”并列出达标概率；规划期内按达标概率≥{on}有望完成、"
-        f"{off}—{on}存在风险、<{off}明显滞后。“左右”“约”的目标达到规划数为已完成、在容差内为基本完成（增速、占比先按公布精度取一位小数再比较），达标概率按容差下限计（完成或基本完成的概率），所需增速按规划原数。概率用语（参照政府间气候变化专门委员会的用法，仅在中、高置信度时使用）：{words}。",
+        f"**终期评估**：报告期晚于目标年时时间进度为100%，目标年数据尚未收录的标为“未收录”并列出达标可能性；规划期内按达标可能性≥{on}有望完成、"
+        f"{off}—{on}存在风险、<{off}明显滞后。“左右”“约”的目标达到规划数为已完成、在容差内为基本完成（增速、占比先按公布精度取一位小数再比较），达标可能性按容差下限计（完成或基本完成的可能性），所需增速按规划原数。可能性用语（分档参照政府间气候变化专门委员会的概率用语，仅在中、高置信度时使用）：{words}。",
         f"**Data**: every number names its source (`data/raw/`, one per row; web pages of unknown origin are marked unverified); where sources differ, final > preliminary > "
         f"published > estimate, then the later and the official one; unverified sources never enter the models. **Models**: five trend "
         f"models on log levels (log-linear trend, random walk with drift, damped trend ARIMA(1,1,1), Theta, printed growth), damped by "

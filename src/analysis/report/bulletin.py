@@ -25,19 +25,12 @@ import pandas as pd
 from analysis.core.config import Config
 from analysis.core.escape import typst_string
 from analysis.core.quarters import Quarter
-from analysis.core.wording import L, fmt_p
+from analysis.core.wording import FINAL_WORDS, L, cn_date, en_date, fmt_p, term
 
 CN_NUMBERS = "一二三四五六七八九十"
 STATISTICS_BUREAU = "区统计局"
 
 
-def cn_date(d: date) -> str:
-    """2025年8月14日: the date as a Chinese document prints it (never ISO)."""
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def en_date(d: date) -> str:
-    return f"{d.day} {d.strftime('%B')} {d.year}"
 
 
 def heading(n: int, zh: str, en: str, lang: str) -> str:
@@ -101,18 +94,9 @@ def lead_in(cutoff: date, has_returns: bool, lang: str, table: pd.DataFrame | No
 # the standard judgement words of a final evaluation, by verdict key (issue 26 point 2)
 def judgement_words(row: pd.Series, lang: str) -> str:
     key, family = str(row.get("verdict_key", "")), str(row.get("verdict", ""))
-    if family == "achieved":
-        return L(lang, "完成" + ("（预计数）" if "estimate" in key else ""), "achieved" + (" (estimate)" if "estimate" in key else ""))
-    if family == "broadly_achieved":
-        return L(lang, "基本完成", "broadly achieved")
-    if family == "not_achieved":
-        return L(lang, "未完成" + ("（预计数）" if "estimate" in key else ""), "not achieved" + (" (estimate)" if "estimate" in key else ""))
-    if family == "pending":
-        return L(lang, "待统计数据确认", "awaiting the statistics")
-    if family == "insufficient_data":
-        return L(lang, "数据不足", "too few figures")
-    if family == "no_public_data":
-        return L(lang, "暂无数据", "no data yet")
+    if family in FINAL_WORDS:
+        estimate = "estimate" in key and family in ("achieved", "not_achieved")
+        return L(lang, *FINAL_WORDS[family]) + L(lang, "（预计数）" if estimate else "", " (estimate)" if estimate else "")
     return str(row.get("verdict_zh" if lang == "zh" else "verdict_en", ""))
 
 
@@ -123,7 +107,7 @@ def _p_note(row: pd.Series, lang: str) -> str:
     low = str(row.get("confidence", "low")) == "low"
     if low:             # the overall judgement a leader reads aloud carries no low-confidence percentage (section 二 has it)
         return ""
-    return L(lang, f"（模型现时估计达标可能性约{fmt_p(p)}" + ("，低置信度，仅供参考）" if low else "）"),
+    return L(lang, f"（{term('p_met_nowcast', lang)}约{fmt_p(p)}" + (f"，{term('low_confidence', lang)}）" if low else "）"),
              f" (model nowcast: about {fmt_p(p)} likely to be met" + (", low confidence)" if low else ")"))
 
 

@@ -7,12 +7,13 @@ escape.md_text before it enters the briefing's Markdown.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from analysis.report.changes import _num, _read
-from analysis.core.wording import period_words  # the one wording of a period (2025年1—6月 / Jan-Jun 2025)
+from analysis.core.wording import cn_date, period_words, term  # the one wording of a period (2025年1—6月 / Jan-Jun 2025)
 
 
 def _counts(changes: pd.DataFrame) -> dict[str, int]:
@@ -141,7 +142,9 @@ def version_line(version: pd.DataFrame, assessment: pd.DataFrame, names: dict[st
     when = when if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", when) else ""
     this = f"{int(number) + 1}" if number.isdigit() else "?"
     lead = L(lang, f"**本版修订**：本版（第{this}版）", f"**This version** ({this}): ")
-    zh = f"与第{number}版（{when}发布）相比" if when else f"与第{number}版相比"
+    # a Chinese sentence dates the version the Chinese way (2025年8月20日9:05), never ISO (issue 26)
+    stamp = datetime.strptime(when, "%Y-%m-%d %H:%M") if when else None
+    zh = f"与第{number}版（{cn_date(stamp)}{stamp:%H:%M}发布）相比" if stamp else f"与第{number}版相比"
     en = f"since version {number} (published {when})" if when else f"since version {number}"
     return _paragraph(version, assessment, names, lang, home_region, limit, lead, zh, en, "", "")
 
@@ -155,7 +158,7 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
 
     c = _counts(changes)
     if "none" in c:
-        return lead + L(lang, f"{against_zh}{'（' + why_zh + '）' if why_zh else ''}，数据、研判和达标概率均无变化。",
+        return lead + L(lang, f"{against_zh}{'（' + why_zh + '）' if why_zh else ''}，数据、研判和{term('p_met', 'zh')}均无变化。",
                         f"nothing changed {against_en} ({why_en + '; ' if why_en else ''}same figures, verdicts and P(met)).")
     by_target = assessment.set_index("target") if "target" in assessment else pd.DataFrame()
     sep = L(lang, "；", "; ")
@@ -175,7 +178,7 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
         p = rows[rows["change"] == "p_met"]
         if len(p):
             p = p.iloc[0]
-            move = L(lang, "达标概率", "P(met) ") + f"{fmt_p(float(p['old']))} → {fmt_p(float(p['new']))}"
+            move = L(lang, term("p_met", lang), "P(met) ") + f"{fmt_p(float(p['old']))} → {fmt_p(float(p['new']))}"
             text += (L(lang, "（", " (") + move + L(lang, "）", ")")) if len(v) else move
         judged.append(text)
     # the file with the details is named in the technical annex, not in the leader's body (issue 26)
@@ -185,11 +188,11 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
     if judged:
         shown = judged[:limit] + ([L(lang, f"另{len(judged) - limit}项", f"{len(judged) - limit} more")] if len(judged) > limit else [])
         n_moves = int((changes["change"] == "p_met").sum())
-        what_zh = "研判或达标概率（≥5个百分点）" if n_moves else "研判"
+        what_zh = f"研判或{term('p_met', 'zh')}（≥5个百分点）" if n_moves else "研判"
         parts.append(L(lang, f"{what_zh}变化{len(judged)}项：", f"{len(judged)} target{'s' if len(judged) != 1 else ''} changed verdict"
                              + (" or P(met) by 5 points or more: " if n_moves else ": ")) + sep.join(shown) + L(lang, "。", ". "))
     else:
-        parts.append(L(lang, "研判和达标概率无明显变化（变动均<5个百分点）。", "no verdict changed and no P(met) moved by 5 points or more. "))
+        parts.append(L(lang, f"研判和{term('p_met', 'zh')}无明显变化（变动均<5个百分点）。", "no verdict changed and no P(met) moved by 5 points or more. "))
     revised = changes[changes["change"] == "revised_figure"]
     # in the briefing: printed figures of the home region (derived ones follow from them; all are in changes.csv)
     home = revised[(revised["region"] == home_region) & ~revised["figure_id"].astype(str).str.startswith("D")].head(2)

@@ -190,7 +190,7 @@ def _overview(history: pd.DataFrame, chosen: list[str], quarters: list[str], cfg
         cells.append([_cell_word(v, lang) if pd.isna(pv) else "" for v, pv in zip(g["verdict"], g["p_met"])])
     fig = plt.figure(figsize=A4)
     fig.text(0.05, 0.965, title, fontsize=14, weight="bold", va="top")
-    fig.text(0.05, 0.935, L(lang, f"{quarters[0]}至{quarters[-1]}各季度当时的判断：达标概率 P，按目标和季度",
+    fig.text(0.05, 0.935, L(lang, f"{quarters[0]}至{quarters[-1]}各季度当时的判断：达标可能性P，按目标和季度",
                             f"As judged in each quarter, {quarters[0]} to {quarters[-1]}: P(target met) by target"),
              fontsize=10, va="top")
     height = min(0.7, 0.045 * len(chosen) + 0.02)
@@ -202,7 +202,7 @@ def _overview(history: pd.DataFrame, chosen: list[str], quarters: list[str], cfg
     left_out = history["target"].nunique() - len(chosen)
     on, off = (round(100 * float(cfg.settings["assessment"][k])) for k in ("p_on_track", "p_off_track"))
     note = L(lang,
-             f"格内为当季估计的达标概率P（整数百分比）：{on}%及以上为有望完成，低于{off}%为明显滞后。没有P的格写研判结论："
+             f"格内为当季估计的达标可能性P（整数百分比）：{on}%及以上为有望完成，低于{off}%为明显滞后。没有P的格写研判结论："
              f"已完成、未完成（目标年数据已公布）、待定、数据不足；“—”为该季度回放未得出结果。"
              f"另有{left_out}个目标在各季度均无可用数据，未列出。",
              f"Each cell is P(target met) as estimated that quarter, in whole per cent: {on}% or more is on track, below "
@@ -276,11 +276,11 @@ def _p_panel(ax, g: pd.DataFrame, x: np.ndarray, cfg: Config, lang: str) -> None
             ax.annotate(fmt_p(v), (xi, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7)
     ax.set_ylim(-0.02, 1.08)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_ylabel(L(lang, "达标概率 P", "P(target met)"), fontsize=8.5)
-    ax.set_title(L(lang, "达标概率：各季度当时的判断", "Probability the target is met, as judged each quarter"),
+    ax.set_ylabel(L(lang, "达标可能性P", "P(target met)"), fontsize=8.5)
+    ax.set_title(L(lang, "达标可能性：各季度当时的判断", "Probability the target is met, as judged each quarter"),
                  fontsize=9.5)
     if np.isnan(p).all():
-        ax.text(0.5, 0.5, L(lang, "各季度均未计算达标概率（数据不足，或结果已公布）",
+        ax.text(0.5, 0.5, L(lang, "各季度均未计算达标可能性（数据不足，或结果已公布）",
                             "No quarter computed P (too little data, or the outcome was already published)"),
                 transform=ax.transAxes, ha="center", va="center", color=MUTED_COLOUR, fontsize=9)
 

@@ -21,6 +21,7 @@ from matplotlib.patches import Patch
 
 from analysis.checks.coverage import COVERAGE_ORDER, COVERAGE_WORDS
 from analysis.core.escape import plot_text
+from analysis.core.wording import FAMILY_WORDS
 from analysis.report.style import COVERAGE_COLOURS, MUTED_COLOUR, P_MET_CMAP, house_style
 
 
@@ -76,14 +77,8 @@ def coverage_heatmap(matrix: pd.DataFrame, names: dict[str, tuple[str, str]] | N
 
 # verdict family -> the words shown in a heatmap cell that has no P(met) (the figure is out, or no forecast):
 # the verdict words of config/settings.yaml, so the grid and the briefing say the same thing
-CELL_WORDS = {
-    "achieved": ("已完成", "achieved"),
-    "broadly_achieved": ("基本完成", "broadly achieved"),
-    "not_achieved": ("未完成", "not achieved"),
-    "pending": ("尚待判定", "pending"),
-    "insufficient_data": ("数据不足", "insufficient data"),
-    "no_public_data": ("无公开数据", "no public data"),
-}
+CELL_WORDS = {k: FAMILY_WORDS[k] for k in ("achieved", "broadly_achieved", "not_achieved", "pending",
+                                          "insufficient_data", "no_public_data")}
 
 
 _NO_BREAK = re.compile(r"[0-9A-Za-z.,%+\-]")

@@ -25,20 +25,13 @@ from analysis.core.config import Config
 from analysis.core.escape import RawMarkup, html_text, md_text, typst_text
 from analysis.inputs.sections import section_label, section_order
 from analysis.report.typst_table import TypstCode, typst_table
-from analysis.core.wording import L, clause_ref, clause_text
+from analysis.core.wording import FAMILY_WORDS, L, clause_ref, clause_text
 
 # relative column widths in the PDF: the target and its evidence get the room, numbers and the verdict what they need
-STATUS_WIDTHS = (2.6, 2.4, 1.35, 1.2, 0.7, 1.65)
+STATUS_WIDTHS = (2.55, 2.35, 1.45, 1.1, 0.95, 1.05)
 NO_DATA_WIDTHS = (1.25, 6.0)
 
-FAMILIES = {       # family -> (zh, en), in the order a final evaluation reads them
-    "achieved": ("已完成", "achieved"), "broadly_achieved": ("基本完成", "broadly achieved"),
-    "not_achieved": ("未完成", "not achieved"), "on_track": ("有望完成", "on track"), "at_risk": ("存在风险", "at risk"),
-    "off_track": ("明显滞后", "off track"),
-    "pending": ("尚待判定", "pending"),      # 待核实, 未收录, 待定 (an estimate within its revision): one family
-    "insufficient_data": ("数据不足", "insufficient data"),
-    "no_public_data": ("无公开数据", "no public data"),
-}
+FAMILIES = FAMILY_WORDS      # family -> (zh, en), in reading order (core.wording, the catalogue)
 ENDED = ("achieved", "not_achieved", "pending", "insufficient_data", "no_public_data")
 RUNNING = ("achieved", "on_track", "at_risk", "off_track", "insufficient_data", "no_public_data")
 
