@@ -123,6 +123,25 @@ def test_levels_are_derived_from_growth_only_where_configured_and_marked(tmp_pat
     assert ("tertiary_value_added", "2021年") not in best.index
 
 
+def test_a_level_is_derived_through_consecutive_years_of_printed_growth_and_not_past_a_gap(tmp_path):
+    """110 in 2018, +5 % printed for 2019 and +10 % for 2020: 2019 is 115.5 and 2020 is 127.05, each its own derived
+    row; a growth rate printed for 2022 with no 2021 figure derives nothing (the chain needs every year)."""
+    r = clean_rows(tmp_path, {"synthetic_r.csv": [
+        synthetic_row(indicator="retail_sales", year="2018", value="110"),
+        synthetic_row(indicator="retail_sales", year="2019", value="", unit="", growth_pct="5", published="2020-02-01",
+                      source_url="https://example.org/g3"),
+        synthetic_row(indicator="retail_sales", year="2020", value="", unit="", growth_pct="10", published="2021-02-01",
+                      source_url="https://example.org/g4"),
+        synthetic_row(indicator="retail_sales", year="2022", value="", unit="", growth_pct="4", published="2023-02-01",
+                      source_url="https://example.org/g6"),
+    ]}, as_of="2023Q1")
+    best = r.best.set_index(["indicator", "period"])
+    assert best.loc[("retail_sales", "2019年"), "value"] == pytest.approx(115.5)
+    y2024 = best.loc[("retail_sales", "2020年")]
+    assert y2024["derived"] and y2024["value"] == pytest.approx(127.05) and "115.5 × (1 + 10%)" in y2024["derivation"]
+    assert pd.isna(best.loc[("retail_sales", "2022年"), "value"])
+
+
 def test_a_derived_level_never_replaces_a_published_one(tmp_path):
     r = clean_rows(tmp_path, {"synthetic_r.csv": [
         synthetic_row(year="2021", value="95", published="2022-02-01", source_url="https://example.org/a"),

@@ -606,3 +606,30 @@ def test_a_year_still_running_is_not_judged_on_its_count_so_far(cfg):
         target="key_service_projects", unit="区发改委", target_unit="个")
     key, basis = judge_periods(t, rows, cfg, Quarter.from_label("2024Q2"))
     assert key == "on_track" and "2024" not in basis
+
+
+def test_the_bureaus_growth_rates_settle_a_growth_target_and_are_cited_to_their_row(cfg, tmp_path):
+    """SYNTHETIC bureau return on the shipped data: retail sales grew 8.0 % in 2023 and 5.0 % in 2024 (年报). With
+    the published 3.0 % of 2022 the average is (1.03 x 1.08 x 1.05)^(1/3) - 1 = 5.3 %, short of the 9.0 % that
+    "10 %左右" allows: not achieved, where the published figures alone leave it pending. The figure it rests on is
+    in figures.csv with the bureau's file and row."""
+    from analysis.core import paths
+    from analysis.model.assess import run_assessment
+
+    folder = _bureau_return(tmp_path, cfg, {"retail_sales_growth@2023": (8.0, "年报", "SYNTHETIC 统计公报2023"),
+                                            "retail_sales_growth@2024": (5.0, "年报", "SYNTHETIC 统计公报2024")})
+    before, _ = run_assessment(Q.label, tmp_path / "out0", clean_dir=tmp_path / "clean", raw_dir=paths.RAW_DIR,
+                               returns_dir=tmp_path / "none")
+    # the same clean folder: the returned file is an input, so the clean data is rebuilt with it
+    after, result = run_assessment(Q.label, tmp_path / "out1", clean_dir=tmp_path / "clean", raw_dir=paths.RAW_DIR,
+                                   returns_dir=folder)
+    assert any("区统计局" in f for f in result.input_hashes)
+    row0 = before.table.set_index("target").loc["retail_sales_growth"]
+    row = after.table.set_index("target").loc["retail_sales_growth"]
+    assert row0["verdict"] == "pending"
+    assert row["verdict"] == "not_achieved", (row["verdict_key"], row["basis"])
+    assert "5.3" in str(row["basis"])
+    figures = pd.read_csv(tmp_path / "out1" / "figures.csv", dtype=str)
+    bureau = figures[figures["raw_file"].fillna("").str.contains("区统计局")]
+    assert set(bureau["period"]) == {"2023年", "2024年"} and bureau["raw_row"].notna().all()
+    assert set(bureau["growth_pct"].astype(float)) == {8.0, 5.0} and set(bureau["status"]) == {"final"}

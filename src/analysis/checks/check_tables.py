@@ -14,6 +14,7 @@ import pandas as pd
 
 from analysis.inputs.clean import CleanResult, rank_keys
 from analysis.core.config import Config
+from analysis.inputs.bureau import is_return_row
 from analysis.inputs.corrections import action_for
 from analysis.checks.plausibility import plausibility_tables
 
@@ -44,7 +45,8 @@ def prepare_tables(result: CleanResult, cfg: Config) -> dict[str, pd.DataFrame]:
     obs = result.observations
     if "correction" in obs:      # a 撤回 row names a figure to withdraw; it is no figure itself (inputs/corrections.py)
         obs = obs[obs["correction"].fillna("").map(action_for) != "withdraw"]
-    obs = obs.copy()
+    # the statistics bureau's returned rows (inputs/bureau.py) were checked when read; these checks are of publications
+    obs = obs[~obs["obs_id"].map(is_return_row)].copy()
     for col in ("source_title", "source_url", "published", "unit_printed", "reliability"):
         obs[col] = _none_if_blank(obs[col].fillna(""))
     obs.loc[obs["value"].isna(), "unit_printed"] = None        # growth-only rows print no unit

@@ -351,7 +351,8 @@ def run_validation(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLE
     from analysis.core.config import load_config
     from analysis.checks.validate_returns import load_returns
 
-    result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
+    result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir,
+                               returns_dir=paths.RETURNS_DIR if returns_dir is None else returns_dir)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cfg = load_config()

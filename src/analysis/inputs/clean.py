@@ -12,8 +12,9 @@ Rules (all configurable in config/settings.yaml, all recorded per row):
 4. Printed growth is chosen by the same rule among the rows that print one.
 5. For indicators with derive_from_growth, a missing level next to an observed
    level and a printed growth rate is derived (L[t-1] = L[t] / (1+g[t]),
-   or L[t] = L[t-1] * (1+g[t])) and marked derived. Derived values are never
-   derived from again, and never overwrite a published one.
+   or L[t] = L[t-1] * (1+g[t])) and marked derived. Forwards the chain runs on
+   through consecutive years of printed growth; backwards only from a published
+   level; a derived value never overwrites a published one.
 """
 from __future__ import annotations
 
@@ -192,12 +193,23 @@ def _weaker(a: str, b: str, ranks: dict[str, int]) -> str:
 
 
 def derive_levels(best: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """Fill a missing level from an observed neighbour and printed growth, where the indicator allows it.
+    """Fill missing levels from an observed neighbour and printed growth, where the indicator allows it.
 
     Growth printed on a comparable basis (可比口径) need not equal the ratio of
     printed levels, so a derived level is an approximation: it is marked,
     carries its formula, and takes the weaker status and reliability of its two inputs.
+    Forwards the chain runs through consecutive years of printed growth (2022 level x (1 + g2023) x (1 + g2024),
+    as a statistics office 推算s a level from 可比增速); each link is a row of its own with its formula.
     """
+    while True:          # each step fills at least one more level, or the chain has ended
+        more = _derive_once(best, cfg)
+        if int(more["value"].notna().sum()) == int(best["value"].notna().sum()):
+            return best
+        best = more
+
+
+def _derive_once(best: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """One step of derive_levels: every gap next to a level (observed or derived) that printed growth can fill."""
     sel = cfg.settings["selection"]
     allowed = {i for i, ind in cfg.indicators.items() if ind.derive_from_growth}
     lookup = {(r.indicator, r.region, r.period_kind, r.month_to, r.year): r for r in best.itertuples(index=False)}
@@ -207,12 +219,12 @@ def derive_levels(best: pd.DataFrame, cfg: Config) -> pd.DataFrame:
             continue
         g = r.growth_pct / 100.0
         prev = lookup.get((r.indicator, r.region, r.period_kind, r.month_to, r.year - 1))
-        if not pd.isna(r.value) and (prev is None or pd.isna(prev.value)):
+        if not pd.isna(r.value) and not r.derived and (prev is None or pd.isna(prev.value)):
             # backwards: L[t-1] = L[t] / (1 + g[t])
             value = r.value / (1 + g)
             year, src, formula = r.year - 1, r, f"{r.period} {r.value:g} / (1 + {r.growth_pct:g}%)"
             status, rel = r.status, r.reliability
-        elif pd.isna(r.value) and prev is not None and not pd.isna(prev.value) and not prev.derived:
+        elif pd.isna(r.value) and prev is not None and not pd.isna(prev.value):
             # forwards: L[t] = L[t-1] * (1 + g[t])
             value = prev.value * (1 + g)
             year, src, formula = r.year, prev, f"{prev.period} {prev.value:g} × (1 + {r.growth_pct:g}%)"
@@ -311,15 +323,22 @@ def resolve_as_of(as_of: str | None, obs: pd.DataFrame, cfg: Config) -> Quarter:
 
 
 def run_clean(as_of: str | None = None, raw_dir: Path = paths.RAW_DIR, out_dir: Path = paths.CLEAN_DIR,
-              config_dir: Path = paths.CONFIG_DIR, include_unverified: bool | None = None) -> CleanResult:
-    """Read data/raw, clean, and publish data/clean atomically. Raises InputError before writing anything."""
+              config_dir: Path = paths.CONFIG_DIR, include_unverified: bool | None = None,
+              returns_dir: Path = paths.RETURNS_DIR) -> CleanResult:
+    """Read data/raw and the statistics bureau's returns (bureau.py), clean, and publish data/clean atomically.
+    Raises InputError before writing anything."""
+    from analysis.inputs.bureau import bureau_observations
+
     cfg = load_config(Path(config_dir))
     if include_unverified is not None:
         settings = {**cfg.settings, "selection": {**cfg.settings["selection"], "include_unverified": include_unverified}}
         cfg = replace(cfg, settings=settings)
     obs, hashes = ingest(Path(raw_dir), cfg)
     quarter = resolve_as_of(as_of, obs, cfg)
-    result = clean(obs, cfg, quarter, hashes)
+    bureau, returned = bureau_observations(Path(returns_dir), cfg, quarter)
+    if len(bureau):
+        obs = pd.concat([obs, bureau], ignore_index=True)
+    result = clean(obs, cfg, quarter, {**hashes, **returned})
     storage.publish_tables(Path(out_dir), {
         "observations": result.observations, "annual": result.annual, "ytd": result.ytd,
     }, manifest={
@@ -347,17 +366,19 @@ def load_clean(out_dir: Path = paths.CLEAN_DIR) -> CleanResult | None:
 
 
 def load_or_run_clean(as_of: str | None = None, raw_dir: Path = paths.RAW_DIR,
-                      out_dir: Path = paths.CLEAN_DIR) -> CleanResult:
-    """The clean data for as_of: read from out_dir when it is current (same quarter, same raw files), else rebuilt.
+                      out_dir: Path = paths.CLEAN_DIR, returns_dir: Path = paths.RETURNS_DIR) -> CleanResult:
+    """The clean data for as_of: read from out_dir when it is current (same quarter, same raw files and returned
+    files), else rebuilt.
 
     This is what lets a planner rerun any later notebook by hand and get what the pipeline got.
     """
+    from analysis.inputs.bureau import return_hashes
     from analysis.inputs.ingest import file_sha256
 
     current = load_clean(out_dir)
-    raw_hashes = {paths.relative(p): file_sha256(p) for p in raw_files(Path(raw_dir))}
-    if current is not None and current.input_hashes == raw_hashes:
+    hashes = {paths.relative(p): file_sha256(p) for p in raw_files(Path(raw_dir))}
+    if current is not None and current.input_hashes == {**hashes, **return_hashes(Path(returns_dir))}:
         wanted = as_of or max(current.observations["first_visible"], key=Quarter.from_label)
         if current.as_of.label == wanted:
             return current
-    return run_clean(as_of, raw_dir=raw_dir, out_dir=out_dir)
+    return run_clean(as_of, raw_dir=raw_dir, out_dir=out_dir, returns_dir=returns_dir)

@@ -354,7 +354,7 @@ def read_returns(returns_dir: Path, cfg: Config, as_of: Quarter) -> pd.DataFrame
 def read_statistics(returns_dir: Path, cfg: Config, as_of: Quarter) -> pd.DataFrame:
     """The statistics bureau's returns up to as_of (forms.write_statistics_form): one row per target and year filled,
     `measure` growth_pct (the comparable growth printed, %) or new_entries (firms newly entered in the year), status
-    preliminary (快报) or final (年报), the source document in `evidence`. Not yet used by the assessment."""
+    preliminary (快报) or final (年报), the source document in `evidence`. They join the observations before the assessment (bureau.with_statistics)."""
     rows = [o for o in _read_all(returns_dir, cfg, as_of) if o["kind"] == "statistic"]
     return pd.DataFrame(rows, columns=STAT_RETURN_COLUMNS)
 

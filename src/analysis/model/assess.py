@@ -371,7 +371,7 @@ def run_assessment(as_of: str | None, out_dir: Path, clean_dir: Path = paths.CLE
 
     from analysis.inputs.figures import write_figures
 
-    result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir)
+    result = load_or_run_clean(as_of, raw_dir=raw_dir, out_dir=clean_dir, returns_dir=returns_dir)
     cfg = load_config()
     from analysis.inputs.returns import read_returns
     returns = read_returns(returns_dir, cfg, result.as_of)
