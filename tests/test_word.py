@@ -130,3 +130,22 @@ def test_the_word_briefing_has_its_title_and_compiling_unit_in_file_properties(t
     props = Document(str(out)).core_properties
     assert props.title == "合成简报 SYNTHETIC"                        # the notebook's first heading
     assert props.author == cfg.settings["briefing"]["publisher_zh"]
+
+
+def test_the_word_briefing_gives_each_chart_panel_its_figures_as_a_table(shipped_quarter):
+    """Issue 26 point 8: Pandoc writes no editable chart, so in the Word copy the headline chart's figures follow it
+    as tables (years 2012 to the plan's end, as the panels show them; unverified figures marked as such); the PDF,
+    which has the chart, does not repeat them."""
+    folder = shipped_quarter[0]
+    doc = Document(str(folder / "briefing.zh.docx"))
+    tables = [t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["年份", "数据"]]
+    assert len(tables) == 2                                          # retail sales and tourist visits have figures
+    years = {int(r.cells[0].text) for t in tables for r in t.rows[1:]}
+    assert min(years) >= 2012 and max(years) == 2024
+    cells = [c.text for t in tables for r in t.rows[1:] for c in r.cells]
+    assert "521亿元" in cells and "网络资料，未核实，未采用" in cells
+    titles = [p.text for p in doc.paragraphs if p.text.startswith("图1数据：")]
+    assert titles == ["图1数据：社会消费品零售总额（亿元）", "图1数据：接待游客（万人次）"]
+    pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(folder / "briefing.zh.pdf"), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "图1数据" not in pdf

@@ -15,9 +15,12 @@ import pandas as pd
 from analysis.model.assess import indicator_data
 from analysis.report.charts import english_unit, fan_chart, use_cjk_font
 from analysis.core.config import Config
-from analysis.core.escape import plot_text
+from analysis.core.escape import md_text, plot_text
+from analysis.core.present import md_table
+from analysis.core.wording import L, amount, status_words
 
 WIDTH_IN, HEIGHT_IN = 7.0, 1.95     # the text width of an A4 page with 1.8 cm margins is about 6.85 in
+FIRST_YEAR = 2012                   # fan_chart's first year: the panels show 2012 to the plan's end
 
 
 def headline_panels(cfg: Config, result, bands: pd.DataFrame, lang: str) -> list[tuple]:
@@ -52,7 +55,7 @@ def draw_headline(panels: list[tuple], lang: str):
     handles: dict[str, object] = {}
     for ax, (t, data, b, unit, name) in zip(axes[0], panels):
         # titles wrap inside their panel (a CJK line holds fewer characters than a Latin one)
-        fan_chart(t, data, b, unit=unit, lang=lang, title=name, ax=ax)
+        fan_chart(t, data, b, unit=unit, lang=lang, title=name, first_year=FIRST_YEAR, ax=ax)
         if data.levels.empty and data.unverified.empty and b is None:
             # nothing to draw: the panel keeps its title and fan_chart's "no published Haimen figure", no empty axes
             ax.set_xticks([]), ax.set_yticks([]), ax.set_ylabel("")
@@ -70,3 +73,43 @@ def draw_headline(panels: list[tuple], lang: str):
                fontsize=6, frameon=False, handletextpad=0.3, columnspacing=0.9)
     fig.tight_layout(rect=(0, 0.09, 1, 1), w_pad=1.2)
     return fig
+
+
+def panel_tables(panels: list[tuple], lang: str) -> str:
+    """The figures behind each panel as Markdown tables, for the Word copy, where the chart is a picture (issue 26:
+    "the charts as editable where Pandoc allows or with their data table beside them"; Pandoc writes no editable
+    chart): per year the figure shown with its status, and the models' median and 80 % band where there is one."""
+    parts = []
+    for t, data, b, unit, name in panels:
+        # the years the panel shows: from fan_chart's first year to the plan's end, where its axis ends
+        years = sorted(y for y in set(int(y) for y in data.levels.index) | set(int(y) for y in (b.index if b is not None else []))
+                       if FIRST_YEAR <= y <= t.target_year)
+        rows = []
+        for y in years:
+            info = data.info.loc[y] if y in data.info.index else None
+            status = "" if info is None else status_words(
+                ",".join(x for x in (str(info.get("status") or ""), "derived" if bool(info.get("derived")) else "") if x), lang)
+            band = b.loc[y] if b is not None and y in b.index else None
+            derived = info is not None and bool(info.get("derived"))     # a 推算 level: rounded, not as printed
+            rows.append({
+                "year": str(y), "status": status or "—",
+                "value": amount(float(data.levels[y]), unit, lang, printed=not derived) if y in data.levels.index else "—",
+                "median": amount(float(band["q0.5"]), unit, lang) if band is not None else "—",
+                "band": _range(float(band["q0.1"]), float(band["q0.9"]), unit, lang) if band is not None else "—"})
+        for _, u in data.unverified.iterrows():         # shown on the chart as such, never used
+            if FIRST_YEAR <= int(u["year"]) <= t.target_year:
+                rows.append({"year": str(int(u["year"])), "value": amount(float(u["value"]), unit, lang, printed=True),
+                             "status": status_words("unverified", lang), "median": "—", "band": "—"})
+        title = L(lang, f"图1数据：{name}", f"Data of Figure 1: {name}")
+        parts.append(f"**{md_text(title)}**\n\n" + md_table(pd.DataFrame(rows), {
+            "year": L(lang, "年份", "Year"), "value": L(lang, "数据", "Figure"), "status": L(lang, "状态", "Status"),
+            "median": L(lang, "模型中位数", "Model median"), "band": L(lang, "80%区间", "80% band")}))
+    return "\n\n".join(parts)
+
+
+def _range(lo: float, hi: float, unit: str, lang: str) -> str:
+    """476—709亿元 / 47.6–70.9 billion yuan: the unit once, after the upper end."""
+    first, last = amount(lo, unit, lang), amount(hi, unit, lang)
+    if lang == "zh":
+        return f"{first.removesuffix(unit)}—{last}"
+    return f"{first.split(' ')[0]}–{last}"
