@@ -21,10 +21,10 @@ def test_key_message_for_a_level_target_of_an_ended_plan(shipped, cfg):
     zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
     # the statement names what it measures, the verdict is an evaluation of an ended plan, with P beside it
     # after the plan ended, the standard word of a final evaluation (as 一、总体情况 says it), then what is pending
-    assert "社会消费品零售总额2024年突破650亿元：待统计数据确认" in zh and row["verdict_zh"] == "未收录"
+    assert "社会消费品零售总额2024年突破650亿元：待统计数据确认" in zh and row["verdict_zh"] == "尚未取得数据"
     assert "规划期已于2024年底结束" in zh and f"{row['p_met']:.0%}" in zh
     assert "2022年521亿元（预计数）" in zh
-    assert "awaiting the statistics" in en and "not yet in the data" in en and "52.1 billion yuan (2022, estimate)" in en
+    assert "awaiting the statistics" in en and "not yet in hand" in en and "52.1 billion yuan (2022, estimate)" in en
 
 
 def test_key_message_for_an_unverified_figure_does_not_contradict_itself(shipped, cfg):
@@ -113,6 +113,7 @@ def test_an_ended_level_target_says_the_growth_still_needed_not_a_plan_requireme
     zh, en = key_message(row, cfg, "zh"), key_message(row, cfg, "en")
     need = f"{row['remaining_required_growth_pct']:.1f}%"
     assert "规划要求" not in zh and "the plan needs" not in en
-    assert f"按此计算，{int(row['latest_year']) + 1}—2024年需年均增长{need}方能达标" in zh
+    # the sum's base named: the latest figure (2022's 521), not the derived 2021 base mentioned just before
+    assert f"以{int(row['latest_year'])}年521亿元为基数测算，{int(row['latest_year']) + 1}—2024年需年均增长{need}方能达标" in zh
     assert f"meeting the target required {need} a year" in en
     assert bool(row["base_derived"]) and "推算" in zh and "derived from printed growth" in en

@@ -240,7 +240,7 @@ def test_the_briefing_body_names_figures_without_ids_and_the_annex_lists_them(tm
     ids = {i.strip() for cell in cells for i in cell.replace("+", ",").split(",") if i.strip()[:1] in "FD"}
     assert row["latest_figure_id"] in ids and len(annex) >= 3
     # each id under the heading that says what it is: the latest usable figure the body quotes, and apart from
-    # it the target year's (unverified) figure that leaves a target 待核实 (reviewer: one column mixed them)
+    # it the target year's (unverified) figure that leaves a target 仅有未核实资料 (reviewer: one column mixed them)
     visits = table.set_index("target").loc["tourist_visits"]
     line = annex[annex["最新可用数据"].str.contains(visits["latest_figure_id"], regex=False)].iloc[0]
     assert visits["verdict_key"] == "pending_unverified" and str(visits["figure_ids"]).split(";")[0] in line["目标年数据"]

@@ -39,7 +39,7 @@ def synthetic_history() -> pd.DataFrame:
                     row.update(p_met=0.7, projection_q10=95.0, projection_q50=101.0, projection_q90=108.0)
             if target == "synthetic_late" and settled:
                 row.update(figure_value=55.0, verdict="pending", verdict_key="pending_unverified",
-                           verdict_zh="待核实", verdict_en="pending an official figure")
+                           verdict_zh="仅有未核实资料", verdict_en="pending an official figure")
             rows.append(row)
     return pd.DataFrame(rows)
 

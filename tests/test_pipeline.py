@@ -21,8 +21,11 @@ from conftest import REPLAY_QUARTERS, SYNTHETIC_DIR, make_project, tree_digest
 
 HEADLINE_NAMES = {"zh": ("社会消费品零售", "规模以上服务业重点行业营业收入", "接待游客"),
                   "en": ("Retail sales", "key above-designated-size service industries", "Tourist visits")}
-STATUS_WORDS = {"zh": ("已完成", "有望完成", "存在风险", "明显滞后", "数据不足", "未收录", "待核实"),
-                "en": ("achieved", "on track", "at risk", "off track", "insufficient data", "pending")}
+# the monitoring words while the plan runs, the final evaluation's standard words after it ended (core.wording.FINAL_WORDS)
+STATUS_WORDS = {"zh": ("已完成", "有望完成", "存在风险", "明显滞后", "数据不足", "尚未取得数据", "仅有未核实资料",
+                       "完成", "未完成", "基本完成", "待统计数据确认", "暂无数据"),
+                "en": ("achieved", "on track", "at risk", "off track", "insufficient data", "pending",
+                       "awaiting the statistics", "too few figures", "no data yet")}
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ def test_an_unverified_figure_never_settles_a_verdict(tmp_path, cfg):
     result = series_result(tmp_path, {2017: 400, 2018: 440, 2019: 480, 2024: 714}, indicator="tourist_visits",
                            unit="万人次", reliability={2024: "unverified"}, as_of=ENDED)
     row = run_judge(cfg, result, target(value=640, comparison=">", unit="万人次", indicator="tourist_visits")).row
-    assert row["verdict"] == "pending" and row["verdict_key"] == "pending_unverified" and row["verdict_zh"] == "待核实"
+    assert row["verdict"] == "pending" and row["verdict_key"] == "pending_unverified" and row["verdict_zh"] == "仅有未核实资料"
     assert row["figure_value"] == 714 and "unverified" in row["figure_status"]        # shown as an indication
     assert 0 <= row["p_met"] <= 1                                                        # the model's P(met) is kept
 

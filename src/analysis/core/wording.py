@@ -36,7 +36,7 @@ FAMILY_WORDS = {
     "achieved": ("已完成", "achieved"), "broadly_achieved": ("基本完成", "broadly achieved"),
     "not_achieved": ("未完成", "not achieved"), "on_track": ("有望完成", "on track"), "at_risk": ("存在风险", "at risk"),
     "off_track": ("明显滞后", "off track"),
-    "pending": ("尚待判定", "pending"),      # 待核实, 未收录, 待定 (an estimate within its revision): one family
+    "pending": ("尚待判定", "pending"),      # 仅有未核实资料, 尚未取得数据, 待定 (an estimate within its revision): one family
     "insufficient_data": ("数据不足", "insufficient data"),
     "no_public_data": ("无公开数据", "no public data"),
 }
@@ -87,6 +87,14 @@ def amount(v: float | None, unit: str, lang: str, printed: bool = False) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     return fmt(v * factor, f" {name}" if name else "")
+
+
+def amount_range(lo: float, hi: float, unit: str, lang: str) -> str:
+    """A band with its unit once, after the upper end: 479—700亿元 / 47.9–70 billion yuan."""
+    first, last = amount(lo, unit, lang), amount(hi, unit, lang)
+    if lang == "zh":
+        return f"{first.removesuffix(unit.replace(',', ''))}—{last}"
+    return f"{first.split(' ')[0]}–{last}"
 
 
 def fmt_printed(v: float | None, unit: str = "") -> str:

@@ -8,7 +8,7 @@ config/settings.yaml, assessment.evidence):
 - an estimate (预计), a figure derived from printed growth or an approximate
   one settles it as "(estimate)", unless its distance to the target is inside
   the usual estimate-to-final revision: then it is pending;
-- an unverified figure never settles it: pending an official figure (待核实),
+- an unverified figure never settles it: pending an official figure (仅有未核实资料),
   the figure shown as an indication and the model's P(met) kept;
 - a lower-bound figure (突破 X) settles it only when X itself meets the target.
 

@@ -17,12 +17,19 @@ from analysis.core.config import Config
 from analysis.core.escape import RawMarkup, html_text, md_text, typst_string, typst_text
 from analysis.model.evidence import SETTLED_FAMILIES
 from analysis.report.bulletin import judgement_words
-from analysis.core.wording import (L, _get, amount, clause_text, fmt_p, fmt_pct, fmt_value, period_text, period_words,
+from analysis.core.wording import (L, _get, amount, amount_range, clause_text, fmt_p, fmt_pct, fmt_value, period_text, period_words,
                                    status_words, term)
 
 
 def verdict_text(row: pd.Series, lang: str) -> str:
     return row["verdict_zh"] if lang == "zh" else row["verdict_en"]
+
+
+def verdict_words(row: pd.Series, lang: str) -> str:
+    """The verdict as the reader's document words it: after the plan's end the standard words of a final
+    evaluation (bulletin.judgement_words: 完成 / 待统计数据确认 / 暂无数据 ...), the same in the overall
+    judgement, the headline paragraphs and the table (issue 26); while it runs, the monitoring words."""
+    return judgement_words(row, lang) if bool(row.get("plan_ended")) else verdict_text(row, lang)
 
 
 def target_name(row: pd.Series, lang: str) -> str:
@@ -122,8 +129,8 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
     unit = _unit(row, cfg)
     # the headline sentence ends with its own stop, so the next sentence never runs on ("insufficient data Too few")
     # a final evaluation's standard words, as the overall judgement (一、) says them: the same target never reads
-    # 待统计数据确认 there and 未收录 here (bulletin.judgement_words); the sentences below say what is pending
-    word = judgement_words(row, lang) if bool(row.get("plan_ended")) else verdict_text(row, lang)
+    # 待统计数据确认 there and 尚未取得数据 here (bulletin.judgement_words); the sentences below say what is pending
+    word = verdict_words(row, lang)
     parts = [f"{target_name(row, lang)}：{word}。" if lang == "zh" else f"{target_name(row, lang)}: {word}."]
     key, family = row.get("verdict_key", row["verdict"]), row["verdict"]
     year = int(row["target_year"])
@@ -147,21 +154,21 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
                        f"{evidence_text(row, cfg, lang)} is printed rounded, and the target line lies within its rounding: "
                        "an exact figure will decide."))
     elif key == "pending_publication":
-        parts.append(L(lang, f"规划期已于{year}年底结束，{year}年数据尚未收录。", f"The plan period ended in {year}; the {year} figure is not yet in the data."))
+        parts.append(L(lang, f"规划期已于{year}年底结束，本期尚未取得{year}年统计数据。", f"The plan period ended in {year}; the {year} figure is not yet in hand."))
     elif family in ("insufficient_data", "no_public_data") and not bool(row.get("plan_ended")):
         # (after the plan ended the standard word, 数据不足 / 暂无数据, already says it: no second sentence)
         parts.append(L(lang, "海门公开数据不足，无法研判。" if family == "insufficient_data" else "暂无海门公开数据，无法研判。", "Too few published Haimen figures to judge it." if family == "insufficient_data" else "No published Haimen figure."))
     if _get(row, "latest_expected_low") is not None:       # model/expected.py: the figure may be a slip
-        parts.append(L(lang, f"{int(row['latest_year'])}年数据明显低于模型按此前年份的预计，请核实是否为1-N月累计数（见数据说明）。",
+        parts.append(L(lang, f"{int(row['latest_year'])}年数据明显低于模型按此前年份的预计，请核实是否为1—N月累计数（见数据说明）。",
                        f"The {int(row['latest_year'])} figure is well below what the model expected from earlier years: "
                        "check whether it is a year-to-date figure (see the data notes)."))
     if _get(row, "p_met") is not None and family not in SETTLED_FAMILIES:
         line_zh, line_en = p_line(row)
         if bool(row.get("plan_ended")):     # the year is over: the models estimate a figure not yet in, not a future
-            parts.append(L(lang, f"模型现时估计{line_zh}的概率为{p_phrase(row, lang)}。",
+            parts.append(L(lang, f"模型现时估计{line_zh}的可能性约为{p_phrase(row, lang)}。",
                            f"The models' nowcast puts the chance {line_en} at {p_phrase(row, lang)}."))
         else:
-            parts.append(L(lang, f"模型估计{line_zh}的概率为{p_phrase(row, lang)}。",
+            parts.append(L(lang, f"模型估计{line_zh}的可能性约为{p_phrase(row, lang)}。",
                            f"The models put the chance {line_en} at {p_phrase(row, lang)}."))
     if family not in SETTLED_FAMILIES and key not in ("pending_unverified", "pending_crosscheck") \
             and _get(row, "latest_value") is not None:
@@ -172,17 +179,19 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
     q50 = _get(row, "projection_q50")
     if q50 is not None and family not in SETTLED_FAMILIES:
         if row["type"] == "avg_growth":
-            parts.append(L(lang, f"预计{int(row['base_year'])}-{year}年年均增长{fmt_pct(q50)}"
-                                 f"（80%区间{fmt_pct(row['projection_q10'])}至{fmt_pct(row['projection_q90'])}），目标{fmt_pct(row['target_value'])}。",
+            parts.append(L(lang, f"预计{int(row['base_year'])}—{year}年年均增长{fmt_pct(q50)}"
+                                 f"（80%预测区间{fmt_pct(row['projection_q10'])}至{fmt_pct(row['projection_q90'])}），目标{fmt_pct(row['target_value'])}。",
                            f"Projected average growth {int(row['base_year'])}-{year}: {fmt_pct(q50)} "
                            f"(80% band {fmt_pct(row['projection_q10'])} to {fmt_pct(row['projection_q90'])}) against {fmt_pct(row['target_value'])}."))
         else:
             # the gap from the median as printed (584亿元 against 650: 66, never 65.9 beside a rounded 584)
             gap = float(fmt_value(q50).replace(",", "")) - row["target_value"]
-            parts.append(L(lang, f"经模型测算，{year}年预计约{fmt_value(q50, unit)}（80%区间为{fmt_value(row['projection_q10'])}—"
-                                 f"{fmt_value(row['projection_q90'], unit)}），较目标{'高' if gap >= 0 else '低'}{fmt_value(abs(gap), unit)}。",
-                           f"Median projection for {year}: {amount(q50, unit, lang)} (80% band {amount(row['projection_q10'], unit, lang)} "
-                           f"to {amount(row['projection_q90'], unit, lang)}), {amount(abs(gap), unit, lang)} {'above' if gap >= 0 else 'below'} the target."))
+            # the gap is the median's, said so: the band may well hold the target (a leader must not read it as fact)
+            band = amount_range(row["projection_q10"], row["projection_q90"], unit, lang)
+            parts.append(L(lang, f"经模型测算，{year}年预计约{fmt_value(q50, unit)}（80%预测区间为{band}），"
+                                 f"预测中值较目标{'高' if gap >= 0 else '低'}{fmt_value(abs(gap), unit)}。",
+                           f"Median projection for {year}: {amount(q50, unit, lang)} (80% band {band}), "
+                           f"{amount(abs(gap), unit, lang)} {'above' if gap >= 0 else 'below'} the target."))
     need, actual = _get(row, "remaining_required_growth_pct"), _get(row, "actual_growth_pct")
     if need is not None and family not in SETTLED_FAMILIES and not bool(row.get("plan_ended")):
         text = L(lang, f"实现目标需此后年均增长{fmt_pct(need)}", f"Meeting it needs {fmt_pct(need)} a year from the latest figure on")
@@ -201,8 +210,12 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         if _get(row, "base_derived") is True or _get(row, "base_derived") == 1:
             text += L(lang, f"（{base}年基数为按公布增速推算的数值）", f" (the {base} base is derived from printed growth)")
         if need is not None and _get(row, "latest_year") is not None:
-            rest = f"{int(row['latest_year']) + 1}—{year}年" if year - int(row["latest_year"]) > 1 else f"{year}年"
-            text += L(lang, f"；按此计算，{rest}需年均增长{fmt_pct(need)}方能达标",
+            last = int(row["latest_year"])
+            rest = f"{last + 1}—{year}年需年均增长" if year - last > 1 else f"{year}年需增长"
+            # the base of the sum is the latest figure, named (not the derived base year's level just mentioned)
+            base_words = (f"以{last}年{amount(float(row['latest_value']), unit, 'zh', printed=True)}为基数测算"
+                          if _get(row, "latest_value") is not None and row["type"] != "avg_growth" else "按此计算")
+            text += L(lang, f"；{base_words}，{rest}{fmt_pct(need)}方能达标",
                       f"; from the latest figure ({int(row['latest_year'])}), meeting the target required {fmt_pct(need)} a year")
         if _get(row, "latest_ytd_growth_pct") is not None:      # what the nowcast rests on, beside P
             text += L(lang, f"；{period_words(row['latest_ytd_period'], 'zh')}同比增长{fmt_pct(row['latest_ytd_growth_pct'])}",
@@ -240,7 +253,7 @@ def status_cell(row: pd.Series, cfg: Config, lang: str, html: bool) -> str:
     markup is ours, the text inside it is shown as text. Typst's raw attribute needs the backtick-delimited code
     not to contain a backtick; typst_text escapes it.
     """
-    text = verdict_text(row, lang)
+    text = verdict_words(row, lang)
     colour = cfg.settings["assessment"]["verdicts"][row.get("verdict_key", row["verdict"])]["colour"]
     if html:
         return RawMarkup(f'<span style="color:{html_text(colour)};font-weight:bold">{html_text(text)}</span>')
@@ -249,13 +262,16 @@ def status_cell(row: pd.Series, cfg: Config, lang: str, html: bool) -> str:
     return RawMarkup(f"{fence}{code}{fence}{{=typst}}")
 
 
-def progress_text(row: pd.Series) -> str:
-    """Progress since the base year / 序时进度 on the compound path / the linear share, at the data year."""
+def progress_text(row: pd.Series, lang: str = "zh") -> str:
+    """Progress since the base year / 序时进度 on the compound path / the linear share, at the data year, which is
+    named: after the plan's end the time elapsed is 100 %, and "序时进度33%" alone read as a contradiction."""
     progress = _get(row, "progress_ratio")
     if progress is None:
         return "—"
     expected = [x for x in (_get(row, "expected_compound_share"), _get(row, "expected_linear_share")) if x is not None]
-    return " / ".join(f"{x:.0%}" for x in [progress, *expected])
+    shares = " / ".join(f"{x:.0%}" for x in [progress, *expected])
+    year = _get(row, "progress_year")
+    return shares if year is None else L(lang, f"{int(year)}年：{shares}", f"{int(year)}: {shares}")
 
 
 def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False) -> pd.DataFrame:
@@ -273,7 +289,7 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
                                                                        f" ({period_text(r['figure_period'])}: unverified only)")
                                        if r.get("verdict_key") == "pending_unverified" and _get(r, "latest_value") is not None
                                        else evidence_text(r, cfg, lang)),
-            term("progress", lang): progress_text(r),
+            term("progress", lang): progress_text(r, lang),
             L(lang, "预测", "Projection"): amount(_get(r, "projection_q50"), unit, lang) if r["type"] != "avg_growth" else fmt_pct(_get(r, "projection_q50")),
             term("p_met", lang): p_txt,
             L(lang, "研判", "Status"): status_cell(r, cfg, lang, html),
@@ -283,9 +299,9 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
 
 def table_notes(table: pd.DataFrame, lang: str) -> str:
     """What the table's columns and marks mean, and the registry's assumptions (†), as Markdown (escaped once)."""
-    text = L(lang, "依据：研判所依据的数据（无则为最新数据）及其状态。进度/序时进度：自基期以来的目标进度 / 同年按所需增速复合计算的序时进度 / "
+    text = L(lang, "依据：研判所依据的数据（无则为最新数据）及其状态。进度/序时进度：所列年份自基期以来的目标进度 / 同年按所需增速复合计算的序时进度 / "
                    "线性序时进度。*为低置信度（数据点少、可用模型少或模型结果分歧大），仅供参考。",
-             "Evidence: the figure the verdict rests on (else the latest) and its status. Progress / expected: progress since the "
+             "Evidence: the figure the verdict rests on (else the latest) and its status. Progress / expected: at the year shown, progress since the "
              "base year / the share expected at that year on the compound path of the required growth / on the linear path. "
              "* Low confidence (few data points or models, or the models disagree); for reference only.")
     notes = table[table["note"].fillna("").astype(bool)] if "note" in table else table.iloc[0:0]
@@ -319,7 +335,7 @@ def evidence_ids(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     rows = []
     for _, r in table.iterrows():
         # two columns, so that each id is what its heading says: the latest usable figure the 依据 column of the
-        # body quotes, and the target year's figure (for 待核实 an unverified one: it decides nothing, it is named)
+        # body quotes, and the target year's figure (for 仅有未核实资料 an unverified one: it decides nothing, it is named)
         latest = cite(r, False).strip(" []")
         target_year = cite(r, True).strip(" []") if _get(r, "figure_value") is not None else ""
         if latest or target_year:

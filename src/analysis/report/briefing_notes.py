@@ -174,12 +174,12 @@ def methods(cfg: Config, lang: str) -> str:
         "; ".join(f"{lo} {b['en']}" for lo, b in zip(lows, bands))
     return L(
         lang,
-        f"**数据**：每个数字均注明来源（原始数据文件逐行注明出处；网络资料另标“未核实”，不进入模型）；多个来源时按最终核实>初步核算>公布数>预计数、发布较新、官方优先择优，"
+        f"**数据**：每个数字均注明来源（原始数据文件逐行注明出处；网络资料另标“未核实”，不进入模型）；多个来源时依次按最终核实数、初步核算数、公布数、预计数的顺序，发布较新、官方来源优先择优，"
         f"未核实来源不进入模型。**模型**：对数尺度上的五个趋势模型（对数线性趋势、带漂移随机游走、阻尼趋势模型、θ法、公布增速模型），"
         f"趋势每年阻尼{f['trend_damping']}，各{f['n_paths']}条随机路径，等权混合；缺失年份不插补。{benchmark_sentence(lang)}"
         f"**证据等级**：目标年的最终核实数、初步核算数或官方公布数（含经核对的转载）判定已完成/未完成；预计数、推算数、约数判定为“（预计数）”，"
-        f"与目标差距在{margin:g}%修订幅度以内时为待定；未核实来源只作参考（待核实）；“突破X”类数据仅在X本身达到目标时才能判定完成；基期以前的数据不能证明完成。"
-        f"**终期评估**：报告期晚于目标年时时间进度为100%，目标年数据尚未收录的标为“未收录”并列出达标可能性；规划期内按达标可能性≥{on}有望完成、"
+        f"与目标差距在{margin:g}%修订幅度以内时为待定；未核实来源只作参考（仅有未核实资料）；“突破X”类数据仅在X本身达到目标时才能判定完成；基期以前的数据不能证明完成。"
+        f"**终期评估**：报告期晚于目标年时时间进度为100%，目标年数据尚未取得的标为“待统计数据确认”并列出达标可能性；规划期内按达标可能性≥{on}有望完成、"
         f"{off}—{on}存在风险、<{off}明显滞后。“左右”“约”的目标达到规划数为已完成、在容差内为基本完成（增速、占比先按公布精度取一位小数再比较），达标可能性按容差下限计（完成或基本完成的可能性），所需增速按规划原数。可能性用语（分档参照政府间气候变化专门委员会的概率用语，仅在中、高置信度时使用）：{words}。",
         f"**Data**: every number names its source (`data/raw/`, one per row; web pages of unknown origin are marked unverified); where sources differ, final > preliminary > "
         f"published > estimate, then the later and the official one; unverified sources never enter the models. **Models**: five trend "
@@ -237,23 +237,26 @@ def period_line(table: pd.DataFrame, lang: str) -> str:
         # data still missing, and a reader must not take "0 achieved" for the result (issue 25)
         name_zh, name_en = (("终期监测（数据未齐）", "final monitoring (figures still missing)") if open_ or gaps
                             else ("终期评估", "a final evaluation"))
-        # the pending family by its own words (待核实, 未收录, 待定…): "待定4项" read wrong when two were 待核实
-        kinds = plan.loc[plan["verdict"] == "pending", "verdict_zh"].astype(str).str.split("（").str[0].value_counts()
-        detail = "（" + "、".join(f"{k}{v}项" for k, v in kinds.items()) + "）" if len(kinds) else ""
+        # the standard words of a final evaluation (core.wording.FINAL_WORDS), as the table and the headline
+        # paragraphs say them; how many of the pending rest on an unverified web page only is said apart
+        unverified = int((plan["verdict_key"] == "pending_unverified").sum())
+        detail = L(lang, f"（其中{unverified}项仅见于未经核实的网络资料）", f" ({unverified} only on unverified web pages)") \
+            if unverified else ""
         judged = int(counts.get('achieved', 0)) + broad + int(counts.get('not_achieved', 0))
         if not judged:      # "已完成0项" reads as "nothing achieved": say that nothing can be judged yet (issue 26)
             return L(lang, f"规划期已于{end}年12月31日结束，本期为{name_zh}：{len(plan)}项量化目标目前均未能作出是否完成的结论，"
-                           f"其中{open_}项已有部分数据{detail}，待数据核实后判定；{gaps}项暂无公开数据或数据不足。",
+                           f"其中{open_}项待统计数据确认{detail}，{gaps}项暂无数据或数据不足。",
                      f"The plan period ended on 31 December {end}; this is {name_en}. None of the {len(plan)} quantitative "
-                     f"targets can yet be judged achieved or not achieved: {open_} have some figures and await "
-                     f"confirmation; {gaps} have no or too few published figures.")
+                     f"targets can yet be judged achieved or not achieved: {open_} await the statistics{detail}; "
+                     f"{gaps} have no or too few published figures.")
         return L(lang, f"规划期已于{end}年12月31日结束（时间进度100%），本期为{name_zh}：{len(plan)}项量化目标中，"
                        f"已完成{counts.get('achieved', 0)}项，" + (f"基本完成{broad}项，" if broad else "") +
-                       f"未完成{counts.get('not_achieved', 0)}项，尚待判定{open_}项{detail}，数据不足或无公开数据{gaps}项。",
+                       f"未完成{counts.get('not_achieved', 0)}项，待统计数据确认{open_}项{detail}，数据不足或暂无数据{gaps}项。",
                  f"The plan period ended on 31 December {end} (time elapsed 100%): this is {name_en}. Of "
                  f"{len(plan)} quantitative targets, {counts.get('achieved', 0)} achieved, "
                  + (f"{broad} broadly achieved, " if broad else "") +
-                 f"{counts.get('not_achieved', 0)} not achieved, {open_} pending, {gaps} without enough data to judge.")
+                 f"{counts.get('not_achieved', 0)} not achieved, {open_} awaiting the statistics{detail}, {gaps} without "
+                 "enough data to judge.")
     return L(lang, f"规划期（至{end}年底）时间进度{share:.0%}。", f"Plan period (to the end of {end}): {share:.0%} of the time elapsed.")
 
 

@@ -17,7 +17,7 @@ from analysis.report.charts import english_unit, fan_chart, use_cjk_font
 from analysis.core.config import Config
 from analysis.core.escape import md_text, plot_text
 from analysis.core.present import md_table
-from analysis.core.wording import L, amount, status_words
+from analysis.core.wording import L, amount, amount_range, status_words
 
 WIDTH_IN, HEIGHT_IN = 7.0, 1.95     # the text width of an A4 page with 1.8 cm margins is about 6.85 in
 FIRST_YEAR = 2012                   # fan_chart's first year: the panels show 2012 to the plan's end
@@ -95,7 +95,7 @@ def panel_tables(panels: list[tuple], lang: str) -> str:
                 "year": str(y), "status": status or "—",
                 "value": amount(float(data.levels[y]), unit, lang, printed=not derived) if y in data.levels.index else "—",
                 "median": amount(float(band["q0.5"]), unit, lang) if band is not None else "—",
-                "band": _range(float(band["q0.1"]), float(band["q0.9"]), unit, lang) if band is not None else "—"})
+                "band": amount_range(float(band["q0.1"]), float(band["q0.9"]), unit, lang) if band is not None else "—"})
         for _, u in data.unverified.iterrows():         # shown on the chart as such, never used
             if FIRST_YEAR <= int(u["year"]) <= t.target_year:
                 rows.append({"year": str(int(u["year"])), "value": amount(float(u["value"]), unit, lang, printed=True),
@@ -106,10 +106,3 @@ def panel_tables(panels: list[tuple], lang: str) -> str:
             "median": L(lang, "模型中位数", "Model median"), "band": L(lang, "80%区间", "80% band")}))
     return "\n\n".join(parts)
 
-
-def _range(lo: float, hi: float, unit: str, lang: str) -> str:
-    """476—709亿元 / 47.6–70.9 billion yuan: the unit once, after the upper end."""
-    first, last = amount(lo, unit, lang), amount(hi, unit, lang)
-    if lang == "zh":
-        return f"{first.removesuffix(unit)}—{last}"
-    return f"{first.split(' ')[0]}–{last}"

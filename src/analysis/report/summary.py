@@ -25,10 +25,10 @@ from analysis.core.config import Config
 from analysis.core.escape import RawMarkup, html_text, md_text, typst_text
 from analysis.inputs.sections import section_label, section_order
 from analysis.report.typst_table import TypstCode, typst_table
-from analysis.core.wording import FAMILY_WORDS, L, clause_ref, clause_text
+from analysis.core.wording import FAMILY_WORDS, FINAL_WORDS, L, clause_ref, clause_text
 
 # relative column widths in the PDF: the target and its evidence get the room, numbers and the verdict what they need
-STATUS_WIDTHS = (2.55, 2.35, 1.45, 1.1, 0.95, 1.05)
+STATUS_WIDTHS = (2.5, 2.25, 1.45, 1.05, 1.05, 1.1)
 NO_DATA_WIDTHS = (1.25, 6.0)
 
 FAMILIES = FAMILY_WORDS      # family -> (zh, en), in reading order (core.wording, the catalogue)
@@ -50,7 +50,9 @@ def summary_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     counts = verdict_counts(table)
     total = int((table["type"] != "milestone").sum())
     row = {L(lang, "量化目标", "Quantitative targets"): total}
-    row.update({L(lang, *FAMILIES[f]): n for f, n in counts.items()})
+    # after the plan's end the final evaluation's standard words (完成 / 待统计数据确认 / 暂无数据), as the text says them
+    ended = bool(len(table)) and bool(table.loc[table["type"] != "milestone", "plan_ended"].all())
+    row.update({L(lang, *(FINAL_WORDS if ended and f in FINAL_WORDS else FAMILIES)[f]): n for f, n in counts.items()})
     milestones = int((table["type"] == "milestone").sum())
     if milestones:
         row[L(lang, "另：节点任务", "Also: milestones")] = milestones
