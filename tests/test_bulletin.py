@@ -38,8 +38,10 @@ def test_masthead_and_tail_carry_the_settings_words(cfg):
     w = cfg.settings["briefing"]
     for text in (typst, portable):
         assert w["series_zh"] in text and "2025年第2期" in text and "2025年8月14日" in text and w["publisher_zh"] in text
-    typst, portable = tail(cfg, "zh")
+    typst, portable = tail(cfg, "zh", date(2025, 8, 14))
     assert f"报：{w['report_to_zh']}" in portable and f"共印{w['copies']}份" in portable
+    # 版记 as GB/T 9704 writes it: the compiling unit and the date it is issued (印发)
+    assert f"{w['publisher_zh']}　　2025年8月14日印发" in portable and "2025年8月14日印发" in typst
 
 
 def test_the_overall_judgement_names_the_headlines_in_standard_words_and_what_to_collect(cfg):

@@ -192,14 +192,17 @@ def _unit_en(cfg: Config, unit: str) -> str:
     return unit_en(cfg, unit) if unit != STATISTICS_BUREAU else "District Statistics Bureau"
 
 
-def tail(cfg: Config, lang: str) -> tuple[str, str]:
-    """(Typst, portable Markdown) of the 报尾: a rule, 报/送, the compiling unit and 印数."""
+def tail(cfg: Config, lang: str, issued: date | None = None) -> tuple[str, str]:
+    """(Typst, portable Markdown) of the 报尾: a rule, 报/送, the compiling unit with the date it is issued
+    (印发, GB/T 9704's 版记) and 印数."""
     w = _words(cfg)
     lines = [L(lang, f"报：{w.get('report_to_zh', '')}", f"To: {w.get('report_to_en', '')}"),
              L(lang, f"送：{w.get('send_to_zh', '')}", f"Cc: {w.get('send_to_en', '')}")]
-    last = L(lang, f"{w.get('publisher_zh', '')}　　　　　　共印{w.get('copies', '')}份",
-             f"{w.get('publisher_en', '')} · {w.get('copies', '')} copies")
-    typst = ("```{=typst}\n#v(1fr)\n#line(length: 100%, stroke: 0.8pt)\n#v(-0.5em)\n"
+    printed = L(lang, f"{cn_date(issued)}印发", f"issued {en_date(issued)}") if issued else ""
+    last = L(lang, f"{w.get('publisher_zh', '')}　　{printed}　　共印{w.get('copies', '')}份",
+             f"{w.get('publisher_en', '')} · {printed + ' · ' if printed else ''}{w.get('copies', '')} copies")
+    # the 版记 lines start at the margin: no first-line indent (render.BULLETIN_RULES indents the body's paragraphs)
+    typst = ("```{=typst}\n#set par(first-line-indent: 0em)\n#v(1fr)\n#line(length: 100%, stroke: 0.8pt)\n#v(-0.5em)\n"
              + "\n".join(f"#text(size: 9pt)[#{typst_string(x)}]\\" for x in lines)
              + f"\n#line(length: 100%, stroke: 0.5pt)\n#v(-0.5em)\n#text(size: 9pt)[#{typst_string(last)}]\n"
              "#line(length: 100%, stroke: 0.8pt)\n```")

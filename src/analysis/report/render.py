@@ -65,6 +65,17 @@ LANG_RULES = {
 }
 
 
+# A Chinese 简报 set as a 公文 is (song=True, the briefing only): the title centred in a Song bold (the nearest free
+# face to 小标宋), no space Typst would add between 汉字 and digits ("53 项"), and every paragraph's first line
+# indented by two characters. Tables and lists are not paragraphs, so they keep their own alignment.
+BULLETIN_RULES = {
+    "zh": '#set text(cjk-latin-spacing: none)\n'
+          '#set par(first-line-indent: (amount: 2em, all: true))\n'
+          '#show heading.where(level: 1): it => align(center, block(below: 0.9em)[#text(size: 16pt, weight: "bold", '
+          'font: ("Noto Serif CJK SC", "Noto Sans CJK SC"), it.body)])\n',
+}
+
+
 def main_font(lang: str, found: Path) -> str:
     """The text face: for Chinese pages a Song (serif) face, as a 公文's text is set in 仿宋 (not a free font; Noto
     Serif CJK, installed with Noto Sans by fonts-noto-cjk, is the nearest), where it sits beside the font found;
@@ -152,7 +163,8 @@ def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | N
         # look.typ sets Chinese conventions; an English document gets its language and Latin quotes (below)
         # a run on made-up data says so on every page (synthetic.py: the rule and why)
         mark = watermark_typst(tmp) if notebook_is_synthetic(nb) else ""
-        (tmp / "lang.typ").write_text(LANG_RULES.get(lang, "") + mark, encoding="utf-8")
+        rules = LANG_RULES.get(lang, "") + (BULLETIN_RULES.get(lang, "") if song else "")
+        (tmp / "lang.typ").write_text(rules + mark, encoding="utf-8")
         args += [f"--include-in-header={tmp / 'lang.typ'}"]
         if title:
             # the PDF's title (metadata, not printed): written into Typst by us, so escaped as a Typst string
