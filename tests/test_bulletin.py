@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from analysis.core.quarters import Quarter
 from analysis.report.bulletin import action_list, cn_date, masthead, overall, tail
@@ -103,3 +104,15 @@ def test_the_whole_chinese_briefing_uses_the_catalogue_words(shipped_quarter):
     flat = re.sub(r"\s+", "", text)
     assert not [t for t in TRANSLATED if t in flat]
     assert term("p_met", "zh") in flat
+
+
+@pytest.mark.parametrize("typed, printed", [
+    ("集装箱吞吐量(通海港区)", "集装箱吞吐量（通海港区）"),        # full-width brackets around Chinese
+    ("每季度组织1-2场服务业招商活动", "每季度组织1～2场服务业招商活动"),   # a range of quantities: ～
+    ("2022-2024年", "2022—2024年"), ("1-6月", "1—6月"),              # years and months: —
+    ("2022年,开工建设", "2022年，开工建设"),                        # a comma in Chinese text
+    ("1,733亿元", "1,733亿元"), ("增长2.5%", "增长2.5%"), ("GDP (real)", "GDP (real)"),   # digits' own marks, Latin text
+])
+def test_names_and_statements_print_with_chinese_marks(typed, printed):
+    from analysis.core.wording import zh_text
+    assert zh_text(typed) == printed

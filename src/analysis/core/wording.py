@@ -61,6 +61,24 @@ def en_date(d) -> str:
     return f"{d.day} {d.strftime('%B')} {d.year}"
 
 
+_HALF_PARENS = re.compile(r"\(([^()]*[\u3400-\u9fff][^()]*)\)")
+_CJK_COMMA = re.compile(r"(?<=[\u3400-\u9fff]),|,(?=[\u3400-\u9fff])")
+_RANGE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)(?=\s*([年月]?))")
+
+
+def zh_text(text: object) -> str:
+    """A name or plan statement typed with half-width marks, as Chinese text prints it: 集装箱吞吐量（通海港区）,
+    2022年，开工, 1～2个, 2022—2024年, 1—6月 (GB/T 15834: full-width brackets and commas, ～ for a range of
+    quantities, — for a range of years or months). Digits' own marks (1,733 and 2.5) are left alone."""
+    def dash(m: re.Match) -> str:
+        a, b, unit = m.group(1), m.group(2), m.group(3)
+        years = len(a) == 4 and len(b) == 4
+        return f"{a}{'—' if years or unit else '～'}{b}"
+    text = _HALF_PARENS.sub(r"（\1）", str(text))
+    text = _CJK_COMMA.sub("，", text)
+    return _RANGE.sub(dash, text)
+
+
 def term(key: str, lang: str) -> str:
     """A catalogued term in the reader's language."""
     return L(lang, *TERMS[key])

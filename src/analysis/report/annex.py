@@ -24,7 +24,7 @@ from analysis.inputs.forms import form_due
 from analysis.core.present import md_table
 from analysis.core.quarters import Quarter
 from analysis.inputs.responsible import lead_units, responsibilities, unit_en
-from analysis.core.wording import L, amount
+from analysis.core.wording import L, amount, zh_text
 
 STATE_WORDS = {"missing": ("未报送", "missing"), "incomplete": ("未填完", "incomplete")}
 
@@ -34,7 +34,7 @@ def _unit(cfg: Config, unit: str, lang: str) -> str:
 
 
 def _name(row: pd.Series, lang: str) -> str:
-    return str(row["name_zh"] if lang == "zh" else row["name_en"])
+    return zh_text(row["name_zh"]) if lang == "zh" else str(row["name_en"])
 
 
 def chase_line(table_returns: pd.DataFrame | None, cfg: Config, as_of: Quarter, lang: str) -> str:

@@ -18,7 +18,7 @@ from analysis.core.escape import RawMarkup, html_text, md_text, typst_string, ty
 from analysis.model.evidence import SETTLED_FAMILIES
 from analysis.report.bulletin import judgement_words
 from analysis.core.wording import (L, _get, amount, amount_range, clause_text, fmt_p, fmt_pct, fmt_value, period_text, period_words,
-                                   status_words, term)
+                                   status_words, term, zh_text)
 
 
 def verdict_text(row: pd.Series, lang: str) -> str:
@@ -35,7 +35,7 @@ def verdict_words(row: pd.Series, lang: str) -> str:
 def target_name(row: pd.Series, lang: str) -> str:
     """What the target measures, in full (社会消费品零售总额2024年突破650亿元), not the clause's shorthand."""
     zh = _get(row, "name_zh") or row["statement"]
-    return zh if lang == "zh" else row["name_en"]
+    return zh_text(zh) if lang == "zh" else row["name_en"]
 
 
 def p_phrase(row: pd.Series, lang: str) -> str:
@@ -311,7 +311,7 @@ def table_notes(table: pd.DataFrame, lang: str) -> str:
 
 
 def indicator_names(cfg: Config, lang: str) -> dict[str, str]:
-    return {i: (ind.name_zh if lang == "zh" else ind.name_en) for i, ind in cfg.indicators.items()}
+    return {i: (zh_text(ind.name_zh) if lang == "zh" else ind.name_en) for i, ind in cfg.indicators.items()}
 
 
 def status_legend(lang: str) -> str:

@@ -25,7 +25,7 @@ import pandas as pd
 from analysis.core.config import Config
 from analysis.core.escape import typst_string
 from analysis.core.quarters import Quarter
-from analysis.core.wording import FINAL_WORDS, L, cn_date, en_date, fmt_p, term
+from analysis.core.wording import FINAL_WORDS, L, cn_date, en_date, fmt_p, term, zh_text
 
 CN_NUMBERS = "一二三四五六七八九十"
 STATISTICS_BUREAU = "区统计局"
@@ -183,8 +183,8 @@ def _short(row: pd.Series, cfg: Config, lang: str) -> str:
     """A target by what it measures (the indicator's name), for a list of what a unit must send."""
     ind = cfg.indicators.get(row["indicator"]) if row.get("indicator") else None
     if ind is None:
-        return str(row["name_zh"] if lang == "zh" else row["name_en"])
-    return ind.name_zh if lang == "zh" else ind.name_en
+        return zh_text(row["name_zh"]) if lang == "zh" else str(row["name_en"])
+    return zh_text(ind.name_zh) if lang == "zh" else ind.name_en
 
 
 def _unit_en(cfg: Config, unit: str) -> str:

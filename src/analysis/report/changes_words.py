@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.report.changes import _num, _read
-from analysis.core.wording import cn_date, period_words, term  # the one wording of a period (2025年1—6月 / Jan-Jun 2025)
+from analysis.core.wording import cn_date, period_words, term, zh_text  # the one wording of a period (2025年1—6月 / Jan-Jun 2025)
 
 
 def _counts(changes: pd.DataFrame) -> dict[str, int]:
@@ -168,7 +168,7 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
         name = t
         if t in by_target.index:
             r = by_target.loc[t]
-            name = str(r.get("name_zh") or r.get("statement")) if lang == "zh" else str(r.get("name_en") or t)
+            name = zh_text(r.get("name_zh") or r.get("statement")) if lang == "zh" else str(r.get("name_en") or t)
         text = md_text(name) + L(lang, "：", ": ")
         v = rows[rows["change"] == "verdict"]
         if len(v):

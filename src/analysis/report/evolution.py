@@ -37,7 +37,7 @@ from analysis.core.escape import plot_text
 from analysis.report.heatmaps import CELL_WORDS, p_met_heatmap, wrap_cjk
 from analysis.core.quarters import Quarter
 from analysis.report.style import BAND_COLOUR, MUTED_COLOUR, TARGET_COLOUR, house_style
-from analysis.core.wording import L, amount, clause_text, fmt_p, period_words, status_words
+from analysis.core.wording import L, amount, clause_text, fmt_p, period_words, status_words, zh_text
 
 # columns of an assessment row that carry something to draw; a target none of them is set for in any quarter
 # has no data for the evolution report
@@ -174,7 +174,7 @@ def _save(pdf: PdfPages, fig) -> None:
 
 def _name(row: pd.Series, lang: str) -> str:
     """The target as the reader's language names it (name_zh says the indicator; statement alone may not)."""
-    return str(row["name_zh"] if lang == "zh" else row["name_en"])
+    return zh_text(row["name_zh"]) if lang == "zh" else str(row["name_en"])
 
 
 def _overview(history: pd.DataFrame, chosen: list[str], quarters: list[str], cfg: Config, lang: str, title: str):

@@ -17,7 +17,7 @@ from analysis.report.charts import english_unit, fan_chart, use_cjk_font
 from analysis.core.config import Config
 from analysis.core.escape import md_text, plot_text
 from analysis.core.present import md_table
-from analysis.core.wording import L, amount, amount_range, status_words
+from analysis.core.wording import L, amount, amount_range, status_words, zh_text
 
 WIDTH_IN, HEIGHT_IN = 7.0, 1.95     # the text width of an A4 page with 1.8 cm margins is about 6.85 in
 FIRST_YEAR = 2012                   # fan_chart's first year: the panels show 2012 to the plan's end
@@ -38,7 +38,7 @@ def headline_panels(cfg: Config, result, bands: pd.DataFrame, lang: str) -> list
         ind = cfg.indicators[t.indicator]
         unit = ind.unit
         # one line a leader reads: what is measured and in what unit (the target is a labelled line in the panel)
-        name = f"{ind.name_zh}（{unit}）" if lang == "zh" else f"{ind.name_en} ({english_unit(unit)[1] or unit})"
+        name = f"{zh_text(ind.name_zh)}（{unit}）" if lang == "zh" else f"{ind.name_en} ({english_unit(unit)[1] or unit})"
         panels.append((t, data, b if len(b) else None, unit, name))
     return panels
 
