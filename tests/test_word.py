@@ -143,7 +143,10 @@ def test_the_word_briefing_gives_each_chart_panel_its_figures_as_a_table(shipped
     years = {int(r.cells[0].text) for t in tables for r in t.rows[1:]}
     assert min(years) >= 2012 and max(years) == 2024
     cells = [c.text for t in tables for r in t.rows[1:] for c in r.cells]
-    assert "521亿元" in cells and "网络资料，未核实，未采用" in cells
+    assert "521亿元" in cells and "未核实（未采用）" in cells
+    # each figure named as the chart's marker names it: 2017's 377 is a copy (转载) there, so here too
+    row_2017 = next(r for t in tables for r in t.rows[1:] if r.cells[0].text == "2017")
+    assert [c.text for c in row_2017.cells[1:3]] == ["377亿元", "转载"]
     titles = [p.text for p in doc.paragraphs if p.text.startswith("图1数据：")]
     assert titles == ["图1数据：社会消费品零售总额（亿元）", "图1数据：接待游客（万人次）"]
     pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(folder / "briefing.zh.pdf"), "-"], capture_output=True,

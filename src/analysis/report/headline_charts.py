@@ -13,11 +13,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from analysis.model.assess import indicator_data
-from analysis.report.charts import english_unit, fan_chart, use_cjk_font
+from analysis.report.charts import MARKERS, _kind, english_unit, fan_chart, use_cjk_font
 from analysis.core.config import Config
 from analysis.core.escape import md_text, plot_text
 from analysis.core.present import md_table
-from analysis.core.wording import L, amount, amount_range, status_words, zh_text
+from analysis.core.wording import L, amount, amount_range, zh_text
 
 WIDTH_IN, HEIGHT_IN = 7.0, 1.95     # the text width of an A4 page with 1.8 cm margins is about 6.85 in
 FIRST_YEAR = 2012                   # fan_chart's first year: the panels show 2012 to the plan's end
@@ -87,8 +87,9 @@ def panel_tables(panels: list[tuple], lang: str) -> str:
         rows = []
         for y in years:
             info = data.info.loc[y] if y in data.info.index else None
-            status = "" if info is None else status_words(
-                ",".join(x for x in (str(info.get("status") or ""), "derived" if bool(info.get("derived")) else "") if x), lang)
+            # the kind the chart's marker shows (charts._kind: official, copy, estimate, derived), so the table and the
+            # picture never call one figure two things
+            status = "" if info is None else L(lang, *MARKERS[_kind(info)][2:])
             band = b.loc[y] if b is not None and y in b.index else None
             derived = info is not None and bool(info.get("derived"))     # a 推算 level: rounded, not as printed
             rows.append({
@@ -99,7 +100,8 @@ def panel_tables(panels: list[tuple], lang: str) -> str:
         for _, u in data.unverified.iterrows():         # shown on the chart as such, never used
             if FIRST_YEAR <= int(u["year"]) <= t.target_year:
                 rows.append({"year": str(int(u["year"])), "value": amount(float(u["value"]), unit, lang, printed=True),
-                             "status": status_words("unverified", lang), "median": "—", "band": "—"})
+                             "status": L(lang, *MARKERS["unverified"][2:]) + L(lang, "（未采用）", " (not used)"),
+                             "median": "—", "band": "—"})
         title = L(lang, f"图1数据：{name}", f"Data of Figure 1: {name}")
         parts.append(f"**{md_text(title)}**\n\n" + md_table(pd.DataFrame(rows), {
             "year": L(lang, "年份", "Year"), "value": L(lang, "数据", "Figure"), "status": L(lang, "状态", "Status"),
