@@ -152,3 +152,17 @@ def test_the_word_briefing_gives_each_chart_panel_its_figures_as_a_table(shipped
     pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(folder / "briefing.zh.pdf"), "-"], capture_output=True,
                          text=True, check=True).stdout
     assert "图1数据" not in pdf
+
+
+def test_the_word_masthead_is_set_as_a_bulletins(shipped_quarter):
+    """Issue 26: the 报头 in the Word copy as in the PDF: the series title centred in red at 一号 (26 pt), the 期号
+    centred, unit and date on one line (a right tab), and a red rule, not Word's grey horizontal line."""
+    doc = Document(str(shipped_quarter[0] / "briefing.zh.docx"))
+    title, number, unit, rule = doc.paragraphs[:4]
+    run = title.runs[0]
+    assert title.text == "海门区现代服务业发展监测简报" and title.alignment == 1
+    assert str(run.font.color.rgb) == "C00000" and run.font.size.pt == 26
+    assert number.text == "2025年第2期" and number.alignment == 1
+    assert unit.text == "海门区发展和改革委员会编\t2025年8月14日"
+    border = rule._p.find(qn("w:pPr")).find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert border.get(qn("w:color")) == "C00000"

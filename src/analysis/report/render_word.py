@@ -20,6 +20,7 @@ the same whether or not Quarto is installed.
 """
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -67,14 +68,15 @@ def _publisher(lang: str) -> str:
 
 
 def set_properties(docx: Path, title: str, author: str) -> None:
-    """File > Properties as an office files a document: its title and the compiling unit (issue 26). Written into
-    docProps/core.xml of the package in place, every other part and entry time unchanged (same inputs, same bytes)."""
+    """File > Properties as an office files a document: its title and the compiling unit (issue 26); and the 报头
+    set as a 简报's (style_masthead). Written into the package in place, every other part and entry time unchanged
+    (same inputs, same bytes)."""
     import html
+    import io
     import re
     import zipfile
 
     data = Path(docx).read_bytes()
-    import io
     with zipfile.ZipFile(io.BytesIO(data)) as src:
         entries = [(info, src.read(info.filename)) for info in src.infolist()]
     out = io.BytesIO()
@@ -89,5 +91,35 @@ def set_properties(docx: Path, title: str, author: str) -> None:
                     else:
                         xml = xml.replace("</cp:coreProperties>", f"<{tag}>{value}</{tag}></cp:coreProperties>")
                 blob = xml.encode("utf-8")
+            elif info.filename == "word/document.xml":
+                blob = style_masthead(blob.decode("utf-8")).encode("utf-8")
             dst.writestr(info, blob)
     Path(docx).write_bytes(out.getvalue())
+
+
+_PARA = r"<w:p>(?:(?!</w:p>).)*?</w:p>"
+_NUMBER = re.compile(rf"({_PARA})\s*(<w:p>(?:(?!</w:p>).)*?<w:t[^>]*>(?:\d{{4}}年第\d+期|No\. \d+, \d{{4}})</w:t>(?:(?!</w:p>).)*?</w:p>)"
+                     rf"\s*({_PARA})\s*(<w:p><w:r><w:pict>(?:(?!</w:p>).)*?</w:pict></w:r></w:p>)", re.S)
+TEXT_WIDTH_TWIPS = 8844      # A4 210 mm less the reference document's 28 + 26 mm side margins (GB/T 9704)
+
+
+def style_masthead(xml: str) -> str:
+    """The 报头 as a district office prints it (issue 26), which Pandoc's Markdown cannot say: the series title
+    centred in red 小标宋 at 一号 (26 pt), the 期号 centred, the compiling unit at the left margin and the date at
+    the right, and a red rule instead of Word's grey horizontal line. Found by its 期号 paragraph (masthead's
+    portable form: title, number, unit and date, rule); a document without one is returned unchanged."""
+    m = _NUMBER.search(xml)
+    if not m:
+        return xml
+    title, number, unit, rule = m.groups()
+    plain = '<w:pPr><w:jc w:val="center" /><w:ind w:firstLine="0" /><w:spacing w:after="120" /></w:pPr>'
+    title = re.sub(r"<w:pPr>.*?</w:pPr>", plain, title, count=1, flags=re.S)
+    title = re.sub(r"<w:rPr>.*?</w:rPr>", '<w:rPr><w:rFonts w:ascii="方正小标宋简体" w:hAnsi="方正小标宋简体" w:eastAsia="方正小标宋简体" />'
+                   '<w:b /><w:bCs /><w:color w:val="C00000" /><w:sz w:val="52" /><w:szCs w:val="52" /></w:rPr>', title, flags=re.S)
+    number = re.sub(r"<w:pPr>.*?</w:pPr>", plain, number, count=1, flags=re.S)
+    unit = re.sub(r"<w:pPr>.*?</w:pPr>", f'<w:pPr><w:tabs><w:tab w:val="right" w:pos="{TEXT_WIDTH_TWIPS}" /></w:tabs>'
+                  '<w:ind w:firstLine="0" /><w:spacing w:after="0" /></w:pPr>', unit, count=1, flags=re.S)
+    unit = re.sub(r"<w:r><w:t xml:space=\"preserve\">　+</w:t></w:r>", "<w:r><w:tab /></w:r>", unit, count=1)
+    rule = ('<w:p><w:pPr><w:pBdr><w:bottom w:val="single" w:sz="18" w:space="1" w:color="C00000" /></w:pBdr>'
+            '<w:spacing w:after="240" /></w:pPr></w:p>')
+    return xml[:m.start()] + title + number + unit + rule + xml[m.end():]
