@@ -80,7 +80,9 @@ def lead_in(cutoff: date, has_returns: bool, lang: str, table: pd.DataFrame | No
         ended = bool(table["plan_ended"].all())
         unit = (cfg.settings.get("departments") or {}).get("collector", "")
         what_zh, what_en = ("终期监测", "a final review") if ended else ("季度监测", "quarterly monitoring")
-        head_zh = (f"为掌握《行动计划》实施成效，{unit}对计划确定的{n_t}项量化目标和{n_m}项节点任务开展{what_zh}，"
+        plan = (cfg.settings.get("briefing") or {}).get("plan_title_zh", "")
+        named = f"《{plan}》（以下简称《行动计划》）" if plan else "《行动计划》"      # the short name introduced once
+        head_zh = (f"为掌握{named}实施成效，{unit}对计划确定的{n_t}项量化目标和{n_m}项节点任务开展{what_zh}，"
                    "现将有关情况报告如下。")
         head_en = (f"To assess the Action Plan's results, the district DRC has carried out {what_en} of its {n_t} "
                    f"quantitative targets and {n_m} milestones (below). ")
