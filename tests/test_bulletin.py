@@ -78,6 +78,8 @@ def test_the_shipped_chinese_body_reads_as_a_government_briefing(shipped_quarter
     assert not re.findall(r"\d{4}-\d{4}", body), "hyphen year ranges (2022—2024)"
     assert not re.findall(r"[A-Za-z]{2,}", body), re.findall(r"[A-Za-z]{2,}", body)[:5]
     assert "一、总体情况" in body.replace(" ", "") and "五、数据收集工作安排" in body.replace(" ", "")
+    flat = re.sub(r"\s+", "", body)
+    assert "（以下简称《行动计划》）" in flat                    # the short name is introduced before it is used
 
 
 def test_no_translated_term_is_left_in_the_sources_or_the_settings():
