@@ -39,6 +39,9 @@ def test_masthead_and_tail_carry_the_settings_words(cfg):
     w = cfg.settings["briefing"]
     for text in (typst, portable):
         assert w["series_zh"] in text and "2025年第2期" in text and "2025年8月14日" in text and w["publisher_zh"] in text
+    # a rerun replacing a published version says which version it is in the 期号
+    assert "2025年第2期（第2版）" in masthead(cfg, Quarter(2025, 2), date(2025, 8, 20), "zh", 2)[1]
+    assert "（第" not in masthead(cfg, Quarter(2025, 2), date(2025, 8, 20), "zh", 1)[1]
     typst, portable = tail(cfg, "zh", date(2025, 8, 14))
     assert f"报：{w['report_to_zh']}" in portable and f"共印{w['copies']}份" in portable
     # 版记 as GB/T 9704 writes it: the compiling unit and the date it is issued (印发)

@@ -168,6 +168,8 @@ def test_a_rerun_with_the_same_data_says_this_version_changed_nothing(tmp_path, 
     assert list(out.loc[out["against"] == "version", "change"]) == ["none"]
     zh = briefing_section(out, after[1], {}, "zh")
     assert "**本版修订**：本版（第4版）与第3版（2025年8月20日09:05发布）相比，数据、研判和达标可能性均无变化。" in zh
+    from analysis.report.changes_words import edition
+    assert edition(out) == 4                     # the 期号 of this rerun: 2025年第2期（第4版）
     assert "与2025年第1季度简报相比" in zh                       # the quarter's own changes are still told
 
 

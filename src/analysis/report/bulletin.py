@@ -47,11 +47,16 @@ def _words(cfg: Config) -> dict:
     return cfg.settings.get("briefing", {}) or {}
 
 
-def masthead(cfg: Config, quarter: Quarter, issued: date, lang: str) -> tuple[str, str]:
-    """(Typst markup for the PDF, plain Markdown for Word/HTML) of the 报头: series title, 期号, unit and date, rule."""
+def masthead(cfg: Config, quarter: Quarter, issued: date, lang: str, edition: int | None = None) -> tuple[str, str]:
+    """(Typst markup for the PDF, plain Markdown for Word/HTML) of the 报头: series title, 期号, unit and date, rule.
+
+    期号 from the quarter and the version (issue 26): 2025年第2期, and 2025年第2期（第2版） for a rerun that replaces
+    a published version (edition: this version's number, changes_words.edition)."""
     w = _words(cfg)
     title = L(lang, w.get("series_zh", "现代服务业发展监测简报"), w.get("series_en", "Service industry monitoring bulletin"))
-    number = L(lang, f"{quarter.year}年第{quarter.q}期", f"No. {quarter.q}, {quarter.year}")
+    again = edition is not None and edition > 1
+    number = L(lang, f"{quarter.year}年第{quarter.q}期" + (f"（第{edition}版）" if again else ""),
+               f"No. {quarter.q}, {quarter.year}" + (f" (version {edition})" if again else ""))
     unit = L(lang, f"{w.get('publisher_zh', '')}编", f"Compiled by the {w.get('publisher_en', '')}")
     when = L(lang, cn_date(issued), en_date(issued))
     size, tracking = ("22pt", "0.06em") if lang == "zh" else ("17pt", "0em")      # spaced-out 简报 title in Chinese only

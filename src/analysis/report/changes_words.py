@@ -129,6 +129,18 @@ def briefing_section(changes: pd.DataFrame | None, assessment: pd.DataFrame, nam
     return _paragraph(changes, assessment, names, lang, home_region, limit, lead, *against) + tail
 
 
+def edition(changes: pd.DataFrame | None) -> int | None:
+    """This version's number when it replaces a published version of the same quarter (the 期号's 第N版), else None."""
+    if changes is None or changes.empty:
+        return None
+    version = _part(changes, ("version",))
+    if version.empty:
+        return None
+    label = str(version["compared_with"].iloc[0])          # "2025Q2 v1, published 2025-08-14T16:22:05"
+    number = label.split(" v", 1)[1].split(",", 1)[0] if " v" in label else ""
+    return int(number) + 1 if number.isdigit() else None
+
+
 def version_line(version: pd.DataFrame, assessment: pd.DataFrame, names: dict[str, str], lang: str,
                  home_region: str = "海门", limit: int = 4) -> str:
     """本版修订 / This version: what a rerun changed against the version of the quarter it replaces (one line)."""

@@ -98,7 +98,7 @@ def set_properties(docx: Path, title: str, author: str) -> None:
 
 
 _PARA = r"<w:p>(?:(?!</w:p>).)*?</w:p>"
-_NUMBER = re.compile(rf"({_PARA})\s*(<w:p>(?:(?!</w:p>).)*?<w:t[^>]*>(?:\d{{4}}年第\d+期|No\. \d+, \d{{4}})</w:t>(?:(?!</w:p>).)*?</w:p>)"
+_NUMBER = re.compile(rf"({_PARA})\s*(<w:p>(?:(?!</w:p>).)*?<w:t[^>]*>(?:\d{{4}}年第\d+期|No\. \d+, \d{{4}})(?:(?!</w:p>).)*?</w:p>)"
                      rf"\s*({_PARA})\s*(<w:p><w:r><w:pict>(?:(?!</w:p>).)*?</w:pict></w:r></w:p>)", re.S)
 TEXT_WIDTH_TWIPS = 8844      # A4 210 mm less the reference document's 28 + 26 mm side margins (GB/T 9704)
 
