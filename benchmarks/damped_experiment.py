@@ -113,6 +113,25 @@ engine.MEMBERS.setdefault("ets_damped", ets_damped)
 engine.MEMBERS.setdefault("growth_ar", growth_ar)
 
 
+def rw_undamped(d, h: int, n: int, rng: np.random.Generator, s: ForecastSettings) -> np.ndarray:
+    """The random walk with its drift undamped: a member for growth that persists (M1), beside the damped ones."""
+    from analysis.model.forecast_members import random_walk_drift
+    return random_walk_drift(d, h, n, rng, replace(s, trend_damping=1.0))
+
+
+engine.MEMBERS.setdefault("rw_undamped", rw_undamped)
+
+
+def rw_undamped_local(d, h: int, n: int, rng: np.random.Generator, s: ForecastSettings) -> np.ndarray:
+    """The undamped random walk whose drift leans on recent growth (drift_decay 0.8): growth that persists at its
+    recent pace, not at the pace of the whole history."""
+    from analysis.model.forecast_members import random_walk_drift
+    return random_walk_drift(d, h, n, rng, replace(s, trend_damping=1.0, prior=replace(s.prior, drift_decay=0.8)))
+
+
+engine.MEMBERS.setdefault("rw_undamped_local", rw_undamped_local)
+
+
 def _load_collections():
     """benchmarks/yearly_collections.py, or the running __main__ when that is it (its VARIANTS are the ones in use)."""
     main = sys.modules.get("__main__")
@@ -151,6 +170,9 @@ def register(col) -> None:
         col.VARIANTS.setdefault(f"ddecay{r:g}", (col.MEMBER_NAMES, lambda s, r=r: replace(
             s, prior=replace(s.prior, drift_decay=r))))
     col.VARIANTS.setdefault("nocal", (col.MEMBER_NAMES, lambda s: replace(s, width_scale=())))
+    # model uncertainty about persistence as a member: the undamped random walk beside the damped members
+    col.VARIANTS.setdefault("plus_rwu", ((*col.MEMBER_NAMES, "rw_undamped"), lambda s: s))
+    col.VARIANTS.setdefault("plus_rwul", ((*col.MEMBER_NAMES, "rw_undamped_local"), lambda s: s))
     import prior_pooled
     prior_pooled.register(col)
 

@@ -117,3 +117,19 @@ def test_an_ended_level_target_says_the_growth_still_needed_not_a_plan_requireme
     assert f"以{int(row['latest_year'])}年521亿元为基数测算，{int(row['latest_year']) + 1}—2024年需年均增长{need}方能达标" in zh
     assert f"meeting the target required {need} a year" in en
     assert bool(row["base_derived"]) and "推算" in zh and "derived from printed growth" in en
+
+
+def test_the_methods_quote_the_record_on_both_collections_from_the_results_files():
+    """Issue 27 point 4: the methods line reads its benchmark figures from benchmarks/results (never typed), naming
+    M3 and the M1 collection no width was fitted on, in both languages."""
+    import json
+
+    from analysis.core import paths
+    from analysis.report.briefing_notes import benchmark_sentence
+
+    m1 = json.loads((paths.ROOT / "benchmarks" / "results" / "collections_summary.json").read_text(encoding="utf-8"))
+    m1 = m1["collections"]["m1"]["full"]
+    zh, en = benchmark_sentence("zh"), benchmark_sentence("en")
+    assert "M3" in zh and f"M1竞赛{m1['series']}个年度序列" in zh
+    assert f"{m1['criteria']['smape']:.1f}" in zh and f"{m1['criteria']['cov80_pooled']:.0f}%" in zh
+    assert f"On the {m1['series']} M1 yearly series" in en

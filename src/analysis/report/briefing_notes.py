@@ -217,7 +217,23 @@ def benchmark_sentence(lang: str) -> str:
              f"Checked on the {full['series']} M3 yearly series: sMAPE {r['full_smape']:.1f} (naive {full['smape_naive']:.1f}), "
              f"80%/95% intervals cover {full['cov80_avg']:.0f}%/{full['cov95_avg']:.0f}%; on series cut to 2-7 points or with "
              f"gaps, the 80% interval covers {lo:.0f}-{hi:.0f}% two years ahead and the median is never less accurate than "
-             f"the naive forecast{'' if naive >= 0 else ' (except on some cuts)'}. ")
+             f"the naive forecast{'' if naive >= 0 else ' (except on some cuts)'}. ") + second_collection_sentence(lang)
+
+
+def second_collection_sentence(lang: str) -> str:
+    """The record on a collection the widths were not fitted on (issue 27): M1 yearly's published hold-out, quoted
+    from benchmarks/results/collections_summary.json (benchmarks/yearly_collections.py); empty when absent."""
+    path = paths.ROOT / "benchmarks" / "results" / "collections_summary.json"
+    if not path.exists():
+        return ""
+    m1 = json.loads(path.read_text(encoding="utf-8")).get("collections", {}).get("m1", {}).get("full")
+    if not m1:
+        return ""
+    c, naive = m1["criteria"], m1["methods"]["naive"]["smape"]
+    return L(lang, f"在未参与参数拟合的M1竞赛{m1['series']}个年度序列上：对称平均绝对百分比误差{c['smape']:.1f}（朴素预测{naive:.1f}），"
+                   f"80%/95%区间覆盖率{c['cov80_pooled']:.0f}%/{c['cov95_pooled']:.0f}%。",
+             f"On the {m1['series']} M1 yearly series, which no width was fitted on: sMAPE {c['smape']:.1f} (naive {naive:.1f}), "
+             f"80%/95% intervals cover {c['cov80_pooled']:.0f}%/{c['cov95_pooled']:.0f}%. ")
 
 
 def period_line(table: pd.DataFrame, lang: str) -> str:
