@@ -21,7 +21,7 @@ if str(ROOT / "src") not in sys.path:
 
 H = 6                                                    # M3 yearly forecast horizon
 THRESHOLDS = (0.8, 0.9, 1.0, 1.1, 1.25, 1.5)             # c in P(y[T+h] >= c x last)
-MEMBER_NAMES = ("log_linear", "random_walk_drift", "damped_trend", "theta")
+MEMBER_NAMES = ("log_linear", "random_walk_drift", "random_walk_undamped", "damped_trend", "theta")
 
 
 def smape(y: np.ndarray, f: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ def growing(rate: float, years=range(2010, 2023), start=100.0, noise=0.01, seed=
 def test_every_member_recovers_a_steady_growth_rate():
     d = growing(0.10, walk=True)
     fc = forecast_series(d, 2024, ForecastSettings(n_paths=5000, trend_damping=1.0), key="steady")
-    assert set(fc.members) == {"log_linear", "random_walk_drift", "damped_trend", "theta"}   # no printed growth
+    assert set(fc.members) == {"log_linear", "random_walk_drift", "random_walk_undamped", "damped_trend", "theta"}   # no printed growth
     for name in fc.members:
         growth = (np.median(fc.at(2024, name)) / d.values[-1]) ** 0.5 - 1
         # the Theta method extrapolates half the linear trend (theta line 2 averaged with theta line 0)

@@ -8,6 +8,7 @@ counting paths. Members (forecast_members.py):
 
 - log_linear: OLS trend on the recent years;
 - random_walk_drift: drift estimated over gaps;
+- random_walk_undamped: the same drift, undamped (growth that persists);
 - damped_trend: ARIMA(1,1,1) without constant (statsmodels SARIMAX state
   space; the Kalman filter skips missing years), admitted only from about
   ten points and only when the fit is not degenerate;
@@ -55,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.model.forecast_members import (Degenerate, damped_trend, growth_rates, log_linear, random_walk_drift,
-                                             theta)
+                                             random_walk_undamped, theta)
 from analysis.model.series import ForecastSettings, SeriesData, calibrate_width  # noqa: F401  (public API)
 from analysis.model.uncertainty import measurement_sd, seed_for, ytd_error_sd  # noqa: F401  (public API)
 
@@ -94,6 +95,7 @@ class InsufficientData(ValueError):
 MEMBERS: dict[str, Callable] = {
     "log_linear": log_linear,
     "random_walk_drift": random_walk_drift,
+    "random_walk_undamped": random_walk_undamped,
     "damped_trend": damped_trend,
     "theta": theta,
     "growth_rates": growth_rates,

@@ -75,6 +75,20 @@ def random_walk_drift(d: "SeriesData", h: int, n: int, rng: np.random.Generator,
     return y[-1] + mus[:, None] * damped_sum(s.trend_damping, h)[None, :] + np.cumsum(steps, axis=1)
 
 
+def random_walk_undamped(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "ForecastSettings") -> np.ndarray:
+    """The random walk with its drift undamped: growth that persists, beside the members whose growth fades.
+
+    Why a member and not a damping factor: on yearly collections other than M3 (M1 and the M1/M3 quarterly and
+    monthly series summed to years) growth persisted where the damped members let it fade, and one damping
+    factor chosen across collections flipped with the collection left out; the mixture carries the uncertainty
+    about persistence instead. Chosen by leave-one-collection-out Brier skill on the pseudo-origin collections
+    (benchmarks/results/collections_notes.md, "Persistence as a member").
+    """
+    from dataclasses import replace
+
+    return random_walk_drift(d, h, n, rng, replace(s, trend_damping=1.0))
+
+
 def damped_trend(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "ForecastSettings") -> np.ndarray:
     """Damped local trend: ARIMA(1,1,1) without constant on log levels (statsmodels SARIMAX state space).
 

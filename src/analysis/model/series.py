@@ -21,7 +21,7 @@ class ForecastSettings:
     seed: int = 20220222
     trend_damping: float = 0.8
     ols_window_years: int = 12
-    min_points: dict = field(default_factory=lambda: {"log_linear": 3, "random_walk_drift": 2, "damped_trend": 10,
+    min_points: dict = field(default_factory=lambda: {"log_linear": 3, "random_walk_drift": 2, "random_walk_undamped": 2, "damped_trend": 10,
                                                       "theta": 6, "growth_rates": 2})
     prior: VolatilityPrior = field(default_factory=VolatilityPrior)
     ytd: dict = field(default_factory=lambda: dict(DEFAULT_YTD))

@@ -175,16 +175,16 @@ def methods(cfg: Config, lang: str) -> str:
     return L(
         lang,
         f"**数据**：每个数字均注明来源（原始数据文件逐行注明出处；网络资料另标“未核实”，不进入模型）；多个来源时依次按最终核实数、初步核算数、公布数、预计数的顺序，发布较新、官方来源优先择优，"
-        f"未核实来源不进入模型。**模型**：对数尺度上的五个趋势模型（对数线性趋势、带漂移随机游走、阻尼趋势模型、θ法、公布增速模型），"
-        f"趋势每年阻尼{f['trend_damping']}，各{f['n_paths']}条随机路径，等权混合；缺失年份不插补。{benchmark_sentence(lang)}"
+        f"未核实来源不进入模型。**模型**：对数尺度上的六个趋势模型（对数线性趋势、带漂移随机游走及其不阻尼形式、阻尼趋势模型、θ法、公布增速模型），"
+        f"趋势每年阻尼{f['trend_damping']}（不阻尼形式除外），各{f['n_paths']}条随机路径，等权混合；缺失年份不插补。{benchmark_sentence(lang)}"
         f"**证据等级**：目标年的最终核实数、初步核算数或官方公布数（含经核对的转载）判定已完成/未完成；预计数、推算数、约数判定为“（预计数）”，"
         f"与目标差距在{margin:g}%修订幅度以内时为待定；未核实来源只作参考（仅有未核实资料）；“突破X”类数据仅在X本身达到目标时才能判定完成；基期以前的数据不能证明完成。"
         f"**终期评估**：报告期晚于目标年时时间进度为100%，目标年数据尚未取得的标为“待统计数据确认”并列出达标可能性；规划期内按达标可能性≥{on}有望完成、"
         f"{off}—{on}存在风险、<{off}明显滞后。“左右”“约”的目标达到规划数为已完成、在容差内为基本完成（增速、占比先按公布精度取一位小数再比较），达标可能性按容差下限计（完成或基本完成的可能性），所需增速按规划原数。可能性用语（仅在中、高置信度时使用）：{words}。",
         f"**Data**: every number names its source (`data/raw/`, one per row; web pages of unknown origin are marked unverified); where sources differ, final > preliminary > "
-        f"published > estimate, then the later and the official one; unverified sources never enter the models. **Models**: five trend "
-        f"models on log levels (log-linear trend, random walk with drift, damped trend ARIMA(1,1,1), Theta, printed growth), damped by "
-        f"{f['trend_damping']} a year, {f['n_paths']} seeded paths each, equal weights; missing years are not interpolated. "
+        f"published > estimate, then the later and the official one; unverified sources never enter the models. **Models**: six trend "
+        f"models on log levels (log-linear trend, random walk with drift, damped and undamped, damped trend ARIMA(1,1,1), Theta, printed "
+        f"growth), damped by {f['trend_damping']} a year (except the undamped one), {f['n_paths']} seeded paths each, equal weights; missing years are not interpolated. "
         f"{benchmark_sentence(lang)}**Evidence ladder**: an official final, preliminary or published figure for the target year "
         f"settles achieved / not achieved; an estimate, derived or approximate figure settles it as \"(estimate)\", or leaves it pending "
         f"within {margin:g}% of the target; an unverified figure never settles it; a figure printed as \"over X\" settles it only when X itself meets the target; figures "
