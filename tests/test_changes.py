@@ -260,5 +260,7 @@ def test_new_figures_from_unverified_sources_are_counted_as_such(before, after):
     zh = briefing_section(table, after[1], {"retail_sales": "社会消费品零售总额"}, "zh")
     en = briefing_section(table, after[1], {"retail_sales": "Retail sales"}, "en")
     assert "新增数据3项（其中1项来源未经核实）" in zh and "3 new figures (1 of them from unverified sources)" in en
+    # the example named as Chinese names it, period first: 2025年1—6月社会消费品零售总额
+    assert "，如2025年1—6月社会消费品零售总额" in zh
     plain = briefing_section(changes_table(after[0], after[1], before[0], before[1], "2025Q1"), after[1], {}, "zh")
     assert "新增数据1项" in plain and "未经核实" not in plain

@@ -229,7 +229,9 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
             _unverified=lambda f: f["new"].astype(str).str.contains("unverified"),
             _derived=lambda f: f["figure_id"].astype(str).str.startswith("D"), _period=lambda f: f["period"].astype(str))
         home_new = home_new.sort_values(["_unverified", "_derived", "_period"], ascending=[True, True, False])
-        items = [f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))}"
+        # Chinese names the period first (2025年1—6月地区生产总值), English the indicator (GDP Jan-Jun 2025)
+        items = [L(lang, f"{md_text(period_words(r['period'], lang))}{md_text(names.get(r['indicator'], r['indicator']))}",
+                   f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))}")
                  for _, r in home_new.head(1 if lang == "zh" else 2).iterrows()]
         lead = L(lang, "：", ": ") if len(new) == 1 else L(lang, "，如", ", e.g. ")      # one figure is named, not exemplified
         # how many of them no verdict may rest on: "新增数据6项" alone reads as six published figures
