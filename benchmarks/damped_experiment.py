@@ -173,6 +173,14 @@ def register(col) -> None:
     # model uncertainty about persistence as a member: the undamped random walk beside the damped members
     col.VARIANTS.setdefault("plus_rwu", ((*col.MEMBER_NAMES, "rw_undamped"), lambda s: s))
     col.VARIANTS.setdefault("plus_rwul", ((*col.MEMBER_NAMES, "rw_undamped_local"), lambda s: s))
+    # the width shape fitted without the collection scored (width_calibration.py --collections ... --out-json)
+    import json
+    for c in ("m3train", "m1train", "m3q", "m1q", "pooled"):
+        path = Path("/tmp/width_tables") / f"wo_{c}.json"
+        if path.exists():
+            table = json.loads(path.read_text())["scale"]
+            col.VARIANTS.setdefault(f"wcal_wo_{c}", (col.MEMBER_NAMES, lambda s, t=table: replace(
+                s, width_scale=tuple(sorted((int(m), tuple(k)) for m, k in t.items())))))
     import prior_pooled
     prior_pooled.register(col)
 

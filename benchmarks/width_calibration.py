@@ -98,6 +98,10 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--step", type=int, default=100,
                     help="years between pseudo-origins (default: only the latest, 6 points before the end)")
+    ap.add_argument("--collections", default="m3train",
+                    help="comma list: m3train (M3 yearly training parts, the default) and any of m1train, m3q, m1q "
+                         "(their histories before yearly_collections.py's pseudo-origin; issue 27: fit on pooled parts)")
+    ap.add_argument("--out-json", default=None, help="also write the settings block as JSON {min_points: [k_h]}")
     args = ap.parse_args()
     data = pd.read_csv(Path(args.bench_dir) / "m3_yearly.csv")
     settings = replace(ForecastSettings.from_config(load_config().settings), n_paths=args.n_paths, width_scale=())
@@ -108,8 +112,14 @@ def main() -> None:
     settings = replace(settings, prior=replace(settings.prior, log_sd=p["log_sd"], spread=p["spread"]))
     print(f"# prior at the pseudo-origins: {p}")
     jobs = []
-    for sid, g in data[data["split"] == "train"].sort_values(["series_id", "t"]).groupby("series_id"):
-        jobs.append((sid, g["year"].to_numpy(int), g["value"].to_numpy(float), settings, args.step))
+    chosen = args.collections.split(",")
+    if "m3train" in chosen:
+        for sid, g in data[data["split"] == "train"].sort_values(["series_id", "t"]).groupby("series_id"):
+            jobs.append((sid, g["year"].to_numpy(int), g["value"].to_numpy(float), settings, args.step))
+    for name in (c for c in chosen if c != "m3train"):
+        from yearly_collections import load_collection     # histories only: the held-out years are never read
+        _, series = load_collection(Path(args.bench_dir), name)
+        jobs += [(f"{name}/{sid}", years, hist, settings, args.step) for sid, years, hist, _ in series if len(hist) > H + 1]
     jobs = jobs[: args.limit] if args.limit else jobs
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
@@ -136,6 +146,10 @@ def main() -> None:
     for b, g in tab.groupby("bin"):
         lines.append(f"      {b}: [{', '.join(f'{k:.2f}' for k in g.sort_values('h')['factor'])}]")
     print("\n".join(lines))
+    if args.out_json:
+        import json
+        table = {int(b): [round(float(k), 2) for k in g.sort_values("h")["factor"]] for b, g in tab.groupby("bin")}
+        Path(args.out_json).write_text(json.dumps({"collections": chosen, "scale": table}) + "\n", encoding="utf-8")
     md = ["# Interval-width calibration (rolling origin inside the M3 yearly training parts)", "",
           f"Command: `PYTHONPATH=src .venv/bin/python benchmarks/width_calibration.py --workers {args.workers} "
           f"--n-paths {args.n_paths}`  ",
@@ -145,7 +159,8 @@ def main() -> None:
           "(k80, k95; k = their geometric mean), per bin of history length (min points) and horizon; k_smooth = "
           f"a h^b fitted per bin; factor = k_smooth / {level:.3f} (their geometric mean), the factor the engine uses:", "",
           tab.to_markdown(index=False, floatfmt=".3f"), "", "Settings block:", "", "```yaml", *lines, "```", ""]
-    out = ROOT / "benchmarks" / "results" / ("width_calibration.md" if not args.limit else "width_calibration_quick.md")
+    name = "width_calibration" + ("" if chosen == ["m3train"] else "_" + "_".join(chosen))
+    out = ROOT / "benchmarks" / "results" / (f"{name}.md" if not args.limit else f"{name}_quick.md")
     out.write_text("\n".join(md), encoding="utf-8")
 
 
