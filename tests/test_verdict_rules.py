@@ -208,7 +208,7 @@ def test_no_progress_ratio_when_the_base_is_already_past_the_goal(tmp_path, cfg)
 def test_a_rounded_figure_whose_rounding_straddles_the_line_is_pending(tmp_path, cfg):
     """6.4 million visits printed rounded is 635-645万: against 'more than 640万' it can settle nothing;
     6.6 million (655-665万) is achieved; the same 640 printed exactly is not achieved."""
-    from analysis.model.assess import rounding_half_width
+    from analysis.model.evidence import rounding_half_width
 
     assert rounding_half_width("6.4", 640.0) == pytest.approx(5.0)        # millions -> 万: half of 0.1 million
     assert rounding_half_width("640", 640.0) == pytest.approx(0.5)

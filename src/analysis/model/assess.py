@@ -1,7 +1,7 @@
 """Judge every target of the plan at an as_of quarter: the figures, the forecast, and the verdict.
 
 This module gathers each indicator's figures (IndicatorData) and its
-forecast (forecast.py, with year-to-date nowcasts and measurement error),
+forecast (forecast.py, with year-to-date and neighbouring-area nowcasts and measurement error),
 once per indicator, and hands every target to judge.py, which applies the
 evidence ladder (evidence.py) and the rule of the target's type (rules.py):
 achieved / not achieved only on a figure that may settle it, pending while
@@ -10,8 +10,6 @@ after the plan ended, and on track / at risk / off track from P(met) while
 the plan runs.
 """
 from __future__ import annotations
-
-import re
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +20,11 @@ import pandas as pd
 from analysis.core import paths
 from analysis.inputs.clean import CleanResult
 from analysis.core.config import Config, Target
-from analysis.model.peers import add_peer_growth
-from analysis.model.evidence import BAND_QUANTILES, BOUNDS, threshold  # noqa: F401  (threshold re-exported: the met / not-met line)
+from analysis.model.peers import add_peer_growth, peer_signal
+from analysis.model.evidence import BAND_QUANTILES, BOUNDS, rounding_half_width, threshold  # noqa: F401  (threshold re-exported: the met / not-met line)
 from analysis.core.excel import write_assessment_xlsx
-from analysis.model.forecast import Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series, nowcast_with_ytd
+from analysis.model.forecast import (Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series,
+                                     nowcast_with_peers, nowcast_with_ytd)
 from analysis.model.expected import flag_rows, latest_level_check
 from analysis.model.judge import Judgement, judge
 from analysis.model.uncertainty import measurement_sd
@@ -56,22 +55,6 @@ class IndicatorData:
     @property
     def last_year(self) -> int | None:
         return int(self.levels.index.max()) if len(self.levels) else None
-
-
-def rounding_half_width(printed: object, value: float) -> float:
-    """Half a unit of the last printed digit of a rounded figure, in the canonical unit of value (0: unknown).
-
-    "6.4" printed in millions and stored as 640万 has a last digit of 0.1 million: half of it is 5万. The
-    printed number and the stored value give the unit factor, whatever the unit was.
-    """
-    m = re.search(r"[-+]?\d[\d,]*(?:\.(\d+))?", str(printed or ""))
-    if not m:
-        return 0.0
-    number = float(m.group(0).replace(",", ""))
-    if not number or not np.isfinite(value):
-        return 0.0
-    decimals = len(m.group(1) or "")
-    return abs(0.5 * 10.0 ** (-decimals) * value / number)
 
 
 def indicator_data(result: CleanResult, cfg: Config, indicator: str, region: str | None = None) -> IndicatorData:
@@ -150,8 +133,13 @@ def ytd_growth(data: IndicatorData, year: int) -> tuple[float, int] | None:
     return None
 
 
-def build_forecast(data: IndicatorData, cfg: Config, last_year: int, key: str) -> tuple[Forecast | None, str]:
-    """Forecast to last_year, each path moved by year-to-date growth where published; (None, reason) when it cannot be made."""
+def build_forecast(data: IndicatorData, cfg: Config, last_year: int, key: str,
+                   observations: pd.DataFrame | None = None) -> tuple[Forecast | None, str]:
+    """Forecast to last_year; (None, reason) when it cannot be made.
+
+    Each year not yet published moves with the news about it: the series' own year-to-date growth where there is
+    one, else the growth neighbouring regions printed for that year (peers.peer_signal, from observations).
+    """
     series = model_series(data, cfg)
     if series.n and series.years[-1] >= last_year:
         return None, "observed through the target year"
@@ -160,10 +148,14 @@ def build_forecast(data: IndicatorData, cfg: Config, last_year: int, key: str) -
         fc = forecast_series(series, last_year, settings, key=key)
     except InsufficientData as exc:
         return None, str(exc)
+    home = str(cfg.settings.get("home_region", ""))
     for year in fc.years:
         ytd = ytd_growth(data, year)
         if ytd:
             fc = nowcast_with_ytd(fc, year, *ytd, settings, key=key)
+        elif observations is not None and (peer := peer_signal(observations, home, data.indicator, year, fc.log_sd,
+                                                               cfg.settings)):
+            fc = nowcast_with_peers(fc, year, peer.log_growth, peer.sd, key, settings.seed)
     return fc, ""
 
 
@@ -212,7 +204,7 @@ def model_indicator(result: CleanResult, cfg: Config, indicator: str, last_year:
     d = indicator_data(result, cfg, indicator)
     index = growth_index_data(d) if d.levels.empty else None
     modelled = index or d
-    fc, reason = build_forecast(modelled, cfg, last_year, key=indicator)
+    fc, reason = build_forecast(modelled, cfg, last_year, key=indicator, observations=result.observations)
     series = model_series(modelled, cfg)
     # independent points only: a level derived from printed growth restates that growth (and the level it came
     # from), so confidence counts the years with an observed level or a printed rate, never the derived ones
@@ -271,7 +263,7 @@ OPTIONAL_COLUMNS = (
     *(f"projection_{k}" for k in BAND_QUANTILES), "projection_year", "p_met", "forecast_origin", "confidence",
     "members_used", "forecast_notes", "member_spread", "members_dropped", "member_p_met",
     "likelihood_zh", "likelihood_en", "anticipated_growth_pct", "anticipated_ratio",
-    "figure_value", "figure_period", "figure_status", "figure_obs_ids", "figure_ids", "peer_growth",
+    "figure_value", "figure_period", "figure_status", "figure_obs_ids", "figure_ids", "peer_growth", "peer_years",
 )
 
 

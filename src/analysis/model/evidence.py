@@ -12,6 +12,7 @@ in the met / not-met decision.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -274,3 +275,19 @@ def progress_class(cfg: Config, ratio: float | None) -> tuple[str, str, str]:
         if ratio >= band["min"]:
             return band["code"], band["zh"], band["en"]
     return "", "", ""
+
+
+def rounding_half_width(printed: object, value: float) -> float:
+    """Half a unit of the last printed digit of a rounded figure, in the canonical unit of value (0: unknown).
+
+    "6.4" printed in millions and stored as 640万 has a last digit of 0.1 million: half of it is 5万. The
+    printed number and the stored value give the unit factor, whatever the unit was.
+    """
+    m = re.search(r"[-+]?\d[\d,]*(?:\.(\d+))?", str(printed or ""))
+    if not m:
+        return 0.0
+    number = float(m.group(0).replace(",", ""))
+    if not number or not np.isfinite(value):
+        return 0.0
+    decimals = len(m.group(1) or "")
+    return abs(0.5 * 10.0 ** (-decimals) * value / number)

@@ -76,6 +76,7 @@ class Forecast:
     start: dict[str, np.ndarray] = field(default_factory=dict)   # 'ensemble' / member -> origin level per path
     log_sd: float = float("nan")                # posterior yearly log sd of the series (sizes the nowcast error)
     n_points: int = 0                           # levels the forecast rests on (derived included)
+    peer_years: tuple[int, ...] = ()            # years moved by what neighbouring regions printed (nowcast_with_peers)
 
     def at(self, year: int, member: str | None = None) -> np.ndarray:
         """Simulated levels in one future year."""
@@ -209,4 +210,40 @@ def nowcast_with_ytd(fc: Forecast, year: int, growth_pct: float, months: int, se
     paths = _mix(members) if members else move(fc.paths, fc.start.get("ensemble"))
     note = (f"{year}: year-to-date growth {growth_pct:+.1f}% (1-{months}月) applied to each path's "
             f"{'origin' if j == 0 else str(year - 1)} level, error sd {sd:.3f} (log)")
-    return Forecast(fc.years, fc.origin, paths, members, fc.dropped, fc.notes + [note], fc.start, fc.log_sd, fc.n_points)
+    return replace(fc, paths=paths, members=members, notes=fc.notes + [note])
+
+
+def nowcast_with_peers(fc: Forecast, year: int, log_growth: float, sd: float, key: str, seed: int) -> Forecast:
+    """Combine each path's growth in `year` with a noisy reading of it (what neighbouring regions printed).
+
+    The ensemble Kalman update with perturbed observations (Burgers, van Leeuwen and Evensen 1998), per member:
+    with s^2 the variance of the member's simulated growth in `year` and sd the reading's error, each path's growth
+    g becomes (1 - k) g + k (reading + sd z), k = s^2 / (s^2 + sd^2). For normal growth this is the exact
+    posterior (mean moved by k times the surprise, variance (1 - k) s^2), path by path, so later years move with
+    their year as in nowcast_with_ytd. A reading far less certain than the paths (sd >> s) changes almost nothing.
+    """
+    if year not in fc.years or not np.isfinite(log_growth) or not sd > 0:
+        return fc
+    j = fc.years.index(year)
+    n = max([len(fc.paths), *(len(p) for p in fc.members.values())])
+    draws = np.random.default_rng(seed_for(f"{key}/peers/{year}", seed)).standard_normal(n)
+    gains: list[float] = []
+
+    def move(paths: np.ndarray, start: np.ndarray | None) -> np.ndarray:
+        logp = np.log(paths)
+        if j == 0 and start is None:
+            raise ValueError("the origin level per path is unknown (Forecast.start)")
+        prev = np.log(start) if j == 0 else logp[:, j - 1]
+        g = logp[:, j] - prev
+        s2 = float(np.var(g))
+        k = s2 / (s2 + sd ** 2)
+        gains.append(k)
+        new = (1.0 - k) * g + k * (log_growth + sd * draws[: len(paths)])
+        logp[:, j:] += (new - g)[:, None]
+        return np.exp(logp)
+
+    members = {m: move(p, fc.start.get(m)) for m, p in fc.members.items()}
+    paths = _mix(members) if members else move(fc.paths, fc.start.get("ensemble"))
+    note = (f"{year}: growth in neighbouring areas {np.expm1(log_growth) * 100:+.1f}% (error sd {sd:.3f}, log) "
+            f"combined with each path's growth, weight {min(gains):.2f}-{max(gains):.2f}")
+    return replace(fc, paths=paths, members=members, notes=fc.notes + [note], peer_years=(*fc.peer_years, year))

@@ -1,11 +1,14 @@
-"""What the comparator regions printed for the same indicator in the plan years: the reference beside P.
+"""What the comparator regions printed for the same indicator in the plan years: beside P, and inside it.
 
 Issue 25 point 7 asks that widths and drifts of a Chinese regional total come from the series' own recent years and
 from a reference class of regional series "where one exists". The data hold the comparator regions of
 config/settings.yaml (南通, 通州, 海安) only as a handful of printed growth rates (retail sales: 海安 2023, 南通
-January-February 2024), no series long enough to fit a width or a drift on. So the engine keeps its widths from the
-series' own years and the yearly prior (docs/assumptions.md A7), and the rates the neighbours printed are shown
-beside P for the reader to weigh, never fed into it: a rate from a neighbour is context, not evidence about Haimen.
+January-February 2024), no series long enough to fit a width or a drift on. What they are is news about the very
+years the forecast is for: a county and its neighbours share a year's shocks (the pandemic, the 2022 slump in
+consumption). So a year that Haimen has not yet published, but a neighbour has, is nowcast from the neighbours'
+rate (peer_signal; forecast.nowcast_with_peers combines it with each path's own growth for that year), with a
+stated error: a county's growth strays from its neighbours' by forecast.peers.sd a year (docs/assumptions.md
+A10b). The rates are also printed beside P, so the reader sees what moved it.
 
 Only rows the clean step uses (selected, derived, growth only: never unverified or superseded ones) and visible at
 as_of count; the latest few are kept, newest first.
@@ -13,10 +16,13 @@ as_of count; the latest few are kept, newest first.
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from analysis.core.config import Config
+from analysis.model.uncertainty import measurement_sd, ytd_error_sd
 
 USED_ROLES = ("selected", "derived", "growth_only")
 MAX_PEERS = 3
@@ -41,7 +47,46 @@ def peer_growth(observations: pd.DataFrame, home_region: str, indicator: str, fi
     rows = (rows.sort_values(["year", "month_to", "region"], ascending=[False, False, True])
             .drop_duplicates(["region", "period"]).head(limit))
     return [{"region": str(r.region), "year": int(r.year), "period": str(r.period), "growth_pct": float(r.growth_pct),
-             "status": str(r.status), "reliability": str(r.reliability)} for r in rows.itertuples()]
+             "status": str(r.status), "reliability": str(r.reliability), "months": int(r.month_to)}
+            for r in rows.itertuples()]
+
+
+class PeerSignal(NamedTuple):
+    """The neighbours' growth of one year as news about the home region's: log growth, its error sd, the rows."""
+
+    log_growth: float
+    sd: float
+    rows: list[dict]
+
+
+def peer_signal(observations: pd.DataFrame, home_region: str, indicator: str, year: int, yearly_sd: float,
+                settings: dict) -> PeerSignal | None:
+    """What the neighbours printed for `year` as a noisy reading of the home region's growth that year (None: none).
+
+    One rate per region, its latest period of the year (a full year before 1-n月). The reading is the mean of
+    their log growth; its error variance is forecast.peers.sd^2 (how far a county's growth strays from its
+    neighbours' in the same year: an assumption, docs/assumptions.md A10b) plus the mean over the rates of
+    their own uncertainty: the revision a 预计 or mirrored figure may undergo (measurement_sd, as for levels)
+    and, for a 1-n月 rate, the months still to come (ytd_error_sd with the home series' yearly sd). Rates of
+    neighbours share the year's common shock, so averaging them does not shrink the county's own stray: the
+    variances are averaged, not divided by the number of regions (conservative).
+    """
+    peers = settings.get("forecast", settings).get("peers", {})
+    if not peers.get("enabled", False):
+        return None
+    rows = peer_growth(observations, home_region, indicator, year, year, limit=10**6)
+    first: dict[str, dict] = {}
+    for r in rows:                                   # newest period first: each region's latest rate of the year
+        first.setdefault(r["region"], r)
+    used = [r for r in first.values() if r["growth_pct"] > -100]
+    if not used:
+        return None
+    g = np.log1p(np.array([r["growth_pct"] for r in used]) / 100.0)
+    own = [measurement_sd(r["status"], r["reliability"], "", False, settings) ** 2
+           + (ytd_error_sd(r.get("months", 12), yearly_sd, settings) ** 2 if r.get("months", 12) < 12 else 0.0)
+           for r in used]
+    sd = float(np.sqrt(float(peers["sd"]) ** 2 + float(np.mean(own))))
+    return PeerSignal(float(g.mean()), sd, used)
 
 
 def add_peer_growth(table: pd.DataFrame, observations: pd.DataFrame, cfg: Config, as_of_year: int) -> pd.DataFrame:
