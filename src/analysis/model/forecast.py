@@ -32,6 +32,8 @@ Honest uncertainty for short series (issue 9):
   each path starts from origin level x exp(N(0, sd)), the same draw for every member.
 - Year-to-date news (nowcast_with_ytd): applied per path, to the ensemble and
   every member, from the previous year's simulated level when that year is unknown.
+- Neighbours' news (nowcast_with_peers): a year no home figure covers but a
+  neighbouring region printed growth for is combined with that reading, path by path.
 - Seeds by indicator and member name, so running a subset of members leaves
   the others' paths unchanged.
 - Interval width by history length and horizon (calibrate_width, settings
