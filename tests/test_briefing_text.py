@@ -47,6 +47,22 @@ def test_no_chinese_outside_parentheses(english_text):
     assert not stray, stray[:10]
 
 
+def test_every_english_page_is_footed_with_the_bulletin_series_and_its_page(shipped_quarter):
+    """A district office's reader sees the bulletin's name at the foot of each English page, not the product's."""
+    from analysis.core.config import load_config
+
+    pdf = Path(shipped_quarter[0]) / "briefing.en.pdf"
+    series = load_config().settings["briefing"]["series_en"]
+    pages = int(re.search(r"^Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True)
+                          .stdout, flags=re.M).group(1))
+    for page in range(1, pages + 1):
+        text = subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), "-enc", "UTF-8", str(pdf), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        foot = [line for line in text.splitlines() if line.strip()][-1]
+        assert series in foot and re.search(rf"{page}\s*/\s*{pages}\s*$", foot), (page, foot)
+        assert "plan monitor" not in foot
+
+
 def test_no_invisible_characters(english_text):
     found = INVISIBLE.findall(english_text)
     assert not found, f"{len(found)} invisible characters, e.g. {[hex(ord(c)) for c in found[:5]]}"

@@ -59,6 +59,7 @@ def without_page_furniture(text: str) -> str:
     page break reads on, as it does for a reader."""
     text = re.sub(r"海门区现代服务业三年行动计划监测 · Haimen service-industry plan monitor\s*\d+\s*/\s*\d+", " ", text)
     text = re.sub(r"Haimen service-industry plan monitor\s*\d+\s*/\s*\d+", " ", text)       # English pages
+    text = re.sub(r"Haimen Modern Service Industry Monitoring Bulletin\s*\d+\s*/\s*\d+", " ", text)  # the bulletin's
     text = re.sub(r"—\s*\d+\s*—", " ", text)                                                 # Chinese pages: — 1 —
     return re.sub(r"示例数据 · synthetic example: made-up figures, not Haimen statistics / 虚构数据，非海门统计数据", " ", text)
 

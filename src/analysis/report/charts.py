@@ -61,7 +61,7 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
         if last >= first_year:          # the latest figure labelled with its value (a leader reads the number)
             shown = data.levels[last] * (1 if zh else english_unit(unit)[0])     # in the axis' own unit (52.1 billion)
             ax.annotate(f"{shown:,.4g}", (last, data.levels[last]), textcoords="offset points",
-                        xytext=(0, -9), ha="center", fontsize=5.5, color="#374151")
+                        xytext=(0, -9), ha="center", fontsize=6.5, color="#374151")
         for _, u in data.unverified.iterrows():
             marker, face, lzh, len_ = MARKERS["unverified"]
             # above the target's star (a figure near the target would hide under it), with a dark edge on the band

@@ -64,13 +64,13 @@ def draw_headline(panels: list[tuple], lang: str):
         ax.set_title("\n".join(lines[:2]), fontsize=7.5, loc="left")
         ax.set_ylabel("")                    # the unit is in the title, not on a rotated axis
         ax.set_xlim(right=t.target_year + 0.6)   # the plan's end: no fan past it
-        ax.tick_params(labelsize=6.5)
+        ax.tick_params(labelsize=7)
         ax.yaxis.label.set_fontsize(7)
         for h, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, h)
     # one row of legend entries under the panels (up to ten: every marker kind, bands, median, target)
     fig.legend(list(handles.values()), [plot_text(k) for k in handles], loc="lower center", ncol=max(1, min(len(handles), 10)),
-               fontsize=6, frameon=False, handletextpad=0.3, columnspacing=0.9)
+               fontsize=6.5, frameon=False, handletextpad=0.3, columnspacing=0.9)
     fig.tight_layout(rect=(0, 0.09, 1, 1), w_pad=1.2)
     return fig
 

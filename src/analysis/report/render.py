@@ -24,7 +24,7 @@ import nbformat
 
 from analysis.core import paths
 from analysis.core.errors import Problem
-from analysis.core.escape import typst_string
+from analysis.core.escape import typst_string, typst_text
 from analysis.core.fonts import CJK_FAMILIES, RenderError, find_cjk_font  # noqa: F401 (re-exported)
 from analysis.report.synthetic import notebook_is_synthetic, watermark_typst
 
@@ -164,6 +164,10 @@ def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | N
         # a run on made-up data says so on every page (synthetic.py: the rule and why)
         mark = watermark_typst(tmp) if notebook_is_synthetic(nb) else ""
         rules = LANG_RULES.get(lang, "") + (BULLETIN_RULES.get(lang, "") if song else "")
+        if song and title and lang != "zh":
+            # a bulletin's English pages carry its series title, not the product's name (the Chinese ones: — n —)
+            rules += ('#set page(footer: context [#set text(size: 7.5pt, fill: luma(110)); ' + typst_text(title)
+                      + ' #h(1fr) #counter(page).display("1 / 1", both: true)])\n')
         (tmp / "lang.typ").write_text(rules + mark, encoding="utf-8")
         args += [f"--include-in-header={tmp / 'lang.typ'}"]
         if title:

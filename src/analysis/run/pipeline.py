@@ -355,6 +355,8 @@ def _briefings(tmp: Path, nbs: Path, common: dict, langs: tuple[str, ...], engin
     renders (side by side, both being mostly Pandoc and Typst processes) while the next language's notebook runs;
     waits for pdfs too. (The second language in 02's idle kernel, beside the first, was tried: no faster, since
     validation.pdf renders meanwhile and the two cores were busy already; benchmarks/results/pipeline_notes.md.)"""
+    from analysis.core.config import load_config
+    from analysis.core.wording import L
     from analysis.report.render import render_notebook
     from analysis.report.render_word import render_docx       # the same Markdown as the PDF, as an editable Word file
 
@@ -362,8 +364,10 @@ def _briefings(tmp: Path, nbs: Path, common: dict, langs: tuple[str, ...], engin
         step(f"04 briefing ({lang})", nb, "04_briefing.ipynb", f"04_briefing.{lang}.ipynb",
              {**common, "lang": lang, "report_dir": str(tmp)})
         executed = nbs / f"04_briefing.{lang}.ipynb"
+        # the PDF's title is the bulletin series' (settings briefing.series_*); the English footer repeats it
+        series = load_config().settings.get("briefing", {}).get(f"series_{lang}") or L(lang, "目标监测简报", "Target briefing")
         pdfs.append(renders.submit(step, f"04 briefing.{lang}.pdf", render_notebook, executed, tmp / f"briefing.{lang}.pdf",
-                                   lang, engine, "目标监测简报" if lang == "zh" else "Target briefing", True))
+                                   lang, engine, series, True))
         if word:
             pdfs.append(renders.submit(step, f"04 briefing.{lang}.docx", render_docx, executed, tmp / f"briefing.{lang}.docx", lang))
     for future in list(pdfs):
