@@ -157,15 +157,16 @@ def test_year_to_date_growth_moves_the_projection(tmp_path, cfg):
     assert (with_ytd["projection_q90"] - with_ytd["projection_q10"]) < (without["projection_q90"] - without["projection_q10"]) / 1.3
 
 
-def test_a_neighbours_rate_moves_a_year_not_published_at_home_and_the_home_ytd_wins(tmp_path, cfg):
-    """A neighbour printed -5 % for 2023 (issue 25 point 7): the home series' 2023, not yet out, is nowcast from it;
-    the home region's own year-to-date growth of the same year, where there is one, is the better news and wins."""
+def test_a_neighbours_rate_moves_a_year_not_published_at_home_after_the_home_ytd(tmp_path, cfg):
+    """A neighbour printed -5 % for 2023 (issue 25 point 7): the home series' 2023, not yet out, is nowcast from it.
+    A home year-to-date figure of that year comes first and the neighbours' rate refines it; any home full-year
+    figure of the year (here a bound, 突破) leaves the neighbours out."""
     base = grow(0.10, noise=0.06)        # a series that wanders: its own 2023 is uncertain enough for news to count
     neighbour = synthetic_row(region="南通", year="2023", value="", growth_pct="-5.0", published="2024-01-20",
                               source_url="https://example.org/nt2023")
 
-    def judged(folder, ytd=None):
-        result = series_result(tmp_path / folder, base, ytd=ytd, as_of="2024Q1")
+    def judged(folder, levels=base, **kw):
+        series_result(tmp_path / folder, levels, as_of="2024Q1", **kw)
         write_release(tmp_path / folder / "raw", "synthetic_neighbour.csv", [neighbour])
         result = run_clean("2024Q1", raw_dir=tmp_path / folder / "raw", out_dir=tmp_path / folder / "clean2",
                            include_unverified=False)
@@ -176,9 +177,12 @@ def test_a_neighbours_rate_moves_a_year_not_published_at_home_and_the_home_ytd_w
     assert str(moved["peer_years"]) == "2023" and not alone.get("peer_years")
     # without the neighbour 2023 grows about +9 % (damped drift); with it, most of the way to -5 %
     assert moved["projection_q50"] < alone["projection_q50"] * 0.94
+    # the home 1-9月 +10 % first, then the neighbour: in between, nearer the home figure
     own = judged("own", ytd=[(2023, 9, 200, 10.0)])
-    assert not own.get("peer_years")
-    assert own["projection_q50"] > moved["projection_q50"] * 1.08
+    assert str(own["peer_years"]) == "2023"
+    assert moved["projection_q50"] * 1.03 < own["projection_q50"] < alone["projection_q50"]
+    bound = judged("bound", levels={**base, 2023: 280}, qualifiers={2023: "lower_bound"})
+    assert not bound.get("peer_years") and bound["projection_q50"] == pytest.approx(alone["projection_q50"])
 
 
 def test_every_registry_target_gets_a_verdict_and_the_same_numbers_twice(cfg, tmp_path):

@@ -49,27 +49,46 @@ def test_the_assessment_column_round_trips_and_is_empty_without_peers():
     assert json.loads(out.loc[0, "peer_growth"])[1]["status"] == "estimate"
 
 
+def _with_ids(found: list[dict]) -> list[dict]:
+    return [{**p, "obs_id": f"{p['region']}{p['period']}"} for p in found]
+
+
 def test_the_briefing_names_each_peer_with_its_period_and_an_estimate_as_such():
     cfg = load_config()
     row = pd.Series({"peer_growth": json.dumps(peer_growth(synthetic_observations(), "海门", "retail_sales", 2022, 2025),
                                                ensure_ascii=False)})
-    assert peers_words(row, cfg, "zh") == "；周边参照：南通2024年1—2月增长2.8%、海安2023年增长6.0%（预计数）"
-    assert peers_words(row, cfg, "en") == ("; growth in neighbouring areas: Nantong 2.8% in Jan-Feb 2024, "
+    assert peers_words(row, cfg, "zh") == "；参照地区：南通2024年1—2月增长2.8%、海安2023年增长6.0%（预计数）"
+    assert peers_words(row, cfg, "en") == ("; growth in comparator areas: Nantong 2.8% in Jan-Feb 2024, "
                                            "Haian 6.0% in 2023 (estimate)")
     assert peers_words(pd.Series({"peer_growth": ""}), cfg, "zh") == ""
 
 
-def test_the_briefing_says_which_rates_moved_p_and_which_are_a_reference_only():
+def test_the_briefing_says_which_rates_the_nowcast_used_by_their_rows_not_their_years():
     cfg = load_config()
-    cell = json.dumps(peer_growth(synthetic_observations(), "海门", "retail_sales", 2022, 2025), ensure_ascii=False)
-    # only 2024 was nowcast from the neighbours (2023 published at home, say); CSV may read the cell as a float
-    for years in ("2024", 2024.0):
-        row = pd.Series({"peer_growth": cell, "peer_years": years})
-        assert peers_words(row, cfg, "zh") == ("；周边地区同期增速已计入达标可能性测算：南通2024年1—2月增长2.8%"
-                                               "；周边参照：海安2023年增长6.0%（预计数）")
-    row = pd.Series({"peer_growth": cell, "peer_years": "2023,2024"})
-    assert peers_words(row, cfg, "en") == ("; growth in neighbouring areas, taken into P: Nantong 2.8% in Jan-Feb 2024, "
-                                           "Haian 6.0% in 2023 (estimate)")
+    found = _with_ids(peer_growth(synthetic_observations(), "海门", "retail_sales", 2022, 2025))
+    # a superseded period of a used year is not "used": only the row the forecast took (peer_obs_ids)
+    found.insert(0, {**found[0], "period": "2024年1-1月", "obs_id": "older", "growth_pct": 9.9})
+    row = pd.Series({"peer_growth": json.dumps(found, ensure_ascii=False), "peer_obs_ids": "南通2024年1-2月"})
+    assert peers_words(row, cfg, "zh") == ("；2024年海门尚未公布，测算采用参照地区同期增速：南通2024年1—2月增长2.8%"
+                                           "；参照地区：南通2024年1—1月增长9.9%、海安2023年增长6.0%（预计数）")
+    row = pd.Series({"peer_growth": json.dumps(found[1:], ensure_ascii=False),
+                     "peer_obs_ids": "南通2024年1-2月,海安2023年"})
+    assert peers_words(row, cfg, "en") == ("; Haimen has not published 2023 and 2024: the nowcast uses growth in "
+                                           "comparator areas: Nantong 2.8% in Jan-Feb 2024, Haian 6.0% in 2023 (estimate)")
+
+
+def test_the_assessment_column_keeps_every_used_rate_beyond_the_reference_cap():
+    cfg = load_config()
+    obs = synthetic_observations()
+    extra = pd.DataFrame([(r, 2023, "2023年", 12, 5.0 + i, "reported", "official", "selected", True, "retail_sales")
+                          for i, r in enumerate(["通州", "南通", "如东", "启东"])], columns=obs.columns)
+    obs = pd.concat([obs, extra], ignore_index=True)
+    obs["obs_id"] = [f"o{i}" for i in range(len(obs))]
+    used = ",".join(obs.loc[obs["year"] == 2023, "obs_id"][obs["role"] == "selected"])
+    table = pd.DataFrame({"target": ["a"], "indicator": ["retail_sales"], "base_year": [2021], "peer_obs_ids": [used]})
+    found = read_peer_growth(add_peer_growth(table, obs, cfg, 2025).loc[0, "peer_growth"])
+    assert {p["obs_id"] for p in found} >= set(used.split(","))          # five used rates, more than the cap of 3
+    assert "o1" in {p["obs_id"] for p in found}                          # and the newest other one for reference
 
 
 SETTINGS = {"home_region": "海门", "forecast": {
@@ -96,14 +115,22 @@ def test_an_estimate_from_a_mirror_and_a_two_month_rate_are_read_with_their_own_
     assert measurement_sd("reported", "official", "", False, SETTINGS) == 0.0
 
 
-def test_two_neighbours_of_one_year_are_averaged_and_the_home_region_is_never_its_own_peer():
+def test_two_neighbours_of_one_year_are_weighted_by_their_own_precision_and_the_stray_added_once():
     obs = synthetic_observations()
-    extra = obs[obs["region"] == "海安"].iloc[[0]].assign(region="通州", growth_pct=2.0, status="reported",
+    extra = obs[obs["region"] == "海安"].iloc[[0]].assign(region="通州", growth_pct=2.0, status="estimate",
                                                            reliability="official")
     sig = peer_signal(pd.concat([obs, extra]), "海门", "retail_sales", 2023, 0.05, SETTINGS)
-    assert sig.log_growth == pytest.approx((np.log(1.06) + np.log(1.02)) / 2)
-    # variances averaged, not divided by two: the neighbours share the year's shock
-    assert sig.sd == pytest.approx(np.sqrt(0.04 ** 2 + (0.03 ** 2 + 0.02 ** 2) / 2))
+    v_haian, v_tongzhou = 0.03 ** 2 + 0.02 ** 2, 0.03 ** 2           # 预计 from a mirror; 预计 from the official site
+    w = np.array([1 / v_haian, 1 / v_tongzhou])
+    assert sig.log_growth == pytest.approx(np.dot(w, [np.log(1.06), np.log(1.02)]) / w.sum())
+    assert sig.sd == pytest.approx(np.sqrt(0.04 ** 2 + 1 / w.sum()))
+    # a second, vaguer rate never makes the reading less precise than the better one alone
+    alone = peer_signal(pd.concat([obs[obs["region"] != "海安"], extra]), "海门", "retail_sales", 2023, 0.05, SETTINGS)
+    assert sig.sd <= alone.sd
+    # an official full-year rate carries no error of its own: the estimates add nothing to it
+    official = extra.assign(status="reported")
+    sig = peer_signal(pd.concat([obs, official]), "海门", "retail_sales", 2023, 0.05, SETTINGS)
+    assert sig.log_growth == pytest.approx(np.log(1.02)) and sig.sd == pytest.approx(0.04)
     assert peer_signal(obs, "海门", "retail_sales", 2025, 0.05, SETTINGS) is None              # only the home region
     off = {**SETTINGS, "forecast": {**SETTINGS["forecast"], "peers": {"enabled": False, "sd": 0.04}}}
     assert peer_signal(obs, "海门", "retail_sales", 2023, 0.05, off) is None
@@ -127,6 +154,27 @@ def test_the_update_is_the_conjugate_normal_posterior():
     assert g.std() == pytest.approx(np.sqrt(0.2) * 0.08, rel=0.01)
     np.testing.assert_allclose(np.log(now.at(2024) / now.at(2023)), np.log(1.01), atol=1e-9)   # later years move with it
     assert now.peer_years == (2023,) and any("+3.0%" in n and "2023" in n for n in now.notes)
+
+
+def test_heavy_tailed_paths_do_not_buy_the_reading_its_weight():
+    """Normal growth N(0.10, 0.04^2) with 2 % of wild paths (sd 1): the weight follows the body's spread
+    (k = 0.5 for a reading of sd 0.04), not the wild paths' (which would make it near 1)."""
+    rng = np.random.default_rng(3)
+    g = np.where(rng.random(200_000) < 0.02, rng.normal(0.10, 1.0, 200_000), rng.normal(0.10, 0.04, 200_000))
+    paths = np.exp(np.log(100.0) + np.column_stack([g, g]))
+    fc = Forecast([2023, 2024], 2022, paths, {"m": paths}, {}, start={"m": np.full(len(g), 100.0),
+                                                                      "ensemble": np.full(len(g), 100.0)})
+    now = nowcast_with_peers(fc, 2023, 0.0, 0.04, key="k", seed=1)
+    assert np.median(np.log(now.at(2023) / 100.0)) == pytest.approx(0.05, abs=0.004)
+
+
+def test_a_reading_far_outside_the_paths_is_not_used_and_is_named():
+    fc = _gaussian_forecast(0.05, 0.05)
+    far = nowcast_with_peers(fc, 2023, np.log(1.60), 0.04, key="k", seed=1, obs_ids=("x",))
+    assert far.paths is fc.paths and far.peer_years == () and far.peer_rows == ()
+    assert any("not used" in n and "+60.0%" in n for n in far.notes)
+    near = nowcast_with_peers(fc, 2023, np.log(0.85), 0.04, key="k", seed=1, obs_ids=("y",))   # 3 sds: used
+    assert near.peer_years == (2023,) and near.peer_rows == ((2023, "y"),)
 
 
 def test_a_reading_far_less_certain_than_the_paths_changes_almost_nothing():

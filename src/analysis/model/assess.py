@@ -148,14 +148,18 @@ def build_forecast(data: IndicatorData, cfg: Config, last_year: int, key: str,
         fc = forecast_series(series, last_year, settings, key=key)
     except InsufficientData as exc:
         return None, str(exc)
-    home = str(cfg.settings.get("home_region", ""))
+    home, peers = str(cfg.settings.get("home_region", "")), cfg.settings["forecast"].get("peers", {})
+    # a year with any home full-year figure (a level, a rate, a bound, even one the models do not see) is no year
+    # for the neighbours' news; the home year-to-date figure comes first and the neighbours' rate refines it
+    published = set(data.levels.index) | set(data.growth.index) | set(data.lower_bounds.index)
     for year in fc.years:
         ytd = ytd_growth(data, year)
         if ytd:
             fc = nowcast_with_ytd(fc, year, *ytd, settings, key=key)
-        elif observations is not None and (peer := peer_signal(observations, home, data.indicator, year, fc.log_sd,
-                                                               cfg.settings)):
-            fc = nowcast_with_peers(fc, year, peer.log_growth, peer.sd, key, settings.seed)
+        if observations is not None and year not in published and (
+                peer := peer_signal(observations, home, data.indicator, year, fc.log_sd, cfg.settings)):
+            fc = nowcast_with_peers(fc, year, peer.log_growth, peer.sd, key, settings.seed,
+                                    tuple(r["obs_id"] for r in peer.rows), float(peers.get("max_surprise", 4.0)))
     return fc, ""
 
 
@@ -264,6 +268,7 @@ OPTIONAL_COLUMNS = (
     "members_used", "forecast_notes", "member_spread", "members_dropped", "member_p_met",
     "likelihood_zh", "likelihood_en", "anticipated_growth_pct", "anticipated_ratio",
     "figure_value", "figure_period", "figure_status", "figure_obs_ids", "figure_ids", "peer_growth", "peer_years",
+    "peer_obs_ids",
 )
 
 

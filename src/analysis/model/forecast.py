@@ -79,6 +79,7 @@ class Forecast:
     log_sd: float = float("nan")                # posterior yearly log sd of the series (sizes the nowcast error)
     n_points: int = 0                           # levels the forecast rests on (derived included)
     peer_years: tuple[int, ...] = ()            # years moved by what neighbouring regions printed (nowcast_with_peers)
+    peer_rows: tuple[tuple[int, str], ...] = ()   # (year, obs_id) of the neighbours' rows that moved them
 
     def at(self, year: int, member: str | None = None) -> np.ndarray:
         """Simulated levels in one future year."""
@@ -215,29 +216,45 @@ def nowcast_with_ytd(fc: Forecast, year: int, growth_pct: float, months: int, se
     return replace(fc, paths=paths, members=members, notes=fc.notes + [note])
 
 
-def nowcast_with_peers(fc: Forecast, year: int, log_growth: float, sd: float, key: str, seed: int) -> Forecast:
+def nowcast_with_peers(fc: Forecast, year: int, log_growth: float, sd: float, key: str, seed: int,
+                       obs_ids: tuple[str, ...] = (), max_surprise: float = 4.0) -> Forecast:
     """Combine each path's growth in `year` with a noisy reading of it (what neighbouring regions printed).
 
     The ensemble Kalman update with perturbed observations (Burgers, van Leeuwen and Evensen 1998), per member:
-    with s^2 the variance of the member's simulated growth in `year` and sd the reading's error, each path's growth
-    g becomes (1 - k) g + k (reading + sd z), k = s^2 / (s^2 + sd^2). For normal growth this is the exact
-    posterior (mean moved by k times the surprise, variance (1 - k) s^2), path by path, so later years move with
-    their year as in nowcast_with_ytd. A reading far less certain than the paths (sd >> s) changes almost nothing.
+    each path's growth g becomes (1 - k) g + k (reading + sd z), k = s^2 / (s^2 + sd^2). For normal growth this is
+    the exact posterior (mean moved by k times the surprise, variance (1 - k) s^2), path by path, so later years
+    move with their year as in nowcast_with_ytd. The paths' growth is heavy-tailed (a mixture of members, each
+    with a drawn volatility), so s is a robust spread (1.4826 x the median absolute deviation): a few wild paths
+    do not buy the reading its weight. For such growth the update is an approximation (reweighting the same paths
+    by the reading's likelihood gave P within a point or two on the shipped retail series).
+    A reading more than max_surprise robust sds of (paths and reading together) from the paths' median is not
+    used (a gross slip in a neighbour's figure, or a break the paths cannot follow): it is named in the notes.
     """
     if year not in fc.years or not np.isfinite(log_growth) or not sd > 0:
         return fc
     j = fc.years.index(year)
+
+    def growth(paths: np.ndarray, start: np.ndarray | None) -> np.ndarray:
+        if j == 0 and start is None:
+            raise ValueError("the origin level per path is unknown (Forecast.start)")
+        return np.log(paths[:, j]) - (np.log(start) if j == 0 else np.log(paths[:, j - 1]))
+
+    def robust_var(g: np.ndarray) -> float:
+        return float((1.4826 * np.median(np.abs(g - np.median(g)))) ** 2)
+
+    ens = growth(fc.paths, fc.start.get("ensemble"))
+    surprise = abs(log_growth - float(np.median(ens))) / np.sqrt(robust_var(ens) + sd ** 2)
+    reading = f"{year}: growth in neighbouring areas {np.expm1(log_growth) * 100:+.1f}% (error sd {sd:.3f}, log)"
+    if surprise > max_surprise:
+        return replace(fc, notes=fc.notes + [f"{reading} not used: {surprise:.1f} robust sds from the paths' median "
+                                             f"(more than {max_surprise:g}); check the figure"])
     n = max([len(fc.paths), *(len(p) for p in fc.members.values())])
     draws = np.random.default_rng(seed_for(f"{key}/peers/{year}", seed)).standard_normal(n)
     gains: list[float] = []
 
     def move(paths: np.ndarray, start: np.ndarray | None) -> np.ndarray:
-        logp = np.log(paths)
-        if j == 0 and start is None:
-            raise ValueError("the origin level per path is unknown (Forecast.start)")
-        prev = np.log(start) if j == 0 else logp[:, j - 1]
-        g = logp[:, j] - prev
-        s2 = float(np.var(g))
+        logp, g = np.log(paths), growth(paths, start)
+        s2 = robust_var(g)
         k = s2 / (s2 + sd ** 2)
         gains.append(k)
         new = (1.0 - k) * g + k * (log_growth + sd * draws[: len(paths)])
@@ -246,6 +263,6 @@ def nowcast_with_peers(fc: Forecast, year: int, log_growth: float, sd: float, ke
 
     members = {m: move(p, fc.start.get(m)) for m, p in fc.members.items()}
     paths = _mix(members) if members else move(fc.paths, fc.start.get("ensemble"))
-    note = (f"{year}: growth in neighbouring areas {np.expm1(log_growth) * 100:+.1f}% (error sd {sd:.3f}, log) "
-            f"combined with each path's growth, weight {min(gains):.2f}-{max(gains):.2f}")
-    return replace(fc, paths=paths, members=members, notes=fc.notes + [note], peer_years=(*fc.peer_years, year))
+    note = f"{reading} combined with each path's growth, weight {min(gains):.2f}-{max(gains):.2f}"
+    return replace(fc, paths=paths, members=members, notes=fc.notes + [note], peer_years=(*fc.peer_years, year),
+                   peer_rows=(*fc.peer_rows, *((year, o) for o in obs_ids)))

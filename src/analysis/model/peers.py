@@ -47,8 +47,8 @@ def peer_growth(observations: pd.DataFrame, home_region: str, indicator: str, fi
     rows = (rows.sort_values(["year", "month_to", "region"], ascending=[False, False, True])
             .drop_duplicates(["region", "period"]).head(limit))
     return [{"region": str(r.region), "year": int(r.year), "period": str(r.period), "growth_pct": float(r.growth_pct),
-             "status": str(r.status), "reliability": str(r.reliability), "months": int(r.month_to)}
-            for r in rows.itertuples()]
+             "status": str(r.status), "reliability": str(r.reliability), "months": int(r.month_to),
+             "obs_id": str(getattr(r, "obs_id", ""))} for r in rows.itertuples()]
 
 
 class PeerSignal(NamedTuple):
@@ -63,13 +63,13 @@ def peer_signal(observations: pd.DataFrame, home_region: str, indicator: str, ye
                 settings: dict) -> PeerSignal | None:
     """What the neighbours printed for `year` as a noisy reading of the home region's growth that year (None: none).
 
-    One rate per region, its latest period of the year (a full year before 1-n月). The reading is the mean of
-    their log growth; its error variance is forecast.peers.sd^2 (how far a county's growth strays from its
-    neighbours' in the same year: an assumption, docs/assumptions.md A10b) plus the mean over the rates of
-    their own uncertainty: the revision a 预计 or mirrored figure may undergo (measurement_sd, as for levels)
-    and, for a 1-n月 rate, the months still to come (ytd_error_sd with the home series' yearly sd). Rates of
-    neighbours share the year's common shock, so averaging them does not shrink the county's own stray: the
-    variances are averaged, not divided by the number of regions (conservative).
+    One rate per region, its latest period of the year (a full year before 1-n月). Each rate has its own
+    uncertainty: the revision a 预计 or mirrored figure may undergo (measurement_sd, as for levels) and, for a
+    1-n月 rate, the months still to come (ytd_error_sd with the home series' yearly sd). The rates are combined
+    by inverse-variance weights, so a 1-2月 rate beside a full-year one adds little and never makes the reading
+    less precise; then forecast.peers.sd^2 (how far a county's growth strays from its neighbours' in the same
+    year: an assumption, docs/assumptions.md A10b) is added once: the neighbours share the year's common shock,
+    so more of them do not shrink the county's own stray.
     """
     peers = settings.get("forecast", settings).get("peers", {})
     if not peers.get("enabled", False):
@@ -82,24 +82,36 @@ def peer_signal(observations: pd.DataFrame, home_region: str, indicator: str, ye
     if not used:
         return None
     g = np.log1p(np.array([r["growth_pct"] for r in used]) / 100.0)
-    own = [measurement_sd(r["status"], r["reliability"], "", False, settings) ** 2
-           + (ytd_error_sd(r.get("months", 12), yearly_sd, settings) ** 2 if r.get("months", 12) < 12 else 0.0)
-           for r in used]
-    sd = float(np.sqrt(float(peers["sd"]) ** 2 + float(np.mean(own))))
-    return PeerSignal(float(g.mean()), sd, used)
+    own = np.array([measurement_sd(r["status"], r["reliability"], "", False, settings) ** 2
+                    + (ytd_error_sd(r.get("months", 12), yearly_sd, settings) ** 2 if r.get("months", 12) < 12 else 0.0)
+                    for r in used])
+    exact = own <= 0
+    if exact.any():       # official full-year rates carry no error of their own: the others add nothing to them
+        used = [r for r, e in zip(used, exact) if e]
+        mean, var = float(g[exact].mean()), 0.0
+    else:
+        w = 1.0 / own
+        mean, var = float(np.sum(w * g) / np.sum(w)), float(1.0 / np.sum(w))
+    return PeerSignal(mean, float(np.sqrt(float(peers["sd"]) ** 2 + var)), used)
 
 
 def add_peer_growth(table: pd.DataFrame, observations: pd.DataFrame, cfg: Config, as_of_year: int) -> pd.DataFrame:
     """assessment.csv's peer_growth column: each indicator target's peer_growth from the year after its base year to
-    as_of_year, as JSON text (empty when none), so the CSV stays one row per target."""
+    as_of_year, as JSON text (empty when none), so the CSV stays one row per target: every rate the forecast used
+    (peer_obs_ids) and at most MAX_PEERS others, newest first."""
     home = str(cfg.settings.get("home_region", "海门"))
     out = table.copy()
     cells = []
     for row in out.itertuples():
         indicator = getattr(row, "indicator", None)
         base = getattr(row, "base_year", None)
-        found = (peer_growth(observations, home, str(indicator), int(base) + 1, as_of_year)
+        found = (peer_growth(observations, home, str(indicator), int(base) + 1, as_of_year, limit=10**6)
                  if isinstance(indicator, str) and indicator and pd.notna(base) else [])
+        # every rate the nowcast used (assessment.csv peer_obs_ids), and the newest few others for reference
+        cell = getattr(row, "peer_obs_ids", "")
+        used = set(cell.split(",")) - {""} if isinstance(cell, str) else set()
+        others = [p for p in found if p["obs_id"] not in used][:MAX_PEERS]
+        found = [p for p in found if p["obs_id"] in used or p in others]
         cells.append(json.dumps(found, ensure_ascii=False) if found else "")
     out["peer_growth"] = cells
     return out

@@ -11,8 +11,6 @@ escape.md_text exactly once, where the sentence was assembled).
 """
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from analysis.core.config import Config
@@ -230,30 +228,34 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
 
 
 def peers_words(row: pd.Series, cfg: Config, lang: str) -> str:
-    """"；周边地区同期增速已计入达标可能性测算：海安2023年增长6.0%（预计数）": what the comparator regions printed for
-    the same indicator in the plan years; the rates of the years the nowcast moved (assessment.csv peer_years:
-    model/peers.py) are said to be in P, the others are a reference only (周边参照). Empty when none."""
+    """"；2023、2024年海门尚未公布，测算采用参照地区同期增速：南通2024年1—2月增长2.8%、海安2023年增长6.0%（预计数）":
+    what the comparator regions printed for the same indicator in the plan years. The rates the nowcast used
+    (assessment.csv peer_obs_ids: model/peers.py) are said to be used, naming the years Haimen has not published;
+    the others are a reference only (参照地区). Empty when none."""
     from analysis.model.peers import read_peer_growth
 
     found = read_peer_growth(row.get("peer_growth"))
     if not found:
         return ""
-    used_years = {int(y) for y in re.findall(r"\b(\d{4})(?:\.0)?\b", str(_get(row, "peer_years") or ""))}
+    cell = _get(row, "peer_obs_ids")
+    used_ids = set(cell.split(",")) - {""} if isinstance(cell, str) else set()
     english = {name: next((a for a in reversed(aliases) if str(a).isascii()), name)
                for name, aliases in cfg.settings.get("regions", {}).items()}
     groups: dict[bool, list[str]] = {True: [], False: []}
     for p in found:
         status = "" if p["status"] in ("final", "reported", "preliminary") else f"（{status_words(p['status'], 'zh')}）"
-        groups[int(p["year"]) in used_years].append(
+        groups[str(p.get("obs_id", "")) in used_ids].append(
             L(lang, f"{p['region']}{period_words(p['period'], 'zh')}增长{fmt_pct(p['growth_pct'])}{status}",
               f"{english.get(p['region'], p['region'])} {fmt_pct(p['growth_pct'])} in {period_words(p['period'], 'en')}"
               + (f" ({status_words(p['status'], 'en')})" if status else "")))
+    years = sorted({int(p["year"]) for p in found if str(p.get("obs_id", "")) in used_ids})
     text = ""
     if groups[True]:
-        text += L(lang, "；周边地区同期增速已计入达标可能性测算：" + "、".join(groups[True]),
-                  "; growth in neighbouring areas, taken into P: " + ", ".join(groups[True]))
+        text += L(lang, f"；{'、'.join(map(str, years))}年海门尚未公布，测算采用参照地区同期增速：" + "、".join(groups[True]),
+                  f"; Haimen has not published {' and '.join(map(str, years))}: the nowcast uses growth in comparator "
+                  "areas: " + ", ".join(groups[True]))
     if groups[False]:
-        text += L(lang, "；周边参照：" + "、".join(groups[False]), "; growth in neighbouring areas: " + ", ".join(groups[False]))
+        text += L(lang, "；参照地区：" + "、".join(groups[False]), "; growth in comparator areas: " + ", ".join(groups[False]))
     return text
 
 
