@@ -228,10 +228,11 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
 
 
 def peers_words(row: pd.Series, cfg: Config, lang: str) -> str:
-    """"；2023、2024年海门尚未公布，测算采用参照地区同期增速：南通2024年1—2月增长2.8%、海安2023年增长6.0%（预计数）":
-    what the comparator regions printed for the same indicator in the plan years. The rates the nowcast used
-    (assessment.csv peer_obs_ids: model/peers.py) are said to be used, naming the years Haimen has not published;
-    the others are a reference only (参照地区). Empty when none."""
+    """"；因尚未取得海门2023、2024年数据，测算时参考了周边地区增速：海安2023年增长6.0%（预计数、转载待核对）、南通
+    2024年1—2月增长2.8%，并与海门自身趋势加权合并": what the comparator regions printed for the same indicator in
+    the plan years. The rates the nowcast used (assessment.csv peer_obs_ids: model/peers.py) are said to be weighed
+    in with Haimen's own trend (they move each path part of the way, not replace it), oldest year first; the others
+    are a reference only. A copied figure says so (转载). Empty when none."""
     from analysis.model.peers import read_peer_growth
 
     found = read_peer_growth(row.get("peer_growth"))
@@ -242,20 +243,23 @@ def peers_words(row: pd.Series, cfg: Config, lang: str) -> str:
     english = {name: next((a for a in reversed(aliases) if str(a).isascii()), name)
                for name, aliases in cfg.settings.get("regions", {}).items()}
     groups: dict[bool, list[str]] = {True: [], False: []}
-    for p in found:
-        status = "" if p["status"] in ("final", "reported", "preliminary") else f"（{status_words(p['status'], 'zh')}）"
+    for p in sorted(found, key=lambda p: int(p["year"])):
+        kinds = [k for k in (p["status"], p.get("reliability", "")) if k and k not in ("final", "reported", "preliminary",
+                                                                                    "official", "department")]
+        status = f"（{status_words(','.join(kinds), 'zh')}）" if kinds else ""
         groups[str(p.get("obs_id", "")) in used_ids].append(
             L(lang, f"{p['region']}{period_words(p['period'], 'zh')}增长{fmt_pct(p['growth_pct'])}{status}",
               f"{english.get(p['region'], p['region'])} {fmt_pct(p['growth_pct'])} in {period_words(p['period'], 'en')}"
-              + (f" ({status_words(p['status'], 'en')})" if status else "")))
+              + (f" ({status_words(','.join(kinds), 'en')})" if kinds else "")))
     years = sorted({int(p["year"]) for p in found if str(p.get("obs_id", "")) in used_ids})
     text = ""
     if groups[True]:
-        text += L(lang, f"；{'、'.join(map(str, years))}年海门尚未公布，测算采用参照地区同期增速：" + "、".join(groups[True]),
-                  f"; Haimen has not published {' and '.join(map(str, years))}: the nowcast uses growth in comparator "
-                  "areas: " + ", ".join(groups[True]))
+        text += L(lang, f"；因尚未取得海门{'、'.join(map(str, years))}年数据，测算时参考了周边地区增速："
+                  + "、".join(groups[True]) + "，并与海门自身趋势加权合并",
+                  f"; as Haimen's {' and '.join(map(str, years))} figures are not yet available, the estimate also "
+                  "draws on growth in nearby areas (" + ", ".join(groups[True]) + "), weighted with Haimen's own trend")
     if groups[False]:
-        text += L(lang, "；参照地区：" + "、".join(groups[False]), "; growth in comparator areas: " + ", ".join(groups[False]))
+        text += L(lang, "；周边地区参考：" + "、".join(groups[False]), "; growth in nearby areas: " + ", ".join(groups[False]))
     return text
 
 
