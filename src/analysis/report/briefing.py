@@ -164,12 +164,13 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
                        "check whether it is a year-to-date figure (see the data notes)."))
     if _get(row, "p_met") is not None and family not in SETTLED_FAMILIES:
         line_zh, line_en = p_line(row)
+        about = "" if fmt_p(_get(row, "p_met"))[:1] in "<>" else "about "     # as 约 says: P is rounded and simulated
         if bool(row.get("plan_ended")):     # the year is over: the models estimate a figure not yet in, not a future
             parts.append(L(lang, f"模型现时估计{line_zh}的可能性约为{p_phrase(row, lang)}。",
-                           f"The models' nowcast puts the chance {line_en} at {p_phrase(row, lang)}."))
+                           f"The models' nowcast puts the chance {line_en} at {about}{p_phrase(row, lang)}."))
         else:
             parts.append(L(lang, f"模型估计{line_zh}的可能性约为{p_phrase(row, lang)}。",
-                           f"The models put the chance {line_en} at {p_phrase(row, lang)}."))
+                           f"The models put the chance {line_en} at {about}{p_phrase(row, lang)}."))
     if family not in SETTLED_FAMILIES and key not in ("pending_unverified", "pending_crosscheck") \
             and _get(row, "latest_value") is not None:
         parts.append(L(lang, f"最新数据：{evidence_text(row, cfg, lang)}。", f"Latest figure: {evidence_text(row, cfg, lang)}."))
