@@ -164,3 +164,22 @@ def test_validation_findings_are_sentences_from_the_data():
     assert "5项数据未注明发布日期" in zh[0] and "as_of" not in zh[0]
     validation["checks"][0]["success"] = True
     assert validation_findings(validation, "en") == []      # fixed data: the finding is gone
+
+
+def test_a_forecast_chained_across_a_census_is_said_so_in_the_data_notes():
+    """A target whose forecast saw levels on two calibers gets the census note, naming its indicator; one caliber
+    gets none (synthetic test data)."""
+    import pandas as pd
+
+    from analysis.report.briefing_notes import data_notes
+
+    observations = pd.DataFrame(columns=["region", "year", "role", "indicator", "period", "value", "unit", "status"])
+    names = {"retail_sales": "社会消费品零售总额"}
+    for calibers, expected in ((3, True), (1, False)):
+        table = pd.DataFrame({"type": ["level", "avg_growth"], "verdict": ["pending", "pending"],
+                              "indicator": ["retail_sales", "retail_sales"], "forecast_calibers": [calibers, calibers]})
+        zh = " ".join(data_notes(table, None, observations, "zh", names=names))
+        en = " ".join(data_notes(table, None, observations, "en", names={"retail_sales": "Retail sales"})).replace("\\", "")
+        assert ("社会消费品零售总额每次经济普查后按新口径重新核定" in zh) is expected
+        assert zh.count("经济普查") == int(expected)                    # named once, not per target
+        assert ("Retail sales: re-benchmarked at each economic census" in en) is expected

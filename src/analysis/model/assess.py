@@ -23,6 +23,7 @@ from analysis.core.config import Config, Target
 from analysis.model.peers import add_peer_growth, peer_signal
 from analysis.model.evidence import BAND_QUANTILES, BOUNDS, rounding_half_width, threshold  # noqa: F401  (threshold re-exported: the met / not-met line)
 from analysis.core.excel import write_assessment_xlsx
+from analysis.model.series import census_caliber
 from analysis.model.forecast import (Forecast, ForecastSettings, InsufficientData, SeriesData, forecast_series,
                                      nowcast_with_peers, nowcast_with_ytd)
 from analysis.model.expected import flag_rows, latest_level_check
@@ -108,7 +109,10 @@ def model_series(data: IndicatorData, cfg: Config) -> SeriesData:
     derived = info["derived"].fillna(False).astype(bool)
     sd = pd.Series([measurement_sd(r["status"], r["reliability"], r["qualifier"], bool(r["derived"]), cfg.settings)
                     for _, r in info.fillna({"derived": False}).iterrows()], index=levels.index, dtype=float)
-    return SeriesData.from_series(levels, growth, derived=derived, level_sd=sd,
+    caliber = None
+    if cfg.indicators[data.indicator].rebenchmarked:      # a new caliber from each economic census year on
+        caliber = pd.Series(census_caliber(levels.index, cfg.settings["forecast"]["census_years"]), index=levels.index)
+    return SeriesData.from_series(levels, growth, derived=derived, level_sd=sd, caliber=caliber,
                                   pandemic_dummy_years=pandemic_dummies(cfg, data.indicator))
 
 
@@ -268,7 +272,7 @@ OPTIONAL_COLUMNS = (
     "members_used", "forecast_notes", "member_spread", "members_dropped", "member_p_met",
     "likelihood_zh", "likelihood_en", "anticipated_growth_pct", "anticipated_ratio",
     "figure_value", "figure_period", "figure_status", "figure_obs_ids", "figure_ids", "peer_growth", "peer_years",
-    "peer_obs_ids",
+    "peer_obs_ids", "forecast_calibers",
 )
 
 

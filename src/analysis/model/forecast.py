@@ -80,6 +80,7 @@ class Forecast:
     n_points: int = 0                           # levels the forecast rests on (derived included)
     peer_years: tuple[int, ...] = ()            # years moved by what neighbouring regions printed (nowcast_with_peers)
     peer_rows: tuple[tuple[int, str], ...] = ()   # (year, obs_id) of the neighbours' rows that moved them
+    calibers: int = 1                           # calibers among the observed levels (economic census re-benchmarks)
 
     def at(self, year: int, member: str | None = None) -> np.ndarray:
         """Simulated levels in one future year."""
@@ -104,6 +105,11 @@ MEMBERS: dict[str, Callable] = {
     "theta": theta,
     "growth_rates": growth_rates,
 }
+
+
+# members that read the drift from comparable changes (SeriesData.comparable_changes) and so may see levels of
+# several calibers; the others fit a trend through levels and see the latest caliber only
+CHAINED = ("random_walk_drift", "random_walk_undamped")
 
 
 def _mix(members: dict[str, np.ndarray]) -> np.ndarray:
@@ -146,13 +152,18 @@ def forecast_series(d: SeriesData, last_year: int, settings: ForecastSettings, k
     fitted: dict[str, np.ndarray] = {}
     dropped: dict[str, str] = {}
     notes: list[str] = []
+    if obs.multi_caliber:
+        notes.append(f"levels on {len(set(obs.caliber.tolist()))} calibers (an economic census re-benchmarked the "
+                     f"total): trend members fit the levels since {int(obs.latest_caliber().years[0])} only; the "
+                     "random walks chain printed comparable growth across a census, never a ratio of levels")
     for name in members:
         rng = np.random.default_rng(seed_for(f"{key}/{name}", settings.seed))
-        src = d if name == "growth_rates" else obs
+        src = d if name == "growth_rates" else obs if name in CHAINED else obs.latest_caliber()
         need = settings.min_points.get(name, 2)
-        have = len(d.growth_pct) if name == "growth_rates" else obs.n
+        have = len(d.growth_pct) if name == "growth_rates" else src.n
         if have < need:
-            what = "printed growth rates" if name == "growth_rates" else "observed (non-derived) levels"
+            what = ("printed growth rates" if name == "growth_rates" else "observed (non-derived) levels"
+                    + (" on the latest caliber (since the last economic census)" if src.n < obs.n else ""))
             dropped[name] = f"needs {need} points, has {have} {what}"
             continue
         try:
@@ -180,7 +191,8 @@ def forecast_series(d: SeriesData, last_year: int, settings: ForecastSettings, k
     starts = {name: start for name in fitted}
     starts["ensemble"] = _mix(dict(starts))     # the same slicing as the ensemble's paths
     return Forecast(list(range(origin + 1, last_year + 1)), origin, _mix(fitted), fitted, dropped, notes,
-                    start=starts, log_sd=d.yearly_log_sd(settings.prior), n_points=d.n)
+                    start=starts, log_sd=d.yearly_log_sd(settings.prior), n_points=d.n,
+                    calibers=max(len(set(obs.caliber.tolist())), 1))
 
 
 def nowcast_with_ytd(fc: Forecast, year: int, growth_pct: float, months: int, settings: ForecastSettings,

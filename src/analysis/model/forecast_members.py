@@ -62,12 +62,14 @@ def log_linear(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "Fo
 
 
 def random_walk_drift(d: "SeriesData", h: int, n: int, rng: np.random.Generator, s: "ForecastSettings") -> np.ndarray:
-    """Random walk with (damped) drift; gaps of k years count as k steps (variance k sigma^2)."""
+    """Random walk with (damped) drift; gaps of k years count as k steps (variance k sigma^2).
+
+    The drift is read from the comparable changes (SeriesData.comparable_changes): across an economic census
+    the printed comparable growth stands in for the level ratio, and figures that may be revised weigh less.
+    """
     y = np.log(d.values)
-    k = np.diff(d.years).astype(float)
-    dy = np.diff(y)
-    ages = change_ages(d.years)
-    mu, precision = s.prior.local_drift(dy, k, ages)
+    dy, k, ages, quality = d.comparable_changes(s.prior.log_sd)
+    mu, precision = s.prior.local_drift(dy, k, ages, quality)
     s2, nu = s.prior.recent_evidence(dy - mu * k, k, ages, len(dy) - 1)
     sig = s.prior.sigma_draws(s2, nu, n, rng)
     mus = s.prior.drift_draws(mu, precision, sig, rng)

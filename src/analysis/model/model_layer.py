@@ -43,7 +43,7 @@ def model_layer(t: Target, reading: Reading, fc: Forecast | None, cfg: Config, r
                members_dropped="; ".join(f"{k}: {v}" for k, v in fc.dropped.items()),
                member_p_met="; ".join(f"{k}: {v:.2f}" for k, v in judgement.member_p.items()),
                peer_years=",".join(str(y) for y in fc.peer_years if y <= t.target_year),
-               peer_obs_ids=",".join(o for y, o in fc.peer_rows if y <= t.target_year))
+               peer_obs_ids=",".join(o for y, o in fc.peer_rows if y <= t.target_year), forecast_calibers=fc.calibers)
     if grade == "low":
         row["likelihood_zh"], row["likelihood_en"] = "低置信度", "low confidence"
     else:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.model.uncertainty import VolatilityPrior, change_ages
+from analysis.model.uncertainty import VolatilityPrior
 
 DEFAULT_YTD = {"rest_of_year_factor": 1.0, "revision_sd": 0.01}
 
@@ -78,6 +78,12 @@ def calibrate_width(logp: np.ndarray, factors: np.ndarray) -> np.ndarray:
     return med + factors[None, :] * (logp - med)
 
 
+def census_caliber(years: np.ndarray, census_years: list[int] | np.ndarray) -> np.ndarray:
+    """The caliber of each year's figure of a total re-benchmarked at each economic census: the count of census
+    reference years up to and including it (a census year's own figure is on the new caliber)."""
+    return np.searchsorted(np.sort(np.asarray(census_years, dtype=int)), np.asarray(years, dtype=int), side="right")
+
+
 def _array(x, dtype, n: int, fill) -> np.ndarray:
     return np.full(n, fill, dtype=dtype) if x is None else np.asarray(x, dtype=dtype)
 
@@ -88,7 +94,11 @@ class SeriesData:
 
     derived: per level, True where the level was computed from printed growth
     (it then sets the origin but is no estimation data for the level members);
-    level_sd: per level, the log-scale revision sd of the figure (0 = exact).
+    level_sd: per level, the log-scale revision sd of the figure (0 = exact);
+    caliber: per level, the statistical caliber it is on (a total re-benchmarked
+    at each economic census starts a new caliber at each census year): a ratio of
+    levels of two calibers is no growth (comparable_changes), and the trend
+    members fit only the latest caliber (latest_caliber).
     """
 
     years: np.ndarray                  # observed years, ascending
@@ -98,43 +108,91 @@ class SeriesData:
     pandemic_dummy_years: tuple[int, ...] = ()   # years given their own level shift in log_linear
     derived: np.ndarray | None = None            # bool per level; None = none derived
     level_sd: np.ndarray | None = None           # float per level; None = all exact
+    caliber: np.ndarray | None = None            # int per level; None = one caliber throughout
 
     def __post_init__(self) -> None:
         n = len(self.years)
         object.__setattr__(self, "derived", _array(self.derived, bool, n, False))
         object.__setattr__(self, "level_sd", _array(self.level_sd, float, n, 0.0))
+        object.__setattr__(self, "caliber", _array(self.caliber, int, n, 0))
 
     @classmethod
     def from_series(cls, levels: pd.Series, growth: pd.Series | None = None, derived: pd.Series | None = None,
-                    level_sd: pd.Series | None = None, **kw) -> "SeriesData":
-        """From year-indexed series; derived and level_sd are aligned to the levels kept (missing: False / 0)."""
+                    level_sd: pd.Series | None = None, caliber: pd.Series | None = None, **kw) -> "SeriesData":
+        """From year-indexed series; derived, level_sd, caliber aligned to the levels kept (missing: False / 0 / 0)."""
         levels = levels.dropna().sort_index()
         levels = levels[levels > 0]
         growth = (growth if growth is not None else pd.Series(dtype=float)).dropna().sort_index()
         der = (derived if derived is not None else pd.Series(dtype=bool)).reindex(levels.index).fillna(False)
         sd = (level_sd if level_sd is not None else pd.Series(dtype=float)).reindex(levels.index).fillna(0.0)
+        cal = (caliber if caliber is not None else pd.Series(dtype=int)).reindex(levels.index).fillna(0)
         return cls(levels.index.to_numpy(int), levels.to_numpy(float), growth.index.to_numpy(int),
-                   growth.to_numpy(float), derived=der.to_numpy(bool), level_sd=sd.to_numpy(float), **kw)
+                   growth.to_numpy(float), derived=der.to_numpy(bool), level_sd=sd.to_numpy(float),
+                   caliber=cal.to_numpy(int), **kw)
 
     @property
     def n(self) -> int:
         return len(self.years)
 
+    def _subset(self, keep: np.ndarray) -> "SeriesData":
+        return SeriesData(self.years[keep], self.values[keep], self.growth_years, self.growth_pct,
+                          self.pandemic_dummy_years, self.derived[keep], self.level_sd[keep], self.caliber[keep])
+
     def observed_levels(self) -> "SeriesData":
         """The levels that are observations in their own right (not derived from printed growth)."""
-        keep = ~self.derived
-        return SeriesData(self.years[keep], self.values[keep], self.growth_years, self.growth_pct,
-                          self.pandemic_dummy_years, self.derived[keep], self.level_sd[keep])
+        return self._subset(~self.derived)
+
+    @property
+    def multi_caliber(self) -> bool:
+        return bool(self.n) and bool(np.any(self.caliber != self.caliber[-1]))
+
+    def latest_caliber(self) -> "SeriesData":
+        """The levels on the last level's caliber: what a trend through levels may be fitted on."""
+        return self._subset(self.caliber == self.caliber[-1]) if self.n else self
+
+    def comparable_changes(self, prior_log_sd: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(log changes, years spanned, ages, weights) of the levels, only where they measure growth.
+
+        One caliber: the changes between consecutive levels, weight 1 (the plain random walk's data).
+        Several (a total re-benchmarked at an economic census): a ratio of levels on two calibers
+        mixes growth with the re-benchmarking, so such a change is left out and the printed comparable
+        growth (可比口径) of the years it spans stands in for it, one year each. Why: a statistician
+        chains comparable growth across a census and never reads a level ratio across it as growth; with
+        it, old pre-census anchors enter the drift only through their own year's printed growth.
+        Weights: a figure that may still be revised (预计, a mirrored copy: level_sd) says less about the
+        drift; a change's weight is the share of its variance that is growth, s^2 k / (s^2 k + sd_a^2 +
+        sd_b^2) with s the prior's yearly log sd (inverse-variance weighting, 1 for exact figures).
+        """
+        if self.n < 2:
+            return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
+        y, k = np.log(self.values), np.diff(self.years).astype(float)
+        same = self.caliber[1:] == self.caliber[:-1]
+        changes, gaps = list(np.diff(y)[same]), list(k[same])
+        mids = list(((self.years[:-1] + self.years[1:]) / 2)[same])
+        noise = list((self.level_sd[:-1] ** 2 + self.level_sd[1:] ** 2)[same])
+        if not same.all():
+            covered = {int(t) for a, b in zip(self.years[:-1][same], self.years[1:][same]) for t in range(a + 1, b + 1)}
+            sd_by_year = dict(zip(self.years.tolist(), self.level_sd.tolist()))
+            for t, g in zip(self.growth_years.tolist(), self.growth_pct.tolist()):
+                if self.years[0] < t <= self.years[-1] and t not in covered and np.isfinite(g) and g > -100:
+                    changes.append(float(np.log1p(g / 100.0)))
+                    gaps.append(1.0)
+                    mids.append(t - 0.5)
+                    noise.append(sd_by_year.get(t, 0.0) ** 2)
+        gaps_a = np.asarray(gaps, dtype=float)
+        ages = self.years[-1] - np.asarray(mids, dtype=float) - 0.5
+        growth_var = prior_log_sd ** 2 * gaps_a
+        weights = growth_var / (growth_var + np.asarray(noise, dtype=float)) if len(gaps_a) else gaps_a
+        return np.asarray(changes, dtype=float), gaps_a, ages, weights
 
     def yearly_log_sd(self, prior: VolatilityPrior) -> float:
         """Posterior point value of the yearly log sd: prior combined with the random-walk estimate of the levels
         (or of the printed growth when levels give none). Used to size the year-to-date nowcast error."""
         obs = self.observed_levels()
-        if obs.n >= 3:
-            k, dy = np.diff(obs.years).astype(float), np.diff(np.log(obs.values))
+        dy, k, ages, _ = obs.comparable_changes(prior.log_sd)
+        if len(dy) >= 2:
             mu = dy.sum() / k.sum()
-            return prior.posterior_sd(*prior.recent_evidence(dy - mu * k, k, change_ages(obs.years),
-                                                             len(dy) - 1))
+            return prior.posterior_sd(*prior.recent_evidence(dy - mu * k, k, ages, len(dy) - 1))
         g = np.log1p(self.growth_pct / 100.0)
         if len(g) >= 2:
             return prior.posterior_sd(*prior.yearly_evidence(g - g.mean(), self.years[-1] - self.growth_years))

@@ -69,22 +69,28 @@ class VolatilityPrior:
                    float(p.get("own_weight", 1.0)), float(p.get("decay", 1.0)),
                    float(p.get("persistence", 0.0)), float(p.get("drift_decay", 1.0)))
 
-    def local_drift(self, changes: np.ndarray, gaps: np.ndarray, ages: np.ndarray) -> tuple[float, float]:
+    def local_drift(self, changes: np.ndarray, gaps: np.ndarray, ages: np.ndarray,
+                    quality: np.ndarray | None = None) -> tuple[float, float]:
         """(drift estimate, precision x sigma^2) from log changes spanning `gaps` years, old years counting less.
 
         Growth changes its pace (a county's retail grew 14 %/yr in 2005-2017
         and 3 % in 2022), so with drift_decay < 1 the drift is a weighted
         mean of the yearly growth, each change weighing drift_decay^age per
-        year it spans; its precision is that of the weighted estimator,
-        (sum w k)^2 / sum w^2 k, which is the span in years when every
-        weight is 1 (then the estimate is the plain (y_T - y_0) / span).
+        year it spans. quality (0-1, default 1): the share of a change's
+        variance that is growth rather than revision of its end figures
+        (SeriesData.comparable_changes); with it the weights are the
+        inverse-variance ones. The precision is that of the weighted
+        estimator, (sum w k)^2 / sum (w^2 k / quality), which is the span in
+        years when every weight is 1 (then the estimate is the plain
+        (y_T - y_0) / span).
         """
         changes, gaps = np.asarray(changes, dtype=float), np.asarray(gaps, dtype=float)
         if not len(changes):
             return 0.0, 0.0
-        w = self.drift_decay ** np.clip(np.asarray(ages, dtype=float), 0.0, None)
+        q = np.ones(len(changes)) if quality is None else np.clip(np.asarray(quality, dtype=float), 1e-6, 1.0)
+        w = self.drift_decay ** np.clip(np.asarray(ages, dtype=float), 0.0, None) * q
         wk = w * gaps
-        return float(np.sum(w * changes) / np.sum(wk)), float(np.sum(wk) ** 2 / np.sum(w * wk))
+        return float(np.sum(w * changes) / np.sum(wk)), float(np.sum(wk) ** 2 / np.sum(w * wk / q))
 
     def recent_evidence(self, resid: np.ndarray, gaps: np.ndarray, ages: np.ndarray, dof: int) -> tuple[float, float]:
         """(s2, dof) of a series' own volatility evidence from the residuals of its changes.

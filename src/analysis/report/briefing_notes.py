@@ -125,6 +125,16 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
         items = L(lang, "；", "; ").join(f"{names.get(r.indicator, r.indicator)} {period_words(r.period, lang, r.year)}" for r in estimates.itertuples())
         notes.append(L(lang, f"以下数据为预计数（统计数据发布前的估计）：{items}。",
                        f"These figures are estimates published before the year's statistics: {items}."))
+    if "forecast_calibers" in table:
+        chained = table.loc[pd.to_numeric(table["forecast_calibers"], errors="coerce") > 1, "indicator"]
+        if len(chained):
+            items = L(lang, "、", ", ").join(names.get(i, i) for i in dict.fromkeys(chained))
+            notes.append(L(lang, f"{items}每次经济普查后按新口径重新核定，跨普查年份的水平值之比不作为增速：模型仅在同一"
+                                 "普查周期内使用水平值变化，跨普查年份改用公布的可比增速；预计数、转载数据在趋势测算中的权重相应降低。",
+                           f"{items}: re-benchmarked at each economic census, so a ratio of levels across a census year "
+                           "is not read as growth; the models use level changes only within one census period and the "
+                           "printed comparable growth across a census, and estimates and copied figures weigh less in "
+                           "the trend."))
     notes += _below_expected(table, lang, names)
     confirmed = (validation or {}).get("failing_rows", {}).get("plausible.confirmed", [])
     if confirmed:
