@@ -162,15 +162,18 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         parts.append(L(lang, f"{int(row['latest_year'])}年数据明显低于模型按此前年份的预计，请核实是否为1—N月累计数（见数据说明）。",
                        f"The {int(row['latest_year'])} figure is well below what the model expected from earlier years: "
                        "check whether it is a year-to-date figure (see the data notes)."))
+    # P comes last, after what it rests on (the latest figure, the projection, the growth needed, the year-to-date
+    # and neighbours' rates), as a district office writes it up: evidence first, the estimate's chance after it
+    chance = None
     if _get(row, "p_met") is not None and family not in SETTLED_FAMILIES:
         line_zh, line_en = p_line(row)
         about = "" if fmt_p(_get(row, "p_met"))[:1] in "<>" else "about "     # as 约 says: P is rounded and simulated
         if bool(row.get("plan_ended")):     # the year is over: the models estimate a figure not yet in, not a future
-            parts.append(L(lang, f"模型现时估计{line_zh}的可能性约为{p_phrase(row, lang)}。",
-                           f"The models' nowcast puts the chance {line_en} at {about}{p_phrase(row, lang)}."))
+            chance = L(lang, f"模型现时估计{line_zh}的可能性约为{p_phrase(row, lang)}。",
+                       f"The models' nowcast puts the chance {line_en} at {about}{p_phrase(row, lang)}.")
         else:
-            parts.append(L(lang, f"模型估计{line_zh}的可能性约为{p_phrase(row, lang)}。",
-                           f"The models put the chance {line_en} at {about}{p_phrase(row, lang)}."))
+            chance = L(lang, f"模型估计{line_zh}的可能性约为{p_phrase(row, lang)}。",
+                       f"The models put the chance {line_en} at {about}{p_phrase(row, lang)}.")
     if family not in SETTLED_FAMILIES and key not in ("pending_unverified", "pending_crosscheck") \
             and _get(row, "latest_value") is not None:
         parts.append(L(lang, f"最新数据：{evidence_text(row, cfg, lang)}。", f"Latest figure: {evidence_text(row, cfg, lang)}."))
@@ -224,6 +227,8 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
                       "year on year")
         text += peers_words(row, cfg, lang)
         parts.append(text + L(lang, "。", "."))
+    if chance:
+        parts.append(chance)
     # Chinese sentences follow each other without a space after 。; English ones with one
     return L(lang, "", " ").join([f"**{md_text(parts[0])}**", *(md_text(p) for p in parts[1:])])
 
