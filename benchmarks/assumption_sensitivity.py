@@ -84,8 +84,8 @@ VARIANTS = [
     # the old anchor points (issue 25): a 2005 预计 from a mirrored work report fixes much of the retail drift
     ("forecast.first_year 2000 -> 2012 (anchors before 2012 out)", "settings", ("forecast.first_year", 2012), False),
     ("forecast.first_year 2000 -> 2017 (anchors before 2017 out)", "settings", ("forecast.first_year", 2017), False),
-    ("forecast.census_years -> [] (a ratio of levels across an economic census read as growth)", "settings",
-     ("forecast.census_years", []), False),
+    ("forecast.census_released -> {} (a ratio of levels across an economic census read as growth)", "settings",
+     ("forecast.census_released", {}), False),
     ("forecast.peers.sd 0.04 -> 0.08 (a county strays twice as far from its neighbours)", "settings",
      ("forecast.peers.sd", 0.08), False),
     ("forecast.peers.enabled true -> false (neighbours' rates beside P only)", "settings",

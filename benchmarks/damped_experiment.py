@@ -173,6 +173,8 @@ def register(col) -> None:
     # model uncertainty about persistence as a member: the undamped random walk beside the damped members
     col.VARIANTS.setdefault("plus_rwu", ((*col.MEMBER_NAMES, "rw_undamped"), lambda s: s))
     col.VARIANTS.setdefault("plus_rwul", ((*col.MEMBER_NAMES, "rw_undamped_local"), lambda s: s))
+    # persistence as likely as fading: the undamped random walk given a second share (MEMBER_NAMES holds it once)
+    col.VARIANTS.setdefault("rwu2", ((*col.MEMBER_NAMES, "rw_undamped"), lambda s: s))
     # the width shape fitted without the collection scored (width_calibration.py --collections ... --out-json)
     import json
     for c in ("m3train", "m1train", "m3q", "m1q", "pooled"):

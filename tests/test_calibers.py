@@ -7,17 +7,26 @@ share of a change's variance that is growth.
 import numpy as np
 import pytest
 
-from analysis.model.forecast import ForecastSettings, SeriesData, forecast_series
+from analysis.model.forecast import ForecastSettings, InsufficientData, SeriesData, forecast_series
 from analysis.model.series import census_caliber
 from analysis.model.uncertainty import VolatilityPrior, change_ages
 
 S = ForecastSettings(n_paths=4000)
-CENSUS = [2004, 2008, 2013, 2018, 2023]
+# reference year -> the day the national results came out (as config/settings.yaml forecast.census_released)
+CENSUS = {2004: "2005-12-06", 2008: "2009-12-25", 2013: "2014-12-16", 2018: "2019-11-20", 2023: "2024-12-26"}
 
 
 def test_a_census_year_starts_a_new_caliber():
     years = np.array([2003, 2004, 2007, 2008, 2012, 2013, 2017, 2018, 2022, 2023])
     assert census_caliber(years, CENSUS).tolist() == [0, 1, 1, 2, 2, 3, 3, 4, 4, 5]
+
+
+def test_a_figure_published_before_the_census_results_is_on_the_old_caliber():
+    """The 2013 预计 of a January 2014 work report predates the third census's results (December 2014)."""
+    years = [2013, 2013, 2017, 2018, 2018]
+    published = ["2014-01-20", "2015-03-01", "2018-03-01", "2019-02-28", "2020-03-01"]
+    assert census_caliber(years, CENSUS, published).tolist() == [2, 3, 3, 3, 4]
+    assert census_caliber(years, CENSUS, [None] * 5).tolist() == [3, 3, 3, 4, 4]      # no date: the year decides
 
 
 def test_one_caliber_gives_the_plain_changes_with_full_weight():
@@ -45,17 +54,27 @@ def test_across_a_census_the_printed_growth_replaces_the_level_ratio():
     assert plain.sum() / 4 < 0                    # what the ratio of levels would have said
 
 
-def test_a_gap_across_a_census_counts_only_the_years_printed():
-    """Levels 2013, 2017 (one caliber) and 2022 (the next); printed growth for 2022 only: 4 + 1 years of evidence."""
+def test_across_a_census_every_printed_rate_no_kept_change_covers_counts_one_year():
+    """Levels 2013, 2017 (one caliber) and 2022 (the next); rates for 2013 and 2022: 4 + 1 + 1 years of evidence.
+
+    2013's rate lies before the first level and still counts: it is a year's comparable growth. The years
+    2018-2021 have no rate and give no evidence."""
     years = np.array([2013, 2017, 2022])
     d = SeriesData(years, np.array([270.0, 377.0, 521.0]), np.array([2013, 2022]), np.array([13.0, 3.0]),
                    caliber=census_caliber(years, CENSUS))
     dy, k, ages, q = d.comparable_changes(0.065)
-    assert k.tolist() == [4.0, 1.0]                # 2013's own rate lies before the first level: not a change
-    assert dy == pytest.approx([np.log(377 / 270), np.log1p(0.03)])
-    assert ages == pytest.approx([2022 - 2015 - 0.5, 0.0])
+    assert k.tolist() == [4.0, 1.0, 1.0]
+    assert dy == pytest.approx([np.log(377 / 270), np.log1p(0.13), np.log1p(0.03)])
+    assert ages == pytest.approx([2022 - 2015 - 0.5, 2022 - 2013, 0.0])
 
 
+def test_levels_on_different_calibers_without_printed_growth_leave_the_random_walks_nothing():
+    years = np.array([2016, 2017, 2019, 2020])
+    d = SeriesData(years, np.array([100.0, 105.0, 80.0, 84.0]), caliber=np.array([3, 3, 4, 4]))
+    assert len(d.comparable_changes(0.065)[0]) == 2                  # 2016-17 and 2019-20: the walks still run
+    broken = SeriesData(years[[1, 2]], d.values[[1, 2]], caliber=np.array([3, 4]))     # 2017 and 2019 only
+    with pytest.raises(InsufficientData, match="no comparable change"):
+        forecast_series(broken, 2022, S, key="x", members=("random_walk_drift", "random_walk_undamped"))
 def test_a_revisable_figure_weighs_by_the_share_of_its_change_that_is_growth():
     """Prior yearly sd 0.06, both ends revisable by sd 0.03: a one-year change is 2/3 growth, so it weighs 2/3."""
     d = SeriesData(np.array([2020, 2021, 2022]), np.array([100.0, 110.0, 110.0]), level_sd=np.array([0.0, 0.03, 0.03]))
@@ -82,7 +101,7 @@ def test_the_random_walks_follow_comparable_growth_and_the_trend_members_the_lat
     assert 0.04 < growth["random_walk_undamped"] < 0.055          # the chained 5 %, a little towards the prior's 4 %
     assert np.median(np.log(plain.members["random_walk_undamped"][:, 0] / plain.start["random_walk_undamped"])) < 0.03
     assert "log_linear" in fc.members and "theta" not in fc.members        # 5 levels since 2018: theta needs 6
-    assert "latest caliber" in fc.dropped["theta"]
+    assert "caliber of the latest level" in fc.dropped["theta"]
     assert any("calibers" in n for n in fc.notes) and not any("calibers" in n for n in plain.notes)
 
 

@@ -80,7 +80,8 @@ def indicator_data(result: CleanResult, cfg: Config, indicator: str, region: str
     by_id = obs.drop_duplicates("obs_id").set_index("obs_id")
     for col in ("status", "reliability"):
         growth_info[col] = [by_id.at[g, col] if g in by_id.index else v for g, v in zip(growth_info["obs_id"], growth_info[col])]
-    info = with_level.set_index("year")[["status", "reliability", "qualifier", "derived", "obs_id"]].sort_index()
+    info = with_level.set_index("year")[["status", "reliability", "qualifier", "derived", "obs_id",
+                                         "published_date"]].sort_index()
     # a figure printed rounded (取整) is exact only to half its last printed digit: 6.4 million visits is 635-645万
     info["rounding"] = [rounding_half_width(by_id.at[o, "value_printed"], v) if q == "rounded" and o in by_id.index else 0.0
                         for o, q, v in zip(info["obs_id"], info["qualifier"], levels.reindex(info.index))]
@@ -111,7 +112,8 @@ def model_series(data: IndicatorData, cfg: Config) -> SeriesData:
                     for _, r in info.fillna({"derived": False}).iterrows()], index=levels.index, dtype=float)
     caliber = None
     if cfg.indicators[data.indicator].rebenchmarked:      # a new caliber from each economic census year on
-        caliber = pd.Series(census_caliber(levels.index, cfg.settings["forecast"]["census_years"]), index=levels.index)
+        caliber = pd.Series(census_caliber(levels.index, cfg.settings["forecast"]["census_released"],
+                                           info.get("published_date")), index=levels.index)
     return SeriesData.from_series(levels, growth, derived=derived, level_sd=sd, caliber=caliber,
                                   pandemic_dummy_years=pandemic_dummies(cfg, data.indicator))
 

@@ -155,7 +155,8 @@ def forecast_series(d: SeriesData, last_year: int, settings: ForecastSettings, k
     if obs.multi_caliber:
         notes.append(f"levels on {len(set(obs.caliber.tolist()))} calibers (an economic census re-benchmarked the "
                      f"total): trend members fit the levels since {int(obs.latest_caliber().years[0])} only; the "
-                     "random walks chain printed comparable growth across a census, never a ratio of levels")
+                     "random walks chain printed comparable growth across a census, never a ratio of levels, and "
+                     "weigh revisable figures (预计, copies) less")
     for name in members:
         rng = np.random.default_rng(seed_for(f"{key}/{name}", settings.seed))
         src = d if name == "growth_rates" else obs if name in CHAINED else obs.latest_caliber()
@@ -163,7 +164,8 @@ def forecast_series(d: SeriesData, last_year: int, settings: ForecastSettings, k
         have = len(d.growth_pct) if name == "growth_rates" else src.n
         if have < need:
             what = ("printed growth rates" if name == "growth_rates" else "observed (non-derived) levels"
-                    + (" on the latest caliber (since the last economic census)" if src.n < obs.n else ""))
+                    + (" on the caliber of the latest level (an economic census re-benchmarked the others)"
+                       if src.n < obs.n else ""))
             dropped[name] = f"needs {need} points, has {have} {what}"
             continue
         try:

@@ -69,6 +69,8 @@ def random_walk_drift(d: "SeriesData", h: int, n: int, rng: np.random.Generator,
     """
     y = np.log(d.values)
     dy, k, ages, quality = d.comparable_changes(s.prior.log_sd)
+    if not len(dy):      # levels on different calibers and no printed rate: nothing but the prior to go on
+        raise Degenerate("no comparable change (levels on different census calibers, no printed growth)")
     mu, precision = s.prior.local_drift(dy, k, ages, quality)
     s2, nu = s.prior.recent_evidence(dy - mu * k, k, ages, len(dy) - 1)
     sig = s.prior.sigma_draws(s2, nu, n, rng)

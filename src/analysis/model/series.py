@@ -78,10 +78,20 @@ def calibrate_width(logp: np.ndarray, factors: np.ndarray) -> np.ndarray:
     return med + factors[None, :] * (logp - med)
 
 
-def census_caliber(years: np.ndarray, census_years: list[int] | np.ndarray) -> np.ndarray:
-    """The caliber of each year's figure of a total re-benchmarked at each economic census: the count of census
-    reference years up to and including it (a census year's own figure is on the new caliber)."""
-    return np.searchsorted(np.sort(np.asarray(census_years, dtype=int)), np.asarray(years, dtype=int), side="right")
+def census_caliber(years, census_released: dict, published=None) -> np.ndarray:
+    """The caliber of each figure of a total re-benchmarked at each economic census: how many censuses it is on.
+
+    A census counts for a figure of its reference year or later that was published on or after the day the census
+    results came out (census_released: reference year -> that day); a figure published before (a January 预计 of
+    the census year, the next year's bulletin before the results) is still on the old caliber. Without a
+    publication date the figure's year decides.
+    """
+    years = np.asarray(years, dtype=int)
+    pub = pd.to_datetime(pd.Series(published if published is not None else [pd.NaT] * len(years)), errors="coerce")
+    out = np.zeros(len(years), dtype=int)
+    for year, released in census_released.items():
+        out += (years >= int(year)) & (pub.isna() | (pub >= pd.Timestamp(released))).to_numpy()
+    return out
 
 
 def _array(x, dtype, n: int, fill) -> np.ndarray:
@@ -153,15 +163,19 @@ class SeriesData:
     def comparable_changes(self, prior_log_sd: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(log changes, years spanned, ages, weights) of the levels, only where they measure growth.
 
-        One caliber: the changes between consecutive levels, weight 1 (the plain random walk's data).
-        Several (a total re-benchmarked at an economic census): a ratio of levels on two calibers
-        mixes growth with the re-benchmarking, so such a change is left out and the printed comparable
-        growth (可比口径) of the years it spans stands in for it, one year each. Why: a statistician
-        chains comparable growth across a census and never reads a level ratio across it as growth; with
-        it, old pre-census anchors enter the drift only through their own year's printed growth.
+        One caliber: the changes between consecutive levels (the plain random walk's data). Several (a
+        total re-benchmarked at an economic census): a ratio of levels on two calibers mixes growth with
+        the re-benchmarking, so such a change is left out, and every printed comparable growth rate (可比口径)
+        of a year no kept change covers counts, one year each (before the first level or after the last
+        too: a rate is growth whatever levels surround it). Why: a statistician chains comparable growth
+        across a census and never reads a level ratio across it as growth; old pre-census anchors then
+        enter the drift only through their own year's printed rate. Within one caliber a level ratio is
+        still only approximately comparable (scope and enforcement change every year): an approximation.
         Weights: a figure that may still be revised (预计, a mirrored copy: level_sd) says less about the
         drift; a change's weight is the share of its variance that is growth, s^2 k / (s^2 k + sd_a^2 +
-        sd_b^2) with s the prior's yearly log sd (inverse-variance weighting, 1 for exact figures).
+        sd_b^2), with s the prior's yearly log sd (not each path's: a path with a far smaller sigma would
+        deserve smaller weights) and without the persistence of growth in spells (VolatilityPrior): 1 for
+        exact figures. A printed rate takes its year's level's revision sd (0 when the year has no level).
         """
         if self.n < 2:
             return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
@@ -174,7 +188,7 @@ class SeriesData:
             covered = {int(t) for a, b in zip(self.years[:-1][same], self.years[1:][same]) for t in range(a + 1, b + 1)}
             sd_by_year = dict(zip(self.years.tolist(), self.level_sd.tolist()))
             for t, g in zip(self.growth_years.tolist(), self.growth_pct.tolist()):
-                if self.years[0] < t <= self.years[-1] and t not in covered and np.isfinite(g) and g > -100:
+                if t not in covered and np.isfinite(g) and g > -100:
                     changes.append(float(np.log1p(g / 100.0)))
                     gaps.append(1.0)
                     mids.append(t - 0.5)

@@ -130,11 +130,13 @@ def data_notes(table: pd.DataFrame, validation: dict | None, observations: pd.Da
         if len(chained):
             items = L(lang, "、", ", ").join(names.get(i, i) for i in dict.fromkeys(chained))
             notes.append(L(lang, f"{items}每次经济普查后按新口径重新核定，跨普查年份的水平值之比不作为增速：模型仅在同一"
-                                 "普查周期内使用水平值变化，跨普查年份改用公布的可比增速；预计数、转载数据在趋势测算中的权重相应降低。",
+                                 "普查周期内使用水平值变化，跨普查年份改用公布的可比增速；预计数、转载数据在趋势测算中的权重相应降低。"
+                                 "新一次普查后发布的目标年份数据将按新口径核定，可能与按原口径衔接推算的数值有差异，预测区间未计入这一差异。",
                            f"{items}: re-benchmarked at each economic census, so a ratio of levels across a census year "
                            "is not read as growth; the models use level changes only within one census period and the "
                            "printed comparable growth across a census, and estimates and copied figures weigh less in "
-                           "the trend."))
+                           "the trend. A target year's figure published after a newer census will be on its caliber "
+                           "and may differ from one chained on the old caliber; the bands do not include that difference."))
     notes += _below_expected(table, lang, names)
     confirmed = (validation or {}).get("failing_rows", {}).get("plausible.confirmed", [])
     if confirmed:
