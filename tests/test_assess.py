@@ -80,10 +80,10 @@ def test_fast_growth_against_a_modest_target_is_near_certain(tmp_path, cfg):
     t = target(type="avg_growth", value=10.0, unit="%", comparison=">=")
     j = run_judge(cfg, result, t)
     # issue 9: honest bands (prior, damping); retail sales is re-benchmarked at the 2018 census, so the 2017-18 ratio
-    # of levels is no growth and the trend members see 2018-2022 only (A11b): a little less evidence than 20 years
+    # of levels is no growth (published 2019-01, before the results) and the trend members see 2019-2022 only (A11b)
     assert j.row["p_met"] > 0.85 and j.row["verdict"] == "on_track"
     level = target(value=result.best.query("year == 2021 and indicator == 'retail_sales'")["value"].iloc[0] * 1.1 ** 3)
-    assert run_judge(cfg, result, level).row["p_met"] > 0.90
+    assert run_judge(cfg, result, level).row["p_met"] > 0.85
 
 
 def test_a_flat_series_against_a_doubling_target_is_near_impossible(tmp_path, cfg):
