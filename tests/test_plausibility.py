@@ -158,7 +158,14 @@ def test_share_over_100_percent_is_caught(tmp_path):
                           published="2024-01-20", source_url="https://example.org/synthetic/share")]
     results, problems = run(tmp_path, "synthetic_typo_share_over_100.csv", rows)
     assert failed(results)["plausible.share_ceiling"]["severity"] == "error"
-    assert any("over 100 %" in p.message and p.row == 2 for p in problems)
+    # the share's hard bound (0-100, config/indicators.yaml) fails on the same row: the planner gets one problem for the
+    # one slip, named by file, row and column, with the bound's fix (a `confirmed` reason cannot pass a hard bound),
+    # not a second one telling them to confirm it
+    assert len(problems) == 1, [str(p) for p in problems]
+    p = problems[0]
+    assert p.file.endswith("synthetic_typo_share_over_100.csv") and p.row == 2 and p.column == "value"
+    assert "105 % is above the indicator's upper bound 100 %" in p.message and "raw.upper_bound" in p.message
+    assert "does not pass them" in p.fix and "合理上下限" in p.fix
 
 
 def test_a_tenfold_year_to_date_slip_is_blamed_on_itself_not_on_the_next_figure(tmp_path):

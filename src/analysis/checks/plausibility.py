@@ -89,7 +89,11 @@ def references(best: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:,.6g}".replace(",", "")
+    """Six significant digits in plain notation: a planner reads 5720000, never 5.72e+06 (the input rules refuse it)."""
+    text = f"{x:.6g}"
+    if "e" in text:
+        text = f"{float(text):.0f}" if abs(x) >= 1 else f"{x:.12f}".rstrip("0")
+    return text
 
 
 def _ratio(a: float, b: float) -> str:
@@ -97,7 +101,9 @@ def _ratio(a: float, b: float) -> str:
     if not b or not math.isfinite(a / b):
         return "not comparable with"
     r = a / b
-    return f"{r:.3g}x" if r >= 1 or r <= 0 else f"{r:.3g}x (1/{1 / r:.3g})"
+    def plain(v: float) -> str:
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+    return f"{plain(r)}x" if r >= 1 or r <= 0 else f"{plain(r)}x (1/{plain(1 / r)})"
 
 
 def _yearly_growth(value: float, year: int, other: float, other_year: int) -> tuple[float, int]:

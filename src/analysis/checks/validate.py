@@ -80,6 +80,15 @@ PLAUSIBILITY_CHECKS = [
 ]
 
 
+# a hard bound is what an indicator cannot take in any region: no `confirmed` reason passes it (unlike plausibility)
+BOUND_FIX = ("请在原始文件中核对并更正数值及其单位（亿元误作万元相差1万倍，是最常见的误填）；合理上下限（config/indicators.yaml 的 "
+             "bounds）是该指标在任何地区都不可能超出的范围，填写确认说明不能放行，仅当指标定义改变时才调整 / correct the value "
+             "or its unit in the raw file (亿元 typed for 万元 is a factor of 10,000, the usual slip); the bounds in "
+             "config/indicators.yaml are what the indicator cannot take in any region, so a `confirmed` reason does not "
+             "pass them: change them only if the indicator's definition changed")
+ROW_PROBLEMS = 5         # row-level problems listed per check; the rest are counted (all are in the validation report)
+
+
 def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as_of_year: int) -> list[Check]:
     """Every check, in the order the report lists them."""
     import great_expectations as gx
@@ -89,7 +98,7 @@ def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as
     required = cfg.settings["columns"]["required"]
     unit_pairs = [(i, u) for i, ind in cfg.indicators.items() for u in ind.units]
     canonical_pairs = [(i, ind.unit) for i, ind in cfg.indicators.items()]
-    raw_id = ("obs_id", "indicator", "region", "period")
+    raw_id = ("obs_id", "file", "row", "indicator", "region", "period")
     tol = float(v["growth_tolerance_pp"])
     plaus_show = ("file", "row", "column", "shown", "value_printed", "message")
 
@@ -124,11 +133,11 @@ def define_checks(cfg: Config, as_of_end: pd.Timestamp, cutoff: pd.Timestamp, as
               column_A="indicator", column_B="unit_printed", value_pairs_set=unit_pairs,
               ignore_row_if="either_value_is_missing", show=raw_id + ("unit_printed",)),
         check("raw.lower_bound", "raw", "error", "数值不低于合理下限", "Values are not below the plausible range",
-              "check the value and its unit (a factor of 10,000 is the usual slip); if it is right, widen bounds in config/indicators.yaml",
+              BOUND_FIX,
               E.ExpectColumnPairValuesAToBeGreaterThanB, column_A="value", column_B="lower_bound", or_equal=True,
               ignore_row_if="either_value_is_missing", show=raw_id + ("value", "unit", "lower_bound")),
         check("raw.upper_bound", "raw", "error", "数值不高于合理上限", "Values are not above the plausible range",
-              "check the value and its unit; if it is right, widen bounds in config/indicators.yaml",
+              BOUND_FIX,
               E.ExpectColumnPairValuesAToBeGreaterThanB, column_A="upper_bound", column_B="value", or_equal=True,
               ignore_row_if="either_value_is_missing", show=raw_id + ("value", "unit", "upper_bound")),
         check("raw.non_negative", "raw", "error", "非负指标无负值", "Non-negative indicators are not negative",
@@ -307,6 +316,18 @@ def raw_locator():
     return lambda file, row, column: cell_of(file, row, column, load_config())
 
 
+def _row_words(r: dict) -> str:
+    """A failing raw row in words: a bound as a sentence, any other check as its fields."""
+    fig = f"{r.get('indicator')} {r.get('region')} {r.get('period')}"
+    for key, zh, en in (("upper_bound", "高于", "above"), ("lower_bound", "低于", "below")):
+        if r.get(key) is not None and r.get("value") is not None:
+            v, b, u = float(r["value"]), float(r[key]), r.get("unit") or ""
+            v, b = format(v, ",.12g"), format(b, ",.12g")      # digits as typed, never 5.72e+06
+            return (f"{fig}：{v}{u}{zh}该指标的合理{'上' if en == 'above' else '下'}限{b}{u} / {fig}: {v} {u} is "
+                    f"{en} the indicator's {'upper' if en == 'above' else 'lower'} bound {b} {u}")
+    return ", ".join(f"{k}={v}" for k, v in r.items() if k not in ("file", "row", "where", "obs_id") and v is not None)
+
+
 def raise_on_errors(results: dict, report_path: str, locate=None) -> None:
     """Turn failed error-severity checks (from ValidationReport.to_json()) into the pipeline's stop message.
 
@@ -314,17 +335,28 @@ def raise_on_errors(results: dict, report_path: str, locate=None) -> None:
     so that a planner who typed the figure in Excel is sent to the cell, not only to the row.
     """
     problems = []
-    for row in results["checks"]:
-        if row["success"] or row["severity"] != "error":
-            continue
+    failed = [row for row in results["checks"] if not row["success"] and row["severity"] == "error"]
+    # a raw row that breaks a hard check (a bound) is named once, by that check: the plausibility findings on the same
+    # row would add a second fix (a `confirmed` reason) that cannot pass it
+    failed.sort(key=lambda row: row["check"].startswith("plausible."))
+    named: set[tuple[str, int]] = set()
+    for row in failed:
         failing = results["failing_rows"].get(row["check"], [])
-        if failing and {"file", "row", "message"} <= set(failing[0]):
-            # row-level findings (plausibility): one problem per figure, named by file, row, column and value
-            for r in failing:
-                sheet, cell, typed = locate(r["file"], int(r["row"]), r.get("column") or "value") if locate else (None,) * 3
-                problems.append(Problem(r["file"], f"{r['message']} [check {row['check']}: {row['title_zh']} / {row['title_en']}]",
-                                        f"{row['fix']} (报告 report: {report_path})", row=int(r["row"]), column=r.get("column"),
+        if failing and {"file", "row"} <= set(failing[0]):
+            # row-level findings: one problem per figure, named by file, sheet, row, cell and the value as typed
+            fresh = [r for r in failing if (str(r["file"]), int(r["row"])) not in named]
+            for r in fresh[:ROW_PROBLEMS]:
+                column = r.get("column") or ("value" if "value" in r else None)
+                sheet, cell, typed = locate(r["file"], int(r["row"]), column or "value") if locate else (None,) * 3
+                what = r.get("message") or _row_words(r)
+                problems.append(Problem(r["file"], f"{what} [check {row['check']}: {row['title_zh']} / {row['title_en']}]",
+                                        f"{row['fix']} (报告 report: {report_path})", row=int(r["row"]), column=column,
                                         value=typed or r.get("shown") or r.get("value_printed"), sheet=sheet, cell=cell))
+            if len(fresh) > ROW_PROBLEMS:
+                problems.append(Problem(report_path, f"check {row['check']}: {len(fresh) - ROW_PROBLEMS} more rows "
+                                                     f"({row['title_en']} / {row['title_zh']})", row["fix"]))
+            if not row["check"].startswith("plausible."):
+                named |= {(str(r["file"]), int(r["row"])) for r in failing}
             continue
         sample = "; ".join(", ".join(f"{k}={v}" for k, v in rec.items()) for rec in failing[:3])
         problems.append(Problem(report_path, f"check {row['check']} failed ({row['title_en']} / {row['title_zh']}): "

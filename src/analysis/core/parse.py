@@ -181,6 +181,11 @@ def parse_number_text(raw: object) -> tuple[str, str, str]:
             "write the figure in digits as printed, e.g. 521 or 5.09; put the unit in the unit column",
         )
     number, rest = m.group(1), m.group(2)
+    if re.match(r"[OoIl〇](?![A-Za-z])", rest):
+        # 572.O / 1O5 / 52l: a letter typed for a digit, not a unit (the unit check would call it a unit "O")
+        raise CellError(f'has the letter "{rest[0]}" where a digit belongs (the letter O for 0, or l / I for 1?) / '
+                        f'数字中混入了字母"{rest[0]}"（是否把0输成了字母O、把1输成了l或I？）',
+                        "retype the figure in digits as printed, e.g. 572.0; 请按原文重新输入数字")
     if re.search(r"\d", rest):
         # "1_000", "1'234" (Swiss grouping), "10-15" (a range), "5万3千": the rest used to be reported as a unit "_000"
         raise CellError(f'is not one number: "{rest[0]}" stands between its digits',

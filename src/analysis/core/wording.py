@@ -48,6 +48,45 @@ FINAL_WORDS = {
     "insufficient_data": ("数据不足", "too few figures"), "no_public_data": ("暂无数据", "no data yet"),
 }
 
+def shown_verdict(row, lang: str) -> str:
+    """The verdict as every printed table and sentence words it: after the plan's end the standard word of a final
+    evaluation for its family (完成 / 待统计数据确认 / 暂无数据 ..., with （预计数） when an estimate settles it), while
+    the plan runs the verdict's own words. The detailed words (仅有未核实资料, 尚未取得数据) stay in assessment.csv's
+    verdict_zh / verdict_en: they say why a target is pending, not a different verdict (issue 26)."""
+    key, family = str(row.get("verdict_key", "")), str(row.get("verdict", ""))
+    if bool(row.get("plan_ended")) and family in FINAL_WORDS:
+        estimate = "estimate" in key and family in ("achieved", "not_achieved")
+        return L(lang, *FINAL_WORDS[family]) + L(lang, "（预计数）" if estimate else "", " (estimate)" if estimate else "")
+    return str(row.get("verdict_zh" if lang == "zh" else "verdict_en", ""))
+
+
+_MEASURE_WORDS = ("家", "个", "场", "幢", "项", "座", "处")
+_GOAL_EN = {">": "over", ">=": "at least", "about": "about", "<": "under", "<=": "at most"}
+
+
+def target_label(row, lang: str, goal: bool = True) -> str:
+    """A target as every table and sentence names it. Chinese: the plan's words, which carry the goal
+    (社会消费品零售总额2024年突破650亿元). English: the short name and the goal from the target's fields (Retail
+    sales of consumer goods in 2024 (target: over 65 billion yuan)), so that an English reader is never told a
+    target is pending without being told what it is. A milestone has no number: its name alone; goal=False gives
+    the English name alone, for long lists of names."""
+    if lang == "zh":
+        return zh_text(row.get("name_zh") or row.get("statement") or row.get("target", ""))
+    name = str(row.get("name_en") or row.get("target", ""))
+    if not goal:        # a long list of names (the targets without figures): the name alone
+        return name
+    value, top, unit = row.get("target_value"), row.get("target_value_max"), str(row.get("unit") or "")
+    if value is None or pd.isna(value) or unit in ("", "nan"):
+        return name
+    if unit in _MEASURE_WORDS:          # 3家 / 1个 / 2场: the noun is in the name (3 zones, not 3 firms)
+        unit = ""
+    elif unit in ("万人", "万人次") and float(value) < 100:     # 2万人: 20,000 persons, not 0.02 million
+        value, top, unit = float(value) * 1e4, (float(top) * 1e4 if top is not None and pd.notna(top) else top), unit[1:]
+    goal = (f"{amount(float(value), unit, 'en')} to {amount(float(top), unit, 'en')}" if top is not None and pd.notna(top)
+            else f"{_GOAL_EN.get(str(row.get('comparison')), '')} {amount(float(value), unit, 'en')}".strip())
+    return f"{name} (target: {goal})"
+
+
 # translated, not written, Chinese (issue 26): never printed; tests/test_bulletin.py scans the sources and the PDF
 TRANSLATED = ("达标概率", "不太可能", "可能性相当", "很不可能", "几乎不可能", "缺失即为缺失", "忠实转载", "实际年均增长")
 
@@ -87,7 +126,7 @@ def term(key: str, lang: str) -> str:
 # English readers get English magnitudes (52.1 billion yuan); the Chinese text keeps 521亿元 as printed
 EN_UNITS = {"亿元": (0.1, "billion yuan"), "万元": (10, "thousand yuan"), "亿美元": (0.1, "billion US dollars"),
             "万人次": (0.01, "million visits"), "万人": (0.01, "million persons"), "人": (1, "persons"),
-            "人次": (1, "person-times"), "家": (1, "firms"), "个": (1, ""), "项": (1, "projects"), "幢": (1, "buildings"),
+            "人次": (1, "person-times"), "家": (1, ""), "个": (1, ""), "项": (1, "projects"), "幢": (1, "buildings"),
             "场": (1, "events"), "万标箱": (0.01, "million TEU"), "万吨": (0.01, "million tonnes")}
 
 

@@ -56,8 +56,10 @@ def _combined_unit(rest: str, unit_cell: str) -> str:
         return rest + unit_cell
     if norm_key(rest) == norm_key(unit_cell):
         return unit_cell
-    raise CellError(f'has the unit "{rest}" after the number but the unit column says "{unit_cell}"',
-                    "write the number alone in the value column and the unit as printed in the unit column")
+    raise CellError(f'has the unit "{rest}" after the number but the unit column says "{unit_cell}" / '
+                    f'数值后写有单位"{rest}"，与单位列的"{unit_cell}"不一致',
+                    "write the number alone in the value column and the unit as printed in the unit column; "
+                    "数值列只填数字，单位按原文填入单位列")
 
 
 def _site(url: str) -> str:

@@ -24,17 +24,13 @@ from analysis.inputs.forms import form_due
 from analysis.core.present import md_table
 from analysis.core.quarters import Quarter
 from analysis.inputs.responsible import lead_units, responsibilities, unit_en
-from analysis.core.wording import L, amount, zh_text
+from analysis.core.wording import L, amount, target_label
 
 STATE_WORDS = {"missing": ("未报送", "missing"), "incomplete": ("未填完", "incomplete")}
 
 
 def _unit(cfg: Config, unit: str, lang: str) -> str:
     return unit if lang == "zh" else f"{unit_en(cfg, unit)} ({unit})"
-
-
-def _name(row: pd.Series, lang: str) -> str:
-    return zh_text(row["name_zh"]) if lang == "zh" else str(row["name_en"])
 
 
 def chase_line(table_returns: pd.DataFrame | None, cfg: Config, as_of: Quarter, lang: str) -> str:
@@ -83,7 +79,7 @@ def sections(table: pd.DataFrame, returns: pd.DataFrame, cfg: Config, as_of: Qua
     for _, r in table[table["type"] == "milestone"].iterrows():
         ret = latest.loc[r["target"]] if r["target"] in latest.index else None
         done = ret["completed"] if ret is not None and isinstance(ret["completed"], date) else None
-        rows.append({"name": _name(r, lang), "unit": _unit(cfg, resp[r["target"]].lead, lang), "due": int(r["target_year"]),
+        rows.append({"name": target_label(r, lang), "unit": _unit(cfg, resp[r["target"]].lead, lang), "due": int(r["target_year"]),
                      "progress": (ret["status_word"] if lang == "zh" else ret["progress"].replace("_", " ")) if ret is not None
                      else L(lang, "未报送", "not returned"),
                      "done": done.isoformat() if done else "", "verdict": r["verdict_zh"] if lang == "zh" else r["verdict_en"],
@@ -96,7 +92,7 @@ def sections(table: pd.DataFrame, returns: pd.DataFrame, cfg: Config, as_of: Qua
     rows = []
     on_return = table[table["return_obs_id"].notna() & (table["type"] != "milestone")] if "return_obs_id" in table else table.iloc[0:0]
     for _, r in on_return.iterrows():
-        rows.append({"name": _name(r, lang), "unit": _unit(cfg, r["return_unit"], lang),
+        rows.append({"name": target_label(r, lang), "unit": _unit(cfg, r["return_unit"], lang),
                      "value": amount(float(r["figure_value"]), str(r["unit"]), lang), "as_at": r["return_as_at"],
                      "verdict": r["verdict_zh"] if lang == "zh" else r["verdict_en"], "id": r["figure_ids"]})
     out.append(md_table(pd.DataFrame(rows), {"name": L(lang, "目标", "Target"), "unit": L(lang, "报送单位", "Unit"),

@@ -4,7 +4,7 @@ Pure functions from tables to Markdown: the notebook (04_briefing.ipynb) only
 shows what these return, so the wording is tested and the same in every
 quarter. Numbers follow Chinese conventions (亿元, 万人次, 个百分点).
 
-Two kinds of return value, never mixed: plain text (evidence_text, target_name,
+Two kinds of return value, never mixed: plain text (evidence_text, target_label,
 the cells of status_table: md_table escapes them) and Markdown (key_message,
 table_notes; data_notes, sources_line, methods in briefing_notes.py: data inside them went through
 escape.md_text exactly once, where the sentence was assembled).
@@ -16,26 +16,8 @@ import pandas as pd
 from analysis.core.config import Config
 from analysis.core.escape import RawMarkup, html_text, md_text, typst_string, typst_text
 from analysis.model.evidence import SETTLED_FAMILIES
-from analysis.report.bulletin import judgement_words
 from analysis.core.wording import (L, _get, amount, amount_range, clause_text, fmt_p, fmt_pct, fmt_value, period_text, period_words,
-                                   status_words, term, zh_text)
-
-
-def verdict_text(row: pd.Series, lang: str) -> str:
-    return row["verdict_zh"] if lang == "zh" else row["verdict_en"]
-
-
-def verdict_words(row: pd.Series, lang: str) -> str:
-    """The verdict as the reader's document words it: after the plan's end the standard words of a final
-    evaluation (bulletin.judgement_words: 完成 / 待统计数据确认 / 暂无数据 ...), the same in the overall
-    judgement, the headline paragraphs and the table (issue 26); while it runs, the monitoring words."""
-    return judgement_words(row, lang) if bool(row.get("plan_ended")) else verdict_text(row, lang)
-
-
-def target_name(row: pd.Series, lang: str) -> str:
-    """What the target measures, in full (社会消费品零售总额2024年突破650亿元), not the clause's shorthand."""
-    zh = _get(row, "name_zh") or row["statement"]
-    return zh_text(zh) if lang == "zh" else row["name_en"]
+                                   shown_verdict, status_words, target_label, term, zh_text)
 
 
 def p_phrase(row: pd.Series, lang: str) -> str:
@@ -129,9 +111,9 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
     unit = _unit(row, cfg)
     # the headline sentence ends with its own stop, so the next sentence never runs on ("insufficient data Too few")
     # a final evaluation's standard words, as the overall judgement (一、) says them: the same target never reads
-    # 待统计数据确认 there and 尚未取得数据 here (bulletin.judgement_words); the sentences below say what is pending
-    word = verdict_words(row, lang)
-    parts = [f"{target_name(row, lang)}：{word}。" if lang == "zh" else f"{target_name(row, lang)}: {word}."]
+    # 待统计数据确认 there and 尚未取得数据 here (wording.shown_verdict); the sentences below say what is pending
+    word = shown_verdict(row, lang)
+    parts = [f"{target_label(row, lang)}：{word}。" if lang == "zh" else f"{target_label(row, lang)}: {word}."]
     key, family = row.get("verdict_key", row["verdict"]), row["verdict"]
     year = int(row["target_year"])
     if family in SETTLED_FAMILIES:
@@ -154,7 +136,8 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
                        f"{evidence_text(row, cfg, lang)} is printed rounded, and the target line lies within its rounding: "
                        "an exact figure will decide."))
     elif key == "pending_publication":
-        parts.append(L(lang, f"规划期已于{year}年底结束，本期尚未取得{year}年统计数据。", f"The plan period ended in {year}; the {year} figure is not yet in hand."))
+        # the plan's end is said once, in 一、总体情况: here only what is missing
+        parts.append(L(lang, f"本期尚未取得{year}年统计数据。", f"No {year} figure is in hand yet."))
     elif family in ("insufficient_data", "no_public_data") and not bool(row.get("plan_ended")):
         # (after the plan ended the standard word, 数据不足 / 暂无数据, already says it: no second sentence)
         parts.append(L(lang, "海门公开数据不足，无法研判。" if family == "insufficient_data" else "暂无海门公开数据，无法研判。", "Too few published Haimen figures to judge it." if family == "insufficient_data" else "No published Haimen figure."))
@@ -276,7 +259,7 @@ def status_cell(row: pd.Series, cfg: Config, lang: str, html: bool) -> str:
     markup is ours, the text inside it is shown as text. Typst's raw attribute needs the backtick-delimited code
     not to contain a backtick; typst_text escapes it.
     """
-    text = verdict_words(row, lang)
+    text = shown_verdict(row, lang)
     colour = cfg.settings["assessment"]["verdicts"][row.get("verdict_key", row["verdict"])]["colour"]
     if html:
         return RawMarkup(f'<span style="color:{html_text(colour)};font-weight:bold">{html_text(text)}</span>')
@@ -306,7 +289,7 @@ def status_table(table: pd.DataFrame, cfg: Config, lang: str, html: bool = False
         p_txt = fmt_p(p) + ("*" if p is not None and _get(r, "confidence") in (None, "low") else "")
         rows.append({
             L(lang, "条款", "Clause"): clause_text(r["clause"], lang) + ("†" if _get(r, "note") else ""),
-            L(lang, "目标", "Target"): target_name(r, lang),
+            L(lang, "目标", "Target"): target_label(r, lang),
             # an unverified figure is no 依据: the latest usable figure, the unverified one said apart
             L(lang, "依据", "Evidence"): (latest_text(r, cfg, lang) + L(lang, f"（{period_text(r['figure_period'])}年仅有未核实资料）",
                                                                        f" ({period_text(r['figure_period'])}: unverified only)")
@@ -337,13 +320,6 @@ def indicator_names(cfg: Config, lang: str) -> dict[str, str]:
     return {i: (zh_text(ind.name_zh) if lang == "zh" else ind.name_en) for i, ind in cfg.indicators.items()}
 
 
-def status_legend(lang: str) -> str:
-    """One line that tells 数据不足 from 无公开数据 (Markdown, escaped once)."""
-    return md_text(L(lang, "数据不足：有相关公开数据，但不足以研判（如缺少基期或某一年份）；无公开数据：没有任何海门公开数据（多需部门台账）。",
-                     "Insufficient data (数据不足): some published figures, too few to judge (e.g. no base year); "
-                     "no public data (无公开数据): no published Haimen figure at all (most need department returns)."))
-
-
 def has_figures(table: pd.DataFrame) -> pd.Series:
     """Targets with a published figure or a forecast to show in the detailed table."""
     shown = table["latest_value"].notna() | table["p_met"].notna()
@@ -361,8 +337,10 @@ def evidence_ids(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         # body quotes, and the target year's figure (for 仅有未核实资料 an unverified one: it decides nothing, it is named)
         latest = cite(r, False).strip(" []")
         target_year = cite(r, True).strip(" []") if _get(r, "figure_value") is not None else ""
+        if target_year and str(r.get("verdict_key")) == "pending_unverified":   # named, and said to be unused
+            target_year += L(lang, "（未核实，未采用）", " (unverified, not used)")
         if latest or target_year:
-            rows.append({L(lang, "目标", "Target"): target_name(r, lang),
+            rows.append({L(lang, "目标", "Target"): target_label(r, lang),
                          L(lang, "最新可用数据", "Latest usable figure"): latest or "—",
                          L(lang, "目标年数据", "Target-year figure"): target_year or "—"})
     return pd.DataFrame(rows)

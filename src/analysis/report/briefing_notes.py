@@ -222,14 +222,17 @@ def benchmark_sentence(lang: str) -> str:
     full = r["patterns"]["full"]
     sparse = [v for k, v in r["patterns"].items() if k != "full"]
     lo, hi = min(v["cov80_h2"] for v in sparse), max(v["cov80_h2"] for v in sparse)
-    naive = min(v["smape_naive"] - v["smape_ensemble"] for v in sparse)
+    better = sum(v["smape_naive"] >= v["smape_ensemble"] for v in sparse)     # cuts where the median is no worse
+    accuracy = L(lang, "，精度均不低于朴素预测。" if better == len(sparse) else
+                 f"，{len(sparse)}种截短方式中有{better}种精度不低于朴素预测。",
+                 " and the median is never less accurate than the naive forecast. " if better == len(sparse) else
+                 f"; the median is at least as accurate as the naive forecast on {better} of the {len(sparse)} cuts. ")
     return L(lang, f"在国际预测竞赛（M3）{full['series']}个年度序列上检验：对称平均绝对百分比误差{r['full_smape']:.1f}（朴素预测{full['smape_naive']:.1f}），"
                    f"80%/95%区间覆盖率{full['cov80_avg']:.0f}%/{full['cov95_avg']:.0f}%；截短为2—7个点或有缺年的序列上，"
-                   f"第2年80%区间覆盖率{lo:.0f}%—{hi:.0f}%" + ("，精度均不低于朴素预测。" if naive >= 0 else "。"),
+                   f"第2年80%区间覆盖率{lo:.0f}%—{hi:.0f}%" + accuracy,
              f"Checked on the {full['series']} M3 yearly series: sMAPE {r['full_smape']:.1f} (naive {full['smape_naive']:.1f}), "
              f"80%/95% intervals cover {full['cov80_avg']:.0f}%/{full['cov95_avg']:.0f}%; on series cut to 2-7 points or with "
-             f"gaps, the 80% interval covers {lo:.0f}-{hi:.0f}% two years ahead and the median is never less accurate than "
-             f"the naive forecast{'' if naive >= 0 else ' (except on some cuts)'}. ") + second_collection_sentence(lang)
+             f"gaps, the 80% interval covers {lo:.0f}-{hi:.0f}% two years ahead" + accuracy) + second_collection_sentence(lang)
 
 
 def second_collection_sentence(lang: str) -> str:
@@ -268,8 +271,12 @@ def period_line(table: pd.DataFrame, lang: str) -> str:
         # the standard words of a final evaluation (core.wording.FINAL_WORDS), as the table and the headline
         # paragraphs say them; how many of the pending rest on an unverified web page only is said apart
         unverified = int((plan["verdict_key"] == "pending_unverified").sum())
-        detail = L(lang, f"（其中{unverified}项仅见于未经核实的网络资料）", f" ({unverified} only on unverified web pages)") \
-            if unverified else ""
+        # "2项（其中2项…）" reads as a slip: all of them is said as all of them
+        detail = ("" if not unverified else
+                  L(lang, "（目标年份数据均仅见于未经核实的网络资料）", " (all with a target-year figure only on unverified web pages)")
+                  if unverified == open_ else
+                  L(lang, f"（其中{unverified}项目标年份数据仅见于未经核实的网络资料）",
+                    f" ({unverified} with a target-year figure only on unverified web pages)"))
         judged = int(counts.get('achieved', 0)) + broad + int(counts.get('not_achieved', 0))
         if not judged:      # "已完成0项" reads as "nothing achieved": say that nothing can be judged yet (issue 26)
             return L(lang, f"规划期已于{end}年12月31日结束，本期为{name_zh}：{len(plan)}项量化目标目前均未能作出是否完成的结论，"

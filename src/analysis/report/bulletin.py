@@ -25,7 +25,7 @@ import pandas as pd
 from analysis.core.config import Config
 from analysis.core.escape import typst_string
 from analysis.core.quarters import Quarter
-from analysis.core.wording import FINAL_WORDS, L, cn_date, en_date, fmt_p, term, zh_text
+from analysis.core.wording import L, cn_date, en_date, fmt_p, shown_verdict, term, zh_text
 
 CN_NUMBERS = "一二三四五六七八九十"
 STATISTICS_BUREAU = "区统计局"
@@ -98,15 +98,6 @@ def lead_in(cutoff: date, has_returns: bool, lang: str, table: pd.DataFrame | No
                        "decide a verdict. Data notes, methods and sources: see the annex.")
 
 
-# the standard judgement words of a final evaluation, by verdict key (issue 26 point 2)
-def judgement_words(row: pd.Series, lang: str) -> str:
-    key, family = str(row.get("verdict_key", "")), str(row.get("verdict", ""))
-    if family in FINAL_WORDS:
-        estimate = "estimate" in key and family in ("achieved", "not_achieved")
-        return L(lang, *FINAL_WORDS[family]) + L(lang, "（预计数）" if estimate else "", " (estimate)" if estimate else "")
-    return str(row.get("verdict_zh" if lang == "zh" else "verdict_en", ""))
-
-
 def _p_note(row: pd.Series, lang: str) -> str:
     p = row.get("p_met")
     if p is None or pd.isna(p) or row.get("verdict") not in ("pending", "on_track", "at_risk", "off_track"):
@@ -128,7 +119,7 @@ def overall(table: pd.DataFrame, cfg: Config, names: dict[str, str], lang: str) 
     ended = bool(len(plan)) and bool(plan["plan_ended"].all())
     end = int(plan["target_year"].max()) if len(plan) else 0
     heads = table[table["headline"].astype(bool)]
-    items = [f"{_name(r, names, lang)}{L(lang, '', ': ')}{judgement_words(r, lang)}{_p_note(r, lang)}"
+    items = [f"{_name(r, names, lang)}{L(lang, '', ': ')}{shown_verdict(r, lang)}{_p_note(r, lang)}"
              for _, r in heads.iterrows()]
     text = L(lang, "核心目标：" + "；".join(items) + "。", "Headline targets: " + "; ".join(items) + ".")
     if ended and (pending or gaps):

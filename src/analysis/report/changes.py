@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis.core import storage
 from analysis.core.quarters import Quarter
+from analysis.core.wording import fmt_value, shown_verdict
 from analysis.inputs.figures import figure_id
 
 P_MOVE = 0.05            # a P(met) move of 5 percentage points or more is reported
@@ -85,7 +86,9 @@ def _figure_text(r: pd.Series) -> str:
     parts = []
     v, g = _num(r.get("value")), _num(r.get("growth_pct"))
     if v is not None:
-        parts.append(f"{v:g} {r.get('unit', '') or ''}".strip())
+        # a derived level (back-calculated from printed growth) is no printed figure: rounded, and marked as about
+        about = "derived" in _status_marks(r)
+        parts.append(f"{'≈' + fmt_value(v) if about else format(v, 'g')} {r.get('unit', '') or ''}".strip())
     if g is not None:
         parts.append(f"growth {g:g}%")
     return f"{', '.join(parts) or '—'} ({_status_marks(r)})"
@@ -198,9 +201,16 @@ def verdict_changes(now: pd.DataFrame, before: pd.DataFrame, min_move: float = P
         old_key = "" if p is None else str(p.get("verdict_key", p.get("verdict", "")))
         new_key = str(r.get("verdict_key", r.get("verdict", "")))
         if old_key != new_key:
-            rows.append({**base, "change": "verdict", "old": "" if p is None else p["verdict_en"], "new": r["verdict_en"],
-                         "old_zh": "" if p is None else p["verdict_zh"], "new_zh": r["verdict_zh"],
-                         "note": "new target" if p is None else f"{old_key} -> {new_key}"})
+            # the words every table prints (wording.shown_verdict); when they stay the same (尚未取得数据 -> 仅有未核实资料
+            # are both 待统计数据确认 once the plan has ended) the verdict did not change, only what it rests on
+            shown = {lang: ("" if p is None else shown_verdict(p, lang), shown_verdict(r, lang)) for lang in ("zh", "en")}
+            same = p is not None and shown["zh"][0] == shown["zh"][1]
+            rows.append({**base, "change": "verdict_basis" if same else "verdict",
+                         "old": p["verdict_en"] if same else shown["en"][0], "new": r["verdict_en"] if same else shown["en"][1],
+                         "old_zh": p["verdict_zh"] if same else shown["zh"][0],
+                         "new_zh": r["verdict_zh"] if same else shown["zh"][1],
+                         "note": "new target" if p is None else
+                         (f"still {shown['en'][1]}: " if same else "") + f"{old_key} -> {new_key}"})
         pn, po = _num(r.get("p_met")), None if p is None else _num(p.get("p_met"))
         if pn is not None and po is not None and abs(pn - po) >= min_move - 1e-9:
             rows.append({**base, "change": "p_met", "old": f"{po:.2f}", "new": f"{pn:.2f}", "old_zh": "", "new_zh": "",

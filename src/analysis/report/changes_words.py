@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.report.changes import _num, _read
-from analysis.core.wording import cn_date, period_words, term, zh_text  # the one wording of a period (2025年1—6月 / Jan-Jun 2025)
+from analysis.core.wording import cn_date, period_words, target_label, term  # the one wording of a period (2025年1—6月 / Jan-Jun 2025)
 
 
 def _counts(changes: pd.DataFrame) -> dict[str, int]:
@@ -46,10 +46,12 @@ def _summary_lines(part: pd.DataFrame, head: str, names: dict[str, str], limit: 
     if "none" in c:
         return [f"{head}: nothing (same figures, verdicts and P(met))."]
     counts = ", ".join(f"{CONSOLE_WORDS[k]} figures {c.get(k, 0)}" for k in FIGURE_CHANGES if c.get(k, 0) or k in FIGURE_CHANGES[:2])
-    lines = [f"{head}: verdict changes {c.get('verdict', 0)}, P(met) moves of 5 points or more {c.get('p_met', 0)}, {counts}"]
-    verdicts = part[part["change"].isin(["verdict", "p_met"])]
+    basis = f", verdicts unchanged on new evidence {c['verdict_basis']}" if c.get("verdict_basis") else ""
+    lines = [f"{head}: verdict changes {c.get('verdict', 0)}{basis}, P(met) moves of 5 points or more "
+             f"{c.get('p_met', 0)}, {counts}"]
+    verdicts = part[part["change"].isin(["verdict", "p_met", "verdict_basis"])]
     for _, r in verdicts.head(limit).iterrows():
-        lines.append(f"  {r['change']}: {r['target']}: {r['old'] or '—'} -> {r['new']}")
+        lines.append(f"  {r['change'].replace('_', ' ')}: {r['target']}: {r['old'] or '—'} -> {r['new']}")
     if len(verdicts) > limit:
         lines.append(f"  ... {len(verdicts) - limit} more verdict changes in changes.csv")
     # every figure by name (issue 24 point 4): a planner sees what the run took in, and what it no longer uses
@@ -175,13 +177,10 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
     by_target = assessment.set_index("target") if "target" in assessment else pd.DataFrame()
     sep = L(lang, "；", "; ")
     judged = []
-    for t in dict.fromkeys(changes.loc[changes["change"].isin(["verdict", "p_met"]), "target"]):
+    judged_targets = list(dict.fromkeys(changes.loc[changes["change"].isin(["verdict", "p_met"]), "target"]))
+    for t in judged_targets:
         rows = changes[changes["target"] == t]
-        name = t
-        if t in by_target.index:
-            r = by_target.loc[t]
-            name = zh_text(r.get("name_zh") or r.get("statement")) if lang == "zh" else str(r.get("name_en") or t)
-        text = md_text(name) + L(lang, "：", ": ")
+        text = md_text(_target_name(t, by_target, lang)) + L(lang, "：", ": ")
         v = rows[rows["change"] == "verdict"]
         if len(v):
             v = v.iloc[0]
@@ -205,6 +204,12 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
                              + (" or P(met) by 5 points or more: " if n_moves else ": ")) + sep.join(shown) + L(lang, "。", ". "))
     else:
         parts.append(L(lang, f"研判和{term('p_met', 'zh')}无明显变化（变动均<5个百分点）。", "no verdict changed and no P(met) moved by 5 points or more. "))
+    basis = _basis_items(changes, by_target, judged_targets, lang)
+    if basis:
+        parts.append(L(lang, f"另有{len(basis)}项研判未变、依据有变化：", f"{len(basis)} verdict{'s' if len(basis) != 1 else ''} "
+                             "unchanged but resting on new evidence: ") + sep.join(basis[:limit])
+                     + (L(lang, f"等{len(basis)}项", f" and {len(basis) - limit} more") if len(basis) > limit else "")
+                     + L(lang, "。", ". "))
     revised = changes[changes["change"] == "revised_figure"]
     # in the briefing: printed figures of the home region (derived ones follow from them; all are in changes.csv)
     home = revised[(revised["region"] == home_region) & ~revised["figure_id"].astype(str).str.startswith("D")].head(2)
@@ -222,7 +227,8 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
         parts.append(L(lang, f"修订数据{len(revised)}项", f"{len(revised)} revised figure{'s' if len(revised) != 1 else ''}")
                      + (L(lang, "：", ": ") + sep.join(items) + L(lang, f"（来源：{titles}）", f" (source: {titles})")
                         if items else "") + L(lang, "。", ". "))
-    new = changes[changes["change"] == "new_figure"]
+    # new figures as published: a level derived from printed growth (D...) adds no publication (it is in changes.csv)
+    new = changes[(changes["change"] == "new_figure") & ~changes["figure_id"].astype(str).str.startswith("D")]
     if len(new):
         # the examples: official figures first, printed before derived, the latest periods first
         home_new = new[new["region"] == home_region].assign(
@@ -260,6 +266,26 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
     elif not len(revised) and not len(new):
         parts.append(L(lang, "无新增或修订数据。", "No new or revised figures."))
     return "".join(parts).strip()
+
+
+def _target_name(t: str, by_target: pd.DataFrame, lang: str) -> str:
+    return target_label(by_target.loc[t], lang) if t in by_target.index else t
+
+
+def _basis_items(changes: pd.DataFrame, by_target: pd.DataFrame, skip: list[str], lang: str) -> list[str]:
+    """Targets whose printed verdict stayed the same while what it rests on changed (verdict_basis rows: 尚未取得数据 ->
+    仅有未核实资料, both 待统计数据确认 after the plan's end): named with the word the tables print, then the detail."""
+    from analysis.core.escape import md_text
+    from analysis.core.wording import L, shown_verdict
+
+    items = []
+    for _, v in changes[(changes["change"] == "verdict_basis") & ~changes["target"].isin(skip)].iterrows():
+        t = v["target"]
+        word = shown_verdict(by_target.loc[t], lang) if t in by_target.index else ""
+        detail = f"{md_text(v['old_zh'] if lang == 'zh' else v['old'])} → {md_text(v['new_zh'] if lang == 'zh' else v['new'])}"
+        items.append(md_text(_target_name(t, by_target, lang)) + L(lang, f"：仍为{md_text(word)}（{detail}）",
+                                                                     f": still {md_text(word)} ({detail})"))
+    return items
 
 
 def _reason(note: object) -> str:

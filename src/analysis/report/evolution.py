@@ -37,7 +37,7 @@ from analysis.core.escape import plot_text
 from analysis.report.heatmaps import CELL_WORDS, p_met_heatmap, wrap_cjk
 from analysis.core.quarters import Quarter
 from analysis.report.style import BAND_COLOUR, MUTED_COLOUR, TARGET_COLOUR, house_style
-from analysis.core.wording import L, amount, clause_text, fmt_p, period_words, status_words, zh_text
+from analysis.core.wording import L, amount, clause_text, fmt_p, period_words, status_words, target_label
 
 # columns of an assessment row that carry something to draw; a target none of them is set for in any quarter
 # has no data for the evolution report
@@ -172,17 +172,12 @@ def _save(pdf: PdfPages, fig) -> None:
     plt.close(fig)
 
 
-def _name(row: pd.Series, lang: str) -> str:
-    """The target as the reader's language names it (name_zh says the indicator; statement alone may not)."""
-    return zh_text(row["name_zh"]) if lang == "zh" else str(row["name_en"])
-
-
 def _overview(history: pd.DataFrame, chosen: list[str], quarters: list[str], cfg: Config, lang: str, title: str):
     """Page 1: P(met) by target and quarter on an A4 page; the targets left out are counted under the grid."""
     p, cells, labels = [], [], []
     for target in chosen:
         g = quarter_frame(history[history["target"] == target], quarters)
-        name = _name(g.dropna(subset=["statement"]).iloc[-1], lang)
+        name = target_label(g.dropna(subset=["statement"]).iloc[-1], lang)
         # two lines at most, so that the grid gets most of the page's width (its cells hold words)
         lines = wrap_cjk(name, 14) if lang == "zh" else textwrap.wrap(name, 30)
         labels.append("\n".join(lines[:2]) + ("…" if len(lines) > 2 else ""))
@@ -255,7 +250,7 @@ def _target_page(g: pd.DataFrame, quarters: list[str], arrived: pd.DataFrame, cf
 
 
 def _title(fig, row: pd.Series, lang: str) -> None:
-    fig.text(0.05, 0.965, plot_text(_name(row, lang)), fontsize=12, weight="bold", va="top")
+    fig.text(0.05, 0.965, plot_text(target_label(row, lang)), fontsize=12, weight="bold", va="top")
     clause = clause_text(row["clause"], lang) if isinstance(row.get("clause"), str) else ""
     sub = L(lang, f"规划条款 {clause} · 原文：{row['statement']}", f"Plan {clause}")
     fig.text(0.05, 0.935, plot_text(sub), fontsize=8.5, color=MUTED_COLOUR, va="top")

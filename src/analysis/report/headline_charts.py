@@ -68,10 +68,19 @@ def draw_headline(panels: list[tuple], lang: str):
         ax.yaxis.label.set_fontsize(7)
         for h, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, h)
-    # one row of legend entries under the panels (up to ten: every marker kind, bands, median, target)
-    fig.legend(list(handles.values()), [plot_text(k) for k in handles], loc="lower center", ncol=max(1, min(len(handles), 10)),
-               fontsize=6.5, frameon=False, handletextpad=0.3, columnspacing=0.9)
-    fig.tight_layout(rect=(0, 0.09, 1, 1), w_pad=1.2)
+    # the legend under the panels in as few rows as fit the figure's width: a row wider than the figure would widen
+    # the saved image (tight bounding box), and the page would then shrink every label of it (English labels are
+    # longer than Chinese ones)
+    labels = [plot_text(k) for k in handles]
+    renderer = fig.canvas.get_renderer()
+    for ncol in range(max(1, min(len(handles), 10)), 0, -1):
+        legend = fig.legend(list(handles.values()), labels, loc="lower center", ncol=ncol, fontsize=6.5, frameon=False,
+                            handletextpad=0.3, columnspacing=0.9)
+        box = legend.get_window_extent(renderer)
+        if box.width <= 0.98 * fig.bbox.width or ncol == 1:
+            break
+        legend.remove()
+    fig.tight_layout(rect=(0, min(0.4, box.height / fig.bbox.height + 0.01), 1, 1), w_pad=1.2)
     return fig
 
 

@@ -160,6 +160,10 @@ def _typst_route(nb: nbformat.NotebookNode, pdf: Path, lang: str, title: str | N
         # --columns: no Markdown line counts as "long", so Pandoc leaves table widths to Typst (auto)
         args = ["--standalone", "--columns=100000", f"--include-in-header={LOOK}", "-V", "papersize=a4", "-V", f"lang={lang}",
                 "-V", "page-numbering=1", "-V", f"mainfont={main_font(lang, font) if song else CJK_FAMILIES[0]}"]
+        if lang == "en":
+            # Latin lines need less leading than CJK ones (no full-height ideographs), and English words are longer: a
+            # page then holds what the Chinese one does (the template's leading, 0.65em x linestretch, wins over look.typ)
+            args += ["-V", "linestretch=0.88"]
         # look.typ sets Chinese conventions; an English document gets its language and Latin quotes (below)
         # a run on made-up data says so on every page (synthetic.py: the rule and why)
         mark = watermark_typst(tmp) if notebook_is_synthetic(nb) else ""

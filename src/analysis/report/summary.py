@@ -12,20 +12,20 @@ auditors:
   other family is shown only when some target has it, so the row always adds up to the total.
 - Targets are grouped by the plan's own sections (sections.py), in the plan's order; within a section, the
   registry's order. Targets without figures to show go into one compact block: one row per section, its targets
-  listed after their status word, 无公开数据 (none) first, then 数据不足 (some data, too little to judge), with
-  the one-line legend (briefing.status_legend) above it. In the PDF both tables are Typst (typst_table.py), with
+  listed after their status word (after the plan's end 暂无数据, as in the summary table; while it runs 无公开数据),
+  none first, then 数据不足 (some data, too little to judge). In the PDF both tables are Typst (typst_table.py), with
   column widths chosen for the page; JupyterLab shows their HTML twins.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from analysis.report.briefing import status_table, target_name
+from analysis.report.briefing import status_table
 from analysis.core.config import Config
 from analysis.core.escape import RawMarkup, html_text, md_text, typst_text
 from analysis.inputs.sections import section_label, section_order
 from analysis.report.typst_table import TypstCode, typst_table
-from analysis.core.wording import FAMILY_WORDS, FINAL_WORDS, L, clause_ref, clause_text
+from analysis.core.wording import FAMILY_WORDS, FINAL_WORDS, L, clause_ref, clause_text, target_label
 
 # relative column widths in the PDF: the target and its evidence get the room, numbers and the verdict what they need
 STATUS_WIDTHS = (2.5, 2.25, 1.45, 1.05, 1.05, 1.1)
@@ -116,14 +116,15 @@ def grouped_status_typst(table: pd.DataFrame, cfg: Config, lang: str) -> RawMark
 def _no_data_groups(table: pd.DataFrame, lang: str) -> list[tuple[str, list[tuple[str, list[str]]]]]:
     """Per plan section: [(status word, [target (clause), ...]), ...], 无公开数据 first, then 数据不足, then any other."""
     ordered = _ordered(table)
+    words = _words(ordered)     # the summary table's words: after the plan's end 暂无数据, not 无公开数据
     out = []
     for label, group in ordered.groupby([section_label(c, lang) for c in ordered["clause"]], sort=False):
         parts = []
         for verdict, sub in group.groupby("verdict", sort=False):
-            names = [target_name(r, lang) + L(lang, f"（{clause_text(r['clause'], lang)}）", f" ({clause_text(r['clause'], lang)})")
+            names = [target_label(r, lang, goal=False) + L(lang, f"（{clause_text(r['clause'], lang)}）", f" ({clause_text(r['clause'], lang)})")
                      for _, r in sub.iterrows()]
-            parts.append((L(lang, *FAMILIES[verdict]) if verdict in FAMILIES else verdict, names))
-        order = [L(lang, *FAMILIES["no_public_data"]), L(lang, *FAMILIES["insufficient_data"])]
+            parts.append((L(lang, *words[verdict]) if verdict in words else verdict, names))
+        order = [L(lang, *words["no_public_data"]), L(lang, *words["insufficient_data"])]
         parts.sort(key=lambda p: order.index(p[0]) if p[0] in order else len(order))
         out.append((label, parts))
     return out
@@ -154,6 +155,21 @@ def no_data_typst(table: pd.DataFrame, lang: str) -> RawMarkup:
         cell = " ".join(f"#strong[{typst_text(word)}]{typst_text(colon)}{typst_text(sep.join(names))}" for word, names in parts)
         rows.append([label, TypstCode(cell)])
     return typst_table([L(lang, "规划章节", "Plan section"), L(lang, "目标（条款）", "Targets (clause)")], rows, NO_DATA_WIDTHS)
+
+
+def _words(table: pd.DataFrame) -> dict[str, tuple[str, str]]:
+    """Status words by verdict family, as the summary table prints them: after the plan's end a final evaluation's."""
+    ended = "plan_ended" in table and bool(len(table)) and bool(table["plan_ended"].all())
+    return {**FAMILIES, **FINAL_WORDS} if ended else FAMILIES
+
+
+def status_legend(rest: pd.DataFrame, lang: str) -> str:
+    """One line that tells 数据不足 from 暂无数据 / 无公开数据, in the words the block below prints (plain text)."""
+    w = _words(rest)
+    few, none = L(lang, *w["insufficient_data"]), L(lang, *w["no_public_data"])
+    return L(lang, f"{few}：有相关公开数据，但不足以研判（如缺少基期或某一年份）；{none}：没有任何海门公开数据（多需部门台账）。",
+             f"{few[:1].upper() + few[1:]}: some published figures, too few to judge (e.g. no base year); {none}: no "
+             "published Haimen figure at all (most need department returns).")
 
 
 def no_data_sentence(rest: pd.DataFrame, lang: str) -> str:
