@@ -282,3 +282,16 @@ def test_grouped_tables_list_every_target_once_in_the_plan_s_order(fulldata, cfg
 def html_escape(text: str) -> str:
     import html
     return html.escape(text, quote=True)
+
+
+def test_the_headline_chart_is_as_large_in_english_as_in_chinese(shipped):
+    """A legend row wider than the figure widened the saved image (tight bounding box) and the page shrank every
+    label of the English chart (a reader's trial, 2026-12-07): the legend wraps to the figure's width, so both
+    languages' images have the same width in pixels."""
+    import subprocess
+
+    def first_image_width(pdf: Path) -> int:
+        lines = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+        return int(next(line.split()[3] for line in lines.splitlines()[2:] if line.split()[2] == "image"))
+
+    assert first_image_width(shipped / "briefing.en.pdf") == first_image_width(shipped / "briefing.zh.pdf")

@@ -183,3 +183,65 @@ def test_a_forecast_chained_across_a_census_is_said_so_in_the_data_notes():
         assert ("社会消费品零售总额每次经济普查后按新口径重新核定" in zh) is expected
         assert zh.count("经济普查") == int(expected)                    # named once, not per target
         assert ("Retail sales: re-benchmarked at each economic census" in en) is expected
+
+
+@pytest.mark.parametrize("fields, text", [
+    ({"name_en": "Retail sales of consumer goods in 2024", "target_value": 650.0, "unit": "亿元", "comparison": ">"},
+     "Retail sales of consumer goods in 2024 (target: over 65 billion yuan)"),
+    ({"name_en": "Revenue, average annual growth", "target_value": 25.0, "unit": "%", "comparison": "about"},
+     "Revenue, average annual growth (target: about 25%)"),
+    # a 家 counts zones and parks as well as firms: the English says the number, the name says what is counted
+    ({"name_en": "Demonstration zones", "target_value": 3.0, "unit": "家", "comparison": ">="},
+     "Demonstration zones (target: at least 3)"),
+    ({"name_en": "New employees", "target_value": 2.0, "unit": "万人", "comparison": ">="},
+     "New employees (target: at least 20,000 persons)"),
+    ({"name_en": "Shopping streets", "target_value": 1.0, "target_value_max": 2.0, "unit": "个", "comparison": "between"},
+     "Shopping streets (target: 1 to 2)"),
+    ({"name_en": "Park and base built", "target_value": float("nan"), "unit": float("nan")}, "Park and base built"),
+])
+def test_an_english_target_states_its_goal(fields, text):
+    """The Chinese name carries the goal (社会消费品零售总额2024年突破650亿元); the English name alone did not, so an
+    English reader was told a target is pending without being told what it is (a reader's trial, 2026-12-07)."""
+    import pandas as pd
+    from analysis.core.wording import target_label
+
+    row = pd.Series({"target": "t", "name_zh": "合成", "target_value_max": float("nan"), **fields})
+    assert target_label(row, "en") == text
+    assert target_label(row, "en", goal=False) == fields["name_en"]
+    assert target_label(row, "zh") == "合成"
+
+
+def test_the_benchmark_sentence_never_says_never_when_a_cut_is_worse():
+    """'never less accurate than the naive forecast (except on some cuts)' contradicted itself: with a cut worse than
+    naive the sentence counts the cuts instead."""
+    import json
+    from analysis.core import paths
+    from analysis.report.briefing_notes import benchmark_sentence
+
+    r = json.loads((paths.ROOT / "benchmarks" / "results" / "sparse_summary.json").read_text(encoding="utf-8"))
+    cuts = [v for k, v in r["patterns"].items() if k != "full"]
+    worse = sum(v["smape_naive"] < v["smape_ensemble"] for v in cuts)
+    en, zh = benchmark_sentence("en"), benchmark_sentence("zh")
+    if worse:
+        assert "never less accurate" not in en and f"on {len(cuts) - worse} of the {len(cuts)} cuts" in en
+        assert f"{len(cuts)}种截短方式中有{len(cuts) - worse}种精度不低于朴素预测" in zh
+    else:
+        assert "never less accurate" in en and "精度均不低于朴素预测" in zh
+
+
+def test_pending_targets_all_resting_on_unverified_pages_are_said_as_all():
+    """'待统计数据确认2项（其中2项…）' read as a slip (a planner's trial, 2026-12-07): when every pending target's
+    target-year figure is only on an unverified page, the line says all of them; when some are, how many."""
+    import pandas as pd
+    from analysis.report.briefing_notes import period_line
+
+    def table(keys: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({"type": "level", "target_year": 2024, "plan_ended": True, "time_elapsed_share": 1.0,
+                             "verdict": "pending", "verdict_key": keys})
+
+    both = table(["pending_unverified", "pending_unverified"])
+    assert "2项待统计数据确认（目标年份数据均仅见于未经核实的网络资料）" in period_line(both, "zh")
+    assert "(all with a target-year figure only on unverified web pages)" in period_line(both, "en")
+    one = table(["pending_unverified", "pending_publication"])
+    assert "（其中1项目标年份数据仅见于未经核实的网络资料）" in period_line(one, "zh")
+    assert "(1 with a target-year figure only on unverified web pages)" in period_line(one, "en")

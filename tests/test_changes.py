@@ -264,3 +264,37 @@ def test_new_figures_from_unverified_sources_are_counted_as_such(before, after):
     assert "，如2025年1—6月社会消费品零售总额" in zh
     plain = briefing_section(changes_table(after[0], after[1], before[0], before[1], "2025Q1"), after[1], {}, "zh")
     assert "新增数据1项" in plain and "未经核实" not in plain
+
+
+def test_a_pending_verdict_resting_on_new_evidence_is_not_called_a_verdict_change():
+    """After the plan's end both 尚未取得数据 and 仅有未核实资料 print as 待统计数据确认 (wording.shown_verdict): the
+    paragraph must not say the verdict changed when every table shows the same word (a reader's trial, 2026-12-07)."""
+    def ended(key: str, zh: str, en: str, p: float) -> dict:
+        return {**synthetic_target("t_wait", key, p, zh, en), "verdict": "pending", "plan_ended": True}
+
+    before = pd.DataFrame([ended("pending_publication", "尚未取得数据", "pending (figure not yet in hand)", 0.37)])
+    after = pd.DataFrame([ended("pending_unverified", "仅有未核实资料", "pending an official figure", 0.38)])
+    out = verdict_changes(after, before)
+    assert list(out["change"]) == ["verdict_basis"]
+    assert (out.iloc[0]["old_zh"], out.iloc[0]["new_zh"]) == ("尚未取得数据", "仅有未核实资料")
+    table = changes_table(pd.DataFrame([synthetic_figure("synthetic_q1.csv:2")]), after,
+                          pd.DataFrame([synthetic_figure("synthetic_q1.csv:2")]), before, "2025Q1")
+    zh, en = briefing_section(table, after, {}, "zh"), briefing_section(table, after, {}, "en")
+    assert "研判和达标可能性无明显变化" in zh and "仍为待统计数据确认（尚未取得数据 → 仅有未核实资料）" in zh
+    assert "no verdict changed" in en and "still awaiting the statistics" in en
+    # while the plan runs the two words are the verdicts themselves: a change between them is a verdict change
+    running = verdict_changes(after.assign(plan_ended=False), before.assign(plan_ended=False))
+    assert list(running["change"]) == ["verdict"] and running.iloc[0]["new_zh"] == "仅有未核实资料"
+
+
+def test_a_level_derived_from_printed_growth_is_not_counted_as_a_new_figure(before, after):
+    """A D-id level back-calculated from printed growth adds no publication: the briefing's count leaves it out, and
+    changes.csv shows it rounded and marked as about (≈), never to three decimals."""
+    derived = {**synthetic_figure("synthetic_q2.csv:5", "2024年1-6月", 874.7637, "reported, derived"),
+               "figure_id": "D" + figure_id("synthetic_q2.csv:5")[1:], "role": "derived"}
+    figures = pd.concat([after[0], pd.DataFrame([derived])], ignore_index=True)
+    table = changes_table(figures, after[1], before[0], before[1], "2025Q1")
+    row = table[table["figure_id"] == derived["figure_id"]].iloc[0]
+    assert row["change"] == "new_figure" and row["new"].startswith("≈875 亿元")
+    zh = briefing_section(table, after[1], {"retail_sales": "社会消费品零售总额"}, "zh")
+    assert "新增数据1项" in zh

@@ -76,3 +76,15 @@ def test_dates_keep_their_precision():
     assert parse_date("") is None
     with pytest.raises(CellError):
         parse_date("2023-02-30")
+
+
+@pytest.mark.parametrize("typed", ["572.O", "1O5", "52l", "3I"])
+def test_a_letter_typed_for_a_digit_is_said_so_in_both_languages(typed):
+    """572.O was reported as 'has the unit "O" after the number' (a planner's trial, 2026-12-07): a letter O, l or I
+    against the digits is a digit mistyped, said in Chinese and English, with the fix."""
+    from analysis.core.parse import CellError, parse_number_text
+
+    with pytest.raises(CellError) as err:
+        parse_number_text(typed)
+    assert "where a digit belongs" in err.value.message and "数字中混入了字母" in err.value.message
+    assert "retype the figure in digits" in err.value.fix and "请按原文重新输入数字" in err.value.fix
