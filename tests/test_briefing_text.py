@@ -75,7 +75,10 @@ def test_numbers_parse(english_text):
         float(token.replace(",", ""))
     # (a sentence ending in a year, "... Jan-Jun 2025.", before a numbered heading "4. Targets" is no decimal point)
     assert not re.search(r"\d\.\s+\d(?!\.\s)", english_text), "a decimal point followed by a space"
-    assert not re.search(r"\d\.\d{4,}", english_text), "more than three decimals: spurious precision"
+    # four decimals only where a figure printed to two decimals in 万 becomes millions (140.57万标箱: 1.4057 million
+    # TEU, every printed digit kept); five or more would be spurious precision
+    assert not re.search(r"\d\.\d{5,}", english_text), "more than four decimals: spurious precision"
+    assert all(m.endswith(" million") for m in re.findall(r"\d\.\d{4} million|\d\.\d{4}\b(?! million)", english_text))
 
 
 def test_counts_agree_and_no_year_runs_into_a_value(english_text):
@@ -245,3 +248,10 @@ def test_pending_targets_all_resting_on_unverified_pages_are_said_as_all():
     one = table(["pending_unverified", "pending_publication"])
     assert "（其中1项目标年份数据仅见于未经核实的网络资料）" in period_line(one, "zh")
     assert "(1 with a target-year figure only on unverified web pages)" in period_line(one, "en")
+
+
+def test_a_printed_figure_keeps_every_digit_through_a_unit_change():
+    """140.57万标箱 printed as 1.406 million TEU dropped a digit the source carries (a statistician's review)."""
+    assert amount(140.57, "万标箱", "en", printed=True) == "1.4057 million TEU"
+    assert amount(601.8, "万人次", "en", printed=True) == "6.018 million visits"
+    assert amount(54.75, "亿元", "en", printed=True) == "5.475 billion yuan"

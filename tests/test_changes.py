@@ -280,8 +280,11 @@ def test_a_pending_verdict_resting_on_new_evidence_is_not_called_a_verdict_chang
     table = changes_table(pd.DataFrame([synthetic_figure("synthetic_q1.csv:2")]), after,
                           pd.DataFrame([synthetic_figure("synthetic_q1.csv:2")]), before, "2025Q1")
     zh, en = briefing_section(table, after, {}, "zh"), briefing_section(table, after, {}, "en")
-    assert "研判和达标可能性无明显变化" in zh and "仍为待统计数据确认（尚未取得数据 → 仅有未核实资料）" in zh
-    assert "no verdict changed" in en and "still awaiting the statistics" in en
+    # in words, not the internal labels: an unverified figure is no evidence, so the basis did not change (statistician)
+    assert "研判和达标可能性无明显变化" in zh and "另有1项研判不变" in zh
+    assert "仍为待统计数据确认，新见未经核实的目标年份数据（未采用）" in zh and "尚未取得数据" not in zh
+    assert "no verdict changed" in en and "still awaiting the statistics, with a target-year figure from an " \
+        "unverified page (not used)" in en.replace("\\", "")
     # while the plan runs the two words are the verdicts themselves: a change between them is a verdict change
     running = verdict_changes(after.assign(plan_ended=False), before.assign(plan_ended=False))
     assert list(running["change"]) == ["verdict"] and running.iloc[0]["new_zh"] == "仅有未核实资料"

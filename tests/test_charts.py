@@ -20,4 +20,4 @@ def test_fan_chart_has_every_chinese_glyph(tmp_path, cfg):
     missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
     assert not missing, missing
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert "目标" in labels and "预测中位数" in labels
+    assert "目标" in labels and "预测中值" in labels     # the word the text uses (经模型测算，2024年中值约…)

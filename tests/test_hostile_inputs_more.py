@@ -204,6 +204,9 @@ CONFIG_CASES = {
                          ['column "retail_sales"', "has bounds", "not [low, high] in numbers"]),
     "units as a list": ("indicators.yaml", _nested(("indicators", "retail_sales", "units"), ["亿元"]),
                         ['column "retail_sales"', "indicator retail_sales is incomplete"]),
+    # a constant-price rate cannot make a current-price level (a statistician's review, 2026-12-07)
+    "real growth with derivation": ("indicators.yaml", _nested(("indicators", "gdp", "derive_from_growth"), True),
+                                    ['column "gdp"', "growth_basis: real and derive_from_growth", "remove derive_from_growth"]),
     "target value as a word": ("targets.yaml", _nested(("targets", "0", "value"), "ten"),
                                ['targets.yaml, column "target new_service_firms.value"', "is not a number", '(value: "ten")']),
     "targets as a mapping": ("targets.yaml", _replace_yaml_key("targets.yaml", "targets", {"a": 1}),

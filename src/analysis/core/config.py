@@ -215,6 +215,14 @@ def _indicators(data: dict[str, Any], rel: str) -> tuple[dict[str, Indicator], d
                                              "the same firms, so no level can be derived from it",
                                         "keep panel: true and remove derive_from_growth (or the reverse if the "
                                         "indicator is no panel)", column=ind_id))
+            if ind.growth_basis == "real" and ind.derive_from_growth:
+                # a constant-price rate applied to a current-price level gives no level of either kind
+                problems.append(Problem(rel, f"indicator {ind_id} is marked both growth_basis: real and "
+                                             "derive_from_growth, which contradict each other: its printed growth is at "
+                                             "constant prices and its levels at current prices, so no level can be "
+                                             "derived from the growth (实际增速不能用于推算现价水平值)",
+                                        "remove derive_from_growth (or growth_basis: real if the printed growth is "
+                                        "nominal)", column=ind_id))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             problems.append(Problem(rel, f"indicator {ind_id} is incomplete ({exc})",
                                     "give it name_zh, name_en, unit, units, kind, non_negative and bounds", column=ind_id))

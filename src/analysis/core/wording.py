@@ -13,7 +13,7 @@ callers escape where they assemble a sentence.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 import re
 
 import pandas as pd
@@ -158,9 +158,9 @@ def fmt_printed(v: float | None, unit: str = "") -> str:
     """A published figure with the digits it carries (438.5, 1,733, 7.14), float noise of a unit change removed."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
-    d = Decimal(repr(round(float(v), 4))).normalize()
-    if d.as_tuple().exponent < -3:       # a unit change (140.57万 -> 1.4057 million): three decimals are enough
-        d = d.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP).normalize()
+    # every digit printed survives a unit change (140.57万标箱 -> 1.4057 million TEU, never 1.406): six decimals hold
+    # a figure printed to two decimals in 万 and drop the float noise of the multiplication
+    d = Decimal(repr(round(float(v), 6))).normalize()
     return f"{d:,f}{unit}"
 
 

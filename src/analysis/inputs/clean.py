@@ -237,10 +237,8 @@ def _derive_once(best: pd.DataFrame, cfg: Config) -> pd.DataFrame:
             "indicator": r.indicator, "region": r.region, "year": year, "period_kind": r.period_kind,
             "month_to": r.month_to, "period": period.label, "period_end": period.end, "value": round(value, 4),
             "unit": r.unit, "status": status, "reliability": rel, "qualifier": src.qualifier, "derived": True,
-            # a real (constant-price) rate applied to a current-price level gives a price-mixed level: said so
-            "derivation": f"derived from printed growth: {formula}"
-                          + ("; real growth on a current-price level (price change not included)"
-                             if cfg.indicators[r.indicator].growth_basis == "real" else ""),
+            # (never from a real rate: config refuses derive_from_growth with growth_basis: real)
+            "derivation": f"derived from printed growth: {formula}",
             "growth_pct": np.nan, "growth_obs_id": r.growth_obs_id,
             "obs_id": src.obs_id, "source_title": src.source_title, "source_url": src.source_url,
             "published_date": r.published_date, "n_candidates": 0,

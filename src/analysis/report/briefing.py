@@ -102,6 +102,17 @@ def cite(row: pd.Series, figure: bool = True) -> str:
     return " [" + ", ".join(ids[:2]) + (f" +{len(ids) - 2}" if len(ids) > 2 else "") + "]"
 
 
+def census_between(row: pd.Series, cfg: Config) -> int | None:
+    """The economic census between the latest figure and the target year of a re-benchmarked total (社零), if any:
+    the latest level is on the old caliber, the target year's figure will be on the new one."""
+    ind = cfg.indicators.get(str(row.get("indicator"))) if row.get("indicator") else None
+    last = _get(row, "latest_year")
+    if ind is None or not ind.rebenchmarked or last is None:
+        return None
+    years = [int(c) for c in (cfg.settings.get("forecast", {}).get("census_released") or {})]
+    return next((c for c in sorted(years) if int(last) < c <= int(row["target_year"])), None)
+
+
 def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
     """One paragraph per headline target (Markdown): status, the figure it rests on, probability, the gap, the growth needed.
 
@@ -175,8 +186,9 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
             gap = float(fmt_value(q50).replace(",", "")) - row["target_value"]
             # the gap is the median's, said so: the band may well hold the target (a leader must not read it as fact)
             band = amount_range(row["projection_q10"], row["projection_q90"], unit, lang)
-            parts.append(L(lang, f"经模型测算，{year}年预计约{fmt_value(q50, unit)}（80%预测区间为{band}），"
-                                 f"预测中值较目标{'高' if gap >= 0 else '低'}{fmt_value(abs(gap), unit)}。",
+            # 中值, not 预计: 预计(数) is a status of published figures, and this is the models' median
+            parts.append(L(lang, f"经模型测算，{year}年中值约{fmt_value(q50, unit)}（80%预测区间为{band}），"
+                                 f"较目标{'高' if gap >= 0 else '低'}{fmt_value(abs(gap), unit)}。",
                            f"Median projection for {year}: {amount(q50, unit, lang)} (80% band {band}), "
                            f"{amount(abs(gap), unit, lang)} {'above' if gap >= 0 else 'below'} the target."))
     need, actual = _get(row, "remaining_required_growth_pct"), _get(row, "actual_growth_pct")
@@ -202,9 +214,15 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
             # the base of the sum is the latest figure, named (not the derived base year's level just mentioned)
             base_words = (f"以{last}年{amount(float(row['latest_value']), unit, 'zh', printed=True)}为基数测算"
                           if _get(row, "latest_value") is not None and row["type"] != "avg_growth" else "按此计算")
+            census = census_between(row, cfg)
             text += L(lang, f"；{base_words}，{rest}{fmt_pct(need)}方能达标",
                       f"; from the latest figure ({int(row['latest_year'])}), meeting the target required {fmt_pct(need)} a year")
-        if _get(row, "latest_ytd_growth_pct") is not None:      # what the nowcast rests on, beside P
+            if census:      # the base and the target-year figure on two calibers: the rate is no growth (A11b)
+                text += L(lang, f"（基数为{census}年经济普查前口径，该增速仅供参考）",
+                          f" (the base predates the {census} economic census's re-benchmarking: indicative only)")
+        ytd = _get(row, "latest_ytd_period")
+        # what the nowcast rests on, beside P: a later year's year-to-date rate moves no figure of the target year
+        if _get(row, "latest_ytd_growth_pct") is not None and ytd is not None and int(str(ytd)[:4]) <= year:
             text += L(lang, f"；{period_words(row['latest_ytd_period'], 'zh')}同比增长{fmt_pct(row['latest_ytd_growth_pct'])}",
                       f"; growth in {period_words(row['latest_ytd_period'], lang)}: {fmt_pct(row['latest_ytd_growth_pct'])} "
                       "year on year")

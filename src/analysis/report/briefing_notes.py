@@ -53,13 +53,18 @@ def validation_findings(validation: dict | None, lang: str, names: dict[str, str
                      for r in failing]
             # the explanation by what the printed rate measures: a real rate (GDP, value added at constant prices)
             # differs from a ratio of current-price levels by the price change, a nominal one by the comparable basis
+            # said only of what the list holds (all real, all nominal, or both), and as possible causes, not as found:
+            # a revision of either level (预计数, copies) may explain the gap as well (a statistician's review)
             real = {r["indicator"] for r in failing if (real_basis or {}).get(r["indicator"]) == "real"}
-            why_zh = ("其中地区生产总值、增加值的公布增速按可比价格计算（实际增速），水平值为现价，差异主要为价格因素；"
-                      "其余可能为可比口径（剔除统计范围变化）" if real else "可能为可比口径（剔除统计范围变化）")
-            why_en = ("GDP and value-added growth is printed at constant prices (real) while levels are at current "
-                      "prices, so the gap there is mostly price; elsewhere it may be the comparable basis"
-                      if real else "perhaps on a comparable basis (changes of coverage removed)")
-            notes.append(L(lang, f"{n}项公布增速与前后两年水平值之比不一致，{why_zh}：" + "；".join(items) + "。",
+            nominal = {r["indicator"] for r in failing} - real
+            zh_real, zh_nom = "地区生产总值、增加值的公布增速按可比价格计算（实际增速），水平值为现价，差异含价格因素", \
+                "公布增速可能按可比口径（剔除统计范围变化）计算"
+            en_real, en_nom = ("GDP and value-added growth is printed at constant prices (real) and levels at current "
+                               "prices, so the gap includes price change"), "the printed rate may be on a comparable basis"
+            why_zh = (f"其中{zh_real}；其余{zh_nom}" if real and nominal else zh_real if real else zh_nom) + "，也可能为数据修订所致"
+            why_en = (f"{en_real}; elsewhere {en_nom}" if real and nominal else en_real if real else en_nom) + \
+                ", or either level may have been revised"
+            notes.append(L(lang, f"{n}项公布增速与相邻两年水平值之比不一致，{why_zh}：" + "；".join(items) + "。",
                            f"{_n_start(n, 'printed growth rate differs', 'printed growth rates differ')} from the ratio of the "
                            f"printed levels; {why_en}: " + "; ".join(items) + "."))
         elif cid == "headline.base_and_later":
@@ -245,10 +250,14 @@ def second_collection_sentence(lang: str) -> str:
     if not m1:
         return ""
     c, naive = m1["criteria"], m1["methods"]["naive"]["smape"]
+    # the record of the probabilities themselves, said whichever way it goes (P(met) is the briefing's main output)
+    skill = float(c["brier_skill"])
     return L(lang, f"在未参与参数拟合的M1竞赛{m1['series']}个年度序列上：对称平均绝对百分比误差{c['smape']:.1f}（朴素预测{naive:.1f}），"
-                   f"80%/95%区间覆盖率{c['cov80_pooled']:.0f}%/{c['cov95_pooled']:.0f}%。",
+                   f"80%/95%区间覆盖率{c['cov80_pooled']:.0f}%/{c['cov95_pooled']:.0f}%，达标可能性的准确度"
+                   f"{'优于' if skill > 0 else '不及'}带漂移的随机游走（Brier技巧分{skill:.2f}）。",
              f"On the {m1['series']} M1 yearly series, which no width was fitted on: sMAPE {c['smape']:.1f} (naive {naive:.1f}), "
-             f"80%/95% intervals cover {c['cov80_pooled']:.0f}%/{c['cov95_pooled']:.0f}%. ")
+             f"80%/95% intervals cover {c['cov80_pooled']:.0f}%/{c['cov95_pooled']:.0f}%, and the probabilities score "
+             f"{'better' if skill > 0 else 'worse'} than a random walk with drift's (Brier skill {skill:.2f}). ")
 
 
 def period_line(table: pd.DataFrame, lang: str) -> str:

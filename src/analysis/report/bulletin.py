@@ -125,10 +125,10 @@ def overall(table: pd.DataFrame, cfg: Config, names: dict[str, str], lang: str) 
     if ended and (pending or gaps):
         collector = (cfg.settings.get("departments") or {}).get("collector", "")
         text += L(lang, f"总体看，终期评估所需的{end}年数据尚未齐备，暂不能作出终期结论；请{STATISTICS_BUREAU}和各牵头单位"
-                        f"按第{CN_NUMBERS[4]}部分报送{end}年末数据，由{collector}汇总后形成终期评估。",
+                        f"按第{CN_NUMBERS[4]}部分报送{end}年数据，由{collector}汇总后形成终期评估。",
                   f" Overall, the {end} figures a final evaluation needs are not all in, so no final conclusion can be "
-                  f"drawn yet; the statistics bureau and the lead units are asked to send the end-{end} figures listed "
-                  "in section 5.")
+                  f"drawn yet; the statistics bureau and the lead units are asked to send the {end} figures listed "
+                  "in section 5, for the district DRC to compile into the final evaluation.")
     return text
 
 
@@ -162,7 +162,7 @@ def action_list(table: pd.DataFrame, cfg: Config, due: date, lang: str) -> pd.Da
         what = []
         # which figures, by name (a count alone tells a unit nothing): the first two, then how many in all
         for group, zh, en in ((growth, f"{end - 2}—{end}年各年同比增长（可比口径）", f"comparable growth {end - 2}-{end}, each year"),
-                              (levels, f"{end}年末数值及出处", f"end-{end} values and sources")):
+                              (levels, f"{end}年数值及出处", f"{end} figures and sources")):
             if not group:
                 continue
             named = list(dict.fromkeys(_short(r, cfg, lang) for r in group))

@@ -206,9 +206,9 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
         parts.append(L(lang, f"研判和{term('p_met', 'zh')}无明显变化（变动均<5个百分点）。", "no verdict changed and no P(met) moved by 5 points or more. "))
     basis = _basis_items(changes, by_target, judged_targets, lang)
     if basis:
-        parts.append(L(lang, f"另有{len(basis)}项研判未变、依据有变化：", f"{len(basis)} verdict{'s' if len(basis) != 1 else ''} "
-                             "unchanged but resting on new evidence: ") + sep.join(basis[:limit])
-                     + (L(lang, f"等{len(basis)}项", f" and {len(basis) - limit} more") if len(basis) > limit else "")
+        n = int(((changes["change"] == "verdict_basis") & ~changes["target"].isin(judged_targets)).sum())
+        parts.append(L(lang, f"另有{n}项研判不变：", f"{n} verdict{'s' if n != 1 else ''} unchanged: ") + sep.join(basis[:limit])
+                     + (L(lang, "等", f" and {len(basis) - limit} more") if len(basis) > limit else "")
                      + L(lang, "。", ". "))
     revised = changes[changes["change"] == "revised_figure"]
     # in the briefing: printed figures of the home region (derived ones follow from them; all are in changes.csv)
@@ -238,7 +238,7 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
         # Chinese names the period first (2025年1—6月地区生产总值), English the indicator (GDP Jan-Jun 2025)
         items = [L(lang, f"{md_text(period_words(r['period'], lang))}{md_text(names.get(r['indicator'], r['indicator']))}",
                    f"{md_text(names.get(r['indicator'], r['indicator']))} {md_text(period_words(r['period'], lang))}")
-                 for _, r in home_new.head(1 if lang == "zh" else 2).iterrows()]
+                 for _, r in home_new.head(1).iterrows()]      # one example in both languages
         lead = L(lang, "：", ": ") if len(new) == 1 else L(lang, "，如", ", e.g. ")      # one figure is named, not exemplified
         # how many of them no verdict may rest on: "新增数据6项" alone reads as six published figures
         unverified = int(new["new"].astype(str).str.contains("unverified").sum())
@@ -273,19 +273,27 @@ def _target_name(t: str, by_target: pd.DataFrame, lang: str) -> str:
 
 
 def _basis_items(changes: pd.DataFrame, by_target: pd.DataFrame, skip: list[str], lang: str) -> list[str]:
-    """Targets whose printed verdict stayed the same while what it rests on changed (verdict_basis rows: 尚未取得数据 ->
-    仅有未核实资料, both 待统计数据确认 after the plan's end): named with the word the tables print, then the detail."""
+    """Targets whose printed verdict stayed the same while what stands beside it changed (verdict_basis rows: 尚未取得
+    数据 -> 仅有未核实资料, both 待统计数据确认 after the plan's end), in words, never the internal labels: an unverified
+    figure is no evidence, so the verdict's basis did not change; what is new is said as what it is."""
     from analysis.core.escape import md_text
     from analysis.core.wording import L, shown_verdict
 
-    items = []
+    groups: dict[tuple[str, str], list[str]] = {}      # (printed verdict, what is new) -> target names
     for _, v in changes[(changes["change"] == "verdict_basis") & ~changes["target"].isin(skip)].iterrows():
         t = v["target"]
         word = shown_verdict(by_target.loc[t], lang) if t in by_target.index else ""
-        detail = f"{md_text(v['old_zh'] if lang == 'zh' else v['old'])} → {md_text(v['new_zh'] if lang == 'zh' else v['new'])}"
-        items.append(md_text(_target_name(t, by_target, lang)) + L(lang, f"：仍为{md_text(word)}（{detail}）",
-                                                                     f": still {md_text(word)} ({detail})"))
-    return items
+        new_key = str(v["note"]).rsplit("-> ", 1)[-1]
+        what = (L(lang, "新见未经核实的目标年份数据（未采用）", "with a target-year figure from an unverified page (not used)")
+                if new_key == "pending_unverified" else
+                L(lang, "未经核实的目标年份数据已不再列出", "its unverified target-year figure no longer listed")
+                if str(v["note"]).split(": ", 1)[-1].startswith("pending_unverified") else
+                L(lang, f"现为“{v['new_zh']}”", f"now {v['new']}"))
+        groups.setdefault((word, what), []).append(_target_name(t, by_target, lang))
+    # targets in the same situation said once, together (a page budget, and a reader sees they share it)
+    return [md_text(L(lang, "、".join(names) + f"仍为{word}，{'均' if len(names) > 1 else ''}{what}",
+                      " and ".join(names) + f": still {word}, {'each ' if len(names) > 1 else ''}{what}"))
+            for (word, what), names in groups.items()]
 
 
 def _reason(note: object) -> str:

@@ -78,7 +78,7 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
         for (lo, hi), alpha, label in (((0, 6), 0.15, "95%"), ((1, 5), 0.25, "80%"), ((2, 4), 0.4, "50%")):
             ax.fill_between(years, q[lo], q[hi], color=BAND_COLOUR, alpha=alpha, lw=0,
                             label=(f"{label} 区间" if zh else f"{label} band"))
-        ax.plot(years, q[3], color=BAND_COLOUR, lw=1.4, label="预测中位数" if zh else "median projection")
+        ax.plot(years, q[3], color=BAND_COLOUR, lw=1.4, label="预测中值" if zh else "median projection")
     goal = _target_path(t, data)
     if goal is not None:
         ax.plot(goal[0], goal[1], color=TARGET_COLOUR, lw=1.2, ls="--", label="目标" if zh else "target")

@@ -310,7 +310,7 @@ def _value_panel(ax, g: pd.DataFrame, x: np.ndarray, row: pd.Series, lang: str) 
     if not np.isnan(q50).all():
         ax.fill_between(x, q10, q90, color=BAND_COLOUR, alpha=0.2, lw=0, label=L(lang, "80% 区间", "80% band"))
         ax.plot(x, q50, marker="o", ms=3.5, color=BAND_COLOUR, lw=1.4,
-                label=L(lang, "目标年预测中位数", "median projection for the target year"))
+                label=L(lang, "目标年预测中值", "median projection for the target year"))
     fig_v = g["figure_value"].to_numpy(dtype=float) * factor
     if not np.isnan(fig_v).all():
         ax.scatter(x, fig_v, marker="D", s=26, color=BAND_COLOUR, zorder=5,
