@@ -79,6 +79,30 @@ def test_formula_without_cached_value_is_refused_with_its_place(tmp_path, cfg):
     assert "formula" in text and "save" in text and "Excel" in text and "WPS" in text
 
 
+def test_formula_with_a_saved_result_is_refused_not_read(tmp_path, cfg):
+    """=500*1.1 saved by Excel as 550 was read as a figure and changed a headline verdict (a planner's trial,
+    2026-12-07): a raw figure is typed as printed, never computed, so the formula is refused with its place."""
+    import zipfile
+
+    path, wb = synthetic_workbook(tmp_path / "raw", "synthetic_formula_saved.xlsx", [synthetic_row()])
+    wb[DATA_SHEET].cell(2, HEADER.index("value") + 1).value = "=500*1.1"
+    wb.save(path)
+    # openpyxl writes no result; add the one Excel would save (<v>550</v>) beside the formula
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = next(n for n, b in parts.items() if n.startswith("xl/worksheets/") and b"<f>500*1.1</f>" in b)
+    parts[sheet] = parts[sheet].replace(b"<f>500*1.1</f><v></v>", b"<f>500*1.1</f><v>550</v>").replace(
+        b"<f>500*1.1</f></c>", b"<f>500*1.1</f><v>550</v></c>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+    problems = problems_of(tmp_path / "raw", cfg)
+    text = "\n".join(map(str, problems))
+    assert "synthetic_formula_saved.xlsx" in text and 'sheet "data"' in text and "row 2" in text and "cell E2" in text
+    assert "=500*1.1" in text and "shows its result 550" in text and "Paste Special > Values" in text
+    assert "原始数据须按原文填写数字" in text
+
+
 def test_hidden_row_is_refused(tmp_path, cfg):
     path, wb = synthetic_workbook(tmp_path / "raw", "synthetic_hidden_row.xlsx",
                                   [synthetic_row(), synthetic_row(year="2021", value="90", source_url="https://example.org/s2")])

@@ -88,3 +88,17 @@ def test_a_letter_typed_for_a_digit_is_said_so_in_both_languages(typed):
         parse_number_text(typed)
     assert "where a digit belongs" in err.value.message and "数字中混入了字母" in err.value.message
     assert "retype the figure in digits" in err.value.fix and "请按原文重新输入数字" in err.value.fix
+
+
+@pytest.mark.parametrize("typed", ["0.058", "-0.035", "0.163%", "增长0.058"])
+def test_a_growth_rate_typed_as_a_fraction_is_refused(typed):
+    """0.058 for 5.8 % went through every check and moved a headline P(met) (a planner's trial, 2026-12-07)."""
+    with pytest.raises(CellError) as err:
+        parse_growth(typed)
+    assert "looks like a fraction" in err.value.message and "增速疑似按小数填写" in err.value.message
+    assert "5.8 for 5.8 %" in err.value.fix
+
+
+@pytest.mark.parametrize("typed, value", [("0.3", 0.3), ("0.25", 0.25), ("5.85", 5.85), ("-0.5", -0.5)])
+def test_small_growth_printed_to_one_or_two_decimals_is_read(typed, value):
+    assert parse_growth(typed) == value

@@ -81,9 +81,9 @@ PLAUSIBILITY_CHECKS = [
 
 
 # a hard bound is what an indicator cannot take in any region: no `confirmed` reason passes it (unlike plausibility)
-BOUND_FIX = ("请在原始文件中核对并更正数值及其单位（亿元误作万元相差1万倍，是最常见的误填）；合理上下限（config/indicators.yaml 的 "
+BOUND_FIX = ("请在原始文件中核对并更正数值及其单位（如亿元与万元、万人次与人次相差1万倍，是最常见的误填）；合理上下限（config/indicators.yaml 的 "
              "bounds）是该指标在任何地区都不可能超出的范围，填写确认说明不能放行，仅当指标定义改变时才调整 / correct the value "
-             "or its unit in the raw file (亿元 typed for 万元 is a factor of 10,000, the usual slip); the bounds in "
+             "or its unit in the raw file (a unit slip such as 亿元 for 万元 or 人次 for 万人次 is a factor of 10,000); the bounds in "
              "config/indicators.yaml are what the indicator cannot take in any region, so a `confirmed` reason does not "
              "pass them: change them only if the indicator's definition changed")
 ROW_PROBLEMS = 5         # row-level problems listed per check; the rest are counted (all are in the validation report)

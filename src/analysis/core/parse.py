@@ -223,6 +223,13 @@ def parse_growth(raw: object) -> float | None:
             "is not a growth rate",
             "write the printed year-on-year growth in percent as a number, e.g. 3.1 or -2.5 (a % sign is fine)",
         )
+    decimals = len(s.split(".", 1)[1]) if "." in s else 0
+    if decimals >= 3 and abs(float(s)) < 1:
+        # 0.058 for 5.8 %: a rate typed as a fraction passes every check of a level against its own growth, because a
+        # 0.06 % growth is near any other small one (a planner's trial); statistics print growth to one or two decimals
+        raise CellError(f"looks like a fraction, not a growth rate in per cent ({s} would mean {s} %, "
+                        f"{float(s) * 100:.4g} % if it is a fraction) / 增速疑似按小数填写（{s}按百分数理解为{s}%）",
+                        "write the growth in per cent as printed, e.g. 5.8 for 5.8 %; 请按原文以百分数填写增速，如5.8表示5.8%")
     return sign * float(s)
 
 
@@ -249,7 +256,8 @@ class Period:
 
 _NAMED_SPANS = {"一季度": 3, "第一季度": 3, "上半年": 6, "前三季度": 9, "H1": 6}
 _PERIOD_HELP = ("write the period as 全年, 年末 or a year-to-date span such as 1-9月 "
-                "(optionally with the year: 2024年1-9月, 2024Q3), and the year in the year column")
+                "(optionally with the year: 2024年1-9月, 2024Q3), and the year in the year column; "
+                "时期请填写全年、年末或1-9月等累计时段，年份填在年份列")
 
 
 def parse_period(period_raw: object, year_raw: object = "") -> Period:
@@ -286,7 +294,7 @@ def parse_period(period_raw: object, year_raw: object = "") -> Period:
     else:
         raise CellError("is not a period this suite reads", _PERIOD_HELP)
     if not 1 <= month_to <= 12:
-        raise CellError("names a month outside 1-12", _PERIOD_HELP)
+        raise CellError("names a month outside 1-12 / 月份超出1—12月", _PERIOD_HELP)
     if kind == "ytd" and month_to == 12:
         kind = "annual"
 

@@ -328,15 +328,16 @@ def _cross_row_problems(obs: pd.DataFrame, sheets: dict[str, str | None] | None 
                            "data/raw/ is never edited — "
                            "if its figure is wrong, withdraw or correct it with a correction row (README \"Correct or withdraw a figure\"). "
                            "请从本次新增的文件中删除重复行，不要修改已提交的文件")
-                problems.append(Problem(other["file"], f"repeats the figure in {where} (same publication, indicator, region and period)",
+                problems.append(Problem(other["file"], f"repeats the figure in {where} (same publication, indicator, region and "
+                                                       f"period) / 与{where}重复（同一出处、指标、地区和时期）",
                                         fix, row=int(other["row"]), column="value", value=other["value_printed"],
                                         sheet=sheets.get(other["file"])))
             else:
                 problems.append(Problem(other["file"], f"gives {other['value_printed'] or other['growth_pct']} for {other['indicator']} "
                                         f"{other['region']} {other['period']}, but the same publication gives "
-                                        f"{first['value_printed'] or first['growth_pct']} in {where}",
+                                        f"{first['value_printed'] or first['growth_pct']} in {where} / 同一出处对同一数据给出两个不同数值",
                                         "keep the value the publication prints for this figure; if a later publication revised it, "
-                                        "add the revision as its own release file", row=int(other["row"]), column="value",
+                                        "add the revision as its own release file; 请保留出处原文的数值，后来的修订数另建文件填写", row=int(other["row"]), column="value",
                                         value=other["value_printed"], sheet=sheets.get(other["file"])))
     return problems
 

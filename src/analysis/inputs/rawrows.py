@@ -227,7 +227,8 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
                         "write the figure as the source prints it, in the unit column's unit; 请检查数值")
                     value = None
                 if value is not None and value < 0 and ind.non_negative:
-                    bad("value", f"is negative, but {ind.name_zh} cannot be", "check the sign; a fall is written in growth_pct, not as a negative level")
+                    bad("value", f"is negative, but {ind.name_zh} cannot be / {ind.name_zh}不能为负数",
+                        "check the sign; a fall is written in growth_pct, not as a negative level; 请核对正负号，下降写在增速列")
                 elif value is not None and value <= 0 and cfg.must_be_positive(ind.id):
                     bad("value", f"is {'0' if value == 0 else 'negative'}, but a level of {ind.name_zh} ({ind.id}) must be above 0 "
                                  "(its targets compare growth, and growth from 0 is undefined)",
@@ -242,14 +243,17 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
     status = lookup("status", cfg.vocabulary("status"), "figure status")
     reliability = lookup("reliability", cfg.vocabulary("reliability"), "reliability grade") if cells.get("reliability") else None
     if not cells.get("reliability"):
-        bad("reliability", "is empty", "grade the source: official (a government site), secondary (a copy or summary of an official text), unverified")
+        bad("reliability", "is empty / 可靠性等级未填", "grade the source: official (a government site), secondary (a copy or "
+            "summary of an official text), unverified; 请填写来源可靠性：official（政府网站）、secondary（转载）或 unverified")
 
-    for column, what in (("source_title", "the title of the publication"), ("source_url", "the address of the publication")):
+    for column, what, zh in (("source_title", "the title of the publication", "出处标题"),
+                             ("source_url", "the address of the publication", "出处网址")):
         if not cells.get(column):
-            bad(column, "is empty", f"every figure must cite its source: give {what}")
+            bad(column, f"is empty / {zh}未填", f"every figure must cite its source: give {what}; 每个数据都须注明出处，请填写{zh}")
     url = cells.get("source_url", "")
     if url and not url.lower().startswith(("http://", "https://")):
-        bad("source_url", "is not a web address", "give the full address starting with http:// or https://")
+        bad("source_url", "is not a web address / 不是网址", "give the full address starting with http:// or https://; "
+            "请填写以 http:// 或 https:// 开头的完整网址")
     elif url and (odd := url_character_problem(url)):
         bad("source_url", f"is not a web address as typed: {odd}",
             "copy the address again from the browser's address bar: a browser writes a space as %20 and \" < > as "

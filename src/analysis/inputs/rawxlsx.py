@@ -291,12 +291,14 @@ def _linked_text_problems(sheet, rows: list[list[str]], known: dict[str, str], r
     return problems
 
 
-def sheet_cells(sheet, ws_f, rel: str) -> tuple[list[list[str]], list[Problem]]:
+def sheet_cells(sheet, ws_f, rel: str, computed_numbers_ok: bool = False) -> tuple[list[list[str]], list[Problem]]:
     """One worksheet as text cells (as shown), with what a spreadsheet can hide reported, never read silently.
 
     `sheet` is the worksheet loaded with cached values, `ws_f` the same sheet
     with formulas (the same object when the workbook holds none). Used for the
     raw-data sheet and for the sheets of department returns (returns.py).
+    computed_numbers_ok: a formula's saved number is read (a department's own return may total its rows); on a
+    raw-data sheet it is refused, because a raw figure is typed as its publication prints it, never computed.
     """
     name = sheet.title
     problems: list[Problem] = []
@@ -322,6 +324,16 @@ def sheet_cells(sheet, ws_f, rel: str) -> tuple[list[list[str]], list[Problem]]:
                                         "open the file in Excel or WPS and save it (that stores the results), "
                                         "or type the value itself instead of the formula; 用 Excel/WPS 打开并保存，或直接输入数值",
                                         value=str(formula), **where))
+            elif (f_cell.data_type == "f" and not computed_numbers_ok and isinstance(cell.value, (int, float))
+                  and not isinstance(cell.value, bool)):
+                # =500*1.1 saved as 550: a number the spreadsheet computed, not the figure as printed (a planner's trial)
+                formula = f_cell.value if isinstance(f_cell.value, str) else getattr(f_cell.value, "text", "") or "(array formula)"
+                problems.append(Problem(rel, f"holds a formula ({formula}) and shows its result {_number_text(cell.value)}: "
+                                             "a raw figure is typed as the publication prints it, never computed / "
+                                             "单元格为公式，原始数据须按原文填写数字，不能计算得出",
+                                        "type the figure as the source prints it (in Excel: copy the cell, then Paste "
+                                        "Special > Values, and check it against the source); 请直接输入原文数字（可复制后"
+                                        "“选择性粘贴—数值”，并与原文核对）", value=str(formula), **where))
             elif cell.data_type == "e":
                 problems.append(Problem(rel, f"shows the Excel error {cell.value}",
                                         "correct the formula or type the value as printed; 请改正公式或直接输入数值",

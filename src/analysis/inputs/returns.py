@@ -259,7 +259,7 @@ def read_return(path: Path, cfg: Config, quarter: Quarter,
         sheet_name = form_sheet(wb, sheet_name)           # as the file names it (the first forms: 目标 targets)
         sheet = wb[sheet_name]
         show_id_column(sheet)
-        cells, found = sheet_cells(sheet, wb_f[sheet_name], rel)
+        cells, found = sheet_cells(sheet, wb_f[sheet_name], rel, computed_numbers_ok=True)
         problems += found
         if sheet.sheet_state != "visible":      # as for raw workbooks: what a unit hid is not read without a word
             problems.append(Problem(rel, f'the sheet "{sheet_name}" is hidden', "unhide it (right-click a sheet tab > Unhide / "
