@@ -156,3 +156,18 @@ def test_files_in_the_raw_folder_that_are_not_read_are_named_not_skipped(tmp_pat
     (raw / "synthetic_scan.pdf").unlink()
     (raw / "synthetic_old_releases").rmdir()
     assert ignored_files(raw) == [] and ignored_note(raw) == ""
+
+
+def test_an_empty_status_is_refused_not_read_as_reported(tmp_path, cfg):
+    """An empty status was read as 'reported', firmer than 预计数: an estimate left blank could settle a verdict
+    (a planner's trial, 2026-12-07). The stop names the cell and says what to write, in both languages."""
+    from analysis.core.errors import InputError
+    from analysis.inputs.ingest import ingest
+    from conftest import synthetic_row, write_release
+
+    write_release(tmp_path / "raw", "synthetic_empty_status.csv", [synthetic_row(status="")])
+    with pytest.raises(InputError) as err:
+        ingest(tmp_path / "raw", cfg)
+    text = str(err.value)
+    assert "synthetic_empty_status.csv" in text and "row 2" in text and 'column "status"' in text
+    assert "is empty / 数据状态未填" in text and "reported if it states none" in text and "公布数" in text

@@ -240,6 +240,10 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
     qualifier = lookup("qualifier", cfg.vocabulary("qualifier"), "qualifier")
     if qualifier_in_cell and qualifier in (None, "exact"):
         qualifier = qualifier_in_cell
+    if not cells.get("status", "").strip() and (cells.get("value") or cells.get("growth_pct")):
+        # an empty status was read as reported (firmer than 预计数): an estimate left blank could settle a verdict
+        bad("status", "is empty / 数据状态未填", "write the status the publication prints (预计数, 初步数, 正式数), or "
+            "reported if it states none; 请填写原文标注的数据状态（预计数、初步数、正式数），原文未注明的填“公布数”")
     status = lookup("status", cfg.vocabulary("status"), "figure status")
     reliability = lookup("reliability", cfg.vocabulary("reliability"), "reliability grade") if cells.get("reliability") else None
     if not cells.get("reliability"):
