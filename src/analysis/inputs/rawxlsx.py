@@ -181,6 +181,8 @@ def _excel_cell(value: object, number_format: str | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, (datetime, date)):          # a publication date: the day is what counts
+        if _excel_serial(value) is not None:          # a number under a date format: the number, reported in sheet_cells
+            return _number_text(_excel_serial(value))
         return value.strftime("%Y-%m-%d")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         percent, scaled = _shows_percent(number_format)
@@ -190,6 +192,15 @@ def _excel_cell(value: object, number_format: str | None = None) -> str:
             return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
         return _number_text(value)
     return str(value)
+
+
+def _excel_serial(value: object) -> float | None:
+    """The number Excel stores behind a date before 1910 (no publication is that old): a figure typed into a cell
+    formatted as a date, e.g. 63.69 shown as 1900-03-03 16:33. None for any other value."""
+    if not isinstance(value, (datetime, date)) or value.year >= 1910:
+        return None
+    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    return round((moment - datetime(1899, 12, 30)).total_seconds() / 86400, 6)
 
 
 def _looks_like_header(cells: list[object], known: dict[str, str], required: list[str]) -> bool:
@@ -334,6 +345,12 @@ def sheet_cells(sheet, ws_f, rel: str, computed_numbers_ok: bool = False) -> tup
                                         "type the figure as the source prints it (in Excel: copy the cell, then Paste "
                                         "Special > Values, and check it against the source); 请直接输入原文数字（可复制后"
                                         "“选择性粘贴—数值”，并与原文核对）", value=str(formula), **where))
+            elif _excel_serial(cell.value) is not None:
+                number = _number_text(_excel_serial(cell.value))
+                problems.append(Problem(rel, f"is formatted as a date, so Excel shows the number {number} as "
+                                             f"{cell.value:%Y-%m-%d} / 单元格设成了日期格式，数字{number}显示为日期",
+                                        "format the cell as Number (or General) and check the figure against the source; "
+                                        "请将单元格格式设为数值（或常规），并与原文核对", value=number, **where))
             elif cell.data_type == "e":
                 problems.append(Problem(rel, f"shows the Excel error {cell.value}",
                                         "correct the formula or type the value as printed; 请改正公式或直接输入数值",
