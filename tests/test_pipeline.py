@@ -52,6 +52,21 @@ def test_the_quarter_folder_has_every_output(quarter):
     assert {"git_commit", "packages", "started", "finished", "steps"} <= set(manifest)
 
 
+def test_the_data_docs_index_sends_an_auditor_to_every_figure_s_source(quarter):
+    """Data Docs list only failing rows: the index opens with where each figure is traced (figures.csv, whose links
+    resolve from the page), and carries none of GE's tutorial cards (an auditor's trial, 2026-12-07)."""
+    import re
+
+    folder, *_ = quarter
+    index = folder / "validation" / "data_docs" / "index.html"
+    html = index.read_text(encoding="utf-8")
+    assert "Where each figure comes from" in html and "数据来源追溯" in html
+    links = set(re.findall(r'href="(\.\./[^"]+)"', html))
+    assert {"../../figures.csv", "../validation.pdf"} <= links
+    assert all((index.parent / link).resolve().exists() for link in links)
+    assert "How to" not in html and "Team Site" not in html
+
+
 def test_steps_that_run_side_by_side_print_whole_lines_with_their_own_numbers():
     """Two steps that end at the same moment: the second line waits until the first is printed (a progress
     callback that waits for a second caller never sees one), and each step gets its own number."""

@@ -77,7 +77,7 @@ def offline_copy(site: Path, target: Path, warning_pages: set[str] = frozenset()
                       r'\s*</a>.*?<code >\s*df\.filter\([^<]*</code>\s*</div>\s*</div>', "", html, flags=re.S)
         html = without_external_links(html, page.name in warning_pages)
         if page.name == "index.html" and depth == 0:
-            html = index_with_warnings(html, warning_pages)
+            html = with_provenance_note(index_with_warnings(html, warning_pages))
         page.write_text(html, encoding="utf-8")
     for sheet in (target / "static" / "styles").glob("*.css"):     # GE's own style sheets draw the remote logo too
         css = sheet.read_text(encoding="utf-8")
@@ -86,6 +86,22 @@ def offline_copy(site: Path, target: Path, warning_pages: set[str] = frozenset()
 
 
 WARNING_TEXT = "Passed with warnings 通过（有警告）"
+
+# what these pages cannot show: rows that pass are not listed, so an auditor tracing a figure is sent to the files that
+# list every one (reports/<quarter>/figures.csv beside this folder, validation.pdf one level up)
+PROVENANCE_NOTE = (
+    '<div class="alert alert-info m-3" role="note">'
+    "<strong>数据来源追溯 / Where each figure comes from:</strong> 这些页面只列出未通过检查的行（按“原始文件:行号”）；"
+    "每个数据的编号、原始文件、行号和出处网址见 <a href=\"../../figures.csv\">figures.csv</a>，"
+    "检查清单和结果见 <a href=\"../validation.pdf\">validation.pdf</a>。 "
+    "These pages list only the rows that fail a check (as raw file:row); every figure's id, raw file, row and source "
+    "address are in <a href=\"../../figures.csv\">figures.csv</a>, and every check with its result in "
+    '<a href="../validation.pdf">validation.pdf</a>.</div>')
+
+
+def with_provenance_note(html: str) -> str:
+    """The index page opens with where to trace a figure (GE shows failures only)."""
+    return re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + PROVENANCE_NOTE, html, count=1)
 
 
 def index_with_warnings(html: str, warning_pages: set[str]) -> str:

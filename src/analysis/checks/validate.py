@@ -212,7 +212,7 @@ def _context_config(site: Path):
         store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
         progress_bars=ProgressBarsConfig(globally=False),
         data_docs_sites={"local_site": {
-            "class_name": "SiteBuilder", "show_how_to_buttons": True,
+            "class_name": "SiteBuilder", "show_how_to_buttons": False,     # no GX tutorial cards for an auditor
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}})
 
