@@ -57,8 +57,9 @@ def test_the_briefing_names_each_peer_with_its_period_and_an_estimate_as_such():
     cfg = load_config()
     row = pd.Series({"peer_growth": json.dumps(peer_growth(synthetic_observations(), "海门", "retail_sales", 2022, 2025),
                                                ensure_ascii=False)})
-    assert peers_words(row, cfg, "zh") == "；周边地区参考：海安2023年增长6.0%（预计数、转载待核对）、南通2024年1—2月增长2.8%"
-    assert peers_words(row, cfg, "en") == ("; growth in nearby areas: Haian 6.0% in 2023 (estimate, mirror, not "
+    # 南通 is the city Haimen belongs to: "南通市及周边地区", never a 周边地区 itself (a statistician's review)
+    assert peers_words(row, cfg, "zh") == "；南通市及周边地区参考：海安2023年增长6.0%（预计数、转载待核对）、南通2024年1—2月增长2.8%"
+    assert peers_words(row, cfg, "en") == ("; growth in Nantong city and nearby areas: Haian 6.0% in 2023 (estimate, mirror, not "
                                            "cross-checked), Nantong 2.8% in Jan-Feb 2024")
     assert peers_words(pd.Series({"peer_growth": ""}), cfg, "zh") == ""
 
@@ -69,13 +70,13 @@ def test_the_briefing_says_which_rates_the_nowcast_used_by_their_rows_not_their_
     # a superseded period of a used year is not "used": only the row the forecast took (peer_obs_ids)
     found.insert(0, {**found[0], "period": "2024年1-1月", "obs_id": "older", "growth_pct": 9.9})
     row = pd.Series({"peer_growth": json.dumps(found, ensure_ascii=False), "peer_obs_ids": "南通2024年1-2月"})
-    assert peers_words(row, cfg, "zh") == ("；因尚未取得海门2024年数据，测算时参考了周边地区增速：南通2024年1—2月增长2.8%，"
-                                           "并与海门自身趋势加权合并；周边地区参考：海安2023年增长6.0%（预计数、转载待核对）、"
+    assert peers_words(row, cfg, "zh") == ("；因尚未取得海门2024年数据，测算时参考了南通市及周边地区增速：南通2024年1—2月增长2.8%，"
+                                           "并与海门自身趋势加权合并；南通市及周边地区参考：海安2023年增长6.0%（预计数、转载待核对）、"
                                            "南通2024年1—1月增长9.9%")
     row = pd.Series({"peer_growth": json.dumps(found[1:], ensure_ascii=False),
                      "peer_obs_ids": "南通2024年1-2月,海安2023年"})
     assert peers_words(row, cfg, "en") == ("; as Haimen's 2023 and 2024 figures are not yet available, the estimate also "
-                                           "draws on growth in nearby areas (Haian 6.0% in 2023 (estimate, mirror, not "
+                                           "draws on growth in Nantong city and nearby areas (Haian 6.0% in 2023 (estimate, mirror, not "
                                            "cross-checked), Nantong 2.8% in Jan-Feb 2024), weighted with Haimen's own trend")
 
 

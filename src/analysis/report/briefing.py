@@ -259,14 +259,21 @@ def peers_words(row: pd.Series, cfg: Config, lang: str) -> str:
               f"{english.get(p['region'], p['region'])} {fmt_pct(p['growth_pct'])} in {period_words(p['period'], 'en')}"
               + (f" ({status_words(','.join(kinds), 'en')})" if kinds else "")))
     years = sorted({int(p["year"]) for p in found if str(p.get("obs_id", "")) in used_ids})
+
+    def areas(used: bool) -> str:
+        # 南通 is the city Haimen belongs to, not a 周边地区 beside it (a statistician's review): named as such
+        city = any(p["region"] == "南通" for p in found if (str(p.get("obs_id", "")) in used_ids) == used)
+        return L(lang, "南通市及周边地区" if city else "周边地区", "Nantong city and nearby areas" if city else "nearby areas")
+
     text = ""
     if groups[True]:
-        text += L(lang, f"；因尚未取得海门{'、'.join(map(str, years))}年数据，测算时参考了周边地区增速："
+        text += L(lang, f"；因尚未取得海门{'、'.join(map(str, years))}年数据，测算时参考了{areas(True)}增速："
                   + "、".join(groups[True]) + "，并与海门自身趋势加权合并",
                   f"; as Haimen's {' and '.join(map(str, years))} figures are not yet available, the estimate also "
-                  "draws on growth in nearby areas (" + ", ".join(groups[True]) + "), weighted with Haimen's own trend")
+                  f"draws on growth in {areas(True)} (" + ", ".join(groups[True]) + "), weighted with Haimen's own trend")
     if groups[False]:
-        text += L(lang, "；周边地区参考：" + "、".join(groups[False]), "; growth in nearby areas: " + ", ".join(groups[False]))
+        text += L(lang, f"；{areas(False)}参考：" + "、".join(groups[False]),
+                  f"; growth in {areas(False)}: " + ", ".join(groups[False]))
     return text
 
 
