@@ -281,7 +281,7 @@ def test_a_pending_verdict_resting_on_new_evidence_is_not_called_a_verdict_chang
                           pd.DataFrame([synthetic_figure("synthetic_q1.csv:2")]), before, "2025Q1")
     zh, en = briefing_section(table, after, {}, "zh"), briefing_section(table, after, {}, "en")
     # in words, not the internal labels: an unverified figure is no evidence, so the basis did not change (statistician)
-    assert "研判和达标可能性无明显变化" in zh and "另有1项研判不变" in zh
+    assert "研判均未变化，达标可能性变动均不足5个百分点。其中" in zh
     assert "仍为待统计数据确认，新见未经核实的目标年份数据（未采用）" in zh and "尚未取得数据" not in zh
     assert "no verdict changed" in en and "still awaiting the statistics, with a target-year figure from an " \
         "unverified page (not used)" in en.replace("\\", "")

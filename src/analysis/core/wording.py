@@ -64,17 +64,14 @@ _MEASURE_WORDS = ("家", "个", "场", "幢", "项", "座", "处")
 _GOAL_EN = {">": "over", ">=": "at least", "about": "about", "<": "under", "<=": "at most"}
 
 
-def target_label(row, lang: str, goal: bool = True) -> str:
+def target_label(row, lang: str) -> str:
     """A target as every table and sentence names it. Chinese: the plan's words, which carry the goal
     (社会消费品零售总额2024年突破650亿元). English: the short name and the goal from the target's fields (Retail
     sales of consumer goods in 2024 (target: over 65 billion yuan)), so that an English reader is never told a
-    target is pending without being told what it is. A milestone has no number: its name alone; goal=False gives
-    the English name alone, for long lists of names."""
+    target is pending without being told what it is. A milestone has no number: its name alone."""
     if lang == "zh":
         return zh_text(row.get("name_zh") or row.get("statement") or row.get("target", ""))
     name = str(row.get("name_en") or row.get("target", ""))
-    if not goal:        # a long list of names (the targets without figures): the name alone
-        return name
     value, top, unit = row.get("target_value"), row.get("target_value_max"), str(row.get("unit") or "")
     if value is None or pd.isna(value) or unit in ("", "nan"):
         return name

@@ -203,11 +203,14 @@ def _paragraph(changes: pd.DataFrame, assessment: pd.DataFrame, names: dict[str,
         parts.append(L(lang, f"{what_zh}变化{len(judged)}项：", f"{len(judged)} target{'s' if len(judged) != 1 else ''} changed verdict"
                              + (" or P(met) by 5 points or more: " if n_moves else ": ")) + sep.join(shown) + L(lang, "。", ". "))
     else:
-        parts.append(L(lang, f"研判和{term('p_met', 'zh')}无明显变化（变动均<5个百分点）。", "no verdict changed and no P(met) moved by 5 points or more. "))
+        parts.append(L(lang, f"研判均未变化，{term('p_met', 'zh')}变动均不足5个百分点。", "no verdict changed and no P(met) moved by 5 points or more. "))
     basis = _basis_items(changes, by_target, judged_targets, lang)
     if basis:
+        # with no verdict changed these are among the unchanged ones ("其中"), else the others ("另有n项")
         n = int(((changes["change"] == "verdict_basis") & ~changes["target"].isin(judged_targets)).sum())
-        parts.append(L(lang, f"另有{n}项研判不变：", f"{n} verdict{'s' if n != 1 else ''} unchanged: ") + sep.join(basis[:limit])
+        lead_zh, lead_en = ("其中", "Of these, ") if not judged else \
+            (f"另有{n}项研判不变：", f"{n} other verdict{'s' if n != 1 else ''} unchanged: ")
+        parts.append(L(lang, lead_zh, lead_en) + sep.join(basis[:limit])
                      + (L(lang, "等", f" and {len(basis) - limit} more") if len(basis) > limit else "")
                      + L(lang, "。", ". "))
     revised = changes[changes["change"] == "revised_figure"]

@@ -81,10 +81,9 @@ def fan_chart(t: Target, data: IndicatorData | None, bands: pd.DataFrame | None,
         ax.plot(years, q[3], color=BAND_COLOUR, lw=1.4, label="预测中值" if zh else "median projection")
     goal = _target_path(t, data)
     if goal is not None:
+        # the dashed line alone: a marker at the target year read as a published result reaching the target (a
+        # district-office reader, 2026-12-07)
         ax.plot(goal[0], goal[1], color=TARGET_COLOUR, lw=1.2, ls="--", label="目标" if zh else "target")
-        # the target year's line, named in the legend so the star never passes for a published figure
-        ax.scatter([goal[0][-1]], [goal[1][-1]], color=TARGET_COLOUR, marker="*", s=70, zorder=6,
-                   label="目标值（目标年）" if zh else "target (target year)")
     if not plotted and (bands is None or not len(bands)):
         ax.text(0.5, 0.5, "暂无海门公开数据" if zh else "no published Haimen figure", transform=ax.transAxes,
                 ha="center", va="center", color="#6b7280", fontsize=11 if own else 8)

@@ -121,7 +121,7 @@ def _no_data_groups(table: pd.DataFrame, lang: str) -> list[tuple[str, list[tupl
     for label, group in ordered.groupby([section_label(c, lang) for c in ordered["clause"]], sort=False):
         parts = []
         for verdict, sub in group.groupby("verdict", sort=False):
-            names = [target_label(r, lang, goal=False) + L(lang, f"（{clause_text(r['clause'], lang)}）", f" ({clause_text(r['clause'], lang)})")
+            names = [target_label(r, lang) + L(lang, f"（{clause_text(r['clause'], lang)}）", f" ({clause_text(r['clause'], lang)})")
                      for _, r in sub.iterrows()]
             parts.append((L(lang, *words[verdict]) if verdict in words else verdict, names))
         order = [L(lang, *words["no_public_data"]), L(lang, *words["insufficient_data"])]
