@@ -54,7 +54,7 @@ def test_the_overall_judgement_names_the_headlines_in_standard_words_and_what_to
     # a low-confidence P stays out of the paragraph a leader reads aloud; a medium one is given in parentheses
     assert "社会消费品零售总额（2024年）待统计数据确认；" in text and "20%" not in text
     medium = synthetic_table().assign(confidence="medium")
-    assert "待统计数据确认（模型现时估计达标可能性约20%）" in overall(medium, cfg, names, "zh")
+    assert "待统计数据确认（模型推算达标可能性约20%）" in overall(medium, cfg, names, "zh")
     assert "规模以上服务业重点行业营业收入年均增长暂无数据" in text
     assert "暂不能作出终期结论" in text and "区统计局" in text
 

@@ -25,7 +25,7 @@ def L(lang: str, zh: str, en: str) -> str:
 
 TERMS = {       # key -> (zh, en): the terms more than one module prints
     "p_met": ("达标可能性", "P(met)"),
-    "p_met_nowcast": ("模型现时估计达标可能性", "model nowcast: P(met)"),
+    "p_met_nowcast": ("模型推算达标可能性", "model estimate: P(met)"),
     "low_confidence": ("低置信度，仅供参考", "low confidence; for reference only"),
     "progress": ("进度/序时进度", "Progress / expected"),
     "unverified": ("网络资料（未核实，未采用）", "web page (unverified, not used)"),

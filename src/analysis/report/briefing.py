@@ -163,8 +163,9 @@ def key_message(row: pd.Series, cfg: Config, lang: str) -> str:
         line_zh, line_en = p_line(row)
         about = "" if fmt_p(_get(row, "p_met"))[:1] in "<>" else "about "     # as 约 says: P is rounded and simulated
         if bool(row.get("plan_ended")):     # the year is over: the models estimate a figure not yet in, not a future
-            chance = L(lang, f"模型现时估计{line_zh}的可能性约为{p_phrase(row, lang)}。",
-                       f"The models' nowcast puts the chance {line_en} at {about}{p_phrase(row, lang)}.")
+            # 推算 (of a figure not yet in), as a statistics office says it, not a translated "现时估计" (nowcast)
+            chance = L(lang, f"据模型推算，{line_zh}的可能性约为{p_phrase(row, lang)}。",
+                       f"The models estimate the chance {line_en} at {about}{p_phrase(row, lang)}.")
         else:
             chance = L(lang, f"模型估计{line_zh}的可能性约为{p_phrase(row, lang)}。",
                        f"The models put the chance {line_en} at {about}{p_phrase(row, lang)}.")

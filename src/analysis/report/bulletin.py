@@ -106,7 +106,7 @@ def _p_note(row: pd.Series, lang: str) -> str:
     if low:             # the overall judgement a leader reads aloud carries no low-confidence percentage (section 二 has it)
         return ""
     return L(lang, f"（{term('p_met_nowcast', lang)}约{fmt_p(p)}" + (f"，{term('low_confidence', lang)}）" if low else "）"),
-             f" (model nowcast: about {fmt_p(p)} likely to be met" + (", low confidence)" if low else ")"))
+             f" (model estimate: about {fmt_p(p)} likely to be met" + (", low confidence)" if low else ")"))
 
 
 def overall(table: pd.DataFrame, cfg: Config, names: dict[str, str], lang: str) -> str:
