@@ -15,7 +15,7 @@ CASES = {
     "synthetic_non_numeric_value.csv": ["row 3", 'column "value"', '"六百"', "not a number"],
     "synthetic_negative_value.csv": ["row 3", 'column "value"', '"-600"', "negative"],
     "synthetic_unparseable_period.csv": ["row 3", 'column "period"', '"第5季度"', "1-9月"],
-    "synthetic_period_in_future.csv": ["row 3", 'column "period"', "2099-12-31", "after today"],
+    "synthetic_period_in_future.csv": ["row 3", 'column "year"', "2099-12-31", "after today"],   # the year column gave 2099
     "synthetic_duplicate_row.csv": ["row 3", 'column "value"', '"521"', "repeats the figure", "row 2", "delete one"],
     "synthetic_conflicting_values.csv": ["row 3", 'column "value"', '"530"', "521", "same publication"],
     "synthetic_wrong_encoding_utf16.csv": ["UTF-16", "CSV UTF-8"],
@@ -171,3 +171,19 @@ def test_an_empty_status_is_refused_not_read_as_reported(tmp_path, cfg):
     text = str(err.value)
     assert "synthetic_empty_status.csv" in text and "row 2" in text and 'column "status"' in text
     assert "is empty / 数据状态未填" in text and "reported if it states none" in text and "公布数" in text
+
+
+def test_a_future_year_is_blamed_on_the_year_cell_and_年报_is_a_final_status(tmp_path, cfg):
+    """2026 in the year column with 全年 in the period was blamed on the period cell ("全年"); and 年报 (the annual
+    statistical returns) was refused with 快报 suggested (a planner's trial, 2026-12-07)."""
+    from analysis.core.errors import InputError
+    from analysis.inputs.ingest import ingest
+    from conftest import synthetic_row, write_release
+
+    write_release(tmp_path / "raw", "synthetic_future_year.csv", [synthetic_row(year="2098")])
+    with pytest.raises(InputError) as err:
+        ingest(tmp_path / "raw", cfg)
+    assert 'column "year"' in str(err.value) and '(value: "2098")' in str(err.value) and "请核对年份" in str(err.value)
+    write_release(tmp_path / "ok", "synthetic_annual_returns.csv", [synthetic_row(status="年报")])
+    obs, _ = ingest(tmp_path / "ok", cfg)
+    assert obs["status"].tolist() == ["final"]

@@ -283,8 +283,10 @@ def normalise_row(table: RawTable, number: int, cells: dict[str, str], cfg: Conf
     now = today()
     if period is not None:
         if period.end > now:
-            bad("period", f"ends on {period.end}, after today ({now}): no figure can be published for it yet",
-                "check the year (a typo such as 2052 for 2025?)")
+            # blamed on the cell the year came from: the year column when the period (全年, 1-6月) names none
+            year_cell = "period" if str(period.year) in cells.get("period", "") else "year"
+            bad(year_cell, f"ends on {period.end}, after today ({now}): no figure can be published for it yet / "
+                           f"时期晚于今天，尚不可能有该期数据", "check the year (a typo such as 2052 for 2025?); 请核对年份")
         if stated is not None and stated.earliest > now:
             bad("published", f"is after today ({now})", "check the publication date")
         if stated is not None and status != "estimate" and stated.latest < period.end:
