@@ -255,7 +255,15 @@ def test_assessment_xlsx_is_written_beside_the_csv_and_safe(tmp_path):
     ws = wb.active
     header = [c.value for c in ws[1]]
     assert all(c.font.bold for c in ws[1]) and ws.freeze_panes == "B2" and ws.auto_filter.ref
-    assert "结论 verdict_zh" in header and "结论（英文） verdict_en" in header
+    assert "研判（详细） verdict_zh" in header and "研判（详细，英文） verdict_en" in header
+    # the words the briefing prints come first, beside the detailed ones (an auditor reconciles word for word)
+    assert header.index("研判（简报用语） printed_zh") < header.index("研判（详细） verdict_zh")
+    # a target whose year has not ended prints its verdict's own words; one whose year has, a final evaluation's
+    from analysis.core.wording import FINAL_WORDS
+    running, ended = a.table[~a.table["plan_ended"].astype(bool)], a.table[a.table["plan_ended"].astype(bool)]
+    assert len(running) and (running["printed_zh"] == running["verdict_zh"]).all()
+    finals = {zh for zh, _ in FINAL_WORDS.values()}
+    assert ended["printed_zh"].str.replace("（预计数）", "").isin(finals | set(ended["verdict_zh"])).all()
     assert ws.max_row == len(a.table) + 1
     p_col = header.index("完成概率 p_met") + 1
     assert all(c.number_format == "0%" for (c,) in ws.iter_rows(min_row=2, min_col=p_col, max_col=p_col))

@@ -17,13 +17,14 @@ import pandas as pd
 from analysis.core.storage import formula_safe
 
 # Columns a planner reads first, in this order; every other column follows as in the CSV.
-LEADING = ["target", "name_zh", "name_en", "verdict_zh", "verdict_en", "p_met", "likelihood_zh", "likelihood_en",
+LEADING = ["target", "name_zh", "name_en", "printed_zh", "printed_en", "verdict_zh", "verdict_en", "p_met", "likelihood_zh", "likelihood_en",
            "basis", "figure_value", "figure_period", "figure_status", "target_value", "unit", "target_year", "as_of"]
 # Columns whose values are shares of one (0.66 -> 66 %).
 PERCENT_COLUMNS = {"p_met", "time_elapsed_share"}
 # Header: a Chinese label before the CSV column name, so that a planner reads it and a cell still
 # traces to the same column of assessment.csv.
-_ZH = {"target": "目标", "name_zh": "指标", "name_en": "指标（英文）", "verdict_zh": "结论", "verdict_en": "结论（英文）",
+_ZH = {"target": "目标", "name_zh": "指标", "name_en": "指标（英文）", "printed_zh": "研判（简报用语）", "printed_en": "研判（英文）",
+       "verdict_zh": "研判（详细）", "verdict_en": "研判（详细，英文）",
        "p_met": "完成概率", "likelihood_zh": "可能性", "likelihood_en": "可能性（英文）", "basis": "依据",
        "figure_value": "最新数值", "figure_period": "数值期间", "figure_status": "数据状态", "target_value": "目标值",
        "unit": "单位", "target_year": "目标年份", "as_of": "评估季度", "statement": "规划原文", "note": "说明"}

@@ -20,6 +20,7 @@ import pandas as pd
 from analysis.core import paths
 from analysis.inputs.clean import CleanResult
 from analysis.core.config import Config, Target
+from analysis.core.wording import shown_verdict
 from analysis.model.peers import add_peer_growth, peer_signal
 from analysis.model.evidence import BAND_QUANTILES, BOUNDS, rounding_half_width, threshold  # noqa: F401  (threshold re-exported: the met / not-met line)
 from analysis.core.excel import write_assessment_xlsx
@@ -306,6 +307,9 @@ def assess(result: CleanResult, cfg: Config, returns: pd.DataFrame | None = None
     if returns is not None and len(returns):
         from analysis.model.departments import apply_returns
         table = apply_returns(table, returns, cfg, result.as_of)
+    # beside the detailed words, those every printed table uses: an auditor reconciles the briefing word for word
+    for lang in ("zh", "en"):
+        table[f"printed_{lang}"] = [shown_verdict(r, lang) for _, r in table.iterrows()]
     return Assessment(table, forecast_table(forecasts, cfg), judgements, forecasts)
 
 
