@@ -160,6 +160,25 @@ def test_year_to_date_growth_moves_the_projection(tmp_path, cfg):
     assert (with_ytd["projection_q90"] - with_ytd["projection_q10"]) < (without["projection_q90"] - without["projection_q10"]) / 1.3
 
 
+def test_a_printed_full_year_growth_without_a_level_moves_that_year_by_its_sign(tmp_path, cfg):
+    """A 2024 growth-only row of -5.8 % raised P(met) (a planner's hostile trial, 2026-12-07): it only widened the
+    ensemble through the growth-rates member. Printed full-year growth with no level is the year's news: each path's
+    2024 is its 2023 x (1 + g), so -5.8 % lowers the median by about 5.8 % of the 2023 level and +5.8 % raises it."""
+    base = {2019: 400, 2020: 420, 2021: 450, 2022: 480}                # 2023 not out: the 2024 rate rides on a path
+    rows = {}
+    for name, g in (("none", None), ("down", -5.8), ("up", 5.8)):
+        result = series_result(tmp_path / name, base, growth={2024: g} if g is not None else None, as_of="2025Q1")
+        rows[name] = run_judge(cfg, result, target(value=560)).row
+    q = {k: r["projection_q50"] for k, r in rows.items()}
+    assert q["down"] < q["none"] < q["up"]
+    assert q["up"] / q["down"] == pytest.approx(1.058 / 0.942, rel=0.02)     # the same 2023 paths, moved by the rate
+    # a fall lowers P; a rise raises it over a fall, though not always over no news: knowing the year narrows the
+    # band, and with the target above the median a narrower band holds less of it
+    assert rows["down"]["p_met"] < rows["none"]["p_met"] and rows["down"]["p_met"] < rows["up"]["p_met"]
+    assert (rows["up"]["projection_q90"] - rows["up"]["projection_q10"]) < \
+        (rows["none"]["projection_q90"] - rows["none"]["projection_q10"])
+
+
 def test_a_neighbours_rate_moves_a_year_not_published_at_home_after_the_home_ytd(tmp_path, cfg):
     """A neighbour printed -5 % for 2023 (issue 25 point 7): the home series' 2023, not yet out, is nowcast from it.
     A home year-to-date figure of that year comes first and the neighbours' rate refines it; any home full-year

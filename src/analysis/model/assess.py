@@ -160,8 +160,9 @@ def build_forecast(data: IndicatorData, cfg: Config, last_year: int, key: str,
     # for the neighbours' news; the home year-to-date figure comes first and the neighbours' rate refines it
     published = set(data.levels.index) | set(data.growth.index) | set(data.lower_bounds.index)
     for year in fc.years:
-        ytd = ytd_growth(data, year)
-        if ytd:
+        # a printed full-year rate with no level (社零增长-5.8%) is the year's news, firmer than any year-to-date one
+        full = data.growth.get(year) if year not in data.levels.index else None
+        if ytd := (float(full), 12) if full is not None and pd.notna(full) else ytd_growth(data, year):
             fc = nowcast_with_ytd(fc, year, *ytd, settings, key=key)
         if observations is not None and year not in published and (
                 peer := peer_signal(observations, home, data.indicator, year, fc.log_sd, cfg.settings)):
@@ -308,8 +309,7 @@ def assess(result: CleanResult, cfg: Config, returns: pd.DataFrame | None = None
         from analysis.model.departments import apply_returns
         table = apply_returns(table, returns, cfg, result.as_of)
     # beside the detailed words, those every printed table uses: an auditor reconciles the briefing word for word
-    for lang in ("zh", "en"):
-        table[f"printed_{lang}"] = [shown_verdict(r, lang) for _, r in table.iterrows()]
+    table = table.assign(**{f"printed_{lang}": [shown_verdict(r, lang) for _, r in table.iterrows()] for lang in ("zh", "en")})
     return Assessment(table, forecast_table(forecasts, cfg), judgements, forecasts)
 
 

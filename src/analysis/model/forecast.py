@@ -225,7 +225,8 @@ def nowcast_with_ytd(fc: Forecast, year: int, growth_pct: float, months: int, se
 
     members = {k: move(p, fc.start.get(k)) for k, p in fc.members.items()}
     paths = _mix(members) if members else move(fc.paths, fc.start.get("ensemble"))
-    note = (f"{year}: year-to-date growth {growth_pct:+.1f}% (1-{months}月) applied to each path's "
+    what = "printed full-year growth" if months >= 12 else f"year-to-date growth {growth_pct:+.1f}% (1-{months}月)"
+    note = (f"{year}: {what}{f' {growth_pct:+.1f}%' if months >= 12 else ''} applied to each path's "
             f"{'origin' if j == 0 else str(year - 1)} level, error sd {sd:.3f} (log)")
     return replace(fc, paths=paths, members=members, notes=fc.notes + [note])
 
